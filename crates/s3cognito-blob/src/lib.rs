@@ -1,0 +1,153 @@
+//! Object bytes, stored under generated ids in an object store: a local directory by default
+//! (written with fsync, so an acknowledged blob survives a crash), or any S3-compatible store.
+//!
+//! Blob ids are ours, never user-supplied keys; what a blob means is recorded in the metadata store.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path;
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("blob store: {0}")]
+    Store(#[from] object_store::Error),
+    #[error("blob id {0:?} is not one of ours")]
+    InvalidId(String),
+}
+
+pub type Result<T, E = BlobError> = std::result::Result<T, E>;
+
+/// Where object bytes live. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct BlobStore {
+    store: Arc<dyn ObjectStore>,
+}
+
+/// A blob being written; nothing is visible under its id until `finish` succeeds.
+pub struct BlobWriter {
+    upload: WriteMultipart,
+}
+
+impl std::fmt::Debug for BlobWriter {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("BlobWriter")
+    }
+}
+
+impl BlobWriter {
+    pub fn write(&mut self, bytes: Bytes) {
+        self.upload.put(bytes);
+    }
+
+    /// Waits while too many chunks are in flight, so memory does not grow with the object.
+    pub async fn wait_for_capacity(&mut self) -> Result<()> {
+        Ok(self.upload.wait_for_capacity(4).await?)
+    }
+
+    pub async fn finish(self) -> Result<()> {
+        self.upload.finish().await?;
+        Ok(())
+    }
+
+    pub async fn abort(self) -> Result<()> {
+        Ok(self.upload.abort().await?)
+    }
+}
+
+/// Blob ids become paths: two levels of fan-out keep directories small.
+fn path_of(id: &str) -> Result<Path> {
+    if id.len() < 8 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(BlobError::InvalidId(id.to_owned()));
+    }
+    Ok(Path::from(format!("{}/{}/{id}", &id[..2], &id[2..4])))
+}
+
+impl BlobStore {
+    /// Blobs as files under `directory`, fsynced before a write is acknowledged.
+    pub fn local(directory: &std::path::Path) -> Result<BlobStore> {
+        std::fs::create_dir_all(directory).map_err(|source| {
+            BlobError::Store(object_store::Error::Generic { store: "local", source: Box::new(source) })
+        })?;
+        let store = LocalFileSystem::new_with_prefix(directory)?.with_fsync(true).with_automatic_cleanup(true);
+        Ok(BlobStore { store: Arc::new(store) })
+    }
+
+    /// Any object_store backend (an S3-compatible store in production, memory in tests).
+    pub fn from_store(store: Arc<dyn ObjectStore>) -> BlobStore {
+        BlobStore { store }
+    }
+
+    pub async fn writer(&self, id: &str) -> Result<BlobWriter> {
+        let upload = self.store.put_multipart(&path_of(id)?).await?;
+        Ok(BlobWriter { upload: WriteMultipart::new_with_chunk_size(upload, 1 << 20) })
+    }
+
+    /// The bytes of `range` of the blob, as a stream.
+    pub async fn read(&self, id: &str, range: Range<u64>) -> Result<BoxStream<'static, Result<Bytes>>> {
+        if range.is_empty() {
+            return Ok(futures::stream::empty().boxed());
+        }
+        let options = GetOptions { range: Some(GetRange::Bounded(range)), ..GetOptions::default() };
+        let result = self.store.get_opts(&path_of(id)?, options).await?;
+        Ok(result.into_stream().map(|chunk| chunk.map_err(BlobError::from)).boxed())
+    }
+
+    /// Removes the blob; removing one that is already gone is not an error.
+    pub async fn delete(&self, id: &str) -> Result<()> {
+        match self.store.delete(&path_of(id)?).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn collect(stream: BoxStream<'static, Result<Bytes>>) -> Vec<u8> {
+        stream.map(|chunk| chunk.unwrap().to_vec()).concat().await
+    }
+
+    #[tokio::test]
+    async fn written_blobs_read_back_whole_and_in_ranges() {
+        let directory = tempfile::tempdir().unwrap();
+        let blobs = BlobStore::local(directory.path()).unwrap();
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        let mut writer = blobs.writer("abcdef0123456789").await.unwrap();
+        for chunk in data.chunks(100_000) {
+            writer.write(Bytes::copy_from_slice(chunk));
+            writer.wait_for_capacity().await.unwrap();
+        }
+        writer.finish().await.unwrap();
+        assert_eq!(collect(blobs.read("abcdef0123456789", 0..data.len() as u64).await.unwrap()).await, data);
+        assert_eq!(collect(blobs.read("abcdef0123456789", 10..20).await.unwrap()).await, data[10..20]);
+        assert!(collect(blobs.read("abcdef0123456789", 5..5).await.unwrap()).await.is_empty());
+        blobs.delete("abcdef0123456789").await.unwrap();
+        blobs.delete("abcdef0123456789").await.unwrap();
+        assert!(blobs.read("abcdef0123456789", 0..1).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn an_aborted_blob_is_never_visible() {
+        let directory = tempfile::tempdir().unwrap();
+        let blobs = BlobStore::local(directory.path()).unwrap();
+        let mut writer = blobs.writer("0123456789abcdef").await.unwrap();
+        writer.write(Bytes::from_static(b"partial"));
+        writer.abort().await.unwrap();
+        assert!(blobs.read("0123456789abcdef", 0..1).await.is_err());
+    }
+
+    #[test]
+    fn ids_must_be_ours() {
+        for bad in ["../../etc/passwd", "short", "with/slash0000", ""] {
+            assert!(path_of(bad).is_err(), "{bad}");
+        }
+    }
+}

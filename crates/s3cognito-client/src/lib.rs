@@ -1,0 +1,25 @@
+//! The client side of s3cognito, used by the CLI and the tests: Amplify's configuration file, and the
+//! user pool flows (sign-up, confirmation, SRP sign-in) on the official AWS SDK for Rust.
+
+mod exports;
+mod user_pool;
+
+pub use exports::AwsExports;
+pub use user_pool::{SignedIn, UserPoolClient};
+
+/// What can go wrong on the client side.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The service refused the call; `code` is its AWS error code (`NotAuthorizedException`…).
+    #[error("{code}: {message}")]
+    Service { code: String, message: String },
+    /// The call did not reach the service or its answer could not be read.
+    #[error("request failed: {0}")]
+    Transport(String),
+    #[error("unexpected answer: {0}")]
+    Protocol(String),
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+pub type Result<T, E = ClientError> = std::result::Result<T, E>;

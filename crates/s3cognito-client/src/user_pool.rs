@@ -1,0 +1,145 @@
+//! Sign-up, confirmation and sign-in against a Cognito-compatible user pool. Sign-in is SRP
+//! (USER_SRP_AUTH then PASSWORD_VERIFIER), as Amplify does it: the password never leaves the client.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, AuthenticationResultType, ChallengeNameType};
+use s3cognito_crypto::srp;
+
+use crate::{AwsExports, ClientError, Result};
+
+/// Tokens of a signed-in user.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub access_token: String,
+    pub id_token: String,
+    pub refresh_token: Option<String>,
+    pub expires_in: i32,
+}
+
+/// The public (unsigned) user pool calls of one app client.
+#[derive(Debug, Clone)]
+pub struct UserPoolClient {
+    client: Client,
+    exports: AwsExports,
+}
+
+fn service_error<E: ProvideErrorMetadata + std::fmt::Debug>(error: aws_sdk_cognitoidentityprovider::error::SdkError<E>) -> ClientError {
+    match error.as_service_error() {
+        Some(service) => ClientError::Service {
+            code: service.code().unwrap_or("Unknown").to_owned(),
+            message: service.message().unwrap_or_default().to_owned(),
+        },
+        None => ClientError::Transport(format!("{error:?}")),
+    }
+}
+
+fn signed_in(result: Option<&AuthenticationResultType>) -> Result<SignedIn> {
+    let result = result.ok_or_else(|| ClientError::Protocol("no AuthenticationResult".to_owned()))?;
+    Ok(SignedIn {
+        access_token: result.access_token().unwrap_or_default().to_owned(),
+        id_token: result.id_token().unwrap_or_default().to_owned(),
+        refresh_token: result.refresh_token().map(str::to_owned),
+        expires_in: result.expires_in(),
+    })
+}
+
+impl UserPoolClient {
+    /// A client for the pool and app client named in `exports`, at its `s3cognito_endpoint`
+    /// (or AWS's own endpoint when the file has none).
+    pub fn new(exports: AwsExports) -> UserPoolClient {
+        let mut config = aws_sdk_cognitoidentityprovider::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(exports.aws_cognito_region.clone()))
+            // Public calls are unsigned; the SDK still wants a provider, which it never uses for them.
+            .credentials_provider(Credentials::new("public", "public", None, None, "s3cognito-client"));
+        if let Some(endpoint) = &exports.s3cognito_endpoint {
+            config = config.endpoint_url(endpoint);
+        }
+        UserPoolClient { client: Client::from_conf(config.build()), exports }
+    }
+
+    pub async fn sign_up(&self, username: &str, password: &str, email: &str) -> Result<bool> {
+        let answer = self
+            .client
+            .sign_up()
+            .client_id(&self.exports.aws_user_pools_web_client_id)
+            .username(username)
+            .password(password)
+            .user_attributes(AttributeType::builder().name("email").value(email).build().map_err(|e| ClientError::Protocol(e.to_string()))?)
+            .send()
+            .await
+            .map_err(service_error)?;
+        Ok(answer.user_confirmed())
+    }
+
+    pub async fn confirm_sign_up(&self, username: &str, code: &str) -> Result<()> {
+        self.client
+            .confirm_sign_up()
+            .client_id(&self.exports.aws_user_pools_web_client_id)
+            .username(username)
+            .confirmation_code(code)
+            .send()
+            .await
+            .map_err(service_error)?;
+        Ok(())
+    }
+
+    /// Signs in with SRP. A user who must change a temporary password gets `Protocol` with
+    /// `NEW_PASSWORD_REQUIRED` in its message.
+    pub async fn sign_in(&self, username: &str, password: &str) -> Result<SignedIn> {
+        let client_id = &self.exports.aws_user_pools_web_client_id;
+        let ephemeral = srp::client_ephemeral();
+        let challenge = self
+            .client
+            .initiate_auth()
+            .client_id(client_id)
+            .auth_flow(AuthFlowType::UserSrpAuth)
+            .auth_parameters("USERNAME", username)
+            .auth_parameters("SRP_A", &ephemeral.srp_a_hex)
+            .send()
+            .await
+            .map_err(service_error)?;
+        if challenge.challenge_name() != Some(&ChallengeNameType::PasswordVerifier) {
+            return Err(ClientError::Protocol(format!("expected PASSWORD_VERIFIER, got {:?}", challenge.challenge_name())));
+        }
+        let parameters = challenge.challenge_parameters().cloned().unwrap_or_default();
+        let parameter = |name: &str| {
+            parameters.get(name).cloned().ok_or_else(|| ClientError::Protocol(format!("challenge without {name}")))
+        };
+        let internal_username = parameter("USER_ID_FOR_SRP")?;
+        let secret_block = parameter("SECRET_BLOCK")?;
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_secs() as i64).unwrap_or(0);
+        let timestamp = srp::cognito_timestamp(now);
+        let signature = srp::client_claim(
+            &ephemeral,
+            self.exports.pool_suffix(),
+            &internal_username,
+            password,
+            &parameter("SALT")?,
+            &parameter("SRP_B")?,
+            &secret_block,
+            &timestamp,
+        )
+        .map_err(|error| ClientError::Protocol(format!("SRP: {error}")))?;
+        let answer = self
+            .client
+            .respond_to_auth_challenge()
+            .client_id(client_id)
+            .challenge_name(ChallengeNameType::PasswordVerifier)
+            .challenge_responses("USERNAME", &internal_username)
+            .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", &secret_block)
+            .challenge_responses("PASSWORD_CLAIM_SIGNATURE", signature)
+            .challenge_responses("TIMESTAMP", timestamp)
+            .send()
+            .await
+            .map_err(service_error)?;
+        if let Some(next) = answer.challenge_name() {
+            return Err(ClientError::Protocol(format!("the pool asks for {}", next.as_str())));
+        }
+        signed_in(answer.authentication_result())
+    }
+}

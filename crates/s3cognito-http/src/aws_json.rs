@@ -1,0 +1,81 @@
+//! The AWS JSON 1.1 entry point: `POST /` routed by `X-Amz-Target` to a service's operations.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ApiError;
+use crate::{HttpState, cognito_idp};
+
+/// The parts of a request a signature covers, decoded once for every protocol.
+#[derive(Debug)]
+pub(crate) struct RawRequest {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    /// Lowercase names, values as received.
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+}
+
+impl RawRequest {
+    pub fn signed(&self) -> s3cognito_service::access::SignedRequest<'_> {
+        s3cognito_service::access::SignedRequest {
+            method: &self.method,
+            path: &self.path,
+            query: &self.query,
+            headers: &self.headers,
+            body: &self.body,
+        }
+    }
+}
+
+pub(crate) async fn dispatch(
+    State(state): State<HttpState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let target = headers.get("x-amz-target").and_then(|value| value.to_str().ok()).unwrap_or_default().to_owned();
+    let mut header_list: Vec<(String, String)> = headers
+        .iter()
+        .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .collect();
+    if !headers.contains_key("host") {
+        // HTTP/2 carries the host as :authority; clients sign it as `host`.
+        if let Some(authority) = uri.authority() {
+            header_list.push(("host".to_owned(), authority.to_string()));
+        }
+    }
+    let request = RawRequest {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+        query: uri.query().unwrap_or_default().to_owned(),
+        headers: header_list,
+        body,
+    };
+    let result = match target.split_once('.') {
+        Some(("AWSCognitoIdentityProviderService", operation)) => {
+            cognito_idp::handle(&state, operation, &request).await
+        }
+        _ => Err(ApiError::new(StatusCode::BAD_REQUEST, "UnknownOperationException", "Unknown operation")),
+    };
+    let mut response = match result {
+        Ok(value) => {
+            let mut response = axum::Json(value).into_response();
+            response.headers_mut().insert("content-type", HeaderValue::from_static("application/x-amz-json-1.1"));
+            response
+        }
+        Err(error) => {
+            tracing::info!(target = %target, code = error.code, status = error.status.as_u16(), "request refused");
+            error.into_response()
+        }
+    };
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-amzn-requestid", value);
+    }
+    response
+}

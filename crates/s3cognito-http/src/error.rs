@@ -1,0 +1,89 @@
+//! `ApiError`: every failure in the AWS JSON shape, with one table from service errors to wire codes.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use s3cognito_service::{AuthenticationError, ServiceError};
+use serde_json::json;
+
+/// An error on its way to a JSON-protocol client: `{"__type": code, "message": …}` plus
+/// `x-amzn-ErrorType`, which is what botocore and the JS SDK read.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into() }
+    }
+
+    pub fn invalid_parameter(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "InvalidParameterException", message)
+    }
+
+    pub fn not_found() -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", "Not found")
+    }
+
+    /// For plain GET routes: a missing pool is a 404, anything else keeps its meaning.
+    pub fn not_found_or(error: ServiceError) -> Self {
+        match error {
+            ServiceError::ResourceNotFound(_) => ApiError::not_found(),
+            other => other.into(),
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        use ServiceError as E;
+        let bad = StatusCode::BAD_REQUEST;
+        let (status, code) = match &error {
+            E::NotAuthorized(_) => (bad, "NotAuthorizedException"),
+            E::InvalidParameter(_) => (bad, "InvalidParameterException"),
+            E::InvalidPassword(_) => (bad, "InvalidPasswordException"),
+            E::ResourceNotFound(_) => (bad, "ResourceNotFoundException"),
+            E::UserNotFound => (bad, "UserNotFoundException"),
+            E::UsernameExists => (bad, "UsernameExistsException"),
+            E::GroupExists(_) => (bad, "GroupExistsException"),
+            E::AliasExists => (bad, "AliasExistsException"),
+            E::CodeDeliveryFailure => (bad, "CodeDeliveryFailureException"),
+            E::UserNotConfirmed => (bad, "UserNotConfirmedException"),
+            E::PasswordResetRequired => (bad, "PasswordResetRequiredException"),
+            E::CodeMismatch => (bad, "CodeMismatchException"),
+            E::ExpiredCode => (bad, "ExpiredCodeException"),
+            E::LimitExceeded(_) => (bad, "LimitExceededException"),
+            E::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "TooManyRequestsException"),
+            E::UnsupportedTokenType(_) => (bad, "UnsupportedTokenTypeException"),
+            E::Authentication(authentication) => match authentication {
+                AuthenticationError::MissingAuthenticationToken => {
+                    (StatusCode::FORBIDDEN, "MissingAuthenticationTokenException")
+                }
+                AuthenticationError::IncompleteSignature(_) => (bad, "IncompleteSignatureException"),
+                AuthenticationError::UnrecognizedClient => (StatusCode::FORBIDDEN, "UnrecognizedClientException"),
+                AuthenticationError::SignatureDoesNotMatch | AuthenticationError::RequestExpired => {
+                    (StatusCode::FORBIDDEN, "InvalidSignatureException")
+                }
+            },
+            E::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalErrorException", "Internal server error.");
+            }
+        };
+        ApiError::new(status, code, error.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({"__type": self.code, "message": self.message});
+        let mut response = (self.status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert("x-amzn-errortype", HeaderValue::from_static(self.code));
+        headers.insert("content-type", HeaderValue::from_static("application/x-amz-json-1.1"));
+        response
+    }
+}

@@ -1,0 +1,48 @@
+//! JWKS and OpenID discovery for every user pool, where Cognito serves them.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use s3cognito_types::UserPoolId;
+use serde_json::json;
+
+use crate::HttpState;
+use crate::error::ApiError;
+
+fn pool(pool_id: &str) -> Result<UserPoolId, ApiError> {
+    UserPoolId::parse(pool_id).map_err(|_| ApiError::not_found())
+}
+
+pub(crate) async fn jwks(State(state): State<HttpState>, Path(pool_id): Path<String>) -> Result<Response, ApiError> {
+    let jwks = state.app.user_pools.jwks(&pool(&pool_id)?).await.map_err(ApiError::not_found_or)?;
+    Ok(Json(jwks).into_response())
+}
+
+pub(crate) async fn discovery(
+    State(state): State<HttpState>,
+    Path(pool_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let pool_id = pool(&pool_id)?;
+    state.app.user_pools.describe_user_pool(&pool_id).await.map_err(ApiError::not_found_or)?;
+    let base = match &state.public_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => {
+            let host = headers.get("host").and_then(|value| value.to_str().ok()).unwrap_or("localhost");
+            format!("http://{host}")
+        }
+    };
+    let issuer = state.app.user_pools.issuer(pool_id.as_str());
+    Ok(Json(json!({
+        "issuer": issuer,
+        "jwks_uri": format!("{base}/{pool_id}/.well-known/jwks.json"),
+        "response_types_supported": ["code", "token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "scopes_supported": ["openid", "email", "phone", "profile"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "claims_supported": ["sub", "iss", "aud", "email", "email_verified", "cognito:username", "cognito:groups"],
+    }))
+    .into_response())
+}

@@ -1,0 +1,725 @@
+//! The S3 operations: each reads its typed input, calls the objects service, and fills the output.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, UNIX_EPOCH};
+
+use axum::http::{HeaderMap, HeaderValue};
+use futures::{StreamExt, TryStreamExt};
+use s3cognito_service::objects::cors::CorsRule;
+use s3cognito_service::objects::{
+    BodyError, ByteStream, Checksum, ChecksumSlot, Conditions, ObjectAttributes, ObjectError, ObjectInfo, Objects, Upload,
+};
+use s3s::dto::*;
+use s3s::{S3, S3Error, S3Request, S3Response, S3Result, s3_error};
+
+/// s3s's whole-object checksum structure (our `Checksum` is the stored one).
+type Checksum_ = s3s::dto::Checksum;
+
+use super::errors::{body_error, to_s3};
+use crate::HttpState;
+
+pub(crate) struct S3Api {
+    pub state: HttpState,
+}
+
+type Out<T> = S3Result<S3Response<T>>;
+
+fn timestamp(epoch: i64) -> Timestamp {
+    Timestamp::from(UNIX_EPOCH + Duration::from_secs(epoch.max(0) as u64))
+}
+
+fn etag(quoted: &str) -> ETag {
+    ETag::Strong(quoted.trim_matches('"').to_owned())
+}
+
+/// Who acts: the access key that signed the request.
+fn principal<T>(request: &S3Request<T>) -> String {
+    request.credentials.as_ref().map(|credentials| credentials.access_key.clone()).unwrap_or_default()
+}
+
+fn body(blob: Option<StreamingBlob>) -> ByteStream<BodyError> {
+    match blob {
+        Some(blob) => blob.map_err(|error| body_error(&*error)).boxed(),
+        None => futures::stream::empty().boxed(),
+    }
+}
+
+/// The body to store, its declared length and digests, and the slot its verified checksum lands in.
+fn upload(
+    blob: Option<StreamingBlob>,
+    length: Option<i64>,
+    content_md5: Option<String>,
+    headers: &HeaderMap,
+    algorithm: Option<&ChecksumAlgorithm>,
+    trailers: Option<s3s::TrailingHeaders>,
+) -> S3Result<Upload<BodyError>> {
+    let slot = ChecksumSlot::default();
+    let body = super::checksum::verify(body(blob), super::checksum::requested(headers, algorithm), trailers, slot.clone());
+    Ok(Upload { body, declared_length: declared_length(length)?, content_md5, checksum: slot })
+}
+
+/// Sets the output field for a checksum, whichever algorithm it is.
+macro_rules! set_checksum {
+    ($output:expr, $checksum:expr) => {
+        if let Some(Checksum { algorithm, value }) = $checksum.as_ref() {
+            match algorithm.as_str() {
+                "CRC32" => $output.checksum_crc32 = Some(value.clone()),
+                "CRC32C" => $output.checksum_crc32c = Some(value.clone()),
+                "CRC64NVME" => $output.checksum_crc64nvme = Some(value.clone()),
+                "SHA1" => $output.checksum_sha1 = Some(value.clone()),
+                _ => $output.checksum_sha256 = Some(value.clone()),
+            }
+        }
+    };
+}
+
+fn declared_length(length: Option<i64>) -> S3Result<Option<u64>> {
+    match length {
+        None => Ok(None),
+        Some(length) if length >= 0 => Ok(Some(length as u64)),
+        Some(_) => Err(s3_error!(InvalidArgument, "Content-Length must not be negative")),
+    }
+}
+
+/// The standard headers S3 keeps with an object, read as the client sent them.
+fn attributes(headers: &HeaderMap, content_type: Option<String>, metadata: Option<Metadata>) -> ObjectAttributes {
+    let mut kept = BTreeMap::new();
+    for name in ["cache-control", "content-disposition", "content-language", "expires"] {
+        if let Some(value) = headers.get(name).and_then(|value| value.to_str().ok()) {
+            kept.insert(name.to_owned(), value.to_owned());
+        }
+    }
+    // aws-chunked is how the body travelled, not how it is encoded at rest.
+    if let Some(encoding) = headers.get("content-encoding").and_then(|value| value.to_str().ok()) {
+        let rest: Vec<&str> =
+            encoding.split(',').map(str::trim).filter(|part| !part.is_empty() && *part != "aws-chunked").collect();
+        if !rest.is_empty() {
+            kept.insert("content-encoding".to_owned(), rest.join(", "));
+        }
+    }
+    ObjectAttributes {
+        content_type,
+        headers: kept,
+        user_metadata: metadata.unwrap_or_default().into_iter().map(|(name, value)| (name.to_lowercase(), value)).collect(),
+    }
+}
+
+/// The kept headers go back on GET and HEAD as they came.
+fn response_headers(info: &ObjectInfo) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for (name, value) in &info.attributes.headers {
+        if let (Ok(name), Ok(value)) = (axum::http::HeaderName::try_from(name.as_str()), HeaderValue::from_str(value)) {
+            headers.insert(name, value);
+        }
+    }
+    headers
+}
+
+fn metadata(info: &ObjectInfo) -> Option<Metadata> {
+    let map: HashMap<String, String> = info.attributes.user_metadata.clone().into_iter().collect();
+    (!map.is_empty()).then_some(map)
+}
+
+/// An `If-Match`-style header as a list of unquoted ETags (s3s reads a list as one value).
+fn etag_list(headers: &HeaderMap, name: &str) -> Option<Vec<String>> {
+    let values: Vec<String> = headers
+        .get_all(name)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|item| item.trim().trim_start_matches("W/").trim_matches('"').to_owned())
+        .collect();
+    (!values.is_empty()).then_some(values)
+}
+
+fn http_date(headers: &HeaderMap, name: &str) -> Option<i64> {
+    let value = headers.get(name)?.to_str().ok()?;
+    let time = httpdate::parse_http_date(value).ok()?;
+    Some(time.duration_since(UNIX_EPOCH).ok()?.as_secs() as i64)
+}
+
+fn conditions(headers: &HeaderMap) -> Conditions {
+    Conditions {
+        if_match: etag_list(headers, "if-match"),
+        if_none_match: etag_list(headers, "if-none-match"),
+        if_modified_since: http_date(headers, "if-modified-since"),
+        if_unmodified_since: http_date(headers, "if-unmodified-since"),
+    }
+}
+
+/// 304 carries the ETag and Last-Modified of what the client already has.
+fn object_error(error: ObjectError) -> S3Error {
+    let ObjectError::NotModified { etag, modified_at } = &error else {
+        return to_s3(error);
+    };
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_str(etag) {
+        headers.insert("etag", value);
+    }
+    let modified = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs((*modified_at).max(0) as u64));
+    if let Ok(value) = HeaderValue::from_str(&modified) {
+        headers.insert("last-modified", value);
+    }
+    let mut not_modified = to_s3(error);
+    not_modified.set_headers(headers);
+    not_modified
+}
+
+/// Percent-encodes as S3 does for `encoding-type=url` (boto3 always asks for it and decodes).
+fn url_encode(value: &str) -> String {
+    let mut encoded = String::with_capacity(value.len());
+    for &byte in value.as_bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b'/') {
+            encoded.push(byte as char);
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+fn encoder(encoding_type: &Option<EncodingType>) -> fn(&str) -> String {
+    if encoding_type.as_ref().is_some_and(|encoding| encoding.as_str() == "url") { url_encode } else { str::to_owned }
+}
+
+/// The bytes of part `number` of an object (a simple object is its one part), as S3's `partNumber`.
+fn part_range(info: &ObjectInfo, number: i32) -> S3Result<std::ops::Range<u64>> {
+    if number < 1 || number as usize > info.segments.len() {
+        let mut error = S3Error::with_message(
+            "InvalidPartNumber".parse().unwrap_or(s3s::S3ErrorCode::InvalidArgument),
+            "The requested partnumber is not satisfiable",
+        );
+        error.set_status_code(axum::http::StatusCode::RANGE_NOT_SATISFIABLE);
+        return Err(error);
+    }
+    let start: u64 = info.segments[..number as usize - 1].iter().map(|segment| segment.size).sum();
+    Ok(start..start + info.segments[number as usize - 1].size)
+}
+
+fn checksum_enabled(mode: &Option<ChecksumMode>) -> bool {
+    mode.as_ref().is_some_and(|mode| mode.as_str().eq_ignore_ascii_case("ENABLED"))
+}
+
+fn max_keys(value: Option<i32>) -> S3Result<usize> {
+    match value {
+        None => Ok(1000),
+        Some(keys) if keys >= 0 => Ok((keys as usize).min(1000)),
+        Some(_) => Err(s3_error!(InvalidArgument, "max-keys must not be negative")),
+    }
+}
+
+fn listed(info: &ObjectInfo, encode: fn(&str) -> String) -> Object {
+    Object {
+        key: Some(encode(&info.key)),
+        size: Some(info.size as i64),
+        e_tag: Some(etag(&info.etag)),
+        last_modified: Some(timestamp(info.modified_at)),
+        storage_class: Some(ObjectStorageClass::from_static(ObjectStorageClass::STANDARD)),
+        ..Default::default()
+    }
+}
+
+fn continuation_token(last: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(last)
+}
+
+fn decode_continuation_token(token: &str) -> S3Result<String> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(|| s3_error!(InvalidArgument, "The continuation token provided is incorrect"))
+}
+
+impl S3Api {
+    fn objects(&self) -> &Objects {
+        &self.state.app.objects
+    }
+}
+
+#[async_trait::async_trait]
+impl S3 for S3Api {
+    async fn list_buckets(&self, request: S3Request<ListBucketsInput>) -> Out<ListBucketsOutput> {
+        let buckets = self.objects().list_buckets().await.map_err(to_s3)?;
+        let owner = principal(&request);
+        Ok(S3Response::new(ListBucketsOutput {
+            buckets: Some(
+                buckets
+                    .iter()
+                    .map(|bucket| Bucket {
+                        name: Some(bucket.name.clone()),
+                        creation_date: Some(timestamp(bucket.created_at)),
+                        bucket_region: Some(self.state.app.region.clone()),
+                    })
+                    .collect(),
+            ),
+            owner: Some(Owner { id: Some(owner.clone()), display_name: Some(owner) }),
+            ..Default::default()
+        }))
+    }
+
+    async fn create_bucket(&self, request: S3Request<CreateBucketInput>) -> Out<CreateBucketOutput> {
+        let owner = principal(&request);
+        let name = request.input.bucket;
+        self.objects().create_bucket(&name, &owner).await.map_err(to_s3)?;
+        Ok(S3Response::new(CreateBucketOutput { location: Some(format!("/{name}")), ..Default::default() }))
+    }
+
+    async fn head_bucket(&self, request: S3Request<HeadBucketInput>) -> Out<HeadBucketOutput> {
+        self.objects().bucket(&request.input.bucket).await.map_err(to_s3)?;
+        Ok(S3Response::new(HeadBucketOutput { bucket_region: Some(self.state.app.region.clone()), ..Default::default() }))
+    }
+
+    async fn get_bucket_location(&self, request: S3Request<GetBucketLocationInput>) -> Out<GetBucketLocationOutput> {
+        self.objects().bucket(&request.input.bucket).await.map_err(to_s3)?;
+        // An empty LocationConstraint means us-east-1, as in S3.
+        Ok(S3Response::new(GetBucketLocationOutput::default()))
+    }
+
+    async fn delete_bucket(&self, request: S3Request<DeleteBucketInput>) -> Out<DeleteBucketOutput> {
+        self.objects().delete_bucket(&request.input.bucket).await.map_err(to_s3)?;
+        Ok(S3Response::new(DeleteBucketOutput::default()))
+    }
+
+    async fn put_object(&self, request: S3Request<PutObjectInput>) -> Out<PutObjectOutput> {
+        let owner = principal(&request);
+        let S3Request { input, headers, trailing_headers, .. } = request;
+        let attributes = attributes(&headers, input.content_type, input.metadata);
+        let upload = upload(input.body, input.content_length, input.content_md5, &headers, input.checksum_algorithm.as_ref(), trailing_headers)?;
+        let info = self.objects().put_object(&input.bucket, &input.key, &owner, attributes, upload).await.map_err(to_s3)?;
+        let mut output = PutObjectOutput { e_tag: Some(etag(&info.etag)), ..Default::default() };
+        set_checksum!(output, info.checksum);
+        Ok(S3Response::new(output))
+    }
+
+    async fn get_object(&self, request: S3Request<GetObjectInput>) -> Out<GetObjectOutput> {
+        let S3Request { input, headers, .. } = request;
+        let info = self.objects().object(&input.bucket, &input.key, &conditions(&headers)).await.map_err(object_error)?;
+        let range = match (&input.range, input.part_number) {
+            (Some(_), Some(_)) => return Err(s3_error!(InvalidRequest, "Cannot specify both Range header and partNumber query parameter")),
+            (Some(range), None) => Some(range.check(info.size)?),
+            (None, Some(number)) => Some(part_range(&info, number)?),
+            (None, None) => None,
+        };
+        let bytes = range.clone().unwrap_or(0..info.size);
+        let stream = self.objects().read(&info, bytes.clone());
+        // A whole-object checksum only describes a whole-object answer; clients verify it.
+        let checksum = if range.is_none() && checksum_enabled(&input.checksum_mode) { info.checksum.as_ref() } else { None };
+        let mut output = GetObjectOutput {
+            body: Some(StreamingBlob::wrap(sync_wrapper::SyncStream::new(stream))),
+            content_length: Some((bytes.end - bytes.start) as i64),
+            content_range: range.map(|range| format!("bytes {}-{}/{}", range.start, range.end.saturating_sub(1), info.size)),
+            accept_ranges: Some("bytes".to_owned()),
+            e_tag: Some(etag(&info.etag)),
+            last_modified: Some(timestamp(info.modified_at)),
+            content_type: info.attributes.content_type.clone(),
+            metadata: metadata(&info),
+            parts_count: input.part_number.map(|_| info.segments.len() as i32),
+            ..Default::default()
+        };
+        set_checksum!(output, checksum);
+        Ok(S3Response::with_headers(output, response_headers(&info)))
+    }
+
+    async fn head_object(&self, request: S3Request<HeadObjectInput>) -> Out<HeadObjectOutput> {
+        let S3Request { input, headers, .. } = request;
+        let info = self.objects().object(&input.bucket, &input.key, &conditions(&headers)).await.map_err(object_error)?;
+        let checksum = if checksum_enabled(&input.checksum_mode) { info.checksum.as_ref() } else { None };
+        let part = input.part_number.map(|number| part_range(&info, number)).transpose()?;
+        let mut output = HeadObjectOutput {
+            content_length: Some(part.as_ref().map_or(info.size, |range| range.end - range.start) as i64),
+            content_range: part.as_ref().map(|range| format!("bytes {}-{}/{}", range.start, range.end.saturating_sub(1), info.size)),
+            parts_count: input.part_number.map(|_| info.segments.len() as i32),
+            accept_ranges: Some("bytes".to_owned()),
+            e_tag: Some(etag(&info.etag)),
+            last_modified: Some(timestamp(info.modified_at)),
+            content_type: info.attributes.content_type.clone(),
+            metadata: metadata(&info),
+            ..Default::default()
+        };
+        set_checksum!(output, checksum);
+        Ok(S3Response::with_headers(output, response_headers(&info)))
+    }
+
+    async fn delete_object(&self, request: S3Request<DeleteObjectInput>) -> Out<DeleteObjectOutput> {
+        self.objects().delete_object(&request.input.bucket, &request.input.key).await.map_err(to_s3)?;
+        Ok(S3Response::new(DeleteObjectOutput::default()))
+    }
+
+    async fn delete_objects(&self, request: S3Request<DeleteObjectsInput>) -> Out<DeleteObjectsOutput> {
+        let input = request.input;
+        if input.delete.objects.len() > 1000 {
+            return Err(s3_error!(MalformedXML, "The XML you provided was not well-formed or did not validate against our published schema"));
+        }
+        let quiet = input.delete.quiet.unwrap_or(false);
+        let mut deleted = Vec::new();
+        let mut errors = Vec::new();
+        for object in input.delete.objects {
+            match self.objects().delete_object(&input.bucket, &object.key).await {
+                Ok(()) => deleted.push(DeletedObject { key: Some(object.key), ..Default::default() }),
+                Err(error) => {
+                    let error = to_s3(error);
+                    errors.push(Error {
+                        key: Some(object.key),
+                        code: Some(error.code().as_str().to_owned()),
+                        message: error.message().map(str::to_owned),
+                        ..Default::default()
+                    })
+                }
+            }
+        }
+        Ok(S3Response::new(DeleteObjectsOutput {
+            deleted: (!quiet).then_some(deleted),
+            errors: (!errors.is_empty()).then_some(errors),
+            ..Default::default()
+        }))
+    }
+
+    async fn copy_object(&self, request: S3Request<CopyObjectInput>) -> Out<CopyObjectOutput> {
+        let owner = principal(&request);
+        let S3Request { input, headers, .. } = request;
+        // Access points and Outposts are AWS infrastructure this server has no equivalent of, so a copy
+        // source naming one is refused as S3 refuses features a bucket does not have.
+        let CopySource::Bucket { bucket: source_bucket, key: source_key, .. } = &input.copy_source else {
+            return Err(s3_error!(NotImplemented, "Copy sources must be buckets; access points and outposts do not exist here"));
+        };
+        let source_conditions = Conditions {
+            if_match: etag_list(&headers, "x-amz-copy-source-if-match"),
+            if_none_match: etag_list(&headers, "x-amz-copy-source-if-none-match"),
+            if_modified_since: http_date(&headers, "x-amz-copy-source-if-modified-since"),
+            if_unmodified_since: http_date(&headers, "x-amz-copy-source-if-unmodified-since"),
+        };
+        let source = self
+            .objects()
+            .object(source_bucket, source_key, &source_conditions)
+            .await
+            .map_err(|error| match error {
+                // A copy source that did not change is a failed precondition, not a 304.
+                ObjectError::NotModified { .. } => to_s3(ObjectError::PreconditionFailed),
+                other => to_s3(other),
+            })?;
+        let replace = input.metadata_directive.as_ref().is_some_and(|directive| directive.as_str() == "REPLACE");
+        if !replace && **source_bucket == *input.bucket && **source_key == *input.key {
+            return Err(s3_error!(
+                InvalidRequest,
+                "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."
+            ));
+        }
+        let new_attributes = replace.then(|| attributes(&headers, input.content_type.clone(), input.metadata.clone()));
+        let info = self
+            .objects()
+            .copy_object(&source, &input.bucket, &input.key, &owner, new_attributes)
+            .await
+            .map_err(to_s3)?;
+        Ok(S3Response::new(CopyObjectOutput {
+            copy_object_result: Some(CopyObjectResult {
+                e_tag: Some(etag(&info.etag)),
+                last_modified: Some(timestamp(info.modified_at)),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }))
+    }
+
+    async fn list_objects_v2(&self, request: S3Request<ListObjectsV2Input>) -> Out<ListObjectsV2Output> {
+        let input = request.input;
+        let encode = encoder(&input.encoding_type);
+        let prefix = input.prefix.clone().unwrap_or_default();
+        let after = match &input.continuation_token {
+            Some(token) => Some(decode_continuation_token(token)?),
+            None => input.start_after.clone(),
+        };
+        let max = max_keys(input.max_keys)?;
+        let page = self
+            .objects()
+            .list(&input.bucket, &prefix, input.delimiter.as_deref(), after.as_deref(), max)
+            .await
+            .map_err(to_s3)?;
+        let key_count = (page.objects.len() + page.common_prefixes.len()) as i32;
+        Ok(S3Response::new(ListObjectsV2Output {
+            name: Some(input.bucket),
+            prefix: Some(encode(&prefix)),
+            delimiter: input.delimiter.as_deref().map(encode),
+            max_keys: Some(max as i32),
+            key_count: Some(key_count),
+            is_truncated: Some(page.truncated),
+            continuation_token: input.continuation_token,
+            next_continuation_token: page.truncated.then(|| page.last.as_deref().map(continuation_token)).flatten(),
+            start_after: input.start_after.as_deref().map(encode),
+            encoding_type: input.encoding_type,
+            contents: Some(page.objects.iter().map(|info| listed(info, encode)).collect()),
+            common_prefixes: Some(
+                page.common_prefixes.iter().map(|prefix| CommonPrefix { prefix: Some(encode(prefix)) }).collect(),
+            ),
+            ..Default::default()
+        }))
+    }
+
+    async fn list_objects(&self, request: S3Request<ListObjectsInput>) -> Out<ListObjectsOutput> {
+        let input = request.input;
+        let encode = encoder(&input.encoding_type);
+        let prefix = input.prefix.clone().unwrap_or_default();
+        let max = max_keys(input.max_keys)?;
+        let page = self
+            .objects()
+            .list(&input.bucket, &prefix, input.delimiter.as_deref(), input.marker.as_deref().filter(|m| !m.is_empty()), max)
+            .await
+            .map_err(to_s3)?;
+        Ok(S3Response::new(ListObjectsOutput {
+            name: Some(input.bucket),
+            prefix: Some(encode(&prefix)),
+            marker: Some(input.marker.as_deref().map(encode).unwrap_or_default()),
+            next_marker: page.truncated.then(|| page.last.as_deref().map(encode)).flatten(),
+            delimiter: input.delimiter.as_deref().map(encode),
+            max_keys: Some(max as i32),
+            is_truncated: Some(page.truncated),
+            encoding_type: input.encoding_type,
+            contents: Some(page.objects.iter().map(|info| listed(info, encode)).collect()),
+            common_prefixes: Some(
+                page.common_prefixes.iter().map(|prefix| CommonPrefix { prefix: Some(encode(prefix)) }).collect(),
+            ),
+            ..Default::default()
+        }))
+    }
+
+    async fn create_multipart_upload(&self, request: S3Request<CreateMultipartUploadInput>) -> Out<CreateMultipartUploadOutput> {
+        let owner = principal(&request);
+        let S3Request { input, headers, .. } = request;
+        let attributes = attributes(&headers, input.content_type, input.metadata);
+        let upload = self.objects().create_upload(&input.bucket, &input.key, &owner, attributes).await.map_err(to_s3)?;
+        Ok(S3Response::new(CreateMultipartUploadOutput {
+            bucket: Some(upload.bucket),
+            key: Some(upload.key),
+            upload_id: Some(upload.upload_id),
+            ..Default::default()
+        }))
+    }
+
+    async fn upload_part(&self, request: S3Request<UploadPartInput>) -> Out<UploadPartOutput> {
+        let S3Request { input, headers, trailing_headers, .. } = request;
+        let upload = upload(input.body, input.content_length, input.content_md5, &headers, input.checksum_algorithm.as_ref(), trailing_headers)?;
+        let part = self
+            .objects()
+            .upload_part(&input.bucket, &input.key, &input.upload_id, input.part_number, upload)
+            .await
+            .map_err(to_s3)?;
+        let mut output = UploadPartOutput { e_tag: Some(etag(&part.etag)), ..Default::default() };
+        set_checksum!(output, part.checksum);
+        Ok(S3Response::new(output))
+    }
+
+    async fn complete_multipart_upload(&self, request: S3Request<CompleteMultipartUploadInput>) -> Out<CompleteMultipartUploadOutput> {
+        let input = request.input;
+        let mut requested = Vec::new();
+        for part in input.multipart_upload.and_then(|upload| upload.parts).unwrap_or_default() {
+            let number = part.part_number.ok_or_else(|| s3_error!(MalformedXML, "Every part needs a PartNumber"))?;
+            let tag = part.e_tag.map(|tag| tag.value().to_owned()).ok_or_else(|| s3_error!(MalformedXML, "Every part needs an ETag"))?;
+            requested.push((number, tag));
+        }
+        let info = self
+            .objects()
+            .complete_upload(&input.bucket, &input.key, &input.upload_id, &requested)
+            .await
+            .map_err(to_s3)?;
+        Ok(S3Response::new(CompleteMultipartUploadOutput {
+            bucket: Some(info.bucket.clone()),
+            key: Some(info.key.clone()),
+            e_tag: Some(etag(&info.etag)),
+            location: Some(format!("/{}/{}", info.bucket, info.key)),
+            ..Default::default()
+        }))
+    }
+
+    async fn abort_multipart_upload(&self, request: S3Request<AbortMultipartUploadInput>) -> Out<AbortMultipartUploadOutput> {
+        let input = request.input;
+        self.objects().abort_upload(&input.bucket, &input.key, &input.upload_id).await.map_err(to_s3)?;
+        Ok(S3Response::new(AbortMultipartUploadOutput::default()))
+    }
+
+    async fn list_parts(&self, request: S3Request<ListPartsInput>) -> Out<ListPartsOutput> {
+        let input = request.input;
+        let (upload, parts) = self.objects().list_parts(&input.bucket, &input.key, &input.upload_id).await.map_err(to_s3)?;
+        let marker = input.part_number_marker.unwrap_or(0);
+        let max = input.max_parts.unwrap_or(1000).clamp(0, 1000) as usize;
+        let after: Vec<_> = parts.into_iter().filter(|part| part.part_number > marker).collect();
+        let truncated = after.len() > max;
+        let page: Vec<_> = after.into_iter().take(max).collect();
+        Ok(S3Response::new(ListPartsOutput {
+            bucket: Some(upload.bucket),
+            key: Some(upload.key),
+            upload_id: Some(upload.upload_id),
+            max_parts: Some(max as i32),
+            is_truncated: Some(truncated),
+            part_number_marker: input.part_number_marker,
+            next_part_number_marker: truncated.then(|| page.last().map(|part| part.part_number)).flatten(),
+            parts: Some(
+                page.iter()
+                    .map(|part| Part {
+                        part_number: Some(part.part_number),
+                        e_tag: Some(etag(&part.etag)),
+                        size: Some(part.size as i64),
+                        last_modified: Some(timestamp(part.uploaded_at)),
+                        ..Default::default()
+                    })
+                    .collect(),
+            ),
+            ..Default::default()
+        }))
+    }
+
+    async fn get_object_attributes(&self, request: S3Request<GetObjectAttributesInput>) -> Out<GetObjectAttributesOutput> {
+        let S3Request { input, headers, .. } = request;
+        let info = self.objects().object(&input.bucket, &input.key, &conditions(&headers)).await.map_err(object_error)?;
+        // s3s passes the comma-separated header as one value.
+        let wanted: Vec<String> = input
+            .object_attributes
+            .iter()
+            .flat_map(|attributes| attributes.as_str().split(','))
+            .map(|attribute| attribute.trim().to_owned())
+            .collect();
+        let asked = |name: &str| wanted.iter().any(|attribute| attribute.eq_ignore_ascii_case(name));
+        let mut checksum = Checksum_::default();
+        set_checksum!(checksum, info.checksum);
+        Ok(S3Response::new(GetObjectAttributesOutput {
+            e_tag: asked("ETag").then(|| etag(&info.etag)),
+            object_size: asked("ObjectSize").then_some(info.size as i64),
+            storage_class: asked("StorageClass").then(|| StorageClass::from_static(StorageClass::STANDARD)),
+            checksum: (asked("Checksum") && info.checksum.is_some()).then_some(checksum),
+            object_parts: (asked("ObjectParts") && info.etag.contains('-')).then(|| GetObjectAttributesParts {
+                total_parts_count: Some(info.segments.len() as i32),
+                ..Default::default()
+            }),
+            last_modified: Some(timestamp(info.modified_at)),
+            ..Default::default()
+        }))
+    }
+
+    async fn list_object_versions(&self, request: S3Request<ListObjectVersionsInput>) -> Out<ListObjectVersionsOutput> {
+        // The bucket is unversioned: every object is its one version, "null", and the latest.
+        let input = request.input;
+        let encode = encoder(&input.encoding_type);
+        let prefix = input.prefix.clone().unwrap_or_default();
+        let max = max_keys(input.max_keys)?;
+        let after = input.key_marker.as_deref().filter(|marker| !marker.is_empty());
+        let page = self
+            .objects()
+            .list(&input.bucket, &prefix, input.delimiter.as_deref(), after, max)
+            .await
+            .map_err(to_s3)?;
+        Ok(S3Response::new(ListObjectVersionsOutput {
+            name: Some(input.bucket),
+            prefix: Some(encode(&prefix)),
+            delimiter: input.delimiter.as_deref().map(encode),
+            key_marker: Some(input.key_marker.as_deref().map(encode).unwrap_or_default()),
+            max_keys: Some(max as i32),
+            is_truncated: Some(page.truncated),
+            next_key_marker: page.truncated.then(|| page.last.as_deref().map(encode)).flatten(),
+            next_version_id_marker: page.truncated.then(|| "null".to_owned()),
+            encoding_type: input.encoding_type,
+            versions: Some(
+                page.objects
+                    .iter()
+                    .map(|info| ObjectVersion {
+                        key: Some(encode(&info.key)),
+                        version_id: Some("null".to_owned()),
+                        is_latest: Some(true),
+                        e_tag: Some(etag(&info.etag)),
+                        size: Some(info.size as i64),
+                        last_modified: Some(timestamp(info.modified_at)),
+                        storage_class: Some(ObjectVersionStorageClass::from_static(ObjectVersionStorageClass::STANDARD)),
+                        ..Default::default()
+                    })
+                    .collect(),
+            ),
+            common_prefixes: Some(
+                page.common_prefixes.iter().map(|prefix| CommonPrefix { prefix: Some(encode(prefix)) }).collect(),
+            ),
+            ..Default::default()
+        }))
+    }
+
+    async fn put_bucket_cors(&self, request: S3Request<PutBucketCorsInput>) -> Out<PutBucketCorsOutput> {
+        let input = request.input;
+        let rules = input
+            .cors_configuration
+            .cors_rules
+            .into_iter()
+            .map(|rule| CorsRule {
+                id: rule.id,
+                allowed_origins: rule.allowed_origins,
+                allowed_methods: rule.allowed_methods,
+                allowed_headers: rule.allowed_headers.unwrap_or_default(),
+                expose_headers: rule.expose_headers.unwrap_or_default(),
+                max_age_seconds: rule.max_age_seconds,
+            })
+            .collect();
+        self.objects().put_bucket_cors(&input.bucket, rules).await.map_err(to_s3)?;
+        Ok(S3Response::new(PutBucketCorsOutput::default()))
+    }
+
+    async fn get_bucket_cors(&self, request: S3Request<GetBucketCorsInput>) -> Out<GetBucketCorsOutput> {
+        let rules = self.objects().bucket_cors(&request.input.bucket).await.map_err(to_s3)?;
+        let rules = rules.ok_or_else(|| s3_error!(NoSuchCORSConfiguration, "The CORS configuration does not exist"))?;
+        Ok(S3Response::new(GetBucketCorsOutput {
+            cors_rules: Some(
+                rules
+                    .into_iter()
+                    .map(|rule| CORSRule {
+                        id: rule.id,
+                        allowed_origins: rule.allowed_origins,
+                        allowed_methods: rule.allowed_methods,
+                        allowed_headers: (!rule.allowed_headers.is_empty()).then_some(rule.allowed_headers),
+                        expose_headers: (!rule.expose_headers.is_empty()).then_some(rule.expose_headers),
+                        max_age_seconds: rule.max_age_seconds,
+                    })
+                    .collect(),
+            ),
+        }))
+    }
+
+    async fn delete_bucket_cors(&self, request: S3Request<DeleteBucketCorsInput>) -> Out<DeleteBucketCorsOutput> {
+        self.objects().delete_bucket_cors(&request.input.bucket).await.map_err(to_s3)?;
+        Ok(S3Response::new(DeleteBucketCorsOutput::default()))
+    }
+
+    async fn list_multipart_uploads(&self, request: S3Request<ListMultipartUploadsInput>) -> Out<ListMultipartUploadsOutput> {
+        let input = request.input;
+        let max = input.max_uploads.unwrap_or(1000).clamp(0, 1000) as usize;
+        let (uploads, truncated) = self
+            .objects()
+            .list_uploads(
+                &input.bucket,
+                input.prefix.as_deref().unwrap_or(""),
+                input.key_marker.as_deref().unwrap_or(""),
+                input.upload_id_marker.as_deref().unwrap_or(""),
+                max,
+            )
+            .await
+            .map_err(to_s3)?;
+        let last = uploads.last().cloned();
+        Ok(S3Response::new(ListMultipartUploadsOutput {
+            bucket: Some(input.bucket),
+            prefix: input.prefix,
+            key_marker: input.key_marker,
+            upload_id_marker: input.upload_id_marker,
+            max_uploads: Some(max as i32),
+            is_truncated: Some(truncated),
+            next_key_marker: truncated.then(|| last.as_ref().map(|upload| upload.key.clone())).flatten(),
+            next_upload_id_marker: truncated.then(|| last.as_ref().map(|upload| upload.upload_id.clone())).flatten(),
+            uploads: Some(
+                uploads
+                    .iter()
+                    .map(|upload| MultipartUpload {
+                        key: Some(upload.key.clone()),
+                        upload_id: Some(upload.upload_id.clone()),
+                        initiated: Some(timestamp(upload.initiated_at)),
+                        ..Default::default()
+                    })
+                    .collect(),
+            ),
+            ..Default::default()
+        }))
+    }
+}

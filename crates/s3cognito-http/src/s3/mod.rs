@@ -1,0 +1,146 @@
+//! S3 on the s3s crate: s3s parses the wire format and checks signatures; `api` turns each
+//! operation into one call of the objects service; `policy` adds the checks s3s leaves to us.
+
+mod api;
+mod checksum;
+mod errors;
+mod policy;
+
+use axum::body::Body as AxumBody;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use s3s::service::{S3Service, S3ServiceBuilder};
+
+use crate::HttpState;
+
+/// The largest browser form (POST Object) upload.
+pub(crate) const MAX_POST_OBJECT_BYTES: u64 = 64 << 20;
+
+/// The S3 service over our objects use cases.
+pub(crate) fn service(state: &HttpState) -> S3Service {
+    let mut builder = S3ServiceBuilder::new(api::S3Api { state: state.clone() });
+    builder.set_auth(policy::Auth { state: state.clone() });
+    builder.set_access(policy::Policy);
+    builder.set_validation(policy::BucketNames);
+    let mut config = s3s::config::S3Config::default();
+    // s3s holds a POST (browser form) upload in memory before our code sees it, so its size is bounded
+    // far below S3's 5 GiB; larger files go through PUT or multipart, which stream.
+    config.post_object_max_file_size = MAX_POST_OBJECT_BYTES;
+    builder.set_config(std::sync::Arc::new(s3s::config::StaticConfigProvider::new(std::sync::Arc::new(config))));
+    builder.build()
+}
+
+/// CORS for S3 requests, from the bucket's own rules: a preflight is answered here (s3s does not
+/// know OPTIONS), and an allowed cross-origin request gets its Access-Control headers.
+pub(crate) async fn cors(State(state): State<HttpState>, request: Request, next: Next) -> Response {
+    let Some(origin) = request.headers().get("origin").and_then(|value| value.to_str().ok()).map(str::to_owned) else {
+        return next.run(request).await;
+    };
+    let bucket = request.uri().path().trim_start_matches('/').split('/').next().unwrap_or_default().to_owned();
+    let preflight = request.method() == axum::http::Method::OPTIONS;
+    let method = if preflight {
+        request.headers().get("access-control-request-method").and_then(|value| value.to_str().ok()).unwrap_or_default().to_owned()
+    } else {
+        request.method().as_str().to_owned()
+    };
+    let requested_headers: Vec<String> = if preflight {
+        request
+            .headers()
+            .get("access-control-request-headers")
+            .and_then(|value| value.to_str().ok())
+            .map(|list| list.split(',').map(|header| header.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let rules = match state.app.objects.bucket_cors(&bucket).await {
+        Ok(rules) => rules.unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    let grant = s3cognito_service::objects::cors::grant(&rules, &origin, &method, &requested_headers);
+    if preflight {
+        let Some(grant) = grant else {
+            return (StatusCode::FORBIDDEN, "CORSResponse: This CORS request is not allowed.").into_response();
+        };
+        let mut response = StatusCode::OK.into_response();
+        insert_grant(response.headers_mut(), &grant, true);
+        return response;
+    }
+    let mut response = next.run(request).await;
+    if let Some(grant) = grant {
+        insert_grant(response.headers_mut(), &grant, false);
+    }
+    response
+}
+
+fn insert_grant(headers: &mut axum::http::HeaderMap, grant: &s3cognito_service::objects::cors::CorsGrant, preflight: bool) {
+    let mut set = |name: &'static str, value: String| {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    };
+    set("access-control-allow-origin", grant.allow_origin.clone());
+    if grant.allow_origin != "*" {
+        set("vary", "Origin".to_owned());
+    }
+    if preflight {
+        set("access-control-allow-methods", grant.allow_methods.join(", "));
+        if !grant.allow_headers.is_empty() {
+            set("access-control-allow-headers", grant.allow_headers.join(", "));
+        }
+        if let Some(max_age) = grant.max_age_seconds {
+            set("access-control-max-age", max_age.to_string());
+        }
+    } else if !grant.expose_headers.is_empty() {
+        set("access-control-expose-headers", grant.expose_headers.join(", "));
+    }
+}
+
+/// Every request no route of ours took is an S3 request (path-style: `/<bucket>/<key>`).
+pub(crate) async fn fallback(State(service): State<S3Service>, request: Request) -> Response {
+    let request = request.map(s3s::Body::http_body_unsync);
+    match service.call(request).await {
+        Ok(response) => response.map(AxumBody::new),
+        Err(error) => {
+            tracing::error!(?error, "s3 request failed outside the protocol");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// Gives every S3 response an `x-amz-request-id`, and every S3 error body the same `<RequestId>`,
+/// which s3s does not do itself.
+pub(crate) async fn request_id(request: Request, next: Next) -> Response {
+    let id = uuid::Uuid::new_v4().simple().to_string().to_uppercase()[..16].to_owned();
+    let response = next.run(request).await;
+    let (mut parts, body) = response.into_parts();
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        parts.headers.insert("x-amz-request-id", value);
+    }
+    let xml_error = parts.status.as_u16() >= 400
+        && parts.headers.get("content-type").is_some_and(|value| value.as_bytes().starts_with(b"application/xml"));
+    if !xml_error {
+        return Response::from_parts(parts, body);
+    }
+    // Error bodies are small documents built in memory, so reading one back is cheap.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return Response::from_parts(parts, AxumBody::empty());
+    };
+    let mut text = String::from_utf8_lossy(&bytes).into_owned();
+    // A form whose fields break its policy is refused by S3 with 403 AccessDenied; s3s says 400.
+    if text.contains("<Code>InvalidPolicyDocument</Code>") && text.contains("Policy condition") {
+        text = text
+            .replace("<Code>InvalidPolicyDocument</Code>", "<Code>AccessDenied</Code>")
+            .replace("<Message>Policy condition", "<Message>Invalid according to Policy: Policy condition");
+        parts.status = StatusCode::FORBIDDEN;
+    }
+    if !text.contains("<RequestId>") {
+        if let Some(position) = text.rfind("</Error>") {
+            text.insert_str(position, &format!("<RequestId>{id}</RequestId>"));
+        }
+    }
+    parts.headers.remove("content-length");
+    Response::from_parts(parts, AxumBody::from(text))
+}

@@ -1,0 +1,31 @@
+//! The metadata database: one `Store` over SQLite (the default, a file in the data dir) or PostgreSQL.
+//!
+//! Queries are written once in SQL both engines understand and run through sqlx's `Any` driver;
+//! ids are text, times are epoch seconds, and JSON documents are opaque text owned by the service layer.
+
+mod migrate;
+mod objects;
+mod records;
+mod store;
+
+pub use objects::{BucketDeletion, prefix_successor};
+pub use records::{
+    AccessKeyRecord, AuthSessionRecord, BucketRecord, ClientRecord, CodeRecord, GroupRecord, ObjectRecord,
+    PartRecord, RefreshTokenRecord, SigningKeyRecord, UploadRecord, UserPoolRecord, UserRecord,
+};
+pub use store::Store;
+
+/// What can go wrong talking to the metadata database.
+#[derive(Debug, thiserror::Error)]
+pub enum MetaError {
+    /// A row with the same key already exists.
+    #[error("already exists")]
+    Conflict,
+    /// The URL names no engine we support.
+    #[error("unsupported database url (expected sqlite: or postgres:): {0}")]
+    UnsupportedUrl(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+pub type Result<T, E = MetaError> = std::result::Result<T, E>;

@@ -1,0 +1,92 @@
+//! Schema migrations, embedded in the binary and applied in order at start.
+//!
+//! Each migration has a text per engine; most are the same SQL, and a per-engine text is written only
+//! where the dialects differ. Applied versions are recorded in `schema_migrations`.
+
+use sqlx::{AnyConnection, Connection, Executor, Row};
+
+use crate::Result;
+use crate::store::Engine;
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "user pools",
+        sqlite: include_str!("migrations/0001_user_pools.sql"),
+        postgres: include_str!("migrations/0001_user_pools.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "srp verifiers",
+        sqlite: include_str!("migrations/0002_srp_verifiers.sql"),
+        postgres: include_str!("migrations/0002_srp_verifiers.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "objects",
+        // SQLite compares text bytewise already; PostgreSQL needs the "C" collation for that.
+        sqlite: include_str!("migrations/0003_objects_sqlite.sql"),
+        postgres: include_str!("migrations/0003_objects_postgres.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "user email",
+        sqlite: include_str!("migrations/0004_user_email.sql"),
+        postgres: include_str!("migrations/0004_user_email.sql"),
+    },
+];
+
+/// A number every replica agrees on, so that two replicas starting together migrate one at a time.
+const POSTGRES_MIGRATION_LOCK: i64 = 0x5333_c061;
+
+pub(crate) async fn run(connection: &mut AnyConnection, engine: Engine) -> Result<()> {
+    if engine == Engine::Postgres {
+        connection
+            .execute(sqlx::query("SELECT pg_advisory_lock($1)").bind(POSTGRES_MIGRATION_LOCK))
+            .await?;
+    }
+    let result = apply_pending(connection, engine).await;
+    if engine == Engine::Postgres {
+        connection
+            .execute(sqlx::query("SELECT pg_advisory_unlock($1)").bind(POSTGRES_MIGRATION_LOCK))
+            .await?;
+    }
+    result
+}
+
+async fn apply_pending(connection: &mut AnyConnection, engine: Engine) -> Result<()> {
+    connection
+        .execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)",
+        )
+        .await?;
+    let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations")
+        .fetch_all(&mut *connection)
+        .await?
+        .iter()
+        .map(|row| row.try_get::<i64, _>(0))
+        .collect::<Result<_, _>>()?;
+    for migration in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+        let sql = match engine {
+            Engine::Sqlite => migration.sqlite,
+            Engine::Postgres => migration.postgres,
+        };
+        let mut transaction = connection.begin().await?;
+        transaction.execute(sql).await?;
+        sqlx::query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)")
+            .bind(migration.version)
+            .bind(migration.name)
+            .execute(&mut *transaction)
+            .await?;
+        transaction.commit().await?;
+        tracing::info!(version = migration.version, name = migration.name, "applied migration");
+    }
+    Ok(())
+}

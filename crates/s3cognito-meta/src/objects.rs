@@ -1,0 +1,424 @@
+//! The bucket half of the store: buckets, objects, multipart uploads, and blobs awaiting deletion.
+//!
+//! Every write that makes bytes visible or invisible is one transaction, and starts with a write
+//! so that SQLite takes its write lock at once instead of failing to upgrade a read.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use crate::records::{BucketRecord, ObjectRecord, PartRecord, UploadRecord};
+use crate::store::{Store, conflict_or};
+use crate::{MetaError, Result};
+
+/// What DeleteBucket found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BucketDeletion {
+    Deleted,
+    NotFound,
+    NotEmpty,
+}
+
+/// The smallest string greater than every string starting with `prefix`, bytewise; `None` when
+/// there is none (an empty prefix, or one made of the highest characters only).
+pub fn prefix_successor(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = (last as u32 + 1..=char::MAX as u32).find_map(char::from_u32);
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+fn object_from_row(row: &AnyRow) -> Result<ObjectRecord> {
+    Ok(ObjectRecord {
+        bucket: row.try_get("bucket")?,
+        key: row.try_get("object_key")?,
+        size: row.try_get("size")?,
+        etag: row.try_get("etag")?,
+        content_type: row.try_get("content_type")?,
+        headers: row.try_get("headers")?,
+        user_metadata: row.try_get("user_metadata")?,
+        checksum: row.try_get("checksum")?,
+        segments: row.try_get("segments")?,
+        owner: row.try_get("owner")?,
+        modified_at: row.try_get("modified_at")?,
+    })
+}
+
+fn upload_from_row(row: &AnyRow) -> Result<UploadRecord> {
+    Ok(UploadRecord {
+        upload_id: row.try_get("upload_id")?,
+        bucket: row.try_get("bucket")?,
+        key: row.try_get("object_key")?,
+        content_type: row.try_get("content_type")?,
+        headers: row.try_get("headers")?,
+        user_metadata: row.try_get("user_metadata")?,
+        checksum_algorithm: row.try_get("checksum_algorithm")?,
+        owner: row.try_get("owner")?,
+        initiated_at: row.try_get("initiated_at")?,
+    })
+}
+
+fn part_from_row(row: &AnyRow) -> Result<PartRecord> {
+    Ok(PartRecord {
+        upload_id: row.try_get("upload_id")?,
+        part_number: row.try_get("part_number")?,
+        blob_id: row.try_get("blob_id")?,
+        size: row.try_get("size")?,
+        etag: row.try_get("etag")?,
+        checksum: row.try_get("checksum")?,
+        uploaded_at: row.try_get("uploaded_at")?,
+    })
+}
+
+/// Records blobs as garbage inside `transaction`, so they are reclaimed exactly when the rows that
+/// referenced them are gone.
+async fn collect_garbage(transaction: &mut Transaction<'_, Any>, blob_ids: &[String], reason: &str, now: i64) -> Result<()> {
+    for blob_id in blob_ids {
+        sqlx::query("INSERT INTO garbage_blobs (blob_id, reason, since) VALUES ($1, $2, $3) ON CONFLICT (blob_id) DO NOTHING")
+            .bind(blob_id)
+            .bind(reason)
+            .bind(now)
+            .execute(&mut **transaction)
+            .await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    // ---- buckets ----
+
+    pub async fn insert_bucket(&self, bucket: &BucketRecord) -> Result<()> {
+        sqlx::query("INSERT INTO buckets (name, owner, cors, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(&bucket.name)
+            .bind(&bucket.owner)
+            .bind(&bucket.cors)
+            .bind(bucket.created_at)
+            .execute(self.pool())
+            .await
+            .map_err(conflict_or)?;
+        Ok(())
+    }
+
+    pub async fn bucket(&self, name: &str) -> Result<Option<BucketRecord>> {
+        let row = sqlx::query("SELECT * FROM buckets WHERE name = $1").bind(name).fetch_optional(self.pool()).await?;
+        row.map(|row| bucket_from_row(&row)).transpose()
+    }
+
+    pub async fn list_buckets(&self) -> Result<Vec<BucketRecord>> {
+        let rows = sqlx::query("SELECT * FROM buckets ORDER BY name").fetch_all(self.pool()).await?;
+        rows.iter().map(bucket_from_row).collect()
+    }
+
+    pub async fn set_bucket_cors(&self, name: &str, cors: Option<&str>) -> Result<bool> {
+        let done = sqlx::query("UPDATE buckets SET cors = $2 WHERE name = $1")
+            .bind(name)
+            .bind(cors)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Deletes the bucket only if it holds no object and no multipart upload.
+    pub async fn delete_bucket_if_empty(&self, name: &str) -> Result<BucketDeletion> {
+        let mut transaction = self.pool().begin().await?;
+        let done = sqlx::query(
+            "DELETE FROM buckets WHERE name = $1 \
+             AND NOT EXISTS (SELECT 1 FROM objects WHERE bucket = $1) \
+             AND NOT EXISTS (SELECT 1 FROM multipart_uploads WHERE bucket = $1)",
+        )
+        .bind(name)
+        .execute(&mut *transaction)
+        .await?;
+        let outcome = if done.rows_affected() == 1 {
+            BucketDeletion::Deleted
+        } else if sqlx::query("SELECT 1 FROM buckets WHERE name = $1").bind(name).fetch_optional(&mut *transaction).await?.is_some() {
+            BucketDeletion::NotEmpty
+        } else {
+            BucketDeletion::NotFound
+        };
+        transaction.commit().await?;
+        Ok(outcome)
+    }
+
+    // ---- objects ----
+
+    pub async fn object(&self, bucket: &str, key: &str) -> Result<Option<ObjectRecord>> {
+        let row = sqlx::query("SELECT * FROM objects WHERE bucket = $1 AND object_key = $2")
+            .bind(bucket)
+            .bind(key)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(object_from_row).transpose()
+    }
+
+    /// Makes `object` visible, replacing any object under its key whole; the replaced object's
+    /// blobs become garbage in the same transaction. Returns the replaced object.
+    pub async fn put_object(&self, object: &ObjectRecord, replaced_blobs: impl Fn(&ObjectRecord) -> Vec<String>) -> Result<Option<ObjectRecord>> {
+        let mut transaction = self.pool().begin().await?;
+        let old = sqlx::query("DELETE FROM objects WHERE bucket = $1 AND object_key = $2 RETURNING *")
+            .bind(&object.bucket)
+            .bind(&object.key)
+            .fetch_optional(&mut *transaction)
+            .await?;
+        let old = old.as_ref().map(object_from_row).transpose()?;
+        insert_object(&mut transaction, object).await?;
+        if let Some(old) = &old {
+            collect_garbage(&mut transaction, &replaced_blobs(old), "replaced", object.modified_at).await?;
+        }
+        transaction.commit().await?;
+        Ok(old)
+    }
+
+    /// Removes the object; its blobs become garbage. Returns what was removed.
+    pub async fn delete_object(&self, bucket: &str, key: &str, blobs: impl Fn(&ObjectRecord) -> Vec<String>, now: i64) -> Result<Option<ObjectRecord>> {
+        let mut transaction = self.pool().begin().await?;
+        let old = sqlx::query("DELETE FROM objects WHERE bucket = $1 AND object_key = $2 RETURNING *")
+            .bind(bucket)
+            .bind(key)
+            .fetch_optional(&mut *transaction)
+            .await?;
+        let old = old.as_ref().map(object_from_row).transpose()?;
+        if let Some(old) = &old {
+            collect_garbage(&mut transaction, &blobs(old), "deleted", now).await?;
+        }
+        transaction.commit().await?;
+        Ok(old)
+    }
+
+    /// Objects whose keys start with `prefix`, sort after `after` (exclusive) and not below `from`
+    /// (inclusive), in bytewise key order. Empty bounds are no bounds: S3 keys are never empty.
+    pub async fn list_objects(&self, bucket: &str, prefix: &str, after: &str, from: &str, limit: i64) -> Result<Vec<ObjectRecord>> {
+        let lower = if from > prefix { from } else { prefix };
+        // The upper bound is the prefix's successor, or none at all.
+        let upper = prefix_successor(prefix);
+        let rows = sqlx::query(
+            "SELECT * FROM objects WHERE bucket = $1 AND object_key >= $2 AND object_key > $3 \
+             AND ($4 = '' OR object_key < $4) ORDER BY object_key LIMIT $5",
+        )
+        .bind(bucket)
+        .bind(lower)
+        .bind(after)
+        .bind(upper.as_deref().unwrap_or(""))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(object_from_row).collect()
+    }
+
+    // ---- multipart uploads ----
+
+    pub async fn insert_upload(&self, upload: &UploadRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO multipart_uploads (upload_id, bucket, object_key, content_type, headers, user_metadata, \
+             checksum_algorithm, owner, initiated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&upload.upload_id)
+        .bind(&upload.bucket)
+        .bind(&upload.key)
+        .bind(&upload.content_type)
+        .bind(&upload.headers)
+        .bind(&upload.user_metadata)
+        .bind(&upload.checksum_algorithm)
+        .bind(&upload.owner)
+        .bind(upload.initiated_at)
+        .execute(self.pool())
+        .await
+        .map_err(conflict_or)?;
+        Ok(())
+    }
+
+    pub async fn upload(&self, upload_id: &str) -> Result<Option<UploadRecord>> {
+        let row = sqlx::query("SELECT * FROM multipart_uploads WHERE upload_id = $1")
+            .bind(upload_id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(upload_from_row).transpose()
+    }
+
+    /// Uploads of a bucket under `prefix`, ordered by key then upload id, after the markers.
+    pub async fn list_uploads(&self, bucket: &str, prefix: &str, key_marker: &str, upload_id_marker: &str, limit: i64) -> Result<Vec<UploadRecord>> {
+        let rows = sqlx::query(
+            "SELECT * FROM multipart_uploads WHERE bucket = $1 AND object_key >= $2 \
+             AND (object_key > $3 OR (object_key = $3 AND upload_id > $4)) \
+             ORDER BY object_key, upload_id LIMIT $5",
+        )
+        .bind(bucket)
+        .bind(prefix)
+        .bind(key_marker)
+        .bind(upload_id_marker)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let uploads: Vec<UploadRecord> = rows.iter().map(upload_from_row).collect::<Result<_>>()?;
+        Ok(uploads.into_iter().filter(|upload| upload.key.starts_with(prefix)).collect())
+    }
+
+    /// Records a part, replacing an earlier upload of the same number (whose blob becomes garbage).
+    /// Fails with `Conflict` when the upload is gone (completed or aborted meanwhile).
+    pub async fn put_part(&self, part: &PartRecord) -> Result<()> {
+        let mut transaction = self.pool().begin().await?;
+        let old = sqlx::query("DELETE FROM upload_parts WHERE upload_id = $1 AND part_number = $2 RETURNING blob_id")
+            .bind(&part.upload_id)
+            .bind(part.part_number)
+            .fetch_optional(&mut *transaction)
+            .await?;
+        let inserted = sqlx::query(
+            "INSERT INTO upload_parts (upload_id, part_number, blob_id, size, etag, checksum, uploaded_at) \
+             SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM multipart_uploads WHERE upload_id = $1)",
+        )
+        .bind(&part.upload_id)
+        .bind(part.part_number)
+        .bind(&part.blob_id)
+        .bind(part.size)
+        .bind(&part.etag)
+        .bind(&part.checksum)
+        .bind(part.uploaded_at)
+        .execute(&mut *transaction)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            return Err(MetaError::Conflict);
+        }
+        if let Some(old) = old {
+            let blob: String = old.try_get("blob_id")?;
+            collect_garbage(&mut transaction, &[blob], "part replaced", part.uploaded_at).await?;
+        }
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    pub async fn parts(&self, upload_id: &str) -> Result<Vec<PartRecord>> {
+        let rows = sqlx::query("SELECT * FROM upload_parts WHERE upload_id = $1 ORDER BY part_number")
+            .bind(upload_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(part_from_row).collect()
+    }
+
+    /// Ends the upload and makes `object` visible in one transaction. Parts not in the object, and
+    /// the object it replaces, become garbage. `Ok(false)` when the upload was already gone.
+    pub async fn complete_upload(
+        &self,
+        upload_id: &str,
+        object: &ObjectRecord,
+        used_blobs: &[String],
+        replaced_blobs: impl Fn(&ObjectRecord) -> Vec<String>,
+    ) -> Result<bool> {
+        let mut transaction = self.pool().begin().await?;
+        let parts = sqlx::query("DELETE FROM upload_parts WHERE upload_id = $1 RETURNING blob_id")
+            .bind(upload_id)
+            .fetch_all(&mut *transaction)
+            .await?;
+        let ended = sqlx::query("DELETE FROM multipart_uploads WHERE upload_id = $1").bind(upload_id).execute(&mut *transaction).await?;
+        if ended.rows_affected() == 0 {
+            transaction.rollback().await?;
+            return Ok(false);
+        }
+        let unused: Vec<String> = parts
+            .iter()
+            .map(|row| row.try_get::<String, _>("blob_id"))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .filter(|blob| !used_blobs.contains(blob))
+            .collect();
+        collect_garbage(&mut transaction, &unused, "part not used", object.modified_at).await?;
+        let old = sqlx::query("DELETE FROM objects WHERE bucket = $1 AND object_key = $2 RETURNING *")
+            .bind(&object.bucket)
+            .bind(&object.key)
+            .fetch_optional(&mut *transaction)
+            .await?;
+        if let Some(old) = old.as_ref().map(object_from_row).transpose()? {
+            collect_garbage(&mut transaction, &replaced_blobs(&old), "replaced", object.modified_at).await?;
+        }
+        insert_object(&mut transaction, object).await?;
+        transaction.commit().await?;
+        Ok(true)
+    }
+
+    /// Ends the upload; its parts become garbage. `false` when there was no such upload.
+    pub async fn abort_upload(&self, upload_id: &str, now: i64) -> Result<bool> {
+        let mut transaction = self.pool().begin().await?;
+        let parts = sqlx::query("DELETE FROM upload_parts WHERE upload_id = $1 RETURNING blob_id")
+            .bind(upload_id)
+            .fetch_all(&mut *transaction)
+            .await?;
+        let ended = sqlx::query("DELETE FROM multipart_uploads WHERE upload_id = $1").bind(upload_id).execute(&mut *transaction).await?;
+        let blobs = parts.iter().map(|row| row.try_get::<String, _>("blob_id")).collect::<Result<Vec<_>, _>>()?;
+        collect_garbage(&mut transaction, &blobs, "upload aborted", now).await?;
+        transaction.commit().await?;
+        Ok(ended.rows_affected() == 1)
+    }
+
+    /// Uploads started before `before`, for the background clean-up.
+    pub async fn stale_uploads(&self, before: i64, limit: i64) -> Result<Vec<UploadRecord>> {
+        let rows = sqlx::query("SELECT * FROM multipart_uploads WHERE initiated_at < $1 ORDER BY initiated_at LIMIT $2")
+            .bind(before)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(upload_from_row).collect()
+    }
+
+    // ---- garbage ----
+
+    /// Blobs that became garbage before `before`: the grace period lets reads that started on the
+    /// old object finish.
+    pub async fn garbage(&self, before: i64, limit: i64) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT blob_id FROM garbage_blobs WHERE since < $1 ORDER BY since LIMIT $2")
+            .bind(before)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(|row| Ok(row.try_get::<String, _>("blob_id")?)).collect()
+    }
+
+    pub async fn forget_garbage(&self, blob_id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM garbage_blobs WHERE blob_id = $1").bind(blob_id).execute(self.pool()).await?;
+        Ok(())
+    }
+}
+
+async fn insert_object(transaction: &mut Transaction<'_, Any>, object: &ObjectRecord) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO objects (bucket, object_key, size, etag, content_type, headers, user_metadata, checksum, \
+         segments, owner, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(&object.bucket)
+    .bind(&object.key)
+    .bind(object.size)
+    .bind(&object.etag)
+    .bind(&object.content_type)
+    .bind(&object.headers)
+    .bind(&object.user_metadata)
+    .bind(&object.checksum)
+    .bind(&object.segments)
+    .bind(&object.owner)
+    .bind(object.modified_at)
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
+
+fn bucket_from_row(row: &AnyRow) -> Result<BucketRecord> {
+    Ok(BucketRecord {
+        name: row.try_get("name")?,
+        owner: row.try_get("owner")?,
+        cors: row.try_get("cors")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn prefix_successors_bound_every_key_with_the_prefix() {
+        assert_eq!(super::prefix_successor("a/"), Some("a0".to_owned()));
+        assert_eq!(super::prefix_successor("photos"), Some("photot".to_owned()));
+        assert_eq!(super::prefix_successor(""), None);
+        let top = char::MAX.to_string();
+        assert_eq!(super::prefix_successor(&format!("a{top}")), Some("b".to_owned()));
+    }
+}

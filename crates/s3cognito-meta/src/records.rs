@@ -1,0 +1,169 @@
+//! Plain rows as the store reads and writes them; the service layer gives them meaning.
+
+/// A long-term or temporary access key pair and whom it acts for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessKeyRecord {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// An ARN-like name of the principal, e.g. `root`.
+    pub principal: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPoolRecord {
+    pub id: String,
+    pub name: String,
+    /// The pool's settings as a JSON document.
+    pub config: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientRecord {
+    pub client_id: String,
+    pub pool_id: String,
+    pub name: String,
+    pub secret: Option<String>,
+    /// The client's settings (token validity, auth flows…) as a JSON document.
+    pub config: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A pool's RSA signing key, PKCS#8 DER in base64.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKeyRecord {
+    pub kid: String,
+    pub pool_id: String,
+    pub private_key: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub pool_id: String,
+    pub username: String,
+    pub sub: String,
+    /// Cognito's `UserStatus`: UNCONFIRMED, CONFIRMED, FORCE_CHANGE_PASSWORD, RESET_REQUIRED.
+    pub status: String,
+    pub enabled: bool,
+    /// The user's attributes as a JSON object of strings.
+    pub attributes: String,
+    /// The `email` attribute, lowercased, kept beside the attributes for lookups by email.
+    pub email: Option<String>,
+    /// An Argon2id PHC string; absent only for users that never had a password.
+    pub password_hash: Option<String>,
+    /// The SRP salt (hex) and the verifier sealed with the server's key (base64), set with the password.
+    pub srp_salt: Option<String>,
+    pub srp_verifier: Option<String>,
+    pub password_set_at: i64,
+    pub failed_sign_ins: i64,
+    pub locked_until: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A one-time code (confirmation, password reset), stored as a hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeRecord {
+    pub pool_id: String,
+    pub username: String,
+    pub purpose: String,
+    pub code_hash: String,
+    pub failed_attempts: i64,
+    pub expires_at: i64,
+}
+
+/// The state behind an auth challenge's `Session`, stored under the session's hash, used once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthSessionRecord {
+    pub session_hash: String,
+    pub pool_id: String,
+    pub client_id: String,
+    pub username: String,
+    pub challenge: String,
+    pub data: String,
+    pub expires_at: i64,
+}
+
+/// An opaque refresh token, stored under its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshTokenRecord {
+    pub token_hash: String,
+    pub pool_id: String,
+    pub client_id: String,
+    pub username: String,
+    /// Every ID and access token minted from this refresh token carries this as `origin_jti`.
+    pub origin_jti: String,
+    pub auth_time: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRecord {
+    pub pool_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub role_arn: Option<String>,
+    pub precedence: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketRecord {
+    pub name: String,
+    pub owner: String,
+    /// The bucket's CORS rules as a JSON document, if set.
+    pub cors: Option<String>,
+    pub created_at: i64,
+}
+
+/// A visible object: its metadata and the blobs holding its bytes, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectRecord {
+    pub bucket: String,
+    pub key: String,
+    pub size: i64,
+    /// The ETag as S3 shows it, quotes included.
+    pub etag: String,
+    pub content_type: Option<String>,
+    /// Standard headers kept with the object (Content-Encoding, Cache-Control…) as a JSON object.
+    pub headers: String,
+    /// `x-amz-meta-*` as a JSON object.
+    pub user_metadata: String,
+    /// The whole-object checksum as a JSON document (algorithm, value, type), if any.
+    pub checksum: Option<String>,
+    /// The blobs, in order, as a JSON array of segments.
+    pub segments: String,
+    pub owner: String,
+    pub modified_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadRecord {
+    pub upload_id: String,
+    pub bucket: String,
+    pub key: String,
+    pub content_type: Option<String>,
+    pub headers: String,
+    pub user_metadata: String,
+    pub checksum_algorithm: Option<String>,
+    pub owner: String,
+    pub initiated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartRecord {
+    pub upload_id: String,
+    pub part_number: i64,
+    pub blob_id: String,
+    pub size: i64,
+    pub etag: String,
+    pub checksum: Option<String>,
+    pub uploaded_at: i64,
+}

@@ -1,0 +1,128 @@
+//! First start in an empty data dir: the default user pool, app client, identity pool id, bucket name,
+//! account id and root access key. Idempotent: every id is recorded in `settings` and read back later,
+//! so restarts and replicas sharing a database agree on one set.
+
+use s3cognito_crypto::random;
+use s3cognito_meta::AccessKeyRecord;
+use s3cognito_types::{ClientId, UserPoolId};
+
+use crate::App;
+use crate::error::Result;
+use crate::user_pool::config::{ClientConfig, PoolConfig};
+use crate::user_pool::{ClientSettings, PoolSettings};
+
+/// The ids and keys every client of this deployment is configured with.
+#[derive(Debug, Clone)]
+pub struct Bootstrap {
+    pub account_id: String,
+    pub user_pool_id: UserPoolId,
+    pub client_id: ClientId,
+    pub identity_pool_id: String,
+    pub bucket: String,
+    pub root_access_key_id: String,
+    pub root_secret_access_key: String,
+}
+
+/// Characters AWS uses in access key ids.
+const KEY_ID_ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// Reads the bootstrap account id without creating anything; the binary needs it before `App` exists.
+pub async fn account_id(store: &s3cognito_meta::Store) -> Result<String> {
+    Ok(store.setting_or_insert("account_id", &random::random_from_alphabet(12, "0123456789".as_bytes())).await?)
+}
+
+pub async fn ensure(app: &App) -> Result<Bootstrap> {
+    let store = &app.store;
+    let region = &app.region;
+    let account_id = account_id(store).await?;
+
+    let candidate_pool = format!("{region}_{}", random::random_from_alphabet(9, crate::user_pool::POOL_ID_ALPHABET));
+    let user_pool_id = UserPoolId::parse(store.setting_or_insert("default_user_pool_id", &candidate_pool).await?)?;
+    if store.user_pool(user_pool_id.as_str()).await?.is_none() {
+        let config = PoolConfig { auto_verified_attributes: vec!["email".to_owned()], ..PoolConfig::default() };
+        let settings = PoolSettings { name: "s3cognito".to_owned(), config };
+        // Another replica may win this race; its pool is just as good.
+        if let Err(error) = app.user_pools.create_user_pool_with_id(&user_pool_id, settings).await {
+            if store.user_pool(user_pool_id.as_str()).await?.is_none() {
+                return Err(error);
+            }
+        }
+    }
+
+    let candidate_client = random::random_alphanumeric(26);
+    let client_id = ClientId::parse(store.setting_or_insert("default_client_id", &candidate_client).await?)?;
+    if store.client(client_id.as_str()).await?.is_none() {
+        let config = ClientConfig {
+            explicit_auth_flows: [
+                "ALLOW_USER_SRP_AUTH",
+                "ALLOW_USER_PASSWORD_AUTH",
+                "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                "ALLOW_REFRESH_TOKEN_AUTH",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            ..ClientConfig::default()
+        };
+        let settings = ClientSettings { name: "s3cognito-web".to_owned(), generate_secret: false, config };
+        if let Err(error) = app.user_pools.create_user_pool_client_with_id(&user_pool_id, &client_id, settings).await {
+            if store.client(client_id.as_str()).await?.is_none() {
+                return Err(error);
+            }
+        }
+    }
+
+    let identity_pool_id = store
+        .setting_or_insert("default_identity_pool_id", &format!("{region}:{}", uuid::Uuid::new_v4()))
+        .await?;
+    let bucket = store
+        .setting_or_insert("default_bucket", &format!("s3cognito-{}", random::random_from_alphabet(12, "abcdefghijklmnopqrstuvwxyz0123456789".as_bytes())))
+        .await?;
+
+    app.objects
+        .ensure_bucket(&bucket, "root")
+        .await
+        .map_err(|error| crate::ServiceError::Internal(format!("creating the bootstrap bucket: {error}")))?;
+    // The upload page talks to the bucket from the browser; its rules are set once and then the
+    // admin's to change.
+    if app.objects.bucket_cors(&bucket).await.map_err(|error| crate::ServiceError::Internal(error.to_string()))?.is_none()
+        && store.setting("default_bucket_cors_set").await?.is_none()
+    {
+        app.objects
+            .put_bucket_cors(&bucket, crate::objects::cors::upload_page_rules())
+            .await
+            .map_err(|error| crate::ServiceError::Internal(error.to_string()))?;
+        store.setting_or_insert("default_bucket_cors_set", "true").await?;
+    }
+
+    let candidate_key = format!("AKIA{}", random::random_from_alphabet(16, KEY_ID_ALPHABET.as_bytes()));
+    let root_access_key_id = store.setting_or_insert("root_access_key_id", &candidate_key).await?;
+    let root = match store.access_key(&root_access_key_id).await? {
+        Some(key) => key,
+        None => {
+            let key = AccessKeyRecord {
+                access_key_id: root_access_key_id.clone(),
+                secret_access_key: random::random_from_alphabet(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".as_bytes()),
+                principal: "root".to_owned(),
+                created_at: app.clock.now(),
+            };
+            match store.insert_access_key(&key).await {
+                Ok(()) => key,
+                Err(s3cognito_meta::MetaError::Conflict) => store
+                    .access_key(&root_access_key_id)
+                    .await?
+                    .ok_or_else(|| crate::ServiceError::Internal("root key vanished".to_owned()))?,
+                Err(other) => return Err(other.into()),
+            }
+        }
+    };
+
+    Ok(Bootstrap {
+        account_id,
+        user_pool_id,
+        client_id,
+        identity_pool_id,
+        bucket,
+        root_access_key_id,
+        root_secret_access_key: root.secret_access_key,
+    })
+}

@@ -1,0 +1,92 @@
+//! `ServiceError`: every way a use case can fail, named by what happened, not by a wire code.
+//!
+//! The http crate maps each variant to its protocol's error shape in one exhaustive match.
+
+/// A use case's failure. Messages are safe to show a client; internal causes are logged, not sent.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Wrong credentials, a revoked or expired token, a disabled user, a refused operation.
+    #[error("{0}")]
+    NotAuthorized(String),
+    #[error("{0}")]
+    InvalidParameter(String),
+    #[error("{0}")]
+    InvalidPassword(String),
+    #[error("{0}")]
+    ResourceNotFound(String),
+    #[error("User does not exist.")]
+    UserNotFound,
+    #[error("User account already exists")]
+    UsernameExists,
+    #[error("{0}")]
+    GroupExists(String),
+    #[error("An account with the email already exists.")]
+    AliasExists,
+    /// The mail with a code could not be sent; the cause is logged.
+    #[error("Unable to deliver the verification code; please try again later.")]
+    CodeDeliveryFailure,
+    #[error("User is not confirmed.")]
+    UserNotConfirmed,
+    #[error("Password reset required for the user")]
+    PasswordResetRequired,
+    #[error("Invalid verification code provided, please try again.")]
+    CodeMismatch,
+    #[error("Invalid code provided, please request a code again.")]
+    ExpiredCode,
+    #[error("{0}")]
+    LimitExceeded(String),
+    #[error("{0}")]
+    TooManyRequests(String),
+    #[error("{0}")]
+    UnsupportedTokenType(String),
+    /// The request's signature or credentials are not acceptable.
+    #[error(transparent)]
+    Authentication(#[from] AuthenticationError),
+    /// Something broke on our side; the cause is logged and the client sees only that it happened.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Why a signed request was refused, in the terms AWS uses for SigV4.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthenticationError {
+    #[error("Missing Authentication Token")]
+    MissingAuthenticationToken,
+    #[error("{0}")]
+    IncompleteSignature(String),
+    #[error("The security token included in the request is invalid.")]
+    UnrecognizedClient,
+    #[error(
+        "The request signature we calculated does not match the signature you provided. \
+         Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+    )]
+    SignatureDoesNotMatch,
+    #[error("Signature expired: the request time is more than 15 minutes away from the server time.")]
+    RequestExpired,
+}
+
+impl From<s3cognito_meta::MetaError> for ServiceError {
+    fn from(error: s3cognito_meta::MetaError) -> Self {
+        ServiceError::Internal(error.to_string())
+    }
+}
+
+impl From<s3cognito_crypto::CryptoError> for ServiceError {
+    fn from(error: s3cognito_crypto::CryptoError) -> Self {
+        ServiceError::Internal(error.to_string())
+    }
+}
+
+impl From<s3cognito_types::InvalidName> for ServiceError {
+    fn from(error: s3cognito_types::InvalidName) -> Self {
+        ServiceError::InvalidParameter(error.to_string())
+    }
+}
+
+impl From<serde_json::Error> for ServiceError {
+    fn from(error: serde_json::Error) -> Self {
+        ServiceError::Internal(format!("stored document is malformed: {error}"))
+    }
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;

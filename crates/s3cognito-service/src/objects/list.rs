@@ -1,0 +1,83 @@
+//! Listing: keys under a prefix, rolled up into common prefixes at a delimiter, a page at a time.
+
+use s3cognito_meta::prefix_successor;
+
+use super::{ObjectInfo, Objects, Result};
+
+/// One page of a listing.
+#[derive(Debug, Clone, Default)]
+pub struct ListPage {
+    pub objects: Vec<ObjectInfo>,
+    pub common_prefixes: Vec<String>,
+    pub truncated: bool,
+    /// The last key or common prefix on the page; the next page starts after it.
+    pub last: Option<String>,
+}
+
+/// How many rows to read from the store at a time while filling a page.
+const BATCH: i64 = 1000;
+
+impl Objects {
+    /// Keys starting with `prefix` after `after`, at most `max_keys` entries (objects and common
+    /// prefixes together), with keys that contain `delimiter` past the prefix rolled up.
+    pub async fn list(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        delimiter: Option<&str>,
+        after: Option<&str>,
+        max_keys: usize,
+    ) -> Result<ListPage> {
+        self.bucket(bucket).await?;
+        let mut page = ListPage::default();
+        // Keys still to consider: after `after_key` (exclusive) and from `from` (inclusive).
+        let mut after_key = after.unwrap_or_default().to_owned();
+        let mut from = String::new();
+        if let (Some(after), Some(delimiter)) = (after, delimiter.filter(|d| !d.is_empty())) {
+            // Resuming after a common prefix skips everything under it.
+            if after.starts_with(prefix) && after.ends_with(delimiter) && after[prefix.len()..].contains(delimiter) {
+                if let Some(next) = prefix_successor(after) {
+                    from = next;
+                }
+            }
+        }
+        loop {
+            let batch = self.store.list_objects(bucket, prefix, &after_key, &from, BATCH).await?;
+            let exhausted = (batch.len() as i64) < BATCH;
+            let mut skipped_to = None;
+            for record in &batch {
+                let rolled_up = delimiter.filter(|d| !d.is_empty()).and_then(|delimiter| {
+                    record.key[prefix.len()..]
+                        .find(delimiter)
+                        .map(|position| record.key[..prefix.len() + position + delimiter.len()].to_owned())
+                });
+                if page.objects.len() + page.common_prefixes.len() == max_keys {
+                    page.truncated = true;
+                    return Ok(page);
+                }
+                match rolled_up {
+                    Some(common) => {
+                        page.last = Some(common.clone());
+                        page.common_prefixes.push(common.clone());
+                        match prefix_successor(&common) {
+                            Some(next) => {
+                                skipped_to = Some(next);
+                                break;
+                            }
+                            None => return Ok(page),
+                        }
+                    }
+                    None => {
+                        page.last = Some(record.key.clone());
+                        page.objects.push(ObjectInfo::from_record(record)?);
+                    }
+                }
+            }
+            match skipped_to {
+                Some(next) => from = next,
+                None if exhausted => return Ok(page),
+                None => after_key = batch.last().map(|record| record.key.clone()).unwrap_or_default(),
+            }
+        }
+    }
+}

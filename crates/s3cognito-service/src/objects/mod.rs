@@ -1,0 +1,511 @@
+//! The private bucket: buckets, objects and multipart uploads over the metadata store and the blob store.
+//!
+//! An object's bytes are written to fresh blobs first and become visible only when the row naming them
+//! commits; a replaced or deleted object's blobs are recorded as garbage in the same transaction and
+//! reclaimed after a grace period, so a crash at any point leaves the old object or the new, never half.
+
+pub mod cors;
+mod list;
+mod multipart;
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
+use md5::{Digest, Md5};
+use s3cognito_blob::BlobStore;
+use s3cognito_meta::{BucketDeletion, BucketRecord, MetaError, ObjectRecord, Store};
+use serde::{Deserialize, Serialize};
+
+pub use list::ListPage;
+pub use multipart::{PartInfo, UploadInfo};
+
+use crate::clock::Clock;
+
+/// The largest object a single PUT (or one part) may carry, as in S3.
+pub const MAX_SINGLE_UPLOAD: u64 = 5 << 30;
+/// How long garbage blobs wait before their bytes go, so reads already under way can finish.
+pub const GARBAGE_GRACE_SECONDS: i64 = 60;
+
+/// Why a request body could not be read to its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyError {
+    /// The payload hash the client signed does not match the bytes.
+    DigestMismatch,
+    /// A chunk signature of a streaming upload does not match.
+    SignatureMismatch,
+    /// The connection ended early or the framing was broken.
+    Incomplete(String),
+    /// The `x-amz-checksum-*` the client sent (named here) does not match the bytes.
+    ChecksumMismatch(String),
+}
+
+/// A whole-object checksum as S3 names it (`CRC32`, `CRC32C`, `CRC64NVME`, `SHA1`, `SHA256`), base64.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checksum {
+    pub algorithm: String,
+    pub value: String,
+}
+
+/// Where the protocol layer leaves the checksum it verified once the body has ended: it is known only
+/// then, and the object must not commit before it is.
+pub type ChecksumSlot = Arc<std::sync::OnceLock<Checksum>>;
+
+/// A body to store and what the client said about it.
+pub struct Upload<E> {
+    pub body: ByteStream<E>,
+    pub declared_length: Option<u64>,
+    /// Base64, as in the Content-MD5 header.
+    pub content_md5: Option<String>,
+    pub checksum: ChecksumSlot,
+}
+
+impl<E> std::fmt::Debug for Upload<E> {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Upload").field("declared_length", &self.declared_length).finish_non_exhaustive()
+    }
+}
+
+/// A request body or an object's bytes, as a stream of chunks.
+pub type ByteStream<E> = BoxStream<'static, Result<Bytes, E>>;
+
+/// Every way an object use case can fail; the http crate gives each its S3 code.
+#[derive(Debug, thiserror::Error)]
+pub enum ObjectError {
+    #[error("The specified bucket does not exist")]
+    NoSuchBucket,
+    #[error("The specified key does not exist.")]
+    NoSuchKey,
+    #[error("Your previous request to create the named bucket succeeded and you already own it.")]
+    BucketAlreadyOwnedByYou,
+    #[error("The bucket you tried to delete is not empty")]
+    BucketNotEmpty,
+    #[error("The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")]
+    NoSuchUpload,
+    #[error("One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")]
+    InvalidPart,
+    #[error("The list of parts was not in ascending order. The parts list must be specified in order by part number.")]
+    InvalidPartOrder,
+    #[error("Your proposed upload is smaller than the minimum allowed object size.")]
+    EntityTooSmall,
+    #[error("Your proposed upload exceeds the maximum allowed object size.")]
+    EntityTooLarge,
+    #[error("The Content-MD5 you specified did not match what we received.")]
+    BadDigest,
+    #[error("The Content-MD5 you specified is not valid.")]
+    InvalidDigest,
+    #[error("You did not provide the number of bytes specified by the Content-Length HTTP header.")]
+    IncompleteBody,
+    #[error("At least one of the pre-conditions you specified did not hold")]
+    PreconditionFailed,
+    #[error("Not Modified")]
+    NotModified { etag: String, modified_at: i64 },
+    #[error("{0}")]
+    InvalidArgument(String),
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("the request body could not be read: {0:?}")]
+    Body(BodyError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<MetaError> for ObjectError {
+    fn from(error: MetaError) -> Self {
+        ObjectError::Internal(error.to_string())
+    }
+}
+
+impl From<s3cognito_blob::BlobError> for ObjectError {
+    fn from(error: s3cognito_blob::BlobError) -> Self {
+        ObjectError::Internal(error.to_string())
+    }
+}
+
+impl From<serde_json::Error> for ObjectError {
+    fn from(error: serde_json::Error) -> Self {
+        ObjectError::Internal(format!("stored document is malformed: {error}"))
+    }
+}
+
+pub type Result<T, E = ObjectError> = std::result::Result<T, E>;
+
+/// One blob of an object's bytes; a simple object has one, a multipart object one per part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
+    pub blob: String,
+    pub size: u64,
+}
+
+/// What a writer says about an object besides its bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObjectAttributes {
+    pub content_type: Option<String>,
+    /// Content-Encoding, Content-Disposition, Content-Language, Cache-Control, Expires.
+    pub headers: BTreeMap<String, String>,
+    /// `x-amz-meta-*`, names lowercased.
+    pub user_metadata: BTreeMap<String, String>,
+}
+
+/// An object as readers see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectInfo {
+    pub bucket: String,
+    pub key: String,
+    pub size: u64,
+    /// Quoted, as S3 shows it.
+    pub etag: String,
+    pub attributes: ObjectAttributes,
+    pub modified_at: i64,
+    pub owner: String,
+    pub segments: Vec<Segment>,
+    pub checksum: Option<Checksum>,
+}
+
+impl ObjectInfo {
+    fn from_record(record: &ObjectRecord) -> Result<ObjectInfo> {
+        Ok(ObjectInfo {
+            bucket: record.bucket.clone(),
+            key: record.key.clone(),
+            size: record.size as u64,
+            etag: record.etag.clone(),
+            attributes: ObjectAttributes {
+                content_type: record.content_type.clone(),
+                headers: serde_json::from_str(&record.headers)?,
+                user_metadata: serde_json::from_str(&record.user_metadata)?,
+            },
+            modified_at: record.modified_at,
+            owner: record.owner.clone(),
+            segments: serde_json::from_str(&record.segments)?,
+            checksum: record.checksum.as_deref().map(serde_json::from_str).transpose()?,
+        })
+    }
+
+    fn to_record(&self) -> Result<ObjectRecord> {
+        Ok(ObjectRecord {
+            bucket: self.bucket.clone(),
+            key: self.key.clone(),
+            size: self.size as i64,
+            etag: self.etag.clone(),
+            content_type: self.attributes.content_type.clone(),
+            headers: serde_json::to_string(&self.attributes.headers)?,
+            user_metadata: serde_json::to_string(&self.attributes.user_metadata)?,
+            checksum: self.checksum.as_ref().map(serde_json::to_string).transpose()?,
+            segments: serde_json::to_string(&self.segments)?,
+            owner: self.owner.clone(),
+            modified_at: self.modified_at,
+        })
+    }
+}
+
+/// The blobs an object's row names, for garbage collection.
+fn blobs_of(record: &ObjectRecord) -> Vec<String> {
+    serde_json::from_str::<Vec<Segment>>(&record.segments)
+        .map(|segments| segments.into_iter().map(|segment| segment.blob).collect())
+        .unwrap_or_default()
+}
+
+/// GetObject's and HeadObject's preconditions, ETags unquoted.
+#[derive(Debug, Clone, Default)]
+pub struct Conditions {
+    pub if_match: Option<Vec<String>>,
+    pub if_none_match: Option<Vec<String>>,
+    pub if_modified_since: Option<i64>,
+    pub if_unmodified_since: Option<i64>,
+}
+
+impl Conditions {
+    /// S3's precedence: If-Match beats If-Unmodified-Since, If-None-Match beats If-Modified-Since.
+    fn check(&self, info: &ObjectInfo) -> Result<()> {
+        let etag = info.etag.trim_matches('"');
+        let matches = |list: &Vec<String>| list.iter().any(|candidate| candidate == "*" || candidate == etag);
+        match &self.if_match {
+            Some(list) if !matches(list) => return Err(ObjectError::PreconditionFailed),
+            Some(_) => {}
+            None => {
+                if self.if_unmodified_since.is_some_and(|since| info.modified_at > since) {
+                    return Err(ObjectError::PreconditionFailed);
+                }
+            }
+        }
+        let not_modified = || ObjectError::NotModified { etag: info.etag.clone(), modified_at: info.modified_at };
+        match &self.if_none_match {
+            Some(list) if matches(list) => return Err(not_modified()),
+            Some(_) => {}
+            None => {
+                if self.if_modified_since.is_some_and(|since| info.modified_at <= since) {
+                    return Err(not_modified());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A new blob's id: 32 hex digits, never derived from anything a client sent.
+fn new_blob_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// The bucket use cases. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Objects {
+    store: Store,
+    blobs: BlobStore,
+    clock: Arc<dyn Clock>,
+}
+
+/// What writing a body produced.
+struct WrittenBlob {
+    segment: Segment,
+    md5: [u8; 16],
+}
+
+impl Objects {
+    pub fn new(store: Store, blobs: BlobStore, clock: Arc<dyn Clock>) -> Objects {
+        Objects { store, blobs, clock }
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    // ---- buckets ----
+
+    pub async fn create_bucket(&self, name: &str, owner: &str) -> Result<()> {
+        let record = BucketRecord { name: name.to_owned(), owner: owner.to_owned(), cors: None, created_at: self.now() };
+        match self.store.insert_bucket(&record).await {
+            Ok(()) => Ok(()),
+            Err(MetaError::Conflict) => Err(ObjectError::BucketAlreadyOwnedByYou),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Creates the bucket unless it exists (the bootstrap bucket, on every start).
+    pub async fn ensure_bucket(&self, name: &str, owner: &str) -> Result<()> {
+        match self.create_bucket(name, owner).await {
+            Ok(()) | Err(ObjectError::BucketAlreadyOwnedByYou) => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+
+    pub async fn bucket(&self, name: &str) -> Result<BucketRecord> {
+        self.store.bucket(name).await?.ok_or(ObjectError::NoSuchBucket)
+    }
+
+    pub async fn list_buckets(&self) -> Result<Vec<BucketRecord>> {
+        Ok(self.store.list_buckets().await?)
+    }
+
+    pub async fn delete_bucket(&self, name: &str) -> Result<()> {
+        match self.store.delete_bucket_if_empty(name).await? {
+            BucketDeletion::Deleted => Ok(()),
+            BucketDeletion::NotFound => Err(ObjectError::NoSuchBucket),
+            BucketDeletion::NotEmpty => Err(ObjectError::BucketNotEmpty),
+        }
+    }
+
+    // ---- objects ----
+
+    /// Streams `body` into a new blob, refusing more than `limit` bytes or a length other than
+    /// the declared one. On any failure the partial blob is thrown away.
+    async fn write_blob<E>(&self, body: ByteStream<E>, declared_length: Option<u64>, limit: u64) -> Result<WrittenBlob>
+    where
+        E: Into<BodyError>,
+    {
+        let id = new_blob_id();
+        let mut writer = self.blobs.writer(&id).await?;
+        let mut md5 = Md5::new();
+        let mut size: u64 = 0;
+        let mut body = body;
+        let outcome: Result<()> = async {
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk.map_err(|error| ObjectError::Body(error.into()))?;
+                size += chunk.len() as u64;
+                if size > limit {
+                    return Err(ObjectError::EntityTooLarge);
+                }
+                md5.update(&chunk);
+                writer.write(chunk);
+                writer.wait_for_capacity().await?;
+            }
+            if declared_length.is_some_and(|declared| declared != size) {
+                return Err(ObjectError::IncompleteBody);
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(error) = outcome {
+            if let Err(abort_error) = writer.abort().await {
+                tracing::warn!(%abort_error, "could not abort a partial blob");
+            }
+            return Err(error);
+        }
+        writer.finish().await?;
+        Ok(WrittenBlob { segment: Segment { blob: id, size }, md5: md5.finalize().into() })
+    }
+
+    /// Checks the client's Content-MD5 (base64) against what was received.
+    async fn check_content_md5(&self, written: &WrittenBlob, content_md5: Option<&str>) -> Result<()> {
+        let Some(expected) = content_md5 else {
+            return Ok(());
+        };
+        let failure = match base64::engine::general_purpose::STANDARD.decode(expected.trim()) {
+            Ok(bytes) if bytes.len() == 16 => (bytes != written.md5).then_some(ObjectError::BadDigest),
+            _ => Some(ObjectError::InvalidDigest),
+        };
+        match failure {
+            None => Ok(()),
+            Some(error) => {
+                self.discard(&written.segment.blob).await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Deletes a blob nothing refers to yet; failures only leave an orphan for the sweeper.
+    async fn discard(&self, blob: &str) {
+        if let Err(error) = self.blobs.delete(blob).await {
+            tracing::warn!(%error, blob, "could not delete an unused blob");
+        }
+    }
+
+    /// Commits a new object over whatever had its key, reclaiming the blob if the commit fails.
+    async fn commit(&self, info: &ObjectInfo) -> Result<()> {
+        if let Err(error) = self.store.put_object(&info.to_record()?, blobs_of).await {
+            for segment in &info.segments {
+                self.discard(&segment.blob).await;
+            }
+            return Err(error.into());
+        }
+        Ok(())
+    }
+
+    pub async fn put_object<E: Into<BodyError>>(
+        &self,
+        bucket: &str,
+        key: &str,
+        owner: &str,
+        attributes: ObjectAttributes,
+        upload: Upload<E>,
+    ) -> Result<ObjectInfo> {
+        self.bucket(bucket).await?;
+        let written = self.write_blob(upload.body, upload.declared_length, MAX_SINGLE_UPLOAD).await?;
+        self.check_content_md5(&written, upload.content_md5.as_deref()).await?;
+        let info = ObjectInfo {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            size: written.segment.size,
+            etag: format!("\"{}\"", hex::encode(written.md5)),
+            attributes,
+            modified_at: self.now(),
+            owner: owner.to_owned(),
+            segments: vec![written.segment],
+            checksum: upload.checksum.get().cloned(),
+        };
+        self.commit(&info).await?;
+        Ok(info)
+    }
+
+    /// The object, if the preconditions hold.
+    pub async fn object(&self, bucket: &str, key: &str, conditions: &Conditions) -> Result<ObjectInfo> {
+        let record = match self.store.object(bucket, key).await? {
+            Some(record) => record,
+            None => {
+                self.bucket(bucket).await?;
+                return Err(ObjectError::NoSuchKey);
+            }
+        };
+        let info = ObjectInfo::from_record(&record)?;
+        conditions.check(&info)?;
+        Ok(info)
+    }
+
+    /// The bytes of `range` of the object, read lazily segment by segment.
+    pub fn read(&self, info: &ObjectInfo, range: Range<u64>) -> ByteStream<ObjectError> {
+        let mut pieces = Vec::new();
+        let mut offset = 0u64;
+        for segment in &info.segments {
+            let segment_range = offset..offset + segment.size;
+            let start = range.start.max(segment_range.start);
+            let end = range.end.min(segment_range.end);
+            if start < end {
+                pieces.push((segment.blob.clone(), start - offset..end - offset));
+            }
+            offset += segment.size;
+        }
+        let blobs = self.blobs.clone();
+        futures::stream::iter(pieces)
+            .then(move |(blob, range)| {
+                let blobs = blobs.clone();
+                async move { blobs.read(&blob, range).await }
+            })
+            .map_ok(|stream| stream.map_err(ObjectError::from))
+            .map_err(ObjectError::from)
+            .try_flatten()
+            .boxed()
+    }
+
+    /// Deletes the object; deleting a missing key succeeds, as in S3.
+    pub async fn delete_object(&self, bucket: &str, key: &str) -> Result<()> {
+        if self.store.delete_object(bucket, key, blobs_of, self.now()).await?.is_none() {
+            self.bucket(bucket).await?;
+        }
+        Ok(())
+    }
+
+    /// Copies an object, bytes included: objects never share blobs, so each can go on its own.
+    pub async fn copy_object(
+        &self,
+        source: &ObjectInfo,
+        bucket: &str,
+        key: &str,
+        owner: &str,
+        replace_attributes: Option<ObjectAttributes>,
+    ) -> Result<ObjectInfo> {
+        self.bucket(bucket).await?;
+        let body = self.read(source, 0..source.size);
+        let written = self.write_blob(body, Some(source.size), MAX_SINGLE_UPLOAD).await?;
+        let info = ObjectInfo {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            size: written.segment.size,
+            // A copy of a multipart object is one part: its ETag is the plain MD5, as in S3.
+            etag: format!("\"{}\"", hex::encode(written.md5)),
+            attributes: replace_attributes.unwrap_or_else(|| source.attributes.clone()),
+            modified_at: self.now(),
+            owner: owner.to_owned(),
+            segments: vec![written.segment],
+            checksum: source.checksum.clone(),
+        };
+        self.commit(&info).await?;
+        Ok(info)
+    }
+
+    /// Removes the bytes of blobs that have been garbage for longer than the grace period.
+    pub async fn reclaim_garbage(&self) -> Result<usize> {
+        let cutoff = self.now() - GARBAGE_GRACE_SECONDS;
+        let mut reclaimed = 0;
+        loop {
+            let batch = self.store.garbage(cutoff, 100).await?;
+            if batch.is_empty() {
+                return Ok(reclaimed);
+            }
+            for blob in batch {
+                self.blobs.delete(&blob).await?;
+                self.store.forget_garbage(&blob).await?;
+                reclaimed += 1;
+            }
+        }
+    }
+}
+
+impl From<ObjectError> for BodyError {
+    fn from(error: ObjectError) -> Self {
+        BodyError::Incomplete(error.to_string())
+    }
+}

@@ -1,0 +1,213 @@
+//! Multipart uploads: parts become blobs of their own, and completing the upload makes an object
+//! whose segments are those blobs, without copying a byte.
+
+use md5::{Digest, Md5};
+use s3cognito_meta::{MetaError, PartRecord, UploadRecord};
+
+use super::{BodyError, MAX_SINGLE_UPLOAD, Upload, ObjectAttributes, ObjectError, ObjectInfo, Objects, Result, Segment, blobs_of};
+
+/// S3's smallest part, but for the last.
+pub const MIN_PART_SIZE: u64 = 5 << 20;
+pub const MAX_PART_NUMBER: i32 = 10_000;
+
+#[derive(Debug, Clone)]
+pub struct UploadInfo {
+    pub upload_id: String,
+    pub bucket: String,
+    pub key: String,
+    pub owner: String,
+    pub initiated_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct PartInfo {
+    pub part_number: i32,
+    pub size: u64,
+    /// Quoted.
+    pub etag: String,
+    pub uploaded_at: i64,
+    pub checksum: Option<super::Checksum>,
+}
+
+impl From<&UploadRecord> for UploadInfo {
+    fn from(record: &UploadRecord) -> Self {
+        UploadInfo {
+            upload_id: record.upload_id.clone(),
+            bucket: record.bucket.clone(),
+            key: record.key.clone(),
+            owner: record.owner.clone(),
+            initiated_at: record.initiated_at,
+        }
+    }
+}
+
+impl From<&PartRecord> for PartInfo {
+    fn from(record: &PartRecord) -> Self {
+        PartInfo {
+            part_number: record.part_number as i32,
+            size: record.size as u64,
+            etag: record.etag.clone(),
+            uploaded_at: record.uploaded_at,
+            checksum: record.checksum.as_deref().and_then(|text| serde_json::from_str(text).ok()),
+        }
+    }
+}
+
+impl Objects {
+    async fn upload_of(&self, bucket: &str, key: &str, upload_id: &str) -> Result<UploadRecord> {
+        match self.store.upload(upload_id).await? {
+            Some(upload) if upload.bucket == bucket && upload.key == key => Ok(upload),
+            _ => {
+                self.bucket(bucket).await?;
+                Err(ObjectError::NoSuchUpload)
+            }
+        }
+    }
+
+    pub async fn create_upload(&self, bucket: &str, key: &str, owner: &str, attributes: ObjectAttributes) -> Result<UploadInfo> {
+        self.bucket(bucket).await?;
+        let record = UploadRecord {
+            upload_id: super::new_blob_id(),
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            content_type: attributes.content_type,
+            headers: serde_json::to_string(&attributes.headers)?,
+            user_metadata: serde_json::to_string(&attributes.user_metadata)?,
+            checksum_algorithm: None,
+            owner: owner.to_owned(),
+            initiated_at: self.now(),
+        };
+        self.store.insert_upload(&record).await?;
+        Ok(UploadInfo::from(&record))
+    }
+
+    pub async fn upload_part<E: Into<BodyError>>(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        part_number: i32,
+        upload: Upload<E>,
+    ) -> Result<PartInfo> {
+        if !(1..=MAX_PART_NUMBER).contains(&part_number) {
+            return Err(ObjectError::InvalidArgument(format!(
+                "Part number must be an integer between 1 and {MAX_PART_NUMBER}, inclusive"
+            )));
+        }
+        self.upload_of(bucket, key, upload_id).await?;
+        let written = self.write_blob(upload.body, upload.declared_length, MAX_SINGLE_UPLOAD).await?;
+        self.check_content_md5(&written, upload.content_md5.as_deref()).await?;
+        let record = PartRecord {
+            upload_id: upload_id.to_owned(),
+            part_number: i64::from(part_number),
+            blob_id: written.segment.blob.clone(),
+            size: written.segment.size as i64,
+            etag: format!("\"{}\"", hex::encode(written.md5)),
+            checksum: upload.checksum.get().map(serde_json::to_string).transpose()?,
+            uploaded_at: self.now(),
+        };
+        match self.store.put_part(&record).await {
+            Ok(()) => Ok(PartInfo::from(&record)),
+            Err(error) => {
+                self.discard(&written.segment.blob).await;
+                Err(match error {
+                    MetaError::Conflict => ObjectError::NoSuchUpload,
+                    other => other.into(),
+                })
+            }
+        }
+    }
+
+    pub async fn list_parts(&self, bucket: &str, key: &str, upload_id: &str) -> Result<(UploadInfo, Vec<PartInfo>)> {
+        let upload = self.upload_of(bucket, key, upload_id).await?;
+        let parts = self.store.parts(upload_id).await?;
+        Ok((UploadInfo::from(&upload), parts.iter().map(PartInfo::from).collect()))
+    }
+
+    /// Joins the named parts into the object, checking S3's rules: at least one part, ascending
+    /// numbers, every ETag matching an uploaded part, every part but the last at least 5 MiB.
+    pub async fn complete_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        requested: &[(i32, String)],
+    ) -> Result<ObjectInfo> {
+        let upload = self.upload_of(bucket, key, upload_id).await?;
+        if requested.is_empty() {
+            return Err(ObjectError::InvalidRequest("You must specify at least one part".to_owned()));
+        }
+        if requested.windows(2).any(|pair| pair[0].0 >= pair[1].0) {
+            return Err(ObjectError::InvalidPartOrder);
+        }
+        let stored = self.store.parts(upload_id).await?;
+        let mut segments = Vec::with_capacity(requested.len());
+        let mut md5_of_md5s = Md5::new();
+        for (index, (number, etag)) in requested.iter().enumerate() {
+            let part = stored
+                .iter()
+                .find(|part| part.part_number == i64::from(*number))
+                .filter(|part| part.etag.trim_matches('"') == etag.trim_matches('"'))
+                .ok_or(ObjectError::InvalidPart)?;
+            let last = index + 1 == requested.len();
+            if !last && (part.size as u64) < MIN_PART_SIZE {
+                return Err(ObjectError::EntityTooSmall);
+            }
+            let raw = hex::decode(part.etag.trim_matches('"')).map_err(|_| ObjectError::Internal("stored part ETag is not hex".to_owned()))?;
+            md5_of_md5s.update(&raw);
+            segments.push(Segment { blob: part.blob_id.clone(), size: part.size as u64 });
+        }
+        let info = ObjectInfo {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            size: segments.iter().map(|segment| segment.size).sum(),
+            etag: format!("\"{}-{}\"", hex::encode(md5_of_md5s.finalize()), requested.len()),
+            attributes: ObjectAttributes {
+                content_type: upload.content_type.clone(),
+                headers: serde_json::from_str(&upload.headers)?,
+                user_metadata: serde_json::from_str(&upload.user_metadata)?,
+            },
+            modified_at: self.now(),
+            owner: upload.owner.clone(),
+            segments,
+            // A multipart object's checksum is a checksum of checksums; it is not kept yet.
+            checksum: None,
+        };
+        let used: Vec<String> = info.segments.iter().map(|segment| segment.blob.clone()).collect();
+        if !self.store.complete_upload(upload_id, &info.to_record()?, &used, blobs_of).await? {
+            return Err(ObjectError::NoSuchUpload);
+        }
+        Ok(info)
+    }
+
+    pub async fn abort_upload(&self, bucket: &str, key: &str, upload_id: &str) -> Result<()> {
+        self.upload_of(bucket, key, upload_id).await?;
+        if !self.store.abort_upload(upload_id, self.now()).await? {
+            return Err(ObjectError::NoSuchUpload);
+        }
+        Ok(())
+    }
+
+    pub async fn list_uploads(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        key_marker: &str,
+        upload_id_marker: &str,
+        max_uploads: usize,
+    ) -> Result<(Vec<UploadInfo>, bool)> {
+        self.bucket(bucket).await?;
+        let records = self.store.list_uploads(bucket, prefix, key_marker, upload_id_marker, max_uploads as i64 + 1).await?;
+        let truncated = records.len() > max_uploads;
+        Ok((records.iter().take(max_uploads).map(UploadInfo::from).collect(), truncated))
+    }
+
+    /// Aborts uploads started before `before` (abandoned by their clients).
+    pub async fn abort_stale_uploads(&self, before: i64) -> Result<usize> {
+        let stale = self.store.stale_uploads(before, 100).await?;
+        for upload in &stale {
+            self.store.abort_upload(&upload.upload_id, self.now()).await?;
+        }
+        Ok(stale.len())
+    }
+}

@@ -1,0 +1,485 @@
+//! Sign-in: InitiateAuth and its admin twin, challenge answers, refresh, sign-out and revocation.
+
+use std::collections::BTreeMap;
+
+use s3cognito_crypto::{digest, random, srp};
+use s3cognito_meta::{AuthSessionRecord, UserRecord};
+use s3cognito_types::{ClientId, UserPoolId, Username};
+
+use super::tokens::refresh_token_hash;
+use super::users::{status, verifier_binding, verify_password};
+use super::{Attributes, ClientContext, Tokens, UserPools};
+use crate::error::{Result, ServiceError};
+
+/// An InitiateAuth or AdminInitiateAuth call.
+#[derive(Debug, Clone)]
+pub struct AuthRequest {
+    pub client_id: ClientId,
+    pub flow: String,
+    pub parameters: BTreeMap<String, String>,
+    /// Set for AdminInitiateAuth: the pool named in the call, which must own the client.
+    pub admin_pool: Option<UserPoolId>,
+}
+
+/// A RespondToAuthChallenge or AdminRespondToAuthChallenge call.
+#[derive(Debug, Clone)]
+pub struct ChallengeAnswer {
+    pub client_id: ClientId,
+    pub challenge_name: String,
+    pub session: Option<String>,
+    pub responses: BTreeMap<String, String>,
+    pub admin_pool: Option<UserPoolId>,
+}
+
+/// Tokens, or another step to take first.
+#[derive(Debug, Clone)]
+pub enum AuthOutcome {
+    Tokens(Tokens),
+    /// `session` is absent for PASSWORD_VERIFIER, whose state travels in `SECRET_BLOCK`, as in Cognito.
+    Challenge { name: String, session: Option<String>, parameters: BTreeMap<String, String> },
+}
+
+const INCORRECT: &str = "Incorrect username or password.";
+const ATTEMPTS_EXCEEDED: &str = "Password attempts exceeded";
+const NEW_PASSWORD_REQUIRED: &str = "NEW_PASSWORD_REQUIRED";
+const PASSWORD_VERIFIER: &str = "PASSWORD_VERIFIER";
+
+fn required<'a>(parameters: &'a BTreeMap<String, String>, name: &str) -> Result<&'a str> {
+    parameters
+        .get(name)
+        .map(String::as_str)
+        .ok_or_else(|| ServiceError::InvalidParameter(format!("Missing required parameter {name}")))
+}
+
+impl UserPools {
+    async fn context_for(&self, client_id: &ClientId, admin_pool: Option<&UserPoolId>) -> Result<ClientContext> {
+        let context = self.client_and_pool(client_id).await?;
+        if let Some(pool_id) = admin_pool {
+            self.pool(pool_id).await?;
+            if &context.pool_id != pool_id {
+                return Err(ServiceError::ResourceNotFound(format!("User pool client {client_id} does not exist.")));
+            }
+        }
+        Ok(context)
+    }
+
+    pub async fn initiate_auth(&self, request: AuthRequest) -> Result<AuthOutcome> {
+        let context = self.context_for(&request.client_id, request.admin_pool.as_ref()).await?;
+        let admin = request.admin_pool.is_some();
+        let parameters = &request.parameters;
+        match (request.flow.as_str(), admin) {
+            ("USER_PASSWORD_AUTH", false) | ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH", true) => {
+                let allowed = if admin { "ALLOW_ADMIN_USER_PASSWORD_AUTH" } else { "ALLOW_USER_PASSWORD_AUTH" };
+                if !context.client_config.allows(allowed) {
+                    return Err(ServiceError::InvalidParameter(format!(
+                        "{} flow not enabled for this client",
+                        request.flow
+                    )));
+                }
+                let username = Username::parse(required(parameters, "USERNAME")?)?;
+                let password = required(parameters, "PASSWORD")?;
+                context.check_secret_hash(username.as_str(), parameters.get("SECRET_HASH").map(String::as_str))?;
+                let user = self.sign_in_with_password(&context, &username, password).await?;
+                self.after_password(&context, user).await
+            }
+            ("REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN", _) => {
+                let token = required(parameters, "REFRESH_TOKEN")?;
+                let record = self.live_refresh_token(token, &request.client_id).await?;
+                let user = self.user(&context.pool_id, &record.username).await.map_err(|_| {
+                    ServiceError::NotAuthorized("Invalid Refresh Token".to_owned())
+                })?;
+                if context.client.secret.is_some() {
+                    let given = parameters.get("SECRET_HASH").map(String::as_str);
+                    // Clients compute it over the username or, in pools with email sign-in, the sub.
+                    if context.check_secret_hash(&user.username, given).is_err() {
+                        context.check_secret_hash(&user.sub, given)?;
+                    }
+                }
+                if !user.enabled {
+                    return Err(ServiceError::NotAuthorized("User is disabled.".to_owned()));
+                }
+                let tokens = self.mint_tokens(&context.client.client_id, &context.client_config, &user, Some(&record)).await?;
+                Ok(AuthOutcome::Tokens(tokens))
+            }
+            ("USER_SRP_AUTH", _) => {
+                if !context.client_config.allows("ALLOW_USER_SRP_AUTH") {
+                    return Err(ServiceError::InvalidParameter("USER_SRP_AUTH flow not enabled for this client".to_owned()));
+                }
+                let username = Username::parse(required(parameters, "USERNAME")?)?;
+                let srp_a = required(parameters, "SRP_A")?;
+                context.check_secret_hash(username.as_str(), parameters.get("SECRET_HASH").map(String::as_str))?;
+                self.start_srp(&context, &username, srp_a).await
+            }
+            (flow, _) => Err(ServiceError::InvalidParameter(format!("Initiate Auth method not supported: {flow}"))),
+        }
+    }
+
+    pub async fn respond_to_auth_challenge(&self, answer: ChallengeAnswer) -> Result<AuthOutcome> {
+        let context = self.context_for(&answer.client_id, answer.admin_pool.as_ref()).await?;
+        if answer.challenge_name == PASSWORD_VERIFIER {
+            return self.finish_srp(&context, &answer).await;
+        }
+        if answer.challenge_name != NEW_PASSWORD_REQUIRED {
+            return Err(ServiceError::InvalidParameter(format!(
+                "Challenge {} is not supported",
+                answer.challenge_name
+            )));
+        }
+        let username = Username::parse(required(&answer.responses, "USERNAME")?)?;
+        let new_password = required(&answer.responses, "NEW_PASSWORD")?;
+        context.check_secret_hash(username.as_str(), answer.responses.get("SECRET_HASH").map(String::as_str))?;
+        context.pool_config.password_policy.check(new_password)?;
+        let expired = || ServiceError::NotAuthorized("Invalid session for the user, session is expired.".to_owned());
+        let session = answer.session.as_deref().ok_or_else(expired)?;
+        let record = self.store.take_auth_session(&digest::sha256_hex(session.as_bytes())).await?.ok_or_else(expired)?;
+        if record.expires_at < self.now()
+            || record.client_id != context.client.client_id
+            || record.challenge != answer.challenge_name
+            || record.username != username.as_str()
+        {
+            return Err(expired());
+        }
+        let mut user = self.user(&context.pool_id, &record.username).await?;
+        if user.status != status::FORCE_CHANGE_PASSWORD {
+            return Err(expired());
+        }
+        let mut attributes: Attributes = serde_json::from_str(&user.attributes)?;
+        for (name, value) in &answer.responses {
+            if let Some(attribute) = name.strip_prefix("userAttributes.") {
+                if attribute == "sub" || attribute.ends_with("_verified") {
+                    return Err(ServiceError::NotAuthorized(format!(
+                        "Cannot modify an already provided {attribute} attribute"
+                    )));
+                }
+                attributes.insert(attribute.to_owned(), value.clone());
+            }
+        }
+        let now = self.now();
+        self.password_material(&user.pool_id, &user.username, new_password).await?.apply(&mut user, now);
+        user.status = status::CONFIRMED.to_owned();
+        user.attributes = serde_json::to_string(&attributes)?;
+        user.updated_at = now;
+        self.save_user(&user).await?;
+        let tokens = self.mint_tokens(&context.client.client_id, &context.client_config, &user, None).await?;
+        Ok(AuthOutcome::Tokens(tokens))
+    }
+
+    pub async fn get_tokens_from_refresh_token(
+        &self,
+        client_id: &ClientId,
+        client_secret: Option<&str>,
+        refresh_token: &str,
+    ) -> Result<Tokens> {
+        let context = self.client_and_pool(client_id).await?;
+        check_client_secret(&context, client_secret)?;
+        let record = self.live_refresh_token(refresh_token, client_id).await?;
+        let user = self
+            .user(&context.pool_id, &record.username)
+            .await
+            .map_err(|_| ServiceError::NotAuthorized("Invalid Refresh Token".to_owned()))?;
+        if !user.enabled {
+            return Err(ServiceError::NotAuthorized("User is disabled.".to_owned()));
+        }
+        self.mint_tokens(&context.client.client_id, &context.client_config, &user, Some(&record)).await
+    }
+
+    /// Ends every session of the user behind the access token.
+    pub async fn global_sign_out(&self, access_token: &str) -> Result<()> {
+        let authenticated = self.authenticate_access_token(access_token).await?;
+        self.store.revoke_user_refresh_tokens(&authenticated.user.pool_id, &authenticated.user.username).await?;
+        Ok(())
+    }
+
+    pub async fn admin_user_global_sign_out(&self, pool_id: &UserPoolId, username: &Username) -> Result<()> {
+        self.pool(pool_id).await?;
+        let user = self.user(pool_id, username.as_str()).await?;
+        self.store.revoke_user_refresh_tokens(&user.pool_id, &user.username).await?;
+        Ok(())
+    }
+
+    /// Revokes a refresh token and, through its `origin_jti`, every token minted from it.
+    pub async fn revoke_token(&self, client_id: &ClientId, client_secret: Option<&str>, token: &str) -> Result<()> {
+        let context = self.client_and_pool(client_id).await?;
+        check_client_secret(&context, client_secret)?;
+        if s3cognito_crypto::jwt::decode_unverified(token).is_ok() {
+            return Err(ServiceError::UnsupportedTokenType(
+                "The token provided is not a refresh token; only refresh tokens can be revoked.".to_owned(),
+            ));
+        }
+        let hash = refresh_token_hash(token);
+        match self.store.refresh_token(&hash).await? {
+            Some(record) if record.client_id == client_id.as_str() => {
+                self.store.revoke_refresh_token(&hash).await?;
+                Ok(())
+            }
+            Some(_) => Err(ServiceError::NotAuthorized("Client is not authorized to revoke this token".to_owned())),
+            // As RFC 7009 asks: revoking an unknown token succeeds and reveals nothing.
+            None => Ok(()),
+        }
+    }
+
+    /// Checks a password with Cognito's lockout: after a few failures in a row the user is refused
+    /// for a while, doubling with every further failure.
+    pub(super) async fn check_password_with_lockout(&self, user: &UserRecord, password: &str) -> Result<()> {
+        self.check_not_locked(user)?;
+        if verify_password(password, user.password_hash.as_deref()).await? {
+            self.record_sign_in_success(user).await
+        } else {
+            Err(self.record_sign_in_failure(user).await)
+        }
+    }
+
+    /// During a lockout attempts are refused without checking anything.
+    fn check_not_locked(&self, user: &UserRecord) -> Result<()> {
+        if user.locked_until > self.now() {
+            return Err(ServiceError::NotAuthorized(ATTEMPTS_EXCEEDED.to_owned()));
+        }
+        Ok(())
+    }
+
+    async fn record_sign_in_success(&self, user: &UserRecord) -> Result<()> {
+        if user.failed_sign_ins != 0 || user.locked_until != 0 {
+            self.store.reset_failed_sign_ins(&user.pool_id, &user.username).await?;
+        }
+        Ok(())
+    }
+
+    /// Counts a failure, locks the user once there are enough, and returns the error to answer with.
+    async fn record_sign_in_failure(&self, user: &UserRecord) -> ServiceError {
+        let failures = match self.store.record_failed_sign_in(&user.pool_id, &user.username).await {
+            Ok(failures) => failures,
+            Err(error) => return error.into(),
+        };
+        let settings = &self.settings;
+        if failures >= settings.lockout_threshold {
+            let doublings = (failures - settings.lockout_threshold).min(20) as u32;
+            let lock = (settings.lockout_base_seconds << doublings).min(settings.lockout_max_seconds);
+            if let Err(error) = self.store.lock_user_until(&user.pool_id, &user.username, self.now() + lock).await {
+                return error.into();
+            }
+            tracing::warn!(pool = %user.pool_id, failures, lock_seconds = lock, "user locked after failed sign-ins");
+            return ServiceError::NotAuthorized(ATTEMPTS_EXCEEDED.to_owned());
+        }
+        ServiceError::NotAuthorized(INCORRECT.to_owned())
+    }
+
+    /// The password step shared by every password flow; an unknown user costs the same time and
+    /// gets the same answer as a wrong password.
+    async fn sign_in_with_password(
+        &self,
+        context: &ClientContext,
+        username: &Username,
+        password: &str,
+    ) -> Result<UserRecord> {
+        let Some(user) = self.find_user(&context.pool_id, &context.pool_config, username.as_str()).await? else {
+            verify_password(password, None).await?;
+            return Err(if context.reveals_missing_users() {
+                ServiceError::UserNotFound
+            } else {
+                ServiceError::NotAuthorized(INCORRECT.to_owned())
+            });
+        };
+        self.check_password_with_lockout(&user, password).await?;
+        if !user.enabled {
+            return Err(ServiceError::NotAuthorized("User is disabled.".to_owned()));
+        }
+        Ok(user)
+    }
+
+    /// What follows a correct password: tokens, or the challenge the user's state calls for.
+    async fn after_password(&self, context: &ClientContext, user: UserRecord) -> Result<AuthOutcome> {
+        match user.status.as_str() {
+            status::UNCONFIRMED => Err(ServiceError::UserNotConfirmed),
+            status::RESET_REQUIRED => Err(ServiceError::PasswordResetRequired),
+            status::FORCE_CHANGE_PASSWORD => {
+                let validity_days = i64::from(context.pool_config.password_policy.temporary_password_validity_days);
+                if user.password_set_at + validity_days * 86_400 < self.now() {
+                    return Err(ServiceError::NotAuthorized(
+                        "Temporary password has expired and must be reset by an administrator.".to_owned(),
+                    ));
+                }
+                let session = random::random_token();
+                self.store
+                    .insert_auth_session(&AuthSessionRecord {
+                        session_hash: digest::sha256_hex(session.as_bytes()),
+                        pool_id: context.pool_id.to_string(),
+                        client_id: context.client.client_id.clone(),
+                        username: user.username.clone(),
+                        challenge: NEW_PASSWORD_REQUIRED.to_owned(),
+                        data: "{}".to_owned(),
+                        expires_at: self.now() + context.client_config.auth_session_validity_minutes * 60,
+                    })
+                    .await?;
+                let mut attributes: Attributes = serde_json::from_str(&user.attributes)?;
+                attributes.remove("sub");
+                let parameters = BTreeMap::from([
+                    ("USER_ID_FOR_SRP".to_owned(), user.username.clone()),
+                    ("requiredAttributes".to_owned(), "[]".to_owned()),
+                    ("userAttributes".to_owned(), serde_json::to_string(&attributes)?),
+                ]);
+                Ok(AuthOutcome::Challenge { name: NEW_PASSWORD_REQUIRED.to_owned(), session: Some(session), parameters })
+            }
+            _ => {
+                let tokens = self.mint_tokens(&context.client.client_id, &context.client_config, &user, None).await?;
+                Ok(AuthOutcome::Tokens(tokens))
+            }
+        }
+    }
+}
+
+/// What a PASSWORD_VERIFIER answer needs from the USER_SRP_AUTH step, sealed in the session row.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct SrpState {
+    srp_a: String,
+    /// The server's secret exponent, hex.
+    b: String,
+    srp_b: String,
+    salt: String,
+    /// False when the user does not exist (or has no verifier): the challenge is a stand-in.
+    known: bool,
+}
+
+const SRP_SESSION_BINDING: &[u8] = b"srp-session";
+
+impl UserPools {
+    fn open_verifier(&self, user: &UserRecord, sealed: &str) -> Result<Vec<u8>> {
+        use base64::Engine as _;
+        let sealed = base64::engine::general_purpose::STANDARD
+            .decode(sealed)
+            .map_err(|_| ServiceError::Internal("stored SRP verifier is not base64".to_owned()))?;
+        self.settings
+            .sealing_key
+            .open(&sealed, &verifier_binding(&user.pool_id, &user.username))
+            .map_err(|_| ServiceError::Internal("stored SRP verifier does not open with this server's key".to_owned()))
+    }
+
+    /// USER_SRP_AUTH: answers with the PASSWORD_VERIFIER challenge. An unknown user gets a stand-in
+    /// challenge (a stable salt, a random verifier) that looks the same and can never be answered.
+    async fn start_srp(&self, context: &ClientContext, username: &Username, srp_a: &str) -> Result<AuthOutcome> {
+        use base64::Engine as _;
+        srp::parse_client_public(srp_a).map_err(|_| ServiceError::InvalidParameter("Invalid SRP_A".to_owned()))?;
+        let user = self.find_user(&context.pool_id, &context.pool_config, username.as_str()).await?;
+        let material = user.as_ref().and_then(|user| Some((user, user.srp_salt.clone()?, user.srp_verifier.clone()?)));
+        let (salt, verifier, known) = match material {
+            Some((user, salt, sealed)) => (salt, self.open_verifier(user, &sealed)?, true),
+            None => {
+                let key = self.settings.sealing_key.to_bytes();
+                let seed = format!("srp-stand-in-salt\n{}\n{}", context.pool_id, username);
+                let salt = srp::salt_hex(&digest::hmac_sha256(&key, seed.as_bytes())[..16]);
+                (salt, random::random_bytes(srp::VERIFIER_LEN), false)
+            }
+        };
+        let ephemeral = tokio::task::spawn_blocking(move || srp::server_ephemeral(&verifier))
+            .await
+            .map_err(|error| ServiceError::Internal(error.to_string()))?;
+        let secret_block = base64::engine::general_purpose::STANDARD.encode(random::random_bytes(64));
+        let internal_username = user.as_ref().map_or(username.to_string(), |user| user.username.clone());
+        let state = SrpState {
+            srp_a: srp_a.to_owned(),
+            b: hex::encode(&ephemeral.b),
+            srp_b: ephemeral.srp_b_hex.clone(),
+            salt: salt.clone(),
+            known,
+        };
+        let sealed = self.settings.sealing_key.seal(&serde_json::to_vec(&state)?, SRP_SESSION_BINDING);
+        self.store
+            .insert_auth_session(&AuthSessionRecord {
+                session_hash: digest::sha256_hex(secret_block.as_bytes()),
+                pool_id: context.pool_id.to_string(),
+                client_id: context.client.client_id.clone(),
+                username: internal_username.clone(),
+                challenge: PASSWORD_VERIFIER.to_owned(),
+                data: base64::engine::general_purpose::STANDARD.encode(sealed),
+                expires_at: self.now() + context.client_config.auth_session_validity_minutes * 60,
+            })
+            .await?;
+        let parameters = BTreeMap::from([
+            ("SALT".to_owned(), salt),
+            ("SRP_B".to_owned(), ephemeral.srp_b_hex),
+            ("SECRET_BLOCK".to_owned(), secret_block),
+            ("USERNAME".to_owned(), internal_username.clone()),
+            ("USER_ID_FOR_SRP".to_owned(), internal_username),
+        ]);
+        Ok(AuthOutcome::Challenge { name: PASSWORD_VERIFIER.to_owned(), session: None, parameters })
+    }
+
+    /// PASSWORD_VERIFIER: checks the client's proof of the password, with the same lockout
+    /// accounting as the password flows, then goes on as a correct password would.
+    async fn finish_srp(&self, context: &ClientContext, answer: &ChallengeAnswer) -> Result<AuthOutcome> {
+        use base64::Engine as _;
+        let responses = &answer.responses;
+        let username = Username::parse(required(responses, "USERNAME")?)?;
+        let secret_block = required(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
+        let signature = required(responses, "PASSWORD_CLAIM_SIGNATURE")?;
+        let timestamp = required(responses, "TIMESTAMP")?;
+        context.check_secret_hash(username.as_str(), responses.get("SECRET_HASH").map(String::as_str))?;
+        let incorrect = || ServiceError::NotAuthorized(INCORRECT.to_owned());
+        let record = self
+            .store
+            .take_auth_session(&digest::sha256_hex(secret_block.as_bytes()))
+            .await?
+            .ok_or_else(incorrect)?;
+        if record.expires_at < self.now()
+            || record.client_id != context.client.client_id
+            || record.challenge != PASSWORD_VERIFIER
+            || record.username != username.as_str()
+        {
+            return Err(incorrect());
+        }
+        let sealed = base64::engine::general_purpose::STANDARD
+            .decode(&record.data)
+            .map_err(|_| ServiceError::Internal("stored SRP state is not base64".to_owned()))?;
+        let state: SrpState = serde_json::from_slice(
+            &self
+                .settings
+                .sealing_key
+                .open(&sealed, SRP_SESSION_BINDING)
+                .map_err(|_| ServiceError::Internal("stored SRP state does not open".to_owned()))?,
+        )?;
+        let user = match self.store.user(context.pool_id.as_str(), &record.username).await? {
+            Some(user) if state.known => user,
+            _ => return Err(incorrect()),
+        };
+        self.check_not_locked(&user)?;
+        let sealed_verifier = user.srp_verifier.clone().ok_or_else(incorrect)?;
+        let verifier = self.open_verifier(&user, &sealed_verifier)?;
+        let check = srp::ServerClaimCheck {
+            pool_suffix: context.pool_id.suffix().to_owned(),
+            username: user.username.clone(),
+            salt_hex: state.salt,
+            verifier,
+            srp_a_hex: state.srp_a,
+            b: hex::decode(&state.b).map_err(|_| ServiceError::Internal("stored SRP state is malformed".to_owned()))?,
+            srp_b_hex: state.srp_b,
+            secret_block_b64: secret_block.to_owned(),
+            timestamp: timestamp.to_owned(),
+            claimed_signature_b64: signature.to_owned(),
+        };
+        let verified = tokio::task::spawn_blocking(move || srp::verify_claim(&check))
+            .await
+            .map_err(|error| ServiceError::Internal(error.to_string()))?
+            .unwrap_or(false);
+        if !verified {
+            return Err(self.record_sign_in_failure(&user).await);
+        }
+        self.record_sign_in_success(&user).await?;
+        if !user.enabled {
+            return Err(ServiceError::NotAuthorized("User is disabled.".to_owned()));
+        }
+        self.after_password(context, user).await
+    }
+}
+
+fn check_client_secret(context: &ClientContext, given: Option<&str>) -> Result<()> {
+    let Some(secret) = &context.client.secret else {
+        return Ok(());
+    };
+    let client_id = &context.client.client_id;
+    match given {
+        Some(given) if s3cognito_crypto::compare::constant_time_eq(secret.as_bytes(), given.as_bytes()) => Ok(()),
+        Some(_) => Err(ServiceError::NotAuthorized(format!("Unable to verify secret for client {client_id}"))),
+        None => Err(ServiceError::NotAuthorized(format!(
+            "Client {client_id} is configured with secret but ClientSecret was not received"
+        ))),
+    }
+}

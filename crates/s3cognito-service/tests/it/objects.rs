@@ -1,0 +1,190 @@
+//! The bucket's use cases over SQLite and a local blob store.
+
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+use s3cognito_service::objects::{BodyError, ByteStream, Conditions, ObjectAttributes, ObjectError, Objects, Upload};
+
+use crate::Harness;
+
+fn body(data: &[u8]) -> ByteStream<BodyError> {
+    let chunks: Vec<Result<Bytes, BodyError>> = data.chunks(64 * 1024).map(|chunk| Ok(Bytes::copy_from_slice(chunk))).collect();
+    futures::stream::iter(chunks).boxed()
+}
+
+fn upload(body: ByteStream<BodyError>, declared_length: Option<u64>, content_md5: Option<&str>) -> Upload<BodyError> {
+    Upload { body, declared_length, content_md5: content_md5.map(str::to_owned), checksum: Default::default() }
+}
+
+async fn read_all(objects: &Objects, bucket: &str, key: &str, range: Option<std::ops::Range<u64>>) -> Vec<u8> {
+    let info = objects.object(bucket, key, &Conditions::default()).await.unwrap();
+    let range = range.unwrap_or(0..info.size);
+    objects.read(&info, range).map_ok(|chunk| chunk.to_vec()).try_concat().await.unwrap()
+}
+
+async fn put(objects: &Objects, key: &str, data: &[u8]) {
+    objects.put_object("bucket", key, "root", ObjectAttributes::default(), upload(body(data), Some(data.len() as u64), None)).await.unwrap();
+}
+
+async fn objects() -> (Harness, Objects) {
+    let harness = Harness::new().await;
+    let objects = harness.app.objects.clone();
+    objects.create_bucket("bucket", "root").await.unwrap();
+    (harness, objects)
+}
+
+#[tokio::test]
+async fn objects_round_trip_and_replace_whole() {
+    let (_harness, objects) = objects().await;
+    put(&objects, "a.txt", b"first version").await;
+    put(&objects, "a.txt", b"second").await;
+    assert_eq!(read_all(&objects, "bucket", "a.txt", None).await, b"second");
+    assert_eq!(read_all(&objects, "bucket", "a.txt", Some(1..4)).await, b"eco");
+    let info = objects.object("bucket", "a.txt", &Conditions::default()).await.unwrap();
+    assert_eq!(info.etag, format!("\"{:x}\"", md5_of(b"second")));
+    objects.delete_object("bucket", "a.txt").await.unwrap();
+    objects.delete_object("bucket", "a.txt").await.unwrap();
+    assert!(matches!(objects.object("bucket", "a.txt", &Conditions::default()).await, Err(ObjectError::NoSuchKey)));
+    assert!(matches!(objects.object("nobucket", "a.txt", &Conditions::default()).await, Err(ObjectError::NoSuchBucket)));
+}
+
+fn md5_of(data: &[u8]) -> md5_hex::Hex {
+    md5_hex::Hex(data.to_vec())
+}
+
+mod md5_hex {
+    pub struct Hex(pub Vec<u8>);
+    impl std::fmt::LowerHex for Hex {
+        fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            use md5::Digest as _;
+            formatter.write_str(&hex::encode(md5::Md5::digest(&self.0)))
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_failed_or_short_body_stores_nothing() {
+    let (_harness, objects) = objects().await;
+    put(&objects, "kept", b"old bytes").await;
+    let broken: ByteStream<BodyError> = futures::stream::iter(vec![
+        Ok(Bytes::from_static(b"new by")),
+        Err(BodyError::DigestMismatch),
+    ])
+    .boxed();
+    let outcome = objects.put_object("bucket", "kept", "root", ObjectAttributes::default(), upload(broken, None, None)).await;
+    assert!(matches!(outcome, Err(ObjectError::Body(BodyError::DigestMismatch))));
+    let short = objects.put_object("bucket", "kept", "root", ObjectAttributes::default(), upload(body(b"abc"), Some(10), None)).await;
+    assert!(matches!(short, Err(ObjectError::IncompleteBody)));
+    let wrong_md5 = objects
+        .put_object("bucket", "kept", "root", ObjectAttributes::default(), upload(body(b"abc"), Some(3), Some("1B2M2Y8AsgTpgAmY7PhCfg==")))
+        .await;
+    assert!(matches!(wrong_md5, Err(ObjectError::BadDigest)));
+    assert_eq!(read_all(&objects, "bucket", "kept", None).await, b"old bytes");
+}
+
+#[tokio::test]
+async fn listings_roll_up_common_prefixes_and_page() {
+    let (_harness, objects) = objects().await;
+    for key in ["a/1", "a/2", "a/b/3", "b", "c/1", "c/2", "d", "é/x"] {
+        put(&objects, key, key.as_bytes()).await;
+    }
+    let names = |page: &s3cognito_service::objects::ListPage| {
+        let mut names: Vec<String> = page.objects.iter().map(|object| object.key.clone()).collect();
+        names.extend(page.common_prefixes.iter().cloned());
+        names
+    };
+    let all = objects.list("bucket", "", Some("/"), None, 1000).await.unwrap();
+    assert_eq!(all.objects.iter().map(|o| o.key.as_str()).collect::<Vec<_>>(), ["b", "d"]);
+    assert_eq!(all.common_prefixes, ["a/", "c/", "é/"]);
+    assert!(!all.truncated);
+    // Two at a time, resuming after the last entry, common prefixes included.
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = objects.list("bucket", "", Some("/"), after.as_deref(), 2).await.unwrap();
+        seen.extend(names(&page));
+        if !page.truncated {
+            break;
+        }
+        after = page.last.clone();
+    }
+    seen.sort();
+    assert_eq!(seen, ["a/", "b", "c/", "d", "é/"]);
+    let under_a = objects.list("bucket", "a/", Some("/"), None, 1000).await.unwrap();
+    assert_eq!(names(&under_a), ["a/1", "a/2", "a/b/"]);
+    let flat = objects.list("bucket", "c", None, None, 1000).await.unwrap();
+    assert_eq!(names(&flat), ["c/1", "c/2"]);
+    let empty = objects.list("bucket", "", None, None, 0).await.unwrap();
+    assert!(empty.objects.is_empty() && empty.truncated);
+}
+
+#[tokio::test]
+async fn multipart_uploads_follow_s3s_rules() {
+    let (_harness, objects) = objects().await;
+    let five_mib = vec![7u8; 5 << 20];
+    let started = objects.create_upload("bucket", "big", "root", ObjectAttributes::default()).await.unwrap();
+    let id = started.upload_id.clone();
+    let first = objects.upload_part("bucket", "big", &id, 1, upload(body(&five_mib), None, None)).await.unwrap();
+    let second = objects.upload_part("bucket", "big", &id, 2, upload(body(b"tail"), None, None)).await.unwrap();
+    let small = objects.upload_part("bucket", "big", &id, 3, upload(body(b"small"), None, None)).await.unwrap();
+    assert!(matches!(
+        objects.upload_part("bucket", "big", &id, 0, upload(body(b"x"), None, None)).await,
+        Err(ObjectError::InvalidArgument(_))
+    ));
+    let complete = |parts: Vec<(i32, String)>| {
+        let objects = objects.clone();
+        let id = id.clone();
+        async move { objects.complete_upload("bucket", "big", &id, &parts).await }
+    };
+    assert!(matches!(complete(vec![(2, second.etag.clone()), (1, first.etag.clone())]).await, Err(ObjectError::InvalidPartOrder)));
+    assert!(matches!(complete(vec![(1, "\"00\"".to_owned())]).await, Err(ObjectError::InvalidPart)));
+    assert!(matches!(complete(vec![(2, second.etag.clone()), (3, small.etag.clone())]).await, Err(ObjectError::EntityTooSmall)));
+    let info = complete(vec![(1, first.etag.clone()), (2, second.etag.clone())]).await.unwrap();
+    assert!(info.etag.ends_with("-2\""), "{}", info.etag);
+    assert_eq!(info.size, (5 << 20) + 4);
+    let tail = read_all(&objects, "bucket", "big", Some((5 << 20) - 2..(5 << 20) + 4)).await;
+    assert_eq!(tail, [7, 7, b't', b'a', b'i', b'l']);
+    // The upload is gone; so is the part it did not use.
+    assert!(matches!(complete(vec![(1, first.etag)]).await, Err(ObjectError::NoSuchUpload)));
+    let aborted = objects.create_upload("bucket", "other", "root", ObjectAttributes::default()).await.unwrap();
+    objects.abort_upload("bucket", "other", &aborted.upload_id).await.unwrap();
+    assert!(matches!(
+        objects.upload_part("bucket", "other", &aborted.upload_id, 1, upload(body(b"x"), None, None)).await,
+        Err(ObjectError::NoSuchUpload)
+    ));
+}
+
+#[tokio::test]
+async fn replaced_bytes_are_reclaimed_after_the_grace_period() {
+    let (harness, objects) = objects().await;
+    put(&objects, "a", b"one").await;
+    put(&objects, "a", b"two").await;
+    objects.delete_object("bucket", "a").await.unwrap();
+    assert_eq!(objects.reclaim_garbage().await.unwrap(), 0, "nothing before the grace period");
+    harness.clock.advance(s3cognito_service::objects::GARBAGE_GRACE_SECONDS + 1);
+    assert_eq!(objects.reclaim_garbage().await.unwrap(), 2);
+    assert!(matches!(objects.delete_bucket("bucket").await, Ok(())));
+}
+
+#[tokio::test]
+async fn preconditions_follow_s3s_precedence() {
+    let (harness, objects) = objects().await;
+    put(&objects, "a", b"data").await;
+    let info = objects.object("bucket", "a", &Conditions::default()).await.unwrap();
+    let etag = info.etag.trim_matches('"').to_owned();
+    let check = |conditions: Conditions| {
+        let objects = objects.clone();
+        async move { objects.object("bucket", "a", &conditions).await }
+    };
+    assert!(check(Conditions { if_match: Some(vec![etag.clone()]), ..Default::default() }).await.is_ok());
+    assert!(matches!(check(Conditions { if_match: Some(vec!["other".into()]), ..Default::default() }).await, Err(ObjectError::PreconditionFailed)));
+    assert!(matches!(check(Conditions { if_none_match: Some(vec![etag.clone()]), ..Default::default() }).await, Err(ObjectError::NotModified { .. })));
+    assert!(matches!(check(Conditions { if_none_match: Some(vec!["*".into()]), ..Default::default() }).await, Err(ObjectError::NotModified { .. })));
+    let now = harness.clock.clone();
+    use s3cognito_service::clock::Clock as _;
+    assert!(matches!(check(Conditions { if_modified_since: Some(now.now()), ..Default::default() }).await, Err(ObjectError::NotModified { .. })));
+    assert!(check(Conditions { if_modified_since: Some(now.now() - 1), ..Default::default() }).await.is_ok());
+    assert!(matches!(check(Conditions { if_unmodified_since: Some(now.now() - 1), ..Default::default() }).await, Err(ObjectError::PreconditionFailed)));
+    // If-Match that holds wins over a failing If-Unmodified-Since.
+    assert!(check(Conditions { if_match: Some(vec![etag]), if_unmodified_since: Some(now.now() - 1), ..Default::default() }).await.is_ok());
+    assert!(matches!(objects.delete_bucket("bucket").await, Err(ObjectError::BucketNotEmpty)));
+}

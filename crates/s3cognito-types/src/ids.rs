@@ -1,0 +1,176 @@
+//! Validated identifiers: user pools, app clients, usernames and groups.
+
+use std::fmt;
+
+/// A name or id that does not have the shape its kind requires.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {kind}: {reason}")]
+pub struct InvalidName {
+    pub kind: &'static str,
+    pub reason: &'static str,
+}
+
+/// Declares a string newtype whose constructor checks the shape once.
+macro_rules! name_type {
+    ($(#[$doc:meta])* $name:ident, $kind:literal, $check:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(value: impl Into<String>) -> Result<Self, InvalidName> {
+                let value = value.into();
+                let check: fn(&str) -> Result<(), &'static str> = $check;
+                check(&value).map_err(|reason| InvalidName { kind: $kind, reason })?;
+                Ok(Self(value))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+    };
+}
+
+fn check_length(value: &str, max: usize) -> Result<(), &'static str> {
+    if value.is_empty() {
+        return Err("must not be empty");
+    }
+    if value.chars().count() > max {
+        return Err("is too long");
+    }
+    Ok(())
+}
+
+/// Cognito allows letters, marks, symbols, numbers and punctuation: anything printable but spaces.
+fn check_printable(value: &str) -> Result<(), &'static str> {
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must not contain spaces or control characters");
+    }
+    Ok(())
+}
+
+name_type!(
+    /// `<region>_<alphanumerics>`, as Cognito mints them (`us-east-1_AbC123xyz`).
+    UserPoolId,
+    "user pool id",
+    |value| {
+        check_length(value, 55)?;
+        let (region, suffix) = value.split_once('_').ok_or("must be <region>_<id>")?;
+        let region_ok = !region.is_empty()
+            && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let suffix_ok = !suffix.is_empty() && suffix.chars().all(|c| c.is_ascii_alphanumeric());
+        if region_ok && suffix_ok { Ok(()) } else { Err("must be <region>_<alphanumerics>") }
+    }
+);
+
+impl UserPoolId {
+    /// The region the pool lives in: the part before `_`.
+    pub fn region(&self) -> &str {
+        self.0.split_once('_').map(|(region, _)| region).unwrap_or_default()
+    }
+
+    /// The part after `_`; SRP's `x` is computed over it.
+    pub fn suffix(&self) -> &str {
+        self.0.split_once('_').map(|(_, suffix)| suffix).unwrap_or_default()
+    }
+}
+
+name_type!(
+    /// An app client id: word characters and `+`, up to 128.
+    ClientId,
+    "client id",
+    |value| {
+        check_length(value, 128)?;
+        if value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '+') {
+            Ok(())
+        } else {
+            Err("must contain only letters, digits, '_' and '+'")
+        }
+    }
+);
+
+name_type!(
+    /// A user's name as given at sign-up or admin creation (case-sensitive, as in a default Cognito pool).
+    Username,
+    "username",
+    |value| {
+        check_length(value, 128)?;
+        check_printable(value)
+    }
+);
+
+name_type!(
+    /// A user pool group's name.
+    GroupName,
+    "group name",
+    |value| {
+        check_length(value, 128)?;
+        check_printable(value)
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_pool_ids() {
+        for (value, ok) in [
+            ("us-east-1_AbC123xyz", true),
+            ("eu-west-3_x", true),
+            ("us-east-1", false),
+            ("us-east-1_", false),
+            ("_abc", false),
+            ("us-east-1_ab-c", false),
+            ("US-east-1_abc", false),
+            ("", false),
+        ] {
+            assert_eq!(UserPoolId::parse(value).is_ok(), ok, "{value}");
+        }
+        let id = UserPoolId::parse("us-east-1_AbC123xyz").unwrap();
+        assert_eq!((id.region(), id.suffix()), ("us-east-1", "AbC123xyz"));
+    }
+
+    #[test]
+    fn usernames_and_groups() {
+        for (value, ok) in [
+            ("demo", true),
+            ("demo@example.com", true),
+            ("名前", true),
+            ("two words", false),
+            ("tab\tname", false),
+            ("", false),
+        ] {
+            assert_eq!(Username::parse(value).is_ok(), ok, "{value}");
+            assert_eq!(GroupName::parse(value).is_ok(), ok, "{value}");
+        }
+        assert!(Username::parse("a".repeat(128)).is_ok());
+        assert!(Username::parse("a".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn client_ids() {
+        assert!(ClientId::parse("1example23456789abcdefghij").is_ok());
+        assert!(ClientId::parse("bad-id").is_err());
+        assert!(ClientId::parse("").is_err());
+    }
+}

@@ -1,0 +1,10 @@
+//! Names and ids of s3cognito, each parsed once at the boundary and trusted everywhere after.
+//!
+//! No IO happens here: the types only know their own shape.
+
+mod ids;
+
+pub use ids::{ClientId, GroupName, InvalidName, UserPoolId, Username};
+
+/// The AWS region every id and issuer of this deployment is minted in.
+pub const DEFAULT_REGION: &str = "us-east-1";

@@ -1,0 +1,121 @@
+//! Server settings: each one a flag, an environment variable and a key of the TOML config file,
+//! in that order of precedence, over a documented default.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+use serde::Deserialize;
+
+/// The port `serve` listens on when not told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:4580";
+
+#[derive(Debug, Default, Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeArgs {
+    /// A TOML file whose keys are these options' long names with `_` for `-`.
+    #[arg(long, env = "S3COGNITO_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Where state lives: the SQLite database, credentials, aws-exports.json, the outbox.
+    #[arg(long, env = "S3COGNITO_DATA")]
+    pub data: Option<PathBuf>,
+    /// Address to listen on; port 0 picks a free one.
+    #[arg(long, env = "S3COGNITO_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Metadata database: `sqlite:PATH` or `postgres://…` (default: SQLite in the data dir).
+    #[arg(long, env = "S3COGNITO_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// The AWS region in ids, ARNs and issuers.
+    #[arg(long, env = "S3COGNITO_REGION")]
+    pub region: Option<String>,
+    /// Base URL of token issuers: `iss` is `<this>/<poolId>` (default: Cognito's own shape).
+    #[arg(long, env = "S3COGNITO_ISSUER_BASE_URL")]
+    pub issuer_base_url: Option<String>,
+    /// The URL clients reach this server at, when a proxy stands in front.
+    #[arg(long, env = "S3COGNITO_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Send mail through this SMTP server instead of writing it to DATA/outbox.
+    #[arg(long, env = "S3COGNITO_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The From: address of mail.
+    #[arg(long, env = "S3COGNITO_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// Failed sign-ins in a row before a user is locked out.
+    #[arg(long, env = "S3COGNITO_LOCKOUT_THRESHOLD")]
+    pub lockout_threshold: Option<i64>,
+    /// The first lockout's length in seconds; it doubles with each further failure.
+    #[arg(long, env = "S3COGNITO_LOCKOUT_BASE_SECONDS")]
+    pub lockout_base_seconds: Option<i64>,
+    /// The longest lockout, in seconds.
+    #[arg(long, env = "S3COGNITO_LOCKOUT_MAX_SECONDS")]
+    pub lockout_max_seconds: Option<i64>,
+    /// The file holding the key that seals secrets at rest (SRP verifiers); created if missing.
+    /// Replicas sharing a database must share this key.
+    #[arg(long, env = "S3COGNITO_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// Log filter, e.g. `info` or `s3cognito=debug`.
+    #[arg(long, env = "S3COGNITO_LOG")]
+    pub log: Option<String>,
+}
+
+/// Settings with every default applied.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data: PathBuf,
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub region: String,
+    pub issuer_base_url: Option<String>,
+    pub public_url: Option<String>,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub lockout_threshold: i64,
+    pub lockout_base_seconds: i64,
+    pub lockout_max_seconds: i64,
+    pub master_key_file: PathBuf,
+    pub log: String,
+}
+
+impl ServeArgs {
+    /// Fills what flags and environment left open from the config file, then from defaults.
+    pub fn resolve(self) -> anyhow::Result<Settings> {
+        let file = match &self.config {
+            Some(path) => read_config_file(path)?,
+            None => ServeArgs::default(),
+        };
+        let data = self.data.or(file.data).unwrap_or_else(|| PathBuf::from("./s3cognito-data"));
+        let database_url = self
+            .database_url
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite:{}?mode=rwc", data.join("meta.db").display()));
+        let settings = Settings {
+            listen: match self.listen.or(file.listen) {
+                Some(listen) => listen,
+                None => DEFAULT_LISTEN.parse()?,
+            },
+            database_url,
+            region: self.region.or(file.region).unwrap_or_else(|| s3cognito_types::DEFAULT_REGION.to_owned()),
+            issuer_base_url: self.issuer_base_url.or(file.issuer_base_url),
+            public_url: self.public_url.or(file.public_url),
+            smtp_url: self.smtp_url.or(file.smtp_url),
+            mail_from: self.mail_from.or(file.mail_from).unwrap_or_else(|| "s3cognito <no-reply@localhost>".to_owned()),
+            lockout_threshold: self.lockout_threshold.or(file.lockout_threshold).unwrap_or(5),
+            lockout_base_seconds: self.lockout_base_seconds.or(file.lockout_base_seconds).unwrap_or(5),
+            lockout_max_seconds: self.lockout_max_seconds.or(file.lockout_max_seconds).unwrap_or(900),
+            // s3s logs every refused S3 request at ERROR; ours already says what matters.
+            log: self.log.or(file.log).unwrap_or_else(|| "info,s3s=warn,s3s::ops=off".to_owned()),
+            master_key_file: self.master_key_file.or(file.master_key_file).unwrap_or_else(|| data.join("master.key")),
+            data,
+        };
+        anyhow::ensure!(settings.lockout_threshold >= 1, "lockout threshold must be at least 1");
+        anyhow::ensure!(settings.lockout_base_seconds >= 1, "lockout base must be at least 1 second");
+        Ok(settings)
+    }
+}
+
+fn read_config_file(path: &Path) -> anyhow::Result<ServeArgs> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("parsing config file {}", path.display()))
+}

@@ -1,0 +1,75 @@
+//! The `s3cognito` binary: `serve` runs the whole system; the other commands are its clients.
+
+mod cli;
+mod config;
+mod files;
+mod serve;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "s3cognito", version, about = "Cognito user pools, identity pools and a private S3 bucket in one self-hosted program")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server: every AWS-compatible API on one endpoint.
+    Serve(config::ServeArgs),
+    /// Save a server's aws-exports.json (and a user) as this client's configuration.
+    Config {
+        #[arg(long = "set", value_name = "AWS_EXPORTS_JSON")]
+        exports: std::path::PathBuf,
+        #[arg(long = "usr")]
+        username: Option<String>,
+        #[arg(long = "pwd")]
+        password: Option<String>,
+        #[command(flatten)]
+        profile: cli::ProfileArgs,
+    },
+    /// Sign up a user; a confirmation code is mailed to the address.
+    Signup {
+        #[arg(long = "usr")]
+        username: String,
+        #[arg(long = "pwd")]
+        password: String,
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        profile: cli::ProfileArgs,
+    },
+    /// Confirm a sign-up with the mailed code.
+    Confirm {
+        #[arg(long = "usr")]
+        username: String,
+        #[arg(long)]
+        code: String,
+        #[command(flatten)]
+        profile: cli::ProfileArgs,
+    },
+    /// Sign in with SRP and print the ID token.
+    Login {
+        #[arg(long = "usr")]
+        username: Option<String>,
+        #[arg(long = "pwd")]
+        password: Option<String>,
+        #[command(flatten)]
+        profile: cli::ProfileArgs,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    match cli.command {
+        Command::Serve(args) => runtime.block_on(serve::run(args)),
+        Command::Config { exports, username, password, profile } => cli::config(&profile, &exports, username, password),
+        Command::Signup { username, password, email, profile } => {
+            runtime.block_on(cli::signup(&profile, &username, &password, &email))
+        }
+        Command::Confirm { username, code, profile } => runtime.block_on(cli::confirm(&profile, &username, &code)),
+        Command::Login { username, password, profile } => runtime.block_on(cli::login(&profile, username, password)),
+    }
+}

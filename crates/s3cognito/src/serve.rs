@@ -1,0 +1,134 @@
+//! `s3cognito serve`: wires the store, the services and the HTTP surface, then serves until a signal.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use s3cognito_http::HttpState;
+use s3cognito_meta::Store;
+use s3cognito_service::clock::{Clock, SystemClock};
+use s3cognito_service::mail::{Mailer, OutboxMailer, SmtpMailer};
+use s3cognito_service::user_pool::UserPoolSettings;
+use s3cognito_service::{App, bootstrap};
+
+use crate::config::ServeArgs;
+use crate::files;
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let settings = args.resolve()?;
+    init_logging(&settings.log);
+    create_private_dir(&settings.data)?;
+
+    let store = Store::connect(&settings.database_url).await.context("opening the metadata database")?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let mailer: Arc<dyn Mailer> = match &settings.smtp_url {
+        Some(url) => Arc::new(SmtpMailer::new(url, settings.mail_from.clone())?),
+        None => Arc::new(OutboxMailer::new(settings.data.join("outbox"), settings.mail_from.clone())),
+    };
+    let account_id = bootstrap::account_id(&store).await?;
+    let master_key = files::load_or_create_master_key(&settings.master_key_file)?;
+    let user_pool_settings = UserPoolSettings {
+        issuer_base: settings
+            .issuer_base_url
+            .clone()
+            .unwrap_or_else(|| UserPoolSettings::aws_issuer_base(&settings.region)),
+        account_id,
+        lockout_threshold: settings.lockout_threshold,
+        lockout_base_seconds: settings.lockout_base_seconds,
+        lockout_max_seconds: settings.lockout_max_seconds,
+        confirmation_code_seconds: 24 * 3600,
+        reset_code_seconds: 3600,
+        sealing_key: Arc::new(s3cognito_crypto::aead::SealingKey::from_bytes(&master_key)),
+    };
+    let blobs = s3cognito_blob::BlobStore::local(&settings.data.join("blobs")).context("opening the blob store")?;
+    let app = Arc::new(App::new(store.clone(), clock, mailer, blobs, settings.region.clone(), user_pool_settings));
+    let bootstrap = bootstrap::ensure(&app).await.context("bootstrapping the data dir")?;
+
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("listening on {}", settings.listen))?;
+    let address = listener.local_addr()?;
+    let base_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
+    files::write_credentials(&settings.data, &bootstrap).context("writing the credentials file")?;
+    files::write_aws_exports(&settings.data, &bootstrap, &settings.region, &base_url)
+        .context("writing aws-exports.json")?;
+    tracing::info!(
+        user_pool = %bootstrap.user_pool_id,
+        client = %bootstrap.client_id,
+        identity_pool = %bootstrap.identity_pool_id,
+        bucket = %bootstrap.bucket,
+        data = %settings.data.display(),
+        "bootstrap ready"
+    );
+
+    let housekeeping = tokio::spawn(housekeeping(app.clone()));
+    let state = HttpState { app: app.clone(), public_url: settings.public_url.clone() };
+    // Handlers are in place before the line is printed: whoever waits for it may signal at once.
+    let shutdown = shutdown_signal()?;
+    println!("s3cognito listening on http://{address}");
+    std::io::stdout().flush()?;
+    s3cognito_http::serve(listener, state, shutdown).await?;
+    housekeeping.abort();
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| "info".into());
+    // Logs go to stderr: stdout carries the one `listening on` line that scripts wait for.
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn create_private_dir(path: &std::path::Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if !path.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(path)
+            .with_context(|| format!("creating data dir {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Multipart uploads untouched this long are abandoned, as a bucket lifecycle rule would say.
+const STALE_UPLOAD_SECONDS: i64 = 7 * 86_400;
+
+/// Periodic clean-up that no request waits for.
+async fn housekeeping(app: Arc<App>) {
+    let mut interval = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        interval.tick().await;
+        match app.store.delete_expired_auth_sessions(app.clock.now()).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::debug!(removed, "expired auth sessions removed"),
+            Err(error) => tracing::warn!(%error, "housekeeping failed"),
+        }
+        match app.objects.abort_stale_uploads(app.clock.now() - STALE_UPLOAD_SECONDS).await {
+            Ok(0) => {}
+            Ok(aborted) => tracing::info!(aborted, "abandoned multipart uploads aborted"),
+            Err(error) => tracing::warn!(%error, "aborting abandoned uploads failed"),
+        }
+        match app.objects.reclaim_garbage().await {
+            Ok(0) => {}
+            Ok(reclaimed) => tracing::debug!(reclaimed, "blobs reclaimed"),
+            Err(error) => tracing::warn!(%error, "reclaiming blobs failed"),
+        }
+    }
+}
+
+/// Registers SIGINT and SIGTERM now and returns a future that completes on the first of them.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
+        }
+        tracing::info!("shutting down");
+    })
+}
