@@ -6,7 +6,7 @@
 //! every check is reproducible in tests.
 
 pub mod aead;
-mod calendar;
+pub mod calendar;
 pub mod compare;
 pub mod digest;
 pub mod jwt;

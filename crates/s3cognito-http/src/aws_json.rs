@@ -1,4 +1,5 @@
-//! The AWS JSON 1.1 entry point: `POST /` routed by `X-Amz-Target` to a service's operations.
+//! The entry point of `POST /`: AWS JSON 1.1 routed by `X-Amz-Target` to a service's operations, and
+//! query-protocol forms (`Action=…`) handed to STS and IAM.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -6,7 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
-use crate::{HttpState, cognito_idp};
+use crate::{HttpState, cognito_identity, cognito_idp, query};
 
 /// The parts of a request a signature covers, decoded once for every protocol.
 #[derive(Debug)]
@@ -57,10 +58,22 @@ pub(crate) async fn dispatch(
         headers: header_list,
         body,
     };
+    let form = headers
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+    if target.is_empty() && form {
+        let mut response = query::handle(&state, &request, &request_id).await;
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            response.headers_mut().insert("x-amzn-requestid", value);
+        }
+        return response;
+    }
     let result = match target.split_once('.') {
         Some(("AWSCognitoIdentityProviderService", operation)) => {
             cognito_idp::handle(&state, operation, &request).await
         }
+        Some(("AWSCognitoIdentityService", operation)) => cognito_identity::handle(&state, operation, &request).await,
         _ => Err(ApiError::new(StatusCode::BAD_REQUEST, "UnknownOperationException", "Unknown operation")),
     };
     let mut response = match result {

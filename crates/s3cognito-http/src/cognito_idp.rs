@@ -78,12 +78,26 @@ pub(crate) async fn handle(state: &HttpState, operation: &str, request: &RawRequ
     if !public && !ADMIN_OPERATIONS.contains(&operation) {
         return Err(unknown_operation(operation));
     }
-    if !public {
-        state.app.access.authenticate(&request.signed(), "cognito-idp").await.map_err(|error| {
+    let principal = if public {
+        None
+    } else {
+        Some(state.app.access.authenticate(&request.signed(), "cognito-idp").await.map_err(|error| {
             ApiError::from(s3cognito_service::ServiceError::Authentication(error))
-        })?;
-    }
+        })?)
+    };
     let input = Input::parse(&request.body)?;
+    if let Some(principal) = &principal {
+        // Temporary credentials reach admin operations only as far as their role's policies allow.
+        let resource = match input.opt_string("UserPoolId")? {
+            Some(pool) => format!(
+                "arn:aws:cognito-idp:{}:{}:userpool/{pool}",
+                state.app.region,
+                state.app.identity.settings().account_id
+            ),
+            None => "*".to_owned(),
+        };
+        state.app.identity.authorize(principal, &format!("cognito-idp:{operation}"), &resource, &[]).await?;
+    }
     let pools = &state.app.user_pools;
     let empty = || Ok(json!({}));
     match operation {

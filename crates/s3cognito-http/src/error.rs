@@ -58,6 +58,12 @@ impl From<ServiceError> for ApiError {
             E::LimitExceeded(_) => (bad, "LimitExceededException"),
             E::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "TooManyRequestsException"),
             E::UnsupportedTokenType(_) => (bad, "UnsupportedTokenTypeException"),
+            E::AlreadyExists(_) => (bad, "ResourceConflictException"),
+            E::MalformedPolicy(_) => (bad, "InvalidParameterException"),
+            E::DeleteConflict(_) => (bad, "ResourceConflictException"),
+            E::AccessDenied(_) => (StatusCode::FORBIDDEN, "AccessDeniedException"),
+            E::InvalidIdentityToken(_) | E::ExpiredToken(_) => (bad, "NotAuthorizedException"),
+            E::InvalidIdentityPoolConfiguration(_) => (bad, "InvalidIdentityPoolConfigurationException"),
             E::Authentication(authentication) => match authentication {
                 AuthenticationError::MissingAuthenticationToken => {
                     (StatusCode::FORBIDDEN, "MissingAuthenticationTokenException")
@@ -67,6 +73,7 @@ impl From<ServiceError> for ApiError {
                 AuthenticationError::SignatureDoesNotMatch | AuthenticationError::RequestExpired => {
                     (StatusCode::FORBIDDEN, "InvalidSignatureException")
                 }
+                AuthenticationError::ExpiredToken => (StatusCode::FORBIDDEN, "ExpiredTokenException"),
             },
             E::Internal(cause) => {
                 tracing::error!(%cause, "internal error");

@@ -117,6 +117,20 @@ impl Input {
         }
     }
 
+    /// The whole request as a typed structure, for operations whose members map onto one.
+    pub fn structure<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
+        serde_json::from_value(Value::Object(self.0.clone())).map_err(|error| {
+            ApiError::new(axum::http::StatusCode::BAD_REQUEST, "SerializationException", error.to_string())
+        })
+    }
+
+    /// A member as a typed value, if present.
+    pub fn typed<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<Option<T>, ApiError> {
+        self.member(name)
+            .map(|value| serde_json::from_value(value.clone()).map_err(|_| wrong_type(name, "of the documented shape")))
+            .transpose()
+    }
+
     /// A nested structure, as its own `Input`.
     pub fn object(&self, name: &str) -> Result<Option<Input>, ApiError> {
         match self.member(name) {

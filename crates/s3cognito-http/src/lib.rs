@@ -5,11 +5,13 @@
 //! bucket name can take.
 
 mod aws_json;
+mod cognito_identity;
 mod cognito_idp;
 mod error;
 mod input;
 mod oidc;
 mod ops;
+mod query;
 mod s3;
 
 use std::future::Future;

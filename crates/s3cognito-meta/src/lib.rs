@@ -3,6 +3,7 @@
 //! Queries are written once in SQL both engines understand and run through sqlx's `Any` driver;
 //! ids are text, times are epoch seconds, and JSON documents are opaque text owned by the service layer.
 
+mod identity;
 mod migrate;
 mod objects;
 mod records;
@@ -10,8 +11,9 @@ mod store;
 
 pub use objects::{BucketDeletion, prefix_successor};
 pub use records::{
-    AccessKeyRecord, AuthSessionRecord, BucketRecord, ClientRecord, CodeRecord, GroupRecord, ObjectRecord,
-    PartRecord, RefreshTokenRecord, SigningKeyRecord, UploadRecord, UserPoolRecord, UserRecord,
+    AccessKeyRecord, AuthSessionRecord, BucketRecord, ClientRecord, CodeRecord, GroupRecord, IdentityPoolRecord,
+    IdentityRecord, ObjectRecord, OidcProviderRecord, PartRecord, RefreshTokenRecord, RoleRecord,
+    SessionCredentialRecord, SigningKeyRecord, UploadRecord, UserPoolRecord, UserRecord,
 };
 pub use store::Store;
 

@@ -41,6 +41,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0004_user_email.sql"),
         postgres: include_str!("migrations/0004_user_email.sql"),
     },
+    Migration {
+        version: 5,
+        name: "identity",
+        sqlite: include_str!("migrations/0005_identity.sql"),
+        postgres: include_str!("migrations/0005_identity.sql"),
+    },
 ];
 
 /// A number every replica agrees on, so that two replicas starting together migrate one at a time.

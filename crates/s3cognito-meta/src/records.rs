@@ -167,3 +167,66 @@ pub struct PartRecord {
     pub checksum: Option<String>,
     pub uploaded_at: i64,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityPoolRecord {
+    pub id: String,
+    pub name: String,
+    /// The pool's settings (providers, roles, role mappings…) as a JSON document.
+    pub config: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityRecord {
+    pub identity_id: String,
+    pub pool_id: String,
+    /// `<provider>|<subject>` of the login that created the identity; `None` for unauthenticated ones.
+    pub login_key: Option<String>,
+    /// The provider names linked to the identity, as a JSON array.
+    pub logins: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleRecord {
+    pub name: String,
+    pub role_id: String,
+    pub path: String,
+    pub arn: String,
+    /// The trust policy (who may assume the role) as JSON text.
+    pub trust_policy: String,
+    pub description: Option<String>,
+    pub max_session_duration: i64,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcProviderRecord {
+    pub arn: String,
+    /// The issuer URL, as tokens carry it in `iss`.
+    pub url: String,
+    /// The accepted audiences, as a JSON array.
+    pub client_ids: String,
+    /// Where the issuer's keys are, when not found through its discovery document.
+    pub jwks_url: Option<String>,
+    pub created_at: i64,
+}
+
+/// Temporary credentials: the secret sealed, the session token as a digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionCredentialRecord {
+    pub access_key_id: String,
+    pub sealed_secret: String,
+    pub session_token_hash: String,
+    pub role_arn: String,
+    pub session_name: String,
+    /// What policies are evaluated with (principal, identity, audience, amr…), as a JSON document.
+    pub context: String,
+    /// `<userPoolId>|<sub>` of the user the credentials were issued for, if any.
+    pub source: Option<String>,
+    pub expires_at: i64,
+    pub created_at: i64,
+}

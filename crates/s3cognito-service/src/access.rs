@@ -1,18 +1,62 @@
-//! Who is calling: access keys, and AWS Signature V4 on the JSON and query protocols.
+//! Who is calling: long-term access keys and temporary credentials, and AWS Signature V4 on the JSON
+//! and query protocols.
 
 use std::sync::Arc;
 
-use s3cognito_crypto::sigv4;
-use s3cognito_meta::Store;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use s3cognito_crypto::aead::SealingKey;
+use s3cognito_crypto::{compare, digest, random, sigv4};
+use s3cognito_meta::{SessionCredentialRecord, Store};
 
 use crate::clock::Clock;
 use crate::error::AuthenticationError;
+use crate::identity::SessionContext;
+
+/// Characters AWS uses in access key ids.
+const KEY_ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// A fresh access key id: `AKIA…` for long-term keys, `ASIA…` for temporary ones, as on AWS.
+pub fn new_access_key_id(prefix: &str) -> String {
+    format!("{prefix}{}", random::random_from_alphabet(16, KEY_ID_ALPHABET))
+}
+
+/// A fresh 40-character secret access key.
+pub fn new_secret_access_key() -> String {
+    random::random_from_alphabet(40, SECRET_ALPHABET)
+}
+
+/// Whether an access key id names temporary credentials.
+pub fn is_temporary(access_key_id: &str) -> bool {
+    access_key_id.starts_with("ASIA")
+}
 
 /// The caller behind a verified signature.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Principal {
     pub access_key_id: String,
+    /// `root` for the account's own keys; the assumed-role ARN for temporary credentials.
     pub name: String,
+    /// What temporary credentials were issued for; `None` for the account's own keys.
+    pub session: Option<Arc<Session>>,
+}
+
+impl Principal {
+    pub fn is_root(&self) -> bool {
+        self.session.is_none()
+    }
+}
+
+/// Temporary credentials as the policy engine sees them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub role_arn: String,
+    pub session_name: String,
+    pub expires_at: i64,
+    pub context: SessionContext,
+    /// `<userPoolId>|<sub>` of the user the credentials were issued for.
+    pub source: Option<String>,
 }
 
 /// A request as received, reduced to what a signature covers.
@@ -30,16 +74,92 @@ pub struct SignedRequest<'a> {
 pub struct Access {
     store: Store,
     clock: Arc<dyn Clock>,
+    sealing_key: Arc<SealingKey>,
+}
+
+/// Why a session token was refused, in S3's terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionTokenError {
+    /// Temporary credentials used without their token.
+    Missing,
+    /// A token that is not this key's (tampered, foreign, or given with a long-term key).
+    Invalid,
+    Expired,
 }
 
 impl Access {
-    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        Access { store, clock }
+    pub fn new(store: Store, clock: Arc<dyn Clock>, sealing_key: Arc<SealingKey>) -> Self {
+        Access { store, clock, sealing_key }
     }
 
-    /// The secret of an access key, for protocols whose signatures are checked elsewhere (S3).
+    /// Seals a temporary secret for storage; the access key id is bound in, so a sealed secret
+    /// cannot be moved to another row.
+    pub(crate) fn seal_secret(&self, access_key_id: &str, secret: &str) -> String {
+        STANDARD.encode(self.sealing_key.seal(secret.as_bytes(), access_key_id.as_bytes()))
+    }
+
+    fn open_secret(&self, record: &SessionCredentialRecord) -> Option<String> {
+        let sealed = STANDARD.decode(&record.sealed_secret).ok()?;
+        let plain = self.sealing_key.open(&sealed, record.access_key_id.as_bytes()).ok()?;
+        String::from_utf8(plain).ok()
+    }
+
+    /// The secret of an access key, long-term or temporary, for protocols whose signatures are
+    /// checked elsewhere (S3). Expired credentials still have one: their expiry is reported after the
+    /// signature is checked, as AWS does.
     pub async fn secret_of(&self, access_key_id: &str) -> Result<Option<String>, s3cognito_meta::MetaError> {
+        if is_temporary(access_key_id) {
+            let record = self.store.session_credentials(access_key_id).await?;
+            return Ok(record.and_then(|record| self.open_secret(&record)));
+        }
         Ok(self.store.access_key(access_key_id).await?.map(|key| key.secret_access_key))
+    }
+
+    /// The caller behind an access key whose signature was checked, given the session token that came
+    /// with the request (header `X-Amz-Security-Token` or its query form).
+    pub async fn principal(
+        &self,
+        access_key_id: &str,
+        session_token: Option<&str>,
+    ) -> Result<Result<Principal, SessionTokenError>, s3cognito_meta::MetaError> {
+        if !is_temporary(access_key_id) {
+            // A token beside a long-term key is refused by AWS as malformed.
+            if session_token.is_some() {
+                return Ok(Err(SessionTokenError::Invalid));
+            }
+            let Some(key) = self.store.access_key(access_key_id).await? else {
+                return Ok(Err(SessionTokenError::Invalid));
+            };
+            return Ok(Ok(Principal { access_key_id: key.access_key_id, name: key.principal, session: None }));
+        }
+        let Some(token) = session_token else {
+            return Ok(Err(SessionTokenError::Missing));
+        };
+        let Some(record) = self.store.session_credentials(access_key_id).await? else {
+            return Ok(Err(SessionTokenError::Invalid));
+        };
+        if !compare::constant_time_eq(digest::sha256_hex(token.as_bytes()).as_bytes(), record.session_token_hash.as_bytes())
+        {
+            return Ok(Err(SessionTokenError::Invalid));
+        }
+        if record.expires_at <= self.clock.now() {
+            return Ok(Err(SessionTokenError::Expired));
+        }
+        let Ok(context) = serde_json::from_str::<SessionContext>(&record.context) else {
+            tracing::error!(access_key_id, "stored session context is malformed");
+            return Ok(Err(SessionTokenError::Invalid));
+        };
+        Ok(Ok(Principal {
+            access_key_id: record.access_key_id,
+            name: context.assumed_role_arn.clone(),
+            session: Some(Arc::new(Session {
+                role_arn: record.role_arn,
+                session_name: record.session_name,
+                expires_at: record.expires_at,
+                context,
+                source: record.source,
+            })),
+        }))
     }
 
     /// Verifies the request's SigV4 signature, scoped to `service`, and names the caller.
@@ -61,14 +181,14 @@ impl Access {
                 "Credential should be scoped to correct service: '{service}'."
             )));
         }
-        let key = self
-            .store
-            .access_key(&authorization.access_key_id)
+        let lookup_failed = |error: s3cognito_meta::MetaError| {
+            tracing::error!(%error, "access key lookup failed");
+            AuthenticationError::UnrecognizedClient
+        };
+        let secret = self
+            .secret_of(&authorization.access_key_id)
             .await
-            .map_err(|error| {
-                tracing::error!(%error, "access key lookup failed");
-                AuthenticationError::UnrecognizedClient
-            })?
+            .map_err(lookup_failed)?
             .ok_or(AuthenticationError::UnrecognizedClient)?;
         let to_verify = sigv4::RequestToVerify {
             method: request.method,
@@ -78,7 +198,7 @@ impl Access {
             body: request.body,
         };
         let now = self.clock.now().max(0) as u64;
-        sigv4::verify(&to_verify, &authorization, &key.secret_access_key, now).map_err(|error| match error {
+        sigv4::verify(&to_verify, &authorization, &secret, now).map_err(|error| match error {
             sigv4::SigV4Error::RequestTimeTooSkewed { .. } => AuthenticationError::RequestExpired,
             sigv4::SigV4Error::SignatureDoesNotMatch
             | sigv4::SigV4Error::ScopeDateMismatch
@@ -86,6 +206,15 @@ impl Access {
             sigv4::SigV4Error::MissingAuthenticationToken => AuthenticationError::MissingAuthenticationToken,
             sigv4::SigV4Error::IncompleteSignature(reason) => AuthenticationError::IncompleteSignature(reason.to_owned()),
         })?;
-        Ok(Principal { access_key_id: key.access_key_id, name: key.principal })
+        let token = request
+            .headers
+            .iter()
+            .find(|(name, _)| name == "x-amz-security-token")
+            .map(|(_, value)| value.as_str());
+        match self.principal(&authorization.access_key_id, token).await.map_err(lookup_failed)? {
+            Ok(principal) => Ok(principal),
+            Err(SessionTokenError::Expired) => Err(AuthenticationError::ExpiredToken),
+            Err(SessionTokenError::Missing | SessionTokenError::Invalid) => Err(AuthenticationError::UnrecognizedClient),
+        }
     }
 }

@@ -23,9 +23,6 @@ pub struct Bootstrap {
     pub root_secret_access_key: String,
 }
 
-/// Characters AWS uses in access key ids.
-const KEY_ID_ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
 /// Reads the bootstrap account id without creating anything; the binary needs it before `App` exists.
 pub async fn account_id(store: &s3cognito_meta::Store) -> Result<String> {
     Ok(store.setting_or_insert("account_id", &random::random_from_alphabet(12, "0123456789".as_bytes())).await?)
@@ -94,14 +91,16 @@ pub async fn ensure(app: &App) -> Result<Bootstrap> {
         store.setting_or_insert("default_bucket_cors_set", "true").await?;
     }
 
-    let candidate_key = format!("AKIA{}", random::random_from_alphabet(16, KEY_ID_ALPHABET.as_bytes()));
+    ensure_identity_pool(app, &account_id, &identity_pool_id, &user_pool_id, &client_id, &bucket).await?;
+
+    let candidate_key = crate::access::new_access_key_id("AKIA");
     let root_access_key_id = store.setting_or_insert("root_access_key_id", &candidate_key).await?;
     let root = match store.access_key(&root_access_key_id).await? {
         Some(key) => key,
         None => {
             let key = AccessKeyRecord {
                 access_key_id: root_access_key_id.clone(),
-                secret_access_key: random::random_from_alphabet(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".as_bytes()),
+                secret_access_key: crate::access::new_secret_access_key(),
                 principal: "root".to_owned(),
                 created_at: app.clock.now(),
             };
@@ -125,4 +124,117 @@ pub async fn ensure(app: &App) -> Result<Bootstrap> {
         root_access_key_id,
         root_secret_access_key: root.secret_access_key,
     })
+}
+
+/// The bootstrap identity pool's authenticated role: Amplify Storage's access levels on the bootstrap
+/// bucket, keyed by the caller's identity id.
+pub const AUTHENTICATED_ROLE_NAME: &str = "s3cognito-authenticated";
+pub const AUTHENTICATED_POLICY_NAME: &str = "s3cognito-user-files";
+
+/// Read/write `public/*`, read `protected/*`, write `protected/<identityId>/*`, read/write
+/// `private/<identityId>/*`, and ListBucket only under those prefixes.
+pub fn user_files_policy(bucket: &str) -> String {
+    let sub = "${cognito-identity.amazonaws.com:sub}";
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "OwnAndPublicFiles",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload",
+                           "s3:ListMultipartUploadParts", "s3:GetObjectAttributes"],
+                "Resource": [
+                    format!("arn:aws:s3:::{bucket}/public/*"),
+                    format!("arn:aws:s3:::{bucket}/protected/{sub}/*"),
+                    format!("arn:aws:s3:::{bucket}/private/{sub}/*"),
+                ],
+            },
+            {
+                "Sid": "ReadOthersProtectedFiles",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:GetObjectAttributes"],
+                "Resource": [format!("arn:aws:s3:::{bucket}/protected/*")],
+            },
+            {
+                "Sid": "ListOwnAndSharedPrefixes",
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket"],
+                "Resource": [format!("arn:aws:s3:::{bucket}")],
+                "Condition": {"StringLike": {"s3:prefix": [
+                    "public/", "public/*", "protected/", "protected/*",
+                    format!("private/{sub}/"), format!("private/{sub}/*"),
+                ]}},
+            },
+            {
+                "Sid": "DefaultKey",
+                "Effect": "Allow",
+                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"kms:RequestAlias": "alias/s3cognito-default"}},
+            },
+        ],
+    })
+    .to_string()
+}
+
+/// Who may assume a role of an identity pool: authenticated identities of that pool only.
+pub fn identity_pool_trust_policy(identity_pool_id: &str) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {"cognito-identity.amazonaws.com:aud": identity_pool_id},
+                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"},
+            },
+        }],
+    })
+    .to_string()
+}
+
+/// The identity pool of aws-exports.json, linked to the bootstrap user pool and app client, with the
+/// authenticated role above. Each piece is created once; an admin's later changes are kept.
+async fn ensure_identity_pool(
+    app: &App,
+    account_id: &str,
+    identity_pool_id: &str,
+    user_pool_id: &UserPoolId,
+    client_id: &ClientId,
+    bucket: &str,
+) -> Result<()> {
+    let store = &app.store;
+    let role_arn = format!("arn:aws:iam::{account_id}:role/{AUTHENTICATED_ROLE_NAME}");
+    if store.setting("default_identity_role_created").await?.is_none() {
+        if store.role(AUTHENTICATED_ROLE_NAME).await?.is_none() {
+            let settings = crate::identity::RoleSettings {
+                trust_policy: identity_pool_trust_policy(identity_pool_id),
+                description: Some("Users of the bootstrap identity pool: their own files in the bootstrap bucket".to_owned()),
+                ..Default::default()
+            };
+            match app.identity.create_role(AUTHENTICATED_ROLE_NAME, settings).await {
+                Ok(_) | Err(crate::ServiceError::AlreadyExists(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        app.identity.put_role_policy(AUTHENTICATED_ROLE_NAME, AUTHENTICATED_POLICY_NAME, &user_files_policy(bucket)).await?;
+        store.setting_or_insert("default_identity_role_created", "true").await?;
+    }
+    if store.identity_pool(identity_pool_id).await?.is_none() {
+        let config = crate::identity::IdentityPoolConfig {
+            cognito_identity_providers: vec![crate::identity::CognitoProvider {
+                provider_name: app.identity.provider_name(user_pool_id),
+                client_id: Some(client_id.as_str().to_owned()),
+                server_side_token_check: false,
+            }],
+            roles: [("authenticated".to_owned(), role_arn)].into_iter().collect(),
+            ..Default::default()
+        };
+        match app.identity.create_identity_pool_with_id(identity_pool_id, "s3cognito", config).await {
+            Ok(_) | Err(crate::ServiceError::AlreadyExists(_)) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(())
 }

@@ -39,6 +39,27 @@ pub enum ServiceError {
     TooManyRequests(String),
     #[error("{0}")]
     UnsupportedTokenType(String),
+    /// A name already taken (an IAM role, an identity pool, an OpenID Connect provider).
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// A policy document that does not parse, or does not fit where it is put.
+    #[error("{0}")]
+    MalformedPolicy(String),
+    /// Deleting something that others still depend on (a role with policies).
+    #[error("{0}")]
+    DeleteConflict(String),
+    /// The caller's policies do not allow the request.
+    #[error("{0}")]
+    AccessDenied(String),
+    /// A web identity token that is forged, malformed, or from an issuer nobody trusts.
+    #[error("{0}")]
+    InvalidIdentityToken(String),
+    /// A web identity token past its expiry.
+    #[error("{0}")]
+    ExpiredToken(String),
+    /// The identity pool has no usable role for the request.
+    #[error("{0}")]
+    InvalidIdentityPoolConfiguration(String),
     /// The request's signature or credentials are not acceptable.
     #[error(transparent)]
     Authentication(#[from] AuthenticationError),
@@ -63,6 +84,8 @@ pub enum AuthenticationError {
     SignatureDoesNotMatch,
     #[error("Signature expired: the request time is more than 15 minutes away from the server time.")]
     RequestExpired,
+    #[error("The security token included in the request is expired")]
+    ExpiredToken,
 }
 
 impl From<s3cognito_meta::MetaError> for ServiceError {

@@ -7,6 +7,7 @@ pub mod access;
 pub mod bootstrap;
 pub mod clock;
 pub mod error;
+pub mod identity;
 pub mod mail;
 pub mod objects;
 pub mod user_pool;
@@ -19,6 +20,7 @@ pub use error::{AuthenticationError, Result, ServiceError};
 
 use access::Access;
 use clock::Clock;
+use identity::{Identity, IdentitySettings};
 use mail::Mailer;
 use objects::Objects;
 use user_pool::{UserPoolSettings, UserPools};
@@ -31,8 +33,12 @@ pub struct App {
     pub region: String,
     pub access: Access,
     pub user_pools: UserPools,
+    pub identity: Identity,
     pub objects: Objects,
 }
+
+/// How long identity-pool credentials last unless configured otherwise: an hour, as on AWS.
+pub const DEFAULT_CREDENTIAL_SECONDS: i64 = 3600;
 
 impl App {
     pub fn new(
@@ -43,13 +49,35 @@ impl App {
         region: String,
         user_pool_settings: UserPoolSettings,
     ) -> App {
+        let access = Access::new(store.clone(), clock.clone(), user_pool_settings.sealing_key.clone());
+        let identity_settings = IdentitySettings {
+            account_id: user_pool_settings.account_id.clone(),
+            region: region.clone(),
+            credential_seconds: DEFAULT_CREDENTIAL_SECONDS,
+        };
+        let user_pools = UserPools::new(store.clone(), clock.clone(), mailer, user_pool_settings);
         App {
             objects: Objects::new(store.clone(), blobs, clock.clone()),
-            access: Access::new(store.clone(), clock.clone()),
-            user_pools: UserPools::new(store.clone(), clock.clone(), mailer, user_pool_settings),
+            identity: Identity::new(store.clone(), clock.clone(), access.clone(), user_pools.clone(), identity_settings),
+            access,
+            user_pools,
             store,
             clock,
             region,
         }
+    }
+
+    /// Sets how long credentials from GetCredentialsForIdentity last.
+    #[must_use]
+    pub fn with_credential_seconds(mut self, seconds: i64) -> App {
+        let settings = IdentitySettings { credential_seconds: seconds, ..self.identity.settings().clone() };
+        self.identity = Identity::new(
+            self.store.clone(),
+            self.clock.clone(),
+            self.access.clone(),
+            self.user_pools.clone(),
+            settings,
+        );
+        self
     }
 }

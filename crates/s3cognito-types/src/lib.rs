@@ -3,6 +3,7 @@
 //! No IO happens here: the types only know their own shape.
 
 mod ids;
+pub mod policy;
 
 pub use ids::{ClientId, GroupName, InvalidName, UserPoolId, Username};
 

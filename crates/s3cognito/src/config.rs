@@ -51,6 +51,9 @@ pub struct ServeArgs {
     /// The longest lockout, in seconds.
     #[arg(long, env = "S3COGNITO_LOCKOUT_MAX_SECONDS")]
     pub lockout_max_seconds: Option<i64>,
+    /// How long temporary credentials from GetCredentialsForIdentity last, in seconds (900–43200).
+    #[arg(long, env = "S3COGNITO_CREDENTIAL_SECONDS")]
+    pub credential_seconds: Option<i64>,
     /// The file holding the key that seals secrets at rest (SRP verifiers); created if missing.
     /// Replicas sharing a database must share this key.
     #[arg(long, env = "S3COGNITO_MASTER_KEY_FILE")]
@@ -74,6 +77,7 @@ pub struct Settings {
     pub lockout_threshold: i64,
     pub lockout_base_seconds: i64,
     pub lockout_max_seconds: i64,
+    pub credential_seconds: i64,
     pub master_key_file: PathBuf,
     pub log: String,
 }
@@ -104,6 +108,10 @@ impl ServeArgs {
             lockout_threshold: self.lockout_threshold.or(file.lockout_threshold).unwrap_or(5),
             lockout_base_seconds: self.lockout_base_seconds.or(file.lockout_base_seconds).unwrap_or(5),
             lockout_max_seconds: self.lockout_max_seconds.or(file.lockout_max_seconds).unwrap_or(900),
+            credential_seconds: self
+                .credential_seconds
+                .or(file.credential_seconds)
+                .unwrap_or(s3cognito_service::DEFAULT_CREDENTIAL_SECONDS),
             // s3s logs every refused S3 request at ERROR; ours already says what matters.
             log: self.log.or(file.log).unwrap_or_else(|| "info,s3s=warn,s3s::ops=off".to_owned()),
             master_key_file: self.master_key_file.or(file.master_key_file).unwrap_or_else(|| data.join("master.key")),
@@ -111,6 +119,10 @@ impl ServeArgs {
         };
         anyhow::ensure!(settings.lockout_threshold >= 1, "lockout threshold must be at least 1");
         anyhow::ensure!(settings.lockout_base_seconds >= 1, "lockout base must be at least 1 second");
+        anyhow::ensure!(
+            (900..=43_200).contains(&settings.credential_seconds),
+            "credential seconds must be between 900 and 43200"
+        );
         Ok(settings)
     }
 }

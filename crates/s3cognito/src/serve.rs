@@ -42,7 +42,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         sealing_key: Arc::new(s3cognito_crypto::aead::SealingKey::from_bytes(&master_key)),
     };
     let blobs = s3cognito_blob::BlobStore::local(&settings.data.join("blobs")).context("opening the blob store")?;
-    let app = Arc::new(App::new(store.clone(), clock, mailer, blobs, settings.region.clone(), user_pool_settings));
+    let app = Arc::new(
+        App::new(store.clone(), clock, mailer, blobs, settings.region.clone(), user_pool_settings)
+            .with_credential_seconds(settings.credential_seconds),
+    );
     let bootstrap = bootstrap::ensure(&app).await.context("bootstrapping the data dir")?;
 
     let listener = tokio::net::TcpListener::bind(settings.listen)
@@ -110,6 +113,11 @@ async fn housekeeping(app: Arc<App>) {
             Ok(0) => {}
             Ok(aborted) => tracing::info!(aborted, "abandoned multipart uploads aborted"),
             Err(error) => tracing::warn!(%error, "aborting abandoned uploads failed"),
+        }
+        match app.identity.sweep_expired_credentials().await {
+            Ok(0) => {}
+            Ok(removed) => tracing::debug!(removed, "expired temporary credentials removed"),
+            Err(error) => tracing::warn!(%error, "removing expired credentials failed"),
         }
         match app.objects.reclaim_garbage().await {
             Ok(0) => {}

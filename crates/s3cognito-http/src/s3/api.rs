@@ -349,14 +349,32 @@ impl S3 for S3Api {
     }
 
     async fn delete_objects(&self, request: S3Request<DeleteObjectsInput>) -> Out<DeleteObjectsOutput> {
-        let input = request.input;
+        let S3Request { input, extensions, .. } = request;
         if input.delete.objects.len() > 1000 {
             return Err(s3_error!(MalformedXML, "The XML you provided was not well-formed or did not validate against our published schema"));
         }
         let quiet = input.delete.quiet.unwrap_or(false);
         let mut deleted = Vec::new();
         let mut errors = Vec::new();
+        let caller = extensions.get::<s3cognito_service::access::Principal>().cloned();
         for object in input.delete.objects {
+            // Each key is authorized on its own, as S3 does: refused keys are errors in the answer.
+            if let Some(caller) = &caller {
+                let resource = format!("arn:aws:s3:::{}/{}", input.bucket, object.key);
+                if let Err(error) = self.state.app.identity.authorize(caller, "s3:DeleteObject", &resource, &[]).await {
+                    let (code, message) = match error {
+                        s3cognito_service::ServiceError::AccessDenied(_) => ("AccessDenied", "Access Denied"),
+                        _ => ("InternalError", "We encountered an internal error. Please try again."),
+                    };
+                    errors.push(Error {
+                        key: Some(object.key),
+                        code: Some(code.to_owned()),
+                        message: Some(message.to_owned()),
+                        ..Default::default()
+                    });
+                    continue;
+                }
+            }
             match self.objects().delete_object(&input.bucket, &object.key).await {
                 Ok(()) => deleted.push(DeletedObject { key: Some(object.key), ..Default::default() }),
                 Err(error) => {

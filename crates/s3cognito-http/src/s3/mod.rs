@@ -22,7 +22,7 @@ pub(crate) const MAX_POST_OBJECT_BYTES: u64 = 64 << 20;
 pub(crate) fn service(state: &HttpState) -> S3Service {
     let mut builder = S3ServiceBuilder::new(api::S3Api { state: state.clone() });
     builder.set_auth(policy::Auth { state: state.clone() });
-    builder.set_access(policy::Policy);
+    builder.set_access(policy::Policy { state: state.clone() });
     builder.set_validation(policy::BucketNames);
     let mut config = s3s::config::S3Config::default();
     // s3s holds a POST (browser form) upload in memory before our code sees it, so its size is bounded

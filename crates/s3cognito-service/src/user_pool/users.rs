@@ -533,11 +533,13 @@ impl UserPools {
 
     pub async fn admin_delete_user(&self, pool_id: &UserPoolId, username: &Username) -> Result<()> {
         self.pool(pool_id).await?;
-        if self.store.delete_user(pool_id.as_str(), username.as_str()).await? {
-            Ok(())
-        } else {
-            Err(ServiceError::UserNotFound)
+        let user = self.user(pool_id, username.as_str()).await?;
+        if !self.store.delete_user(pool_id.as_str(), username.as_str()).await? {
+            return Err(ServiceError::UserNotFound);
         }
+        // Temporary AWS credentials issued from the user's tokens end with the user.
+        self.store.delete_session_credentials_of(&format!("{}|{}", user.pool_id, user.sub)).await?;
+        Ok(())
     }
 
     pub async fn admin_confirm_sign_up(&self, pool_id: &UserPoolId, username: &Username) -> Result<()> {
@@ -599,8 +601,10 @@ impl UserPools {
         user.updated_at = self.now();
         self.save_user(&user).await?;
         if !enabled {
-            // A disabled user's sessions end now, as in Cognito.
+            // A disabled user's sessions end now, as in Cognito, and so do the temporary AWS
+            // credentials issued from their tokens (Cognito would let those run out).
             self.store.revoke_user_refresh_tokens(&user.pool_id, &user.username).await?;
+            self.store.delete_session_credentials_of(&format!("{}|{}", user.pool_id, user.sub)).await?;
         }
         Ok(())
     }

@@ -1,0 +1,177 @@
+//! The identity half: identity pools (cognito-identity), STS, a minimal IAM of roles and inline
+//! policies, and the authorization of every request made with temporary credentials.
+//!
+//! Temporary credentials live in the metadata database (secret sealed, token digested), so they stay
+//! valid across restarts and across replicas sharing the database.
+
+mod iam;
+mod pools;
+mod sts;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use s3cognito_meta::Store;
+use s3cognito_types::policy::{self, Decision, PolicyDocument, RequestContext};
+use serde::{Deserialize, Serialize};
+
+pub use iam::{OidcProviderView, RoleSettings, RoleView};
+pub use pools::{
+    CognitoProvider, IdentityPoolConfig, IdentityPoolView, IdentityView, MappingRule, RoleMapping,
+    RulesConfiguration,
+};
+pub use sts::{AssumedRole, IssuedCredentials, WebIdentityAssumed};
+
+use crate::access::{Access, Principal};
+use crate::clock::Clock;
+use crate::error::{Result, ServiceError};
+use crate::user_pool::UserPools;
+
+/// Deployment-wide settings of the identity half.
+#[derive(Debug, Clone)]
+pub struct IdentitySettings {
+    pub account_id: String,
+    pub region: String,
+    /// How long credentials from GetCredentialsForIdentity last.
+    pub credential_seconds: i64,
+}
+
+/// What temporary credentials were issued for, kept with them and evaluated on every request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionContext {
+    /// `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
+    pub assumed_role_arn: String,
+    /// `<roleId>:<session>`, the `aws:userid` of the session.
+    pub user_id: String,
+    /// Condition keys the issuing call established (`cognito-identity.amazonaws.com:sub`, `…:aud`,
+    /// `…:amr`), lowercased, each with its values.
+    pub keys: BTreeMap<String, Vec<String>>,
+    /// A session policy given to AssumeRole*, which narrows the role's own policies.
+    pub session_policy: Option<String>,
+}
+
+/// The identity use cases. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    access: Access,
+    user_pools: UserPools,
+    settings: Arc<IdentitySettings>,
+}
+
+/// The role name at the end of a role ARN (`arn:aws:iam::1:role/path/name` → `name`).
+pub fn role_name_of(role_arn: &str) -> Option<&str> {
+    let (_, resource) = role_arn.strip_prefix("arn:aws:iam::")?.split_once(':')?;
+    resource.strip_prefix("role/")?.rsplit('/').next().filter(|name| !name.is_empty())
+}
+
+impl Identity {
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        access: Access,
+        user_pools: UserPools,
+        settings: IdentitySettings,
+    ) -> Self {
+        Identity { store, clock, access, user_pools, settings: Arc::new(settings) }
+    }
+
+    pub fn settings(&self) -> &IdentitySettings {
+        &self.settings
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// The account's root principal, as trust policies name it.
+    fn root_arn(&self) -> String {
+        format!("arn:aws:iam::{}:root", self.settings.account_id)
+    }
+
+    /// The ARN a caller acts as: the account root, or the assumed role.
+    pub fn caller_arn(&self, principal: &Principal) -> String {
+        match &principal.session {
+            None => self.root_arn(),
+            Some(session) => session.context.assumed_role_arn.clone(),
+        }
+    }
+
+    /// Decides whether `principal` may do `action` on `resource`. The account's own keys may do
+    /// anything; temporary credentials what their role's inline policies (and a session policy, if
+    /// one was given) allow, evaluated with the session's keys plus `keys` from the request.
+    pub async fn authorize(
+        &self,
+        principal: &Principal,
+        action: &str,
+        resource: &str,
+        keys: &[(&str, Vec<String>)],
+    ) -> Result<()> {
+        let Some(session) = &principal.session else {
+            return Ok(());
+        };
+        let denied = || {
+            ServiceError::AccessDenied(format!(
+                "User: {} is not authorized to perform: {action} on resource: {resource}",
+                session.context.assumed_role_arn
+            ))
+        };
+        let now = self.now();
+        let mut request = RequestContext::new(action, resource)
+            .with_key("aws:userid", session.context.user_id.clone())
+            .with_key("aws:PrincipalArn", session.role_arn.clone())
+            .with_key("aws:PrincipalAccount", self.settings.account_id.clone())
+            .with_key("aws:PrincipalType", "AssumedRole")
+            .with_key("aws:CurrentTime", s3cognito_crypto::calendar::iso8601(now))
+            .with_key("aws:EpochTime", now.to_string())
+            .with_key("aws:SecureTransport", "false");
+        for (key, values) in &session.context.keys {
+            request = request.with_key_values(key, values.clone());
+        }
+        for (key, values) in keys {
+            request = request.with_key_values(key, values.clone());
+        }
+        let Some(role_name) = role_name_of(&session.role_arn) else {
+            return Err(denied());
+        };
+        // A role deleted (or re-created under the same name) since the credentials were issued no longer backs them.
+        match self.store.role(role_name).await? {
+            Some(role) if role.arn == session.role_arn => {}
+            _ => return Err(denied()),
+        }
+        let documents: Vec<PolicyDocument> = self
+            .store
+            .role_policies(role_name)
+            .await?
+            .iter()
+            .filter_map(|(name, document)| match PolicyDocument::parse(document) {
+                Ok(parsed) => Some(parsed),
+                Err(error) => {
+                    tracing::error!(policy = %name, %error, "stored role policy does not parse");
+                    None
+                }
+            })
+            .collect();
+        if !policy::evaluate(documents.iter(), &request).is_allowed() {
+            return Err(denied());
+        }
+        if let Some(session_policy) = &session.context.session_policy {
+            let parsed = PolicyDocument::parse(session_policy).map_err(|_| denied())?;
+            if policy::evaluate([&parsed], &request) != Decision::Allow {
+                return Err(denied());
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the temporary credentials of a user-pool user (disabled or deleted).
+    pub async fn end_sessions_of(&self, user_pool_id: &str, sub: &str) -> Result<u64> {
+        Ok(self.store.delete_session_credentials_of(&format!("{user_pool_id}|{sub}")).await?)
+    }
+
+    /// Forgets expired temporary credentials; run now and then.
+    pub async fn sweep_expired_credentials(&self) -> Result<u64> {
+        Ok(self.store.delete_expired_session_credentials(self.now()).await?)
+    }
+}

@@ -1,0 +1,3 @@
+//! Tests of s3cognito-types through its public API, one module per area; one binary so the crate links once.
+
+mod policy;
