@@ -110,6 +110,63 @@ pub(crate) async fn fallback(State(service): State<S3Service>, request: Request)
     }
 }
 
+/// How far into a form the session token field is looked for: fields come before the file, and are small.
+const FORM_FIELDS_LIMIT: usize = 1 << 20;
+
+/// Moves a POST form's `x-amz-security-token` field into the request's header of that name, where
+/// the access check reads session tokens; s3s keeps form fields to itself. Only the form's head (the
+/// fields before the file) is read here; the body then flows on untouched.
+pub(crate) async fn post_form_token(request: Request, next: Next) -> Response {
+    let content_type =
+        request.headers().get("content-type").and_then(|value| value.to_str().ok()).unwrap_or_default().to_owned();
+    let boundary = content_type
+        .strip_prefix("multipart/form-data")
+        .and_then(|rest| rest.split(';').find_map(|parameter| parameter.trim().strip_prefix("boundary=")))
+        .map(|boundary| boundary.trim_matches('"').to_owned());
+    let Some(boundary) = boundary.filter(|_| request.method() == axum::http::Method::POST) else {
+        return next.run(request).await;
+    };
+    if request.headers().contains_key("x-amz-security-token") {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut head = Vec::new();
+    let mut chunks = Vec::new();
+    while head.len() < FORM_FIELDS_LIMIT {
+        match futures::StreamExt::next(&mut stream).await {
+            Some(Ok(chunk)) => {
+                head.extend_from_slice(&chunk);
+                chunks.push(chunk);
+                if head.to_ascii_lowercase().windows(11).any(|window| window == b"name=\"file\"") {
+                    break;
+                }
+            }
+            Some(Err(_)) => return (StatusCode::BAD_REQUEST, "the request body could not be read").into_response(),
+            None => break,
+        }
+    }
+    if let Some(token) = form_field(&head, &boundary, "x-amz-security-token") {
+        if let Ok(value) = HeaderValue::from_str(&token) {
+            parts.headers.insert("x-amz-security-token", value);
+        }
+    }
+    let replay = futures::stream::iter(chunks.into_iter().map(Ok::<_, axum::Error>));
+    let body = AxumBody::from_stream(futures::StreamExt::chain(replay, stream));
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// The value of a form field, by case-insensitive name, from the start of a multipart body.
+fn form_field(head: &[u8], boundary: &str, name: &str) -> Option<String> {
+    let lower = head.to_ascii_lowercase();
+    let needle = format!("name=\"{name}\"");
+    let at = lower.windows(needle.len()).position(|window| window == needle.as_bytes())?;
+    let value_start = at + head[at..].windows(4).position(|window| window == b"\r\n\r\n")? + 4;
+    let end_marker = format!("\r\n--{boundary}");
+    let value_len = head[value_start..].windows(end_marker.len()).position(|window| window == end_marker.as_bytes())?;
+    String::from_utf8(head[value_start..value_start + value_len].to_vec()).ok()
+}
+
 /// Gives every S3 response an `x-amz-request-id`, and every S3 error body the same `<RequestId>`,
 /// which s3s does not do itself.
 pub(crate) async fn request_id(request: Request, next: Next) -> Response {

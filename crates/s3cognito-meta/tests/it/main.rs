@@ -1,6 +1,8 @@
 //! The store's contract, run against every engine: SQLite always, PostgreSQL when
 //! `S3COGNITO_TEST_POSTGRES_URL` names a server (each run gets a database of its own).
 
+mod identity;
+
 use s3cognito_meta::*;
 
 /// A store on a fresh database of each available engine, with a name for failure messages.

@@ -1,6 +1,7 @@
 //! The user pool's use cases end to end over a real SQLite store, with a clock the tests move
 //! and a mailer that keeps what it was asked to send.
 
+mod identity;
 mod objects;
 mod sign_in;
 mod srp;

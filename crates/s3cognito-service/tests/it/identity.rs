@@ -1,0 +1,172 @@
+//! Identity pools, STS and the authorization of temporary credentials, with the clock under test control.
+
+use std::collections::BTreeMap;
+
+use s3cognito_service::ServiceError;
+use s3cognito_service::access::SessionTokenError;
+use s3cognito_service::identity::{CognitoProvider, IdentityPoolConfig, RoleSettings};
+
+use crate::Harness;
+
+const ACCOUNT: &str = "123456789012";
+
+/// A harness with an identity pool over its user pool, whose authenticated role reads and writes the
+/// caller's own prefix of bucket `b`.
+async fn identity_harness() -> (Harness, String, String) {
+    let harness = Harness::new().await;
+    let identity = &harness.app.identity;
+    let provider = identity.provider_name(&harness.pool);
+    let pool = identity
+        .create_identity_pool(
+            "test",
+            IdentityPoolConfig {
+                cognito_identity_providers: vec![CognitoProvider {
+                    provider_name: provider.clone(),
+                    client_id: Some(harness.client.as_str().to_owned()),
+                    server_side_token_check: false,
+                }],
+                ..IdentityPoolConfig::default()
+            },
+        )
+        .await
+        .unwrap();
+    let trust = s3cognito_service::bootstrap::identity_pool_trust_policy(&pool.id);
+    identity.create_role("users", RoleSettings { trust_policy: trust, ..RoleSettings::default() }).await.unwrap();
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*",
+        "Resource":"arn:aws:s3:::b/private/${cognito-identity.amazonaws.com:sub}/*"}]}"#;
+    identity.put_role_policy("users", "own", policy).await.unwrap();
+    let roles = BTreeMap::from([("authenticated".to_owned(), format!("arn:aws:iam::{ACCOUNT}:role/users"))]);
+    identity.set_identity_pool_roles(&pool.id, roles, BTreeMap::new()).await.unwrap();
+    (harness, pool.id, provider)
+}
+
+#[tokio::test]
+async fn credentials_reach_the_callers_own_prefix_only_and_expire() {
+    let (harness, pool, provider) = identity_harness().await;
+    harness.confirmed_user("alice").await;
+    let tokens = harness.sign_in("alice").await;
+    let logins = BTreeMap::from([(provider, tokens.id_token.clone())]);
+    let identity = &harness.app.identity;
+    let identity_id = identity.get_id(&pool, &logins).await.unwrap();
+    assert_eq!(identity.get_id(&pool, &logins).await.unwrap(), identity_id, "one identity per user");
+    let credentials = identity.get_credentials_for_identity(&identity_id, &logins, None).await.unwrap();
+    assert!(credentials.access_key_id.starts_with("ASIA"));
+    assert_eq!(credentials.expiration, crate::START + 3600);
+
+    let access = &harness.app.access;
+    let principal = access.principal(&credentials.access_key_id, Some(&credentials.session_token)).await.unwrap().unwrap();
+    let own = format!("arn:aws:s3:::b/private/{identity_id}/file");
+    identity.authorize(&principal, "s3:PutObject", &own, &[]).await.unwrap();
+    let other = "arn:aws:s3:::b/private/us-east-1:00000000-0000-0000-0000-000000000000/file";
+    assert!(matches!(identity.authorize(&principal, "s3:GetObject", other, &[]).await, Err(ServiceError::AccessDenied(_))));
+
+    let tampered = format!("{}x", credentials.session_token);
+    assert_eq!(access.principal(&credentials.access_key_id, Some(&tampered)).await.unwrap(), Err(SessionTokenError::Invalid));
+    assert_eq!(access.principal(&credentials.access_key_id, None).await.unwrap(), Err(SessionTokenError::Missing));
+
+    harness.clock.advance(3599);
+    assert!(access.principal(&credentials.access_key_id, Some(&credentials.session_token)).await.unwrap().is_ok());
+    harness.clock.advance(1);
+    assert_eq!(
+        access.principal(&credentials.access_key_id, Some(&credentials.session_token)).await.unwrap(),
+        Err(SessionTokenError::Expired)
+    );
+    assert_eq!(identity.sweep_expired_credentials().await.unwrap(), 0, "expired only after the instant");
+    harness.clock.advance(1);
+    assert_eq!(identity.sweep_expired_credentials().await.unwrap(), 1);
+    assert_eq!(
+        access.principal(&credentials.access_key_id, Some(&credentials.session_token)).await.unwrap(),
+        Err(SessionTokenError::Invalid)
+    );
+}
+
+#[tokio::test]
+async fn the_secret_is_sealed_and_the_token_kept_only_as_a_digest() {
+    let (harness, pool, provider) = identity_harness().await;
+    harness.confirmed_user("bob").await;
+    let tokens = harness.sign_in("bob").await;
+    let logins = BTreeMap::from([(provider, tokens.id_token.clone())]);
+    let identity_id = harness.app.identity.get_id(&pool, &logins).await.unwrap();
+    let credentials = harness.app.identity.get_credentials_for_identity(&identity_id, &logins, None).await.unwrap();
+    let record = harness.app.store.session_credentials(&credentials.access_key_id).await.unwrap().unwrap();
+    assert!(!record.sealed_secret.contains(&credentials.secret_access_key));
+    assert!(!record.session_token_hash.contains(&credentials.session_token));
+    assert_eq!(
+        harness.app.access.secret_of(&credentials.access_key_id).await.unwrap().as_deref(),
+        Some(credentials.secret_access_key.as_str())
+    );
+}
+
+#[tokio::test]
+async fn disabling_or_deleting_the_user_ends_their_credentials() {
+    let (harness, pool, provider) = identity_harness().await;
+    for (name, delete) in [("carol", false), ("dave", true)] {
+        let username = harness.confirmed_user(name).await;
+        let tokens = harness.sign_in(name).await;
+        let logins = BTreeMap::from([(provider.clone(), tokens.id_token.clone())]);
+        let identity_id = harness.app.identity.get_id(&pool, &logins).await.unwrap();
+        let credentials = harness.app.identity.get_credentials_for_identity(&identity_id, &logins, None).await.unwrap();
+        if delete {
+            harness.app.user_pools.admin_delete_user(&harness.pool, &username).await.unwrap();
+        } else {
+            harness.app.user_pools.admin_set_enabled(&harness.pool, &username, false).await.unwrap();
+        }
+        assert_eq!(
+            harness.app.access.principal(&credentials.access_key_id, Some(&credentials.session_token)).await.unwrap(),
+            Err(SessionTokenError::Invalid),
+            "{name}"
+        );
+        let again = harness.app.identity.get_credentials_for_identity(&identity_id, &logins, None).await;
+        assert!(matches!(again, Err(ServiceError::NotAuthorized(_))), "{name}: {again:?}");
+    }
+}
+
+#[tokio::test]
+async fn expired_id_tokens_and_foreign_pools_are_refused() {
+    let (harness, pool, provider) = identity_harness().await;
+    harness.confirmed_user("erin").await;
+    let tokens = harness.sign_in("erin").await;
+    let identity = &harness.app.identity;
+    let wrong_provider = BTreeMap::from([("cognito-idp.us-east-1.amazonaws.com/us-east-1_Nope12345".to_owned(), tokens.id_token.clone())]);
+    assert!(matches!(identity.get_id(&pool, &wrong_provider).await, Err(ServiceError::NotAuthorized(_))));
+    let access_token_login = BTreeMap::from([(provider.clone(), tokens.access_token.clone())]);
+    assert!(matches!(identity.get_id(&pool, &access_token_login).await, Err(ServiceError::NotAuthorized(_))));
+    assert!(matches!(identity.get_id(&pool, &BTreeMap::new()).await, Err(ServiceError::NotAuthorized(_))), "no unauthenticated access");
+    harness.clock.advance(3600);
+    let expired = BTreeMap::from([(provider, tokens.id_token.clone())]);
+    let refused = identity.get_id(&pool, &expired).await;
+    assert!(matches!(&refused, Err(ServiceError::NotAuthorized(message)) if message.contains("expired")), "{refused:?}");
+}
+
+#[tokio::test]
+async fn a_trust_policy_that_does_not_name_the_pool_refuses_credentials() {
+    let (harness, pool, provider) = identity_harness().await;
+    let identity = &harness.app.identity;
+    let other_trust = s3cognito_service::bootstrap::identity_pool_trust_policy("us-east-1:11111111-1111-1111-1111-111111111111");
+    identity.update_assume_role_policy("users", &other_trust).await.unwrap();
+    harness.confirmed_user("frank").await;
+    let tokens = harness.sign_in("frank").await;
+    let logins = BTreeMap::from([(provider, tokens.id_token.clone())]);
+    let identity_id = identity.get_id(&pool, &logins).await.unwrap();
+    let refused = identity.get_credentials_for_identity(&identity_id, &logins, None).await;
+    assert!(matches!(refused, Err(ServiceError::InvalidIdentityPoolConfiguration(_))), "{refused:?}");
+}
+
+#[tokio::test]
+async fn deleting_a_role_ends_what_its_credentials_may_do() {
+    let (harness, pool, provider) = identity_harness().await;
+    harness.confirmed_user("grace").await;
+    let tokens = harness.sign_in("grace").await;
+    let logins = BTreeMap::from([(provider, tokens.id_token.clone())]);
+    let identity = &harness.app.identity;
+    let identity_id = identity.get_id(&pool, &logins).await.unwrap();
+    let credentials = identity.get_credentials_for_identity(&identity_id, &logins, None).await.unwrap();
+    let principal =
+        harness.app.access.principal(&credentials.access_key_id, Some(&credentials.session_token)).await.unwrap().unwrap();
+    let own = format!("arn:aws:s3:::b/private/{identity_id}/file");
+    identity.authorize(&principal, "s3:GetObject", &own, &[]).await.unwrap();
+    assert!(matches!(identity.delete_role("users").await, Err(ServiceError::DeleteConflict(_))));
+    identity.delete_role_policy("users", "own").await.unwrap();
+    identity.delete_role("users").await.unwrap();
+    assert!(matches!(identity.authorize(&principal, "s3:GetObject", &own, &[]).await, Err(ServiceError::AccessDenied(_))));
+}
