@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::input::Input;
 
 /// Operations that carry their own proof (a login token), unsigned as the SDKs send them.
-const PUBLIC_OPERATIONS: &[&str] = &["GetId", "GetCredentialsForIdentity"];
+const PUBLIC_OPERATIONS: &[&str] = &["GetId", "GetCredentialsForIdentity", "GetOpenIdToken"];
 
 const ADMIN_OPERATIONS: &[&str] = &[
     "CreateIdentityPool",
@@ -120,6 +120,11 @@ pub(crate) async fn handle(state: &HttpState, operation: &str, request: &RawRequ
                     "Expiration": credentials.expiration,
                 },
             }))
+        }
+        "GetOpenIdToken" => {
+            let identity_id = input.string("IdentityId")?;
+            let token = identity.get_open_id_token(&identity_id, &input.string_map("Logins")?).await?;
+            Ok(json!({"IdentityId": identity_id, "Token": token}))
         }
         "CreateIdentityPool" => {
             let pool = identity.create_identity_pool(&input.string("IdentityPoolName")?, pool_config(&input)?).await?;

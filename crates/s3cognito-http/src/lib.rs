@@ -43,6 +43,7 @@ pub fn router(state: HttpState) -> Router {
         // POST / is a JSON-protocol call; any other method on / is S3's (ListBuckets).
         .route("/", post(aws_json::dispatch).fallback_service(s3.clone()))
         .route("/_s3cognito/health", get(ops::health))
+        .route("/_s3cognito/identity/.well-known/jwks.json", get(oidc::identity_jwks))
         .route("/{pool_id}/.well-known/jwks.json", get(oidc::jwks))
         .route("/{pool_id}/.well-known/openid-configuration", get(oidc::discovery))
         .with_state(state)

@@ -1,4 +1,5 @@
-//! JWKS and OpenID discovery for every user pool, where Cognito serves them.
+//! JWKS and OpenID discovery for every user pool, where Cognito serves them, and the keys of
+//! cognito-identity's OpenID tokens.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -45,4 +46,9 @@ pub(crate) async fn discovery(
         "claims_supported": ["sub", "iss", "aud", "email", "email_verified", "cognito:username", "cognito:groups"],
     }))
     .into_response())
+}
+
+/// The keys of cognito-identity's OpenID tokens (GetOpenIdToken).
+pub(crate) async fn identity_jwks(State(state): State<HttpState>) -> Result<Response, ApiError> {
+    Ok(Json(state.app.identity.open_id_jwks().await?).into_response())
 }

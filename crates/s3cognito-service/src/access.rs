@@ -98,6 +98,15 @@ impl Access {
         STANDARD.encode(self.sealing_key.seal(secret.as_bytes(), access_key_id.as_bytes()))
     }
 
+    /// Seals a secret of ours (a signing key) with the server's key.
+    pub(crate) fn seal(&self, plaintext: &[u8], binding: &[u8]) -> Vec<u8> {
+        self.sealing_key.seal(plaintext, binding)
+    }
+
+    pub(crate) fn open(&self, sealed: &[u8], binding: &[u8]) -> Option<Vec<u8>> {
+        self.sealing_key.open(sealed, binding).ok()
+    }
+
     fn open_secret(&self, record: &SessionCredentialRecord) -> Option<String> {
         let sealed = STANDARD.decode(&record.sealed_secret).ok()?;
         let plain = self.sealing_key.open(&sealed, record.access_key_id.as_bytes()).ok()?;

@@ -5,6 +5,7 @@
 //! valid across restarts and across replicas sharing the database.
 
 mod iam;
+mod open_id;
 mod pools;
 mod sts;
 
@@ -16,6 +17,7 @@ use s3cognito_types::policy::{self, Decision, PolicyDocument, RequestContext};
 use serde::{Deserialize, Serialize};
 
 pub use iam::{OidcProviderView, RoleSettings, RoleView};
+pub use open_id::OPEN_ID_ISSUER;
 pub use pools::{
     CognitoProvider, IdentityPoolConfig, IdentityPoolView, IdentityView, MappingRule, RoleMapping,
     RulesConfiguration,
@@ -58,6 +60,7 @@ pub struct Identity {
     access: Access,
     user_pools: UserPools,
     settings: Arc<IdentitySettings>,
+    open_id_key: Arc<open_id::OpenIdKey>,
 }
 
 /// The role name at the end of a role ARN (`arn:aws:iam::1:role/path/name` → `name`).
@@ -74,7 +77,7 @@ impl Identity {
         user_pools: UserPools,
         settings: IdentitySettings,
     ) -> Self {
-        Identity { store, clock, access, user_pools, settings: Arc::new(settings) }
+        Identity { store, clock, access, user_pools, settings: Arc::new(settings), open_id_key: Arc::default() }
     }
 
     pub fn settings(&self) -> &IdentitySettings {

@@ -100,7 +100,7 @@ impl From<IdentityRecord> for IdentityView {
 }
 
 /// A login token that checked out.
-struct VerifiedLogin {
+pub(super) struct VerifiedLogin {
     provider: String,
     subject: String,
     claims: Map<String, Value>,
@@ -435,7 +435,7 @@ impl Identity {
 
     /// The identity, its pool's settings and the verified login (if authenticated), after checking that
     /// `logins` prove the caller owns the identity.
-    async fn prove_identity(
+    pub(super) async fn prove_identity(
         &self,
         identity_id: &str,
         logins: &BTreeMap<String, String>,
@@ -496,7 +496,7 @@ impl Identity {
     }
 
     /// The `amr` of an identity's web identity: how it signed in.
-    fn amr(login: Option<&VerifiedLogin>) -> Vec<String> {
+    pub(super) fn amr(login: Option<&VerifiedLogin>) -> Vec<String> {
         match login {
             None => vec!["unauthenticated".to_owned()],
             Some(login) => vec![

@@ -172,6 +172,9 @@ impl Identity {
         let invalid = || ServiceError::InvalidIdentityToken("The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)".to_owned());
         let unverified = jwt::decode_unverified(token).map_err(|_| invalid())?;
         let issuer = unverified.get("iss").and_then(Value::as_str).ok_or_else(invalid)?.to_owned();
+        if issuer == super::OPEN_ID_ISSUER {
+            return self.assume_role_with_open_id_token(role_arn, session_name, token, duration_seconds, session_policy).await;
+        }
         let provider = issuer.split_once("://").map_or(issuer.as_str(), |(_, rest)| rest).to_owned();
         let user_pool_id = provider
             .rsplit('/')
@@ -221,6 +224,49 @@ impl Identity {
         let source = Some(format!("{}|{subject}", user_pool_id.as_str()));
         let (_, assumed) = self.issue_credentials(&role, session_name, duration, keys, session_policy, source).await?;
         Ok(WebIdentityAssumed { assumed, subject, audience, provider })
+    }
+
+    /// The basic flow: an OpenID token from GetOpenIdToken traded for a role that trusts
+    /// `cognito-identity.amazonaws.com`, with the same keys the enhanced flow sets.
+    async fn assume_role_with_open_id_token(
+        &self,
+        role_arn: &str,
+        session_name: &str,
+        token: &str,
+        duration_seconds: Option<i64>,
+        session_policy: Option<String>,
+    ) -> Result<WebIdentityAssumed> {
+        let claims = self.verify_open_id_token(token).await?;
+        let invalid = || ServiceError::InvalidIdentityToken("The OpenID token is invalid.".to_owned());
+        let identity_id = claims.get("sub").and_then(Value::as_str).ok_or_else(invalid)?.to_owned();
+        let pool_id = claims.get("aud").and_then(Value::as_str).ok_or_else(invalid)?.to_owned();
+        let amr: Vec<String> = claims
+            .get("amr")
+            .and_then(Value::as_array)
+            .map(|values| values.iter().filter_map(|value| value.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
+        let role = self.role_by_arn(role_arn).await?;
+        let duration = self.duration(&role, duration_seconds)?;
+        let provider = "cognito-identity.amazonaws.com".to_owned();
+        let keys = BTreeMap::from([
+            ("cognito-identity.amazonaws.com:sub".to_owned(), vec![identity_id.clone()]),
+            ("cognito-identity.amazonaws.com:aud".to_owned(), vec![pool_id.clone()]),
+            ("cognito-identity.amazonaws.com:amr".to_owned(), amr),
+            ("aws:FederatedProvider".to_owned(), vec![provider.clone()]),
+        ]);
+        if !self.trusts(&role, "sts:AssumeRoleWithWebIdentity", &[PolicyPrincipal::Federated(provider.clone())], &keys).await {
+            return Err(ServiceError::AccessDenied("Not authorized to perform sts:AssumeRoleWithWebIdentity".to_owned()));
+        }
+        // The user behind an authenticated identity, so that their credentials end with them.
+        let source = match self.store.identity(&identity_id).await? {
+            Some(identity) => identity.login_key.and_then(|key| {
+                let (provider, subject) = key.split_once('|')?;
+                Some(format!("{}|{subject}", provider.rsplit('/').next()?))
+            }),
+            None => return Err(invalid()),
+        };
+        let (_, assumed) = self.issue_credentials(&role, session_name, duration, keys, session_policy, source).await?;
+        Ok(WebIdentityAssumed { assumed, subject: identity_id, audience: pool_id, provider })
     }
 
     /// AssumeRole: the caller's credentials traded for a role's, if the role trusts the caller and

@@ -170,3 +170,37 @@ async fn deleting_a_role_ends_what_its_credentials_may_do() {
     identity.delete_role("users").await.unwrap();
     assert!(matches!(identity.authorize(&principal, "s3:GetObject", &own, &[]).await, Err(ServiceError::AccessDenied(_))));
 }
+
+#[tokio::test]
+async fn the_basic_flow_trades_an_open_id_token_for_the_same_access() {
+    let (harness, pool, provider) = identity_harness().await;
+    harness.confirmed_user("heidi").await;
+    let tokens = harness.sign_in("heidi").await;
+    let logins = BTreeMap::from([(provider, tokens.id_token.clone())]);
+    let identity = &harness.app.identity;
+    let identity_id = identity.get_id(&pool, &logins).await.unwrap();
+    let token = identity.get_open_id_token(&identity_id, &logins).await.unwrap();
+    let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/users");
+    let assumed = identity.assume_role_with_web_identity(&role_arn, "basic", &token, None, None).await.unwrap();
+    assert_eq!(assumed.subject, identity_id);
+    assert_eq!(assumed.audience, pool);
+    let credentials = &assumed.assumed.credentials;
+    let principal =
+        harness.app.access.principal(&credentials.access_key_id, Some(&credentials.session_token)).await.unwrap().unwrap();
+    identity.authorize(&principal, "s3:PutObject", &format!("arn:aws:s3:::b/private/{identity_id}/x"), &[]).await.unwrap();
+    assert!(identity.authorize(&principal, "s3:PutObject", "arn:aws:s3:::b/private/someone/x", &[]).await.is_err());
+
+    // A forged token (another key's signature) and an expired one are refused.
+    let mut forged = token.clone();
+    forged.pop();
+    forged.push(if token.ends_with('A') { 'B' } else { 'A' });
+    assert!(matches!(
+        identity.assume_role_with_web_identity(&role_arn, "basic", &forged, None, None).await,
+        Err(ServiceError::InvalidIdentityToken(_))
+    ));
+    harness.clock.advance(600);
+    assert!(matches!(
+        identity.assume_role_with_web_identity(&role_arn, "basic", &token, None, None).await,
+        Err(ServiceError::ExpiredToken(_))
+    ));
+}
