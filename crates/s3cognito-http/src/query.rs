@@ -16,6 +16,8 @@ use s3cognito_service::{AuthenticationError, ServiceError};
 use crate::HttpState;
 use crate::aws_json::RawRequest;
 
+/// The tag of CreateOpenIDConnectProvider that names the provider's JWKS URL.
+const JWKS_URL_TAG: &str = "s3cognito:jwks-url";
 const STS_NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 const IAM_NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
 
@@ -194,11 +196,13 @@ pub(crate) async fn handle(state: &HttpState, request: &RawRequest, request_id: 
         .find(|(name, _)| name == "authorization")
         .and_then(|(_, value)| sigv4::parse_authorization(value).ok())
         .map(|authorization| authorization.service);
+    let action = form.opt("Action").unwrap_or_default();
     let service = match signed_scope.as_deref() {
         Some("iam") => Service::Iam,
+        // Unsigned IAM calls are told they need a signature, not that IAM's actions do not exist.
+        None if IAM_ACTIONS.contains(&action.as_str()) => Service::Iam,
         _ => Service::Sts,
     };
-    let action = form.opt("Action").unwrap_or_default();
     match run(state, request, &form, service, &action).await {
         Ok(result) => {
             let namespace = service.namespace();
@@ -395,8 +399,17 @@ async fn run(
             Ok(None)
         }
         "CreateOpenIDConnectProvider" => {
+            // Where the provider's keys are, when its discovery document cannot be reached from
+            // here, travels as a tag, so that the call stays IAM's own.
+            let jwks_url = (1..)
+                .map_while(|index| {
+                    let key = form.opt(&format!("Tags.member.{index}.Key"))?;
+                    Some((key, form.opt(&format!("Tags.member.{index}.Value")).unwrap_or_default()))
+                })
+                .find(|(key, _)| key == JWKS_URL_TAG)
+                .map(|(_, value)| value);
             let provider = identity
-                .create_oidc_provider(&form.required("Url")?, form.list("ClientIDList"), None)
+                .create_oidc_provider(&form.required("Url")?, form.list("ClientIDList"), form.list("ThumbprintList"), jwks_url)
                 .await
                 .map_err(failed)?;
             Ok(Some(element("OpenIDConnectProviderArn", &provider.arn)))
@@ -405,8 +418,9 @@ async fn run(
             let provider = identity.get_oidc_provider(&form.required("OpenIDConnectProviderArn")?).await.map_err(failed)?;
             let url = provider.url.split_once("://").map_or(provider.url.as_str(), |(_, rest)| rest);
             let clients: String = provider.client_ids.iter().map(|id| element("member", id)).collect();
+            let thumbprints: String = provider.thumbprints.iter().map(|print| element("member", print)).collect();
             Ok(Some(format!(
-                "{}<ClientIDList>{clients}</ClientIDList><ThumbprintList/>{}",
+                "{}<ClientIDList>{clients}</ClientIDList><ThumbprintList>{thumbprints}</ThumbprintList>{}",
                 element("Url", url),
                 element("CreateDate", &iso8601(provider.created_at))
             )))

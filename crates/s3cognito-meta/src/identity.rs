@@ -47,6 +47,7 @@ fn oidc_provider_from_row(row: &AnyRow) -> Result<OidcProviderRecord> {
         arn: row.try_get("arn")?,
         url: row.try_get("url")?,
         client_ids: row.try_get("client_ids")?,
+        thumbprints: row.try_get("thumbprints")?,
         jwks_url: row.try_get("jwks_url")?,
         created_at: row.try_get("created_at")?,
     })
@@ -61,6 +62,7 @@ fn session_from_row(row: &AnyRow) -> Result<SessionCredentialRecord> {
         session_name: row.try_get("session_name")?,
         context: row.try_get("context")?,
         source: row.try_get("source")?,
+        revoked: row.try_get::<i64, _>("revoked")? != 0,
         expires_at: row.try_get("expires_at")?,
         created_at: row.try_get("created_at")?,
     })
@@ -296,11 +298,13 @@ impl Store {
 
     pub async fn insert_oidc_provider(&self, provider: &OidcProviderRecord) -> Result<()> {
         sqlx::query(
-            "INSERT INTO oidc_providers (arn, url, client_ids, jwks_url, created_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO oidc_providers (arn, url, client_ids, thumbprints, jwks_url, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&provider.arn)
         .bind(&provider.url)
         .bind(&provider.client_ids)
+        .bind(&provider.thumbprints)
         .bind(&provider.jwks_url)
         .bind(provider.created_at)
         .execute(self.pool())
@@ -334,7 +338,7 @@ impl Store {
     pub async fn insert_session_credentials(&self, credentials: &SessionCredentialRecord) -> Result<()> {
         sqlx::query(
             "INSERT INTO session_credentials (access_key_id, sealed_secret, session_token_hash, role_arn, session_name, \
-             context, source, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             context, source, revoked, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&credentials.access_key_id)
         .bind(&credentials.sealed_secret)
@@ -343,6 +347,7 @@ impl Store {
         .bind(&credentials.session_name)
         .bind(&credentials.context)
         .bind(&credentials.source)
+        .bind(i64::from(credentials.revoked))
         .bind(credentials.expires_at)
         .bind(credentials.created_at)
         .execute(self.pool())
@@ -359,9 +364,12 @@ impl Store {
         row.as_ref().map(session_from_row).transpose()
     }
 
-    /// Ends every credential issued for `source`; returns how many there were.
-    pub async fn delete_session_credentials_of(&self, source: &str) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM session_credentials WHERE source = $1").bind(source).execute(self.pool()).await?;
+    /// Ends every credential issued for `source`; returns how many were still live.
+    pub async fn revoke_session_credentials_of(&self, source: &str) -> Result<u64> {
+        let done = sqlx::query("UPDATE session_credentials SET revoked = 1 WHERE source = $1 AND revoked = 0")
+            .bind(source)
+            .execute(self.pool())
+            .await?;
         Ok(done.rows_affected())
     }
 

@@ -210,6 +210,8 @@ pub struct OidcProviderRecord {
     pub url: String,
     /// The accepted audiences, as a JSON array.
     pub client_ids: String,
+    /// Certificate thumbprints as registered, as a JSON array.
+    pub thumbprints: String,
     /// Where the issuer's keys are, when not found through its discovery document.
     pub jwks_url: Option<String>,
     pub created_at: i64,
@@ -227,6 +229,8 @@ pub struct SessionCredentialRecord {
     pub context: String,
     /// `<userPoolId>|<sub>` of the user the credentials were issued for, if any.
     pub source: Option<String>,
+    /// Ended before their time (their user was disabled or deleted).
+    pub revoked: bool,
     pub expires_at: i64,
     pub created_at: i64,
 }

@@ -148,6 +148,7 @@ impl Access {
             return Ok(Err(SessionTokenError::Invalid));
         };
         if !compare::constant_time_eq(digest::sha256_hex(token.as_bytes()).as_bytes(), record.session_token_hash.as_bytes())
+            || record.revoked
         {
             return Ok(Err(SessionTokenError::Invalid));
         }

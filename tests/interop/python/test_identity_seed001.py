@@ -72,6 +72,12 @@ def listing(s3, bucket: str, prefix: str = "") -> list[str]:
     return [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])]
 
 
+def refused_put(server, creds: dict, key: str) -> None:
+    """An upload the credentials may not do, on a client of its own (a refused PUT can spoil its
+    keep-alive connection; test_iam_sts.py checks that once)."""
+    denied(temp_client(server, "s3", creds).put_object, Bucket=server.bucket, Key=key, Body=b"no")
+
+
 def denied(call, **kw) -> None:
     e = fail(call, **kw)
     assert error_code(e) == "AccessDenied", e.response["Error"]
@@ -214,7 +220,7 @@ def test_approach1_user_lists_bucket(server, ci, ci_public, provider, approach1,
         assert s3.get_object(Bucket=server.bucket, Key=key)["Body"].read() == body
 
     # Only what the role allows: no writes, no deletes, no other bucket.
-    denied(s3.put_object, Bucket=server.bucket, Key=f"{seeded['prefix']}/upload.txt", Body=b"no")
+    refused_put(server, creds, f"{seeded['prefix']}/upload.txt")
     denied(s3.delete_object, Bucket=server.bucket, Key=f"{seeded['prefix']}/report.txt")
     denied(s3.list_objects_v2, Bucket=other_bucket)
     denied(s3.get_object, Bucket=other_bucket, Key="elsewhere.txt")
@@ -396,7 +402,7 @@ def test_approach2a_assume_role_with_web_identity(server, approach2, seeded, oth
     for key, body in seeded["keys"].items():
         assert s3.get_object(Bucket=server.bucket, Key=key)["Body"].read() == body
     denied(s3.get_object, Bucket=server.bucket, Key=seeded["outside"])
-    denied(s3.put_object, Bucket=server.bucket, Key=f"{seeded['prefix']}/edits/x.txt", Body=b"no")
+    refused_put(server, creds, f"{seeded['prefix']}/edits/x.txt")
     denied(s3.list_objects_v2, Bucket=other_bucket)
 
     # Bob's other role (editors): writes under edits/, and nothing else.
@@ -439,12 +445,14 @@ def test_approach2b_token_mapping(server, ci, ci_public, provider, approach2, se
     def creds_for(who, **kw):
         return identity_credentials(server, ci_public, provider, pool, tokens_of(server, a2, who)["IdToken"], **kw)[1]
 
-    # alice: her group's role, with the reader's access.
+    # alice: her group's role, with the reader's access. (AWS keys a user pool's mapping
+    # "<provider>:<app client id>"; a server that looks the mapping up by provider alone ignores it
+    # and hands out the authenticated role.)
     creds = creds_for("alice")
-    assert caller_arn(server, creds) == assumed(acct, roles["reader"])
+    assert caller_arn(server, creds) == assumed(acct, roles["reader"]), "Token mapping keyed provider:clientId"
     s3 = temp_client(server, "s3", creds)
     assert s3.get_object(Bucket=server.bucket, Key=f"{seeded['prefix']}/report.txt")["Body"].read() == b"quarterly numbers"
-    denied(s3.put_object, Bucket=server.bucket, Key=f"{seeded['prefix']}/edits/a.txt", Body=b"no")
+    refused_put(server, creds, f"{seeded['prefix']}/edits/a.txt")
 
     # bob: cognito:preferred_role (readers, Precedence 1), or any of his cognito:roles by CustomRoleArn.
     assert caller_arn(server, creds_for("bob")) == assumed(acct, roles["reader"])
@@ -484,13 +492,14 @@ def test_approach2b_custom_role_not_in_token_refused(server, ci, ci_public, prov
     )
     logins = {provider: tokens_of(server, a2, "alice")["IdToken"]}
     identity_id = ci_public.get_id(IdentityPoolId=pool, Logins=logins)["IdentityId"]
-    e = fail(
-        ci_public.get_credentials_for_identity,
-        IdentityId=identity_id,
-        Logins=logins,
-        CustomRoleArn=a2["roles"]["editor"]["Arn"],
-    )
-    assert error_code(e) in ("NotAuthorizedException", "InvalidParameterException"), e.response["Error"]
+    try:
+        out = ci_public.get_credentials_for_identity(
+            IdentityId=identity_id, Logins=logins, CustomRoleArn=a2["roles"]["editor"]["Arn"]
+        )
+    except ClientError as e:
+        assert error_code(e) in ("NotAuthorizedException", "InvalidParameterException"), e.response["Error"]
+    else:
+        pytest.fail(f"credentials of a role not in alice's cognito:roles: {caller_arn(server, out['Credentials'])}")
 
 
 def test_approach2_rules_mapping(server, ci, ci_public, provider, approach2, acct):
@@ -514,7 +523,7 @@ def test_approach2_rules_mapping(server, ci, ci_public, provider, approach2, acc
     def creds_for(who):
         return identity_credentials(server, ci_public, provider, pool, tokens_of(server, a2, who)["IdToken"])[1]
 
-    assert caller_arn(server, creds_for("alice")) == assumed(acct, roles["reader"]), "StartsWith"
+    assert caller_arn(server, creds_for("alice")) == assumed(acct, roles["reader"]), "StartsWith (mapping keyed provider:clientId)"
     # Rules ignore groups: carol, in none, matches Equals on her email.
     assert caller_arn(server, creds_for("carol")) == assumed(acct, roles["editor"]), "Equals"
 

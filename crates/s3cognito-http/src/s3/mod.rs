@@ -171,10 +171,18 @@ fn form_field(head: &[u8], boundary: &str, name: &str) -> Option<String> {
 /// which s3s does not do itself.
 pub(crate) async fn request_id(request: Request, next: Next) -> Response {
     let id = uuid::Uuid::new_v4().simple().to_string().to_uppercase()[..16].to_owned();
+    let has_body = request.headers().get("content-length").is_some_and(|length| length.as_bytes() != b"0")
+        || request.headers().contains_key("transfer-encoding");
     let response = next.run(request).await;
     let (mut parts, body) = response.into_parts();
     if let Ok(value) = HeaderValue::from_str(&id) {
         parts.headers.insert("x-amz-request-id", value);
+    }
+    // A request refused before its body was read (an upload denied, a client waiting on
+    // `Expect: 100-continue`) leaves that body on the connection; the connection cannot carry another
+    // request, and saying so lets the client open a new one instead of failing on a dead one.
+    if has_body && parts.status.as_u16() >= 400 {
+        parts.headers.insert("connection", HeaderValue::from_static("close"));
     }
     let xml_error = parts.status.as_u16() >= 400
         && parts.headers.get("content-type").is_some_and(|value| value.as_bytes().starts_with(b"application/xml"));

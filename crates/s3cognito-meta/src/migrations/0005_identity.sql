@@ -46,6 +46,7 @@ CREATE TABLE oidc_providers (
     arn TEXT PRIMARY KEY,
     url TEXT NOT NULL UNIQUE,
     client_ids TEXT NOT NULL,
+    thumbprints TEXT NOT NULL,
     jwks_url TEXT,
     created_at BIGINT NOT NULL
 );
@@ -53,7 +54,8 @@ CREATE TABLE oidc_providers (
 -- Temporary credentials. The secret is sealed with the server's key; the session token is kept as a
 -- SHA-256 digest only. `context` is the JSON the policy engine evaluates with (identity, audience,
 -- amr…). `source` names the user-pool user the credentials came from ("<poolId>|<sub>"), so that
--- disabling or deleting that user ends them.
+-- disabling or deleting that user ends them: the row stays, `revoked`, so that requests made with them
+-- are told their token is no longer valid rather than that the key never existed.
 CREATE TABLE session_credentials (
     access_key_id TEXT PRIMARY KEY,
     sealed_secret TEXT NOT NULL,
@@ -62,6 +64,7 @@ CREATE TABLE session_credentials (
     session_name TEXT NOT NULL,
     context TEXT NOT NULL,
     source TEXT,
+    revoked BIGINT NOT NULL DEFAULT 0,
     expires_at BIGINT NOT NULL,
     created_at BIGINT NOT NULL
 );

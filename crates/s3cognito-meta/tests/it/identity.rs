@@ -42,6 +42,7 @@ fn session(access_key_id: &str, source: Option<&str>, expires_at: i64) -> Sessio
         session_name: "s".to_owned(),
         context: "{}".to_owned(),
         source: source.map(str::to_owned),
+        revoked: false,
         expires_at,
         created_at: 1,
     }
@@ -106,8 +107,11 @@ async fn temporary_credentials_end_with_their_user_or_their_time() {
         store.insert_session_credentials(&session("ASIA3", Some("pool|bob"), 50)).await.unwrap();
         store.insert_session_credentials(&session("ASIA4", None, 300)).await.unwrap();
         assert_eq!(store.session_credentials("ASIA1").await.unwrap(), Some(session("ASIA1", Some("pool|alice"), 100)), "{engine}");
-        assert_eq!(store.delete_session_credentials_of("pool|alice").await.unwrap(), 2, "{engine}");
-        assert_eq!(store.session_credentials("ASIA2").await.unwrap(), None, "{engine}");
+        assert_eq!(store.revoke_session_credentials_of("pool|alice").await.unwrap(), 2, "{engine}");
+        assert_eq!(store.revoke_session_credentials_of("pool|alice").await.unwrap(), 0, "{engine}: once");
+        let revoked = store.session_credentials("ASIA2").await.unwrap().unwrap();
+        assert!(revoked.revoked, "{engine}: kept, marked revoked");
+        assert!(!store.session_credentials("ASIA3").await.unwrap().unwrap().revoked, "{engine}: others untouched");
         assert_eq!(store.delete_expired_session_credentials(50).await.unwrap(), 0, "{engine}: not before the instant");
         assert_eq!(store.delete_expired_session_credentials(51).await.unwrap(), 1, "{engine}");
         assert!(store.session_credentials("ASIA4").await.unwrap().is_some(), "{engine}");
@@ -121,6 +125,7 @@ async fn oidc_providers_are_unique_by_url() {
             arn: "arn:aws:iam::123456789012:oidc-provider/issuer.example".to_owned(),
             url: "https://issuer.example".to_owned(),
             client_ids: "[\"app\"]".to_owned(),
+            thumbprints: "[]".to_owned(),
             jwks_url: None,
             created_at: 1,
         };

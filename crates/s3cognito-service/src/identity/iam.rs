@@ -49,6 +49,8 @@ pub struct OidcProviderView {
     pub arn: String,
     pub url: String,
     pub client_ids: Vec<String>,
+    /// Kept as given: keys are trusted through the JWKS fetched over TLS, not by certificate thumbprint.
+    pub thumbprints: Vec<String>,
     pub created_at: i64,
 }
 
@@ -240,6 +242,7 @@ impl Identity {
         &self,
         url: &str,
         client_ids: Vec<String>,
+        thumbprints: Vec<String>,
         jwks_url: Option<String>,
     ) -> Result<OidcProviderView> {
         let Some(host_and_path) = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")) else {
@@ -252,15 +255,25 @@ impl Identity {
         if client_ids.iter().any(|id| id.is_empty() || id.len() > 255) || client_ids.len() > 100 {
             return Err(validation("Each client id must have between 1 and 255 characters."));
         }
+        if thumbprints.len() > 5 || thumbprints.iter().any(|print| print.len() != 40) {
+            return Err(validation("Each thumbprint must be 40 hexadecimal characters; at most 5."));
+        }
         let record = OidcProviderRecord {
             arn: format!("arn:aws:iam::{}:oidc-provider/{host_and_path}", self.settings.account_id),
             url: url.trim_end_matches('/').to_owned(),
             client_ids: serde_json::to_string(&client_ids)?,
+            thumbprints: serde_json::to_string(&thumbprints)?,
             jwks_url,
             created_at: self.now(),
         };
         match self.store.insert_oidc_provider(&record).await {
-            Ok(()) => Ok(OidcProviderView { arn: record.arn, url: record.url, client_ids, created_at: record.created_at }),
+            Ok(()) => Ok(OidcProviderView {
+                arn: record.arn,
+                url: record.url,
+                client_ids,
+                thumbprints,
+                created_at: record.created_at,
+            }),
             Err(MetaError::Conflict) => Err(ServiceError::AlreadyExists(format!(
                 "Provider with url {url} already exists."
             ))),
@@ -276,6 +289,7 @@ impl Identity {
             .ok_or_else(|| ServiceError::ResourceNotFound(format!("OpenIDConnect Provider not found for arn {arn}")))?;
         Ok(OidcProviderView {
             client_ids: serde_json::from_str(&record.client_ids)?,
+            thumbprints: serde_json::from_str(&record.thumbprints)?,
             arn: record.arn,
             url: record.url,
             created_at: record.created_at,

@@ -5,6 +5,7 @@
 //! valid across restarts and across replicas sharing the database.
 
 mod iam;
+mod oidc;
 mod open_id;
 mod pools;
 mod sts;
@@ -61,6 +62,7 @@ pub struct Identity {
     user_pools: UserPools,
     settings: Arc<IdentitySettings>,
     open_id_key: Arc<open_id::OpenIdKey>,
+    provider_keys: Arc<oidc::ProviderKeys>,
 }
 
 /// The role name at the end of a role ARN (`arn:aws:iam::1:role/path/name` → `name`).
@@ -77,7 +79,7 @@ impl Identity {
         user_pools: UserPools,
         settings: IdentitySettings,
     ) -> Self {
-        Identity { store, clock, access, user_pools, settings: Arc::new(settings), open_id_key: Arc::default() }
+        Identity { store, clock, access, user_pools, settings: Arc::new(settings), open_id_key: Arc::default(), provider_keys: Arc::default() }
     }
 
     pub fn settings(&self) -> &IdentitySettings {
@@ -170,7 +172,7 @@ impl Identity {
 
     /// Ends the temporary credentials of a user-pool user (disabled or deleted).
     pub async fn end_sessions_of(&self, user_pool_id: &str, sub: &str) -> Result<u64> {
-        Ok(self.store.delete_session_credentials_of(&format!("{user_pool_id}|{sub}")).await?)
+        Ok(self.store.revoke_session_credentials_of(&format!("{user_pool_id}|{sub}")).await?)
     }
 
     /// Forgets expired temporary credentials; run now and then.

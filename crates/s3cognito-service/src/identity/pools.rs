@@ -468,7 +468,14 @@ impl Identity {
             return config.roles.get("unauthenticated").cloned().ok_or_else(bad_configuration);
         };
         let default_role = || config.roles.get("authenticated").cloned().ok_or_else(bad_configuration);
-        let Some(mapping) = config.role_mappings.get(&login.provider) else {
+        // AWS keys a Cognito provider's mapping by `<provider>:<appClientId>`; the bare provider name
+        // is accepted too.
+        let audience = login.claims.get("aud").and_then(Value::as_str).unwrap_or_default();
+        let Some(mapping) = config
+            .role_mappings
+            .get(&format!("{}:{audience}", login.provider))
+            .or_else(|| config.role_mappings.get(&login.provider))
+        else {
             return default_role();
         };
         let mapped = match mapping.mapping_type.as_str() {
@@ -491,7 +498,10 @@ impl Identity {
         match mapped {
             Some(role) => Ok(role),
             None if mapping.ambiguous_role_resolution.as_deref() == Some("AuthenticatedRole") => default_role(),
-            None => Err(bad_configuration()),
+            None => Err(not_authorized(format!(
+                "The ambiguous role mapping rules for: {} denied this request.",
+                login.provider
+            ))),
         }
     }
 

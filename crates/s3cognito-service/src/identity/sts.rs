@@ -92,6 +92,7 @@ impl Identity {
             session_name: session_name.to_owned(),
             context: serde_json::to_string(&context)?,
             source,
+            revoked: false,
             expires_at: expiration,
             created_at: now,
         };
@@ -181,16 +182,15 @@ impl Identity {
             .next()
             .and_then(|id| UserPoolId::parse(id).ok())
             .filter(|id| self.provider_name(id) == provider);
-        let Some(user_pool_id) = user_pool_id else {
-            return Err(ServiceError::InvalidIdentityToken(format!(
-                "No OpenIDConnect provider found in your account for {issuer}"
-            )));
+        let ours = match user_pool_id {
+            Some(id) if self.store.user_pool(id.as_str()).await?.is_some() => Some(id),
+            _ => None,
         };
-        if self.store.user_pool(user_pool_id.as_str()).await?.is_none() {
-            return Err(ServiceError::InvalidIdentityToken(format!(
-                "No OpenIDConnect provider found in your account for {issuer}"
-            )));
-        }
+        let Some(user_pool_id) = ours else {
+            return self
+                .assume_role_with_external_token(role_arn, session_name, &issuer, token, duration_seconds, session_policy)
+                .await;
+        };
         let claims = self.user_pools.verify_token(&user_pool_id, token, Some(TokenUse::Id), None).await.map_err(|error| {
             match error {
                 ServiceError::NotAuthorized(message) if message.contains("expired") => {
@@ -224,6 +224,40 @@ impl Identity {
         let source = Some(format!("{}|{subject}", user_pool_id.as_str()));
         let (_, assumed) = self.issue_credentials(&role, session_name, duration, keys, session_policy, source).await?;
         Ok(WebIdentityAssumed { assumed, subject, audience, provider })
+    }
+
+    /// A token of a registered OpenID Connect provider, for a role that trusts the provider's ARN.
+    async fn assume_role_with_external_token(
+        &self,
+        role_arn: &str,
+        session_name: &str,
+        issuer: &str,
+        token: &str,
+        duration_seconds: Option<i64>,
+        session_policy: Option<String>,
+    ) -> Result<WebIdentityAssumed> {
+        let (provider, claims) = self.verify_external_token(issuer, token).await?;
+        let invalid = || ServiceError::InvalidIdentityToken("The web identity token has no subject.".to_owned());
+        let subject = claims.get("sub").and_then(Value::as_str).ok_or_else(invalid)?.to_owned();
+        let audience = match claims.get("aud") {
+            Some(Value::String(audience)) => audience.clone(),
+            Some(Value::Array(audiences)) => audiences.first().and_then(Value::as_str).unwrap_or_default().to_owned(),
+            _ => String::new(),
+        };
+        let name = provider.url.split_once("://").map_or(provider.url.as_str(), |(_, rest)| rest).to_owned();
+        let role = self.role_by_arn(role_arn).await?;
+        let duration = self.duration(&role, duration_seconds)?;
+        let keys = BTreeMap::from([
+            (format!("{name}:aud"), vec![audience.clone()]),
+            (format!("{name}:sub"), vec![subject.clone()]),
+            ("aws:FederatedProvider".to_owned(), vec![provider.arn.clone()]),
+        ]);
+        let principals = [PolicyPrincipal::Federated(provider.arn.clone()), PolicyPrincipal::Federated(name.clone())];
+        if !self.trusts(&role, "sts:AssumeRoleWithWebIdentity", &principals, &keys).await {
+            return Err(ServiceError::AccessDenied("Not authorized to perform sts:AssumeRoleWithWebIdentity".to_owned()));
+        }
+        let (_, assumed) = self.issue_credentials(&role, session_name, duration, keys, session_policy, None).await?;
+        Ok(WebIdentityAssumed { assumed, subject, audience, provider: provider.arn })
     }
 
     /// The basic flow: an OpenID token from GetOpenIdToken traded for a role that trusts

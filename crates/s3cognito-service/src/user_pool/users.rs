@@ -538,7 +538,7 @@ impl UserPools {
             return Err(ServiceError::UserNotFound);
         }
         // Temporary AWS credentials issued from the user's tokens end with the user.
-        self.store.delete_session_credentials_of(&format!("{}|{}", user.pool_id, user.sub)).await?;
+        self.store.revoke_session_credentials_of(&format!("{}|{}", user.pool_id, user.sub)).await?;
         Ok(())
     }
 
@@ -604,7 +604,7 @@ impl UserPools {
             // A disabled user's sessions end now, as in Cognito, and so do the temporary AWS
             // credentials issued from their tokens (Cognito would let those run out).
             self.store.revoke_user_refresh_tokens(&user.pool_id, &user.username).await?;
-            self.store.delete_session_credentials_of(&format!("{}|{}", user.pool_id, user.sub)).await?;
+            self.store.revoke_session_credentials_of(&format!("{}|{}", user.pool_id, user.sub)).await?;
         }
         Ok(())
     }
