@@ -234,6 +234,26 @@ fn decode_continuation_token(token: &str) -> S3Result<String> {
 }
 
 impl S3Api {
+    /// The object a copy reads, after `x-amz-copy-source-if-*`: its bucket, key and info.
+    async fn copy_source(&self, copy_source: &CopySource, headers: &HeaderMap) -> S3Result<(String, String, ObjectInfo)> {
+        // Access points and Outposts are AWS infrastructure this server has no equivalent of, so a copy
+        // source naming one is refused as S3 refuses features a bucket does not have.
+        let CopySource::Bucket { bucket, key, .. } = copy_source else {
+            return Err(s3_error!(NotImplemented, "Copy sources must be buckets; access points and outposts do not exist here"));
+        };
+        let conditions = Conditions {
+            if_match: etag_list(headers, "x-amz-copy-source-if-match"),
+            if_none_match: etag_list(headers, "x-amz-copy-source-if-none-match"),
+            if_modified_since: http_date(headers, "x-amz-copy-source-if-modified-since"),
+            if_unmodified_since: http_date(headers, "x-amz-copy-source-if-unmodified-since"),
+        };
+        let source = self.objects().object(bucket, key, &conditions).await.map_err(|error| match error {
+            // A copy source that did not change is a failed precondition, not a 304.
+            ObjectError::NotModified { .. } => to_s3(ObjectError::PreconditionFailed),
+            other => to_s3(other),
+        })?;
+        Ok((bucket.to_string(), key.to_string(), source))
+    }
     fn objects(&self) -> &Objects {
         &self.state.app.objects
     }
@@ -285,10 +305,19 @@ impl S3 for S3Api {
 
     async fn put_object(&self, request: S3Request<PutObjectInput>) -> Out<PutObjectOutput> {
         let owner = principal(&request);
-        let S3Request { input, headers, trailing_headers, .. } = request;
+        let S3Request { input, headers, trailing_headers, method, .. } = request;
+        // A browser form (POST Object, which s3s hands over as a PUT) may say `${filename}` in its key;
+        // `s3::post_form_token` stated the key with the file's name filled in, as S3 stores it.
+        let key = match headers.get(super::POST_KEY_HEADER) {
+            Some(stated) if method == axum::http::Method::POST => percent_encoding::percent_decode(stated.as_bytes())
+                .decode_utf8()
+                .map(|key| key.into_owned())
+                .map_err(|_| s3_error!(InvalidArgument, "The key is not valid UTF-8"))?,
+            _ => input.key.to_string(),
+        };
         let attributes = attributes(&headers, input.content_type, input.metadata);
         let upload = upload(input.body, input.content_length, input.content_md5, &headers, input.checksum_algorithm.as_ref(), trailing_headers)?;
-        let info = self.objects().put_object(&input.bucket, &input.key, &owner, attributes, upload).await.map_err(to_s3)?;
+        let info = self.objects().put_object(&input.bucket, &key, &owner, attributes, upload).await.map_err(to_s3)?;
         let mut output = PutObjectOutput { e_tag: Some(etag(&info.etag)), ..Default::default() };
         set_checksum!(output, info.checksum);
         Ok(S3Response::new(output))
@@ -398,28 +427,9 @@ impl S3 for S3Api {
     async fn copy_object(&self, request: S3Request<CopyObjectInput>) -> Out<CopyObjectOutput> {
         let owner = principal(&request);
         let S3Request { input, headers, .. } = request;
-        // Access points and Outposts are AWS infrastructure this server has no equivalent of, so a copy
-        // source naming one is refused as S3 refuses features a bucket does not have.
-        let CopySource::Bucket { bucket: source_bucket, key: source_key, .. } = &input.copy_source else {
-            return Err(s3_error!(NotImplemented, "Copy sources must be buckets; access points and outposts do not exist here"));
-        };
-        let source_conditions = Conditions {
-            if_match: etag_list(&headers, "x-amz-copy-source-if-match"),
-            if_none_match: etag_list(&headers, "x-amz-copy-source-if-none-match"),
-            if_modified_since: http_date(&headers, "x-amz-copy-source-if-modified-since"),
-            if_unmodified_since: http_date(&headers, "x-amz-copy-source-if-unmodified-since"),
-        };
-        let source = self
-            .objects()
-            .object(source_bucket, source_key, &source_conditions)
-            .await
-            .map_err(|error| match error {
-                // A copy source that did not change is a failed precondition, not a 304.
-                ObjectError::NotModified { .. } => to_s3(ObjectError::PreconditionFailed),
-                other => to_s3(other),
-            })?;
+        let (source_bucket, source_key, source) = self.copy_source(&input.copy_source, &headers).await?;
         let replace = input.metadata_directive.as_ref().is_some_and(|directive| directive.as_str() == "REPLACE");
-        if !replace && **source_bucket == *input.bucket && **source_key == *input.key {
+        if !replace && source_bucket == *input.bucket && source_key == *input.key {
             return Err(s3_error!(
                 InvalidRequest,
                 "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."
@@ -511,6 +521,45 @@ impl S3 for S3Api {
             bucket: Some(upload.bucket),
             key: Some(upload.key),
             upload_id: Some(upload.upload_id),
+            ..Default::default()
+        }))
+    }
+
+    async fn upload_part_copy(&self, request: S3Request<UploadPartCopyInput>) -> Out<UploadPartCopyOutput> {
+        let S3Request { input, headers, .. } = request;
+        let (_, _, source) = self.copy_source(&input.copy_source, &headers).await?;
+        let range = match input.copy_source_range.as_deref() {
+            None => 0..source.size,
+            Some(text) => {
+                let malformed = || {
+                    s3_error!(
+                        InvalidArgument,
+                        "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy"
+                    )
+                };
+                let (first, last) = text.strip_prefix("bytes=").and_then(|range| range.split_once('-')).ok_or_else(malformed)?;
+                let (first, last): (u64, u64) = (first.parse().map_err(|_| malformed())?, last.parse().map_err(|_| malformed())?);
+                if first > last || last >= source.size {
+                    return Err(s3_error!(
+                        InvalidArgument,
+                        "Range specified is not valid for source object of size: {}",
+                        source.size
+                    ));
+                }
+                first..last + 1
+            }
+        };
+        let part = self
+            .objects()
+            .upload_part_copy(&input.bucket, &input.key, &input.upload_id, input.part_number, &source, range)
+            .await
+            .map_err(to_s3)?;
+        Ok(S3Response::new(UploadPartCopyOutput {
+            copy_part_result: Some(CopyPartResult {
+                e_tag: Some(etag(&part.etag)),
+                last_modified: Some(timestamp(part.uploaded_at)),
+                ..Default::default()
+            }),
             ..Default::default()
         }))
     }

@@ -116,7 +116,9 @@ const FORM_FIELDS_LIMIT: usize = 1 << 20;
 /// Moves a POST form's `x-amz-security-token` field into the request's header of that name, where
 /// the access check reads session tokens; s3s keeps form fields to itself. Only the form's head (the
 /// fields before the file) is read here; the body then flows on untouched.
-pub(crate) async fn post_form_token(request: Request, next: Next) -> Response {
+pub(crate) async fn post_form_token(mut request: Request, next: Next) -> Response {
+    // The form's key is ours to state; a client never gets to say it.
+    request.headers_mut().remove(POST_KEY_HEADER);
     let content_type =
         request.headers().get("content-type").and_then(|value| value.to_str().ok()).unwrap_or_default().to_owned();
     let boundary = content_type
@@ -138,7 +140,7 @@ pub(crate) async fn post_form_token(request: Request, next: Next) -> Response {
             Some(Ok(chunk)) => {
                 head.extend_from_slice(&chunk);
                 chunks.push(chunk);
-                if head.to_ascii_lowercase().windows(11).any(|window| window == b"name=\"file\"") {
+                if file_part_header_complete(&head) {
                     break;
                 }
             }
@@ -151,9 +153,45 @@ pub(crate) async fn post_form_token(request: Request, next: Next) -> Response {
             parts.headers.insert("x-amz-security-token", value);
         }
     }
+    // The key the upload will be stored under, `${filename}` filled in as S3 does, so that the access
+    // check authorizes the object, not the bucket.
+    if let Some(key) = form_field(&head, &boundary, "key") {
+        let key = match file_name(&head) {
+            Some(name) => key.replace("${filename}", &name),
+            None => key,
+        };
+        if let Ok(value) = HeaderValue::from_str(&percent_encoding::utf8_percent_encode(&key, percent_encoding::NON_ALPHANUMERIC).to_string()) {
+            parts.headers.insert(POST_KEY_HEADER, value);
+        }
+    }
     let replay = futures::stream::iter(chunks.into_iter().map(Ok::<_, axum::Error>));
     let body = AxumBody::from_stream(futures::StreamExt::chain(replay, stream));
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// Where `post_form_token` states a form's object key (percent-encoded) for the access check.
+pub(crate) const POST_KEY_HEADER: &str = "x-s3cognito-post-object-key";
+
+/// Whether the head of a form holds the whole header block of its file part.
+fn file_part_header_complete(head: &[u8]) -> bool {
+    let lower = head.to_ascii_lowercase();
+    lower
+        .windows(11)
+        .position(|window| window == b"name=\"file\"")
+        .is_some_and(|at| lower[at..].windows(4).any(|window| window == b"\r\n\r\n"))
+}
+
+/// The `filename` of the form's file part, which S3 puts where a key says `${filename}`.
+fn file_name(head: &[u8]) -> Option<String> {
+    let lower = head.to_ascii_lowercase();
+    let at = lower.windows(11).position(|window| window == b"name=\"file\"")?;
+    let line_start = lower[..at].iter().rposition(|byte| *byte == b'\n').map_or(0, |position| position + 1);
+    let line_end = at + lower[at..].windows(2).position(|window| window == b"\r\n")?;
+    let line = &head[line_start..line_end];
+    let marker = b"filename=\"";
+    let start = line.windows(marker.len()).position(|window| window.eq_ignore_ascii_case(marker))? + marker.len();
+    let length = line[start..].iter().position(|byte| *byte == b'"')?;
+    String::from_utf8(line[start..start + length].to_vec()).ok()
 }
 
 /// The value of a form field, by case-insensitive name, from the start of a multipart body.

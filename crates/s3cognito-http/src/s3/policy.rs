@@ -116,9 +116,16 @@ fn authorizations(context: &S3AccessContext<'_>) -> Vec<Authorization> {
             checks.extend(on_object("s3:GetObjectAttributes"));
             checks
         }
-        "PutObject" | "PostObject" | "CreateMultipartUpload" | "UploadPart" | "CompleteMultipartUpload" => {
-            on_object("s3:PutObject")
+        // A form names its key in a field; `s3::post_form_token` states it in a header of ours.
+        "PostObject" => {
+            let key = context
+                .headers()
+                .get(super::POST_KEY_HEADER)
+                .and_then(|value| percent_decode_str(value.to_str().ok()?).decode_utf8().ok().map(|key| key.into_owned()))
+                .unwrap_or_default();
+            vec![("s3:PutObject".to_owned(), format!("{bucket_arn}/{key}"), Vec::new())]
         }
+        "PutObject" | "CreateMultipartUpload" | "UploadPart" | "CompleteMultipartUpload" => on_object("s3:PutObject"),
         "CopyObject" | "UploadPartCopy" => with_copy_source(on_object("s3:PutObject")),
         "AbortMultipartUpload" => on_object("s3:AbortMultipartUpload"),
         "ListParts" => on_object("s3:ListMultipartUploadParts"),

@@ -4,7 +4,10 @@
 use md5::{Digest, Md5};
 use s3cognito_meta::{MetaError, PartRecord, UploadRecord};
 
-use super::{BodyError, MAX_SINGLE_UPLOAD, Upload, ObjectAttributes, ObjectError, ObjectInfo, Objects, Result, Segment, blobs_of};
+use super::{
+    BodyError, ChecksumSlot, MAX_SINGLE_UPLOAD, ObjectAttributes, ObjectError, ObjectInfo, Objects, Result, Segment, Upload,
+    blobs_of,
+};
 
 /// S3's smallest part, but for the last.
 pub const MIN_PART_SIZE: u64 = 5 << 20;
@@ -116,6 +119,27 @@ impl Objects {
                 })
             }
         }
+    }
+
+    /// UploadPartCopy: `range` of an existing object becomes a part. The bytes are copied, as parts
+    /// never share blobs with objects.
+    pub async fn upload_part_copy(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        part_number: i32,
+        source: &ObjectInfo,
+        range: std::ops::Range<u64>,
+    ) -> Result<PartInfo> {
+        let length = range.end - range.start;
+        let upload = Upload {
+            body: self.read(source, range),
+            declared_length: Some(length),
+            content_md5: None,
+            checksum: ChecksumSlot::default(),
+        };
+        self.upload_part(bucket, key, upload_id, part_number, upload).await
     }
 
     pub async fn list_parts(&self, bucket: &str, key: &str, upload_id: &str) -> Result<(UploadInfo, Vec<PartInfo>)> {

@@ -380,6 +380,63 @@ async fn multipart_upload_on_every_engine() {
 }
 
 #[tokio::test]
+async fn upload_part_copy_builds_an_object_from_ranges_of_others() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), None);
+    let s3 = s3(&server);
+    let bucket = bootstrap_bucket(&server);
+    let source = pseudo_random(6 * MIB, 21);
+    s3.put_object().bucket(&bucket).key("copy/source.bin").body(ByteStream::from(source.clone())).send().await.unwrap();
+    let key = "copy/assembled.bin";
+    let created = s3.create_multipart_upload().bucket(&bucket).key(key).send().await.unwrap();
+    let upload_id = created.upload_id().unwrap();
+    let copy = |number: i32, range: Option<&str>| {
+        s3.upload_part_copy()
+            .bucket(&bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(number)
+            .copy_source(format!("{bucket}/copy/source.bin"))
+            .set_copy_source_range(range.map(str::to_owned))
+            .send()
+    };
+    let whole = copy(1, None).await.unwrap();
+    let tail = copy(2, Some("bytes=100-1099")).await.unwrap();
+    assert_eq!(whole.copy_part_result().and_then(|r| r.e_tag()), Some(etag(&source).as_str()));
+    assert_eq!(tail.copy_part_result().and_then(|r| r.e_tag()), Some(etag(&source[100..1100]).as_str()));
+    for bad in ["bytes=5-4", "bytes=0-6291456", "bytes=abc", "100-200"] {
+        let refused = copy(3, Some(bad)).await.unwrap_err();
+        assert_eq!(refused.code(), Some("InvalidArgument"), "{bad}");
+    }
+    let parts = vec![
+        CompletedPart::builder().part_number(1).e_tag(whole.copy_part_result().unwrap().e_tag().unwrap()).build(),
+        CompletedPart::builder().part_number(2).e_tag(tail.copy_part_result().unwrap().e_tag().unwrap()).build(),
+    ];
+    s3.complete_multipart_upload()
+        .bucket(&bucket)
+        .key(key)
+        .upload_id(upload_id)
+        .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+        .send()
+        .await
+        .unwrap();
+    let expected = [source.as_slice(), &source[100..1100]].concat();
+    assert!(read_object(&s3, &bucket, key).await == expected, "the object is the copied ranges, in order");
+    let missing = s3
+        .upload_part_copy()
+        .bucket(&bucket)
+        .key("copy/other")
+        .upload_id("nope")
+        .part_number(1)
+        .copy_source(format!("{bucket}/copy/absent.bin"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), Some("NoSuchKey"));
+    server.stop();
+}
+
+#[tokio::test]
 async fn presigned_get_with_a_plain_http_client() {
     let data = tempfile::tempdir().unwrap();
     let server = Server::start(data.path(), None);
