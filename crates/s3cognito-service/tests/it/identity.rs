@@ -204,3 +204,42 @@ async fn the_basic_flow_trades_an_open_id_token_for_the_same_access() {
         Err(ServiceError::ExpiredToken(_))
     ));
 }
+
+#[tokio::test]
+async fn unauthenticated_identities_get_the_unauthenticated_role_only_when_allowed() {
+    let (harness, pool, _) = identity_harness().await;
+    let identity = &harness.app.identity;
+    let guest_trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+        "Principal":{"Federated":"cognito-identity.amazonaws.com"},"Action":"sts:AssumeRoleWithWebIdentity",
+        "Condition":{"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"unauthenticated"}}}]}"#;
+    identity.create_role("guests", RoleSettings { trust_policy: guest_trust.to_owned(), ..RoleSettings::default() }).await.unwrap();
+    let read_public = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject",
+        "Resource":"arn:aws:s3:::b/public/*"}]}"#;
+    identity.put_role_policy("guests", "read-public", read_public).await.unwrap();
+    let roles = BTreeMap::from([
+        ("authenticated".to_owned(), format!("arn:aws:iam::{ACCOUNT}:role/users")),
+        ("unauthenticated".to_owned(), format!("arn:aws:iam::{ACCOUNT}:role/guests")),
+    ]);
+    identity.set_identity_pool_roles(&pool, roles, BTreeMap::new()).await.unwrap();
+    let none = BTreeMap::new();
+    assert!(matches!(identity.get_id(&pool, &none).await, Err(ServiceError::NotAuthorized(_))), "not allowed yet");
+
+    let view = identity.describe_identity_pool(&pool).await.unwrap();
+    let config = IdentityPoolConfig { allow_unauthenticated_identities: true, ..view.config };
+    identity.update_identity_pool(&pool, &view.name, config).await.unwrap();
+    let guest = identity.get_id(&pool, &none).await.unwrap();
+    assert_ne!(identity.get_id(&pool, &none).await.unwrap(), guest, "each guest is a new identity");
+    let credentials = identity.get_credentials_for_identity(&guest, &none, None).await.unwrap();
+    let principal =
+        harness.app.access.principal(&credentials.access_key_id, Some(&credentials.session_token)).await.unwrap().unwrap();
+    identity.authorize(&principal, "s3:GetObject", "arn:aws:s3:::b/public/a", &[]).await.unwrap();
+    assert!(identity.authorize(&principal, "s3:PutObject", "arn:aws:s3:::b/public/a", &[]).await.is_err());
+    assert!(identity.authorize(&principal, "s3:GetObject", &format!("arn:aws:s3:::b/private/{guest}/a"), &[]).await.is_err());
+    // The authenticated role's trust policy requires amr "authenticated": a guest cannot get it.
+    let view = identity.describe_identity_pool(&pool).await.unwrap();
+    let mut roles = view.config.roles.clone();
+    roles.insert("unauthenticated".to_owned(), format!("arn:aws:iam::{ACCOUNT}:role/users"));
+    identity.set_identity_pool_roles(&pool, roles, BTreeMap::new()).await.unwrap();
+    let refused = identity.get_credentials_for_identity(&guest, &none, None).await;
+    assert!(matches!(refused, Err(ServiceError::InvalidIdentityPoolConfiguration(_))), "{refused:?}");
+}
