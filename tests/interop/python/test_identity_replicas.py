@@ -25,7 +25,8 @@ def test_credentials_survive_a_restart(fresh_server):
     user.s3.put_object(Bucket=fresh_server.bucket, Key=key, Body=b"kept")
     fresh_server.restart()
     # Same keys, same token, new process: the credentials are rows in the database, not process state.
-    again = temp_s3(fresh_server, user.credentials["AccessKeyId"], user.credentials["SecretKey"], user.credentials["SessionToken"])
+    creds = user.credentials
+    again = temp_s3(fresh_server, creds["AccessKeyId"], creds["SecretKey"], creds["SessionToken"])
     assert again.get_object(Bucket=fresh_server.bucket, Key=key)["Body"].read() == b"kept"
     other = "private/us-east-1:00000000-0000-0000-0000-000000000000/x"
     try:
@@ -57,7 +58,8 @@ def test_credentials_work_on_a_replica_sharing_the_database(fresh_server, tmp_pa
         assert replica.exports["aws_cognito_identity_pool_id"] == primary.exports["aws_cognito_identity_pool_id"]
         identity = sts_with(replica, user.credentials).get_caller_identity()
         assert identity["Arn"].endswith(":assumed-role/s3cognito-authenticated/CognitoIdentityCredentials"), identity
-            on_replica = temp_s3(replica, user.credentials["AccessKeyId"], user.credentials["SecretKey"], user.credentials["SessionToken"])
+        creds = user.credentials
+        on_replica = temp_s3(replica, creds["AccessKeyId"], creds["SecretKey"], creds["SessionToken"])
         # Object metadata is shared through the database (bytes would need a shared blob store).
         head = on_replica.head_object(Bucket=replica.bucket, Key=key)
         assert head["ContentLength"] == len(b"primary")
