@@ -47,6 +47,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0005_identity.sql"),
         postgres: include_str!("migrations/0005_identity.sql"),
     },
+    Migration {
+        version: 6,
+        name: "pending blobs",
+        sqlite: include_str!("migrations/0006_pending_blobs.sql"),
+        postgres: include_str!("migrations/0006_pending_blobs.sql"),
+    },
 ];
 
 /// A number every replica agrees on, so that two replicas starting together migrate one at a time.

@@ -74,6 +74,14 @@ fn part_from_row(row: &AnyRow) -> Result<PartRecord> {
     })
 }
 
+/// Forgets blobs as pending inside `transaction`: the rows written with it name them now.
+async fn forget_pending(transaction: &mut Transaction<'_, Any>, blob_ids: &[String]) -> Result<()> {
+    for blob in blob_ids {
+        sqlx::query("DELETE FROM pending_blobs WHERE blob_id = $1").bind(blob).execute(&mut **transaction).await?;
+    }
+    Ok(())
+}
+
 /// Records blobs as garbage inside `transaction`, so they are reclaimed exactly when the rows that
 /// referenced them are gone.
 async fn collect_garbage(transaction: &mut Transaction<'_, Any>, blob_ids: &[String], reason: &str, now: i64) -> Result<()> {
@@ -157,7 +165,13 @@ impl Store {
 
     /// Makes `object` visible, replacing any object under its key whole; the replaced object's
     /// blobs become garbage in the same transaction. Returns the replaced object.
-    pub async fn put_object(&self, object: &ObjectRecord, replaced_blobs: impl Fn(&ObjectRecord) -> Vec<String>) -> Result<Option<ObjectRecord>> {
+    /// `new_blobs` leave `pending_blobs` in the same transaction: from then on a row names them.
+    pub async fn put_object(
+        &self,
+        object: &ObjectRecord,
+        new_blobs: &[String],
+        replaced_blobs: impl Fn(&ObjectRecord) -> Vec<String>,
+    ) -> Result<Option<ObjectRecord>> {
         let mut transaction = self.pool().begin().await?;
         let old = sqlx::query("DELETE FROM objects WHERE bucket = $1 AND object_key = $2 RETURNING *")
             .bind(&object.bucket)
@@ -169,6 +183,7 @@ impl Store {
         if let Some(old) = &old {
             collect_garbage(&mut transaction, &replaced_blobs(old), "replaced", object.modified_at).await?;
         }
+        forget_pending(&mut transaction, new_blobs).await?;
         transaction.commit().await?;
         Ok(old)
     }
@@ -286,6 +301,7 @@ impl Store {
             let blob: String = old.try_get("blob_id")?;
             collect_garbage(&mut transaction, &[blob], "part replaced", part.uploaded_at).await?;
         }
+        forget_pending(&mut transaction, std::slice::from_ref(&part.blob_id)).await?;
         transaction.commit().await?;
         Ok(())
     }
@@ -373,6 +389,33 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
         rows.iter().map(|row| Ok(row.try_get::<String, _>("blob_id")?)).collect()
+    }
+
+    /// Records that `blob_id` is about to be written; done before its first byte.
+    pub async fn insert_pending_blob(&self, blob_id: &str, since: i64) -> Result<()> {
+        sqlx::query("INSERT INTO pending_blobs (blob_id, since) VALUES ($1, $2)")
+            .bind(blob_id)
+            .bind(since)
+            .execute(self.pool())
+            .await
+            .map_err(crate::store::conflict_or)?;
+        Ok(())
+    }
+
+    /// Blobs pending since before `before`: their writers are long gone without committing.
+    pub async fn stale_pending_blobs(&self, before: i64, limit: i64) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT blob_id FROM pending_blobs WHERE since < $1 ORDER BY since LIMIT $2")
+            .bind(before)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(|row| Ok(row.try_get("blob_id")?)).collect()
+    }
+
+    /// Forgets a pending blob whose bytes are gone (aborted, or reclaimed).
+    pub async fn forget_pending_blob(&self, blob_id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM pending_blobs WHERE blob_id = $1").bind(blob_id).execute(self.pool()).await?;
+        Ok(())
     }
 
     pub async fn forget_garbage(&self, blob_id: &str) -> Result<()> {

@@ -30,6 +30,9 @@ use crate::clock::Clock;
 pub const MAX_SINGLE_UPLOAD: u64 = 5 << 30;
 /// How long garbage blobs wait before their bytes go, so reads already under way can finish.
 pub const GARBAGE_GRACE_SECONDS: i64 = 60;
+/// How long a blob may be written without being committed before it counts as orphaned: far longer
+/// than the slowest 5 GiB upload, so a live writer is never robbed.
+pub const PENDING_GRACE_SECONDS: i64 = 24 * 3600;
 
 /// Why a request body could not be read to its end.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -318,7 +321,15 @@ impl Objects {
         E: Into<BodyError>,
     {
         let id = new_blob_id();
-        let mut writer = self.blobs.writer(&id).await?;
+        // Recorded before the first byte, so a crash anywhere before the commit leaves a trace to reclaim.
+        self.store.insert_pending_blob(&id, self.now()).await?;
+        let mut writer = match self.blobs.writer(&id).await {
+            Ok(writer) => writer,
+            Err(error) => {
+                self.store.forget_pending_blob(&id).await?;
+                return Err(error.into());
+            }
+        };
         let mut md5 = Md5::new();
         let mut size: u64 = 0;
         let mut body = body;
@@ -342,6 +353,8 @@ impl Objects {
         if let Err(error) = outcome {
             if let Err(abort_error) = writer.abort().await {
                 tracing::warn!(%abort_error, "could not abort a partial blob");
+            } else if let Err(forget_error) = self.store.forget_pending_blob(&id).await {
+                tracing::warn!(%forget_error, "could not forget an aborted blob");
             }
             return Err(error);
         }
@@ -371,12 +384,17 @@ impl Objects {
     async fn discard(&self, blob: &str) {
         if let Err(error) = self.blobs.delete(blob).await {
             tracing::warn!(%error, blob, "could not delete an unused blob");
+            return;
+        }
+        if let Err(error) = self.store.forget_pending_blob(blob).await {
+            tracing::warn!(%error, blob, "could not forget a discarded blob");
         }
     }
 
     /// Commits a new object over whatever had its key, reclaiming the blob if the commit fails.
     async fn commit(&self, info: &ObjectInfo) -> Result<()> {
-        if let Err(error) = self.store.put_object(&info.to_record()?, blobs_of).await {
+        let new_blobs: Vec<String> = info.segments.iter().map(|segment| segment.blob.clone()).collect();
+        if let Err(error) = self.store.put_object(&info.to_record()?, &new_blobs, blobs_of).await {
             for segment in &info.segments {
                 self.discard(&segment.blob).await;
             }
@@ -487,9 +505,22 @@ impl Objects {
     }
 
     /// Removes the bytes of blobs that have been garbage for longer than the grace period.
+    /// Also reclaims blobs whose writer never committed them (a crash between bytes and row) once
+    /// they have been pending for `PENDING_GRACE_SECONDS`.
     pub async fn reclaim_garbage(&self) -> Result<usize> {
         let cutoff = self.now() - GARBAGE_GRACE_SECONDS;
         let mut reclaimed = 0;
+        loop {
+            let stale = self.store.stale_pending_blobs(self.now() - PENDING_GRACE_SECONDS, 100).await?;
+            if stale.is_empty() {
+                break;
+            }
+            for blob in stale {
+                self.blobs.delete(&blob).await?;
+                self.store.forget_pending_blob(&blob).await?;
+                reclaimed += 1;
+            }
+        }
         loop {
             let batch = self.store.garbage(cutoff, 100).await?;
             if batch.is_empty() {

@@ -188,3 +188,26 @@ async fn preconditions_follow_s3s_precedence() {
     assert!(check(Conditions { if_match: Some(vec![etag]), if_unmodified_since: Some(now.now() - 1), ..Default::default() }).await.is_ok());
     assert!(matches!(objects.delete_bucket("bucket").await, Err(ObjectError::BucketNotEmpty)));
 }
+
+#[tokio::test]
+async fn blobs_a_crash_left_uncommitted_are_reclaimed_and_committed_ones_never() {
+    let (harness, objects) = objects().await;
+    put(&objects, "kept", b"committed").await;
+    let failing: ByteStream<BodyError> =
+        futures::stream::iter(vec![Ok(Bytes::from_static(b"half")), Err(BodyError::Incomplete("reset".to_owned()))]).boxed();
+    assert!(objects.put_object("bucket", "failed", "root", ObjectAttributes::default(), upload(failing, None, None)).await.is_err());
+    let upload_id = objects.create_upload("bucket", "multi", "root", ObjectAttributes::default()).await.unwrap().upload_id;
+    objects.upload_part("bucket", "multi", &upload_id, 1, upload(body(b"part"), Some(4), None)).await.unwrap();
+    let store = &harness.app.store;
+    assert_eq!(store.stale_pending_blobs(i64::MAX, 10).await.unwrap(), Vec::<String>::new(), "every written blob is named or gone");
+
+    // What a writer that died between its bytes and its commit leaves behind.
+    let orphan = "0123456789abcdef0123456789abcdef";
+    store.insert_pending_blob(orphan, s3cognito_service::clock::Clock::now(&harness.clock)).await.unwrap();
+    harness.clock.advance(s3cognito_service::objects::PENDING_GRACE_SECONDS - 1);
+    assert_eq!(objects.reclaim_garbage().await.unwrap(), 0, "a live writer is never robbed");
+    harness.clock.advance(2);
+    assert_eq!(objects.reclaim_garbage().await.unwrap(), 1);
+    assert_eq!(store.stale_pending_blobs(i64::MAX, 10).await.unwrap(), Vec::<String>::new());
+    assert_eq!(read_all(&objects, "bucket", "kept", None).await, b"committed");
+}
