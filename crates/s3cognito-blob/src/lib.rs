@@ -19,6 +19,8 @@ pub enum BlobError {
     Store(#[from] object_store::Error),
     #[error("blob id {0:?} is not one of ours")]
     InvalidId(String),
+    #[error("blob store URL {0:?} is not s3://bucket[/prefix]")]
+    InvalidUrl(String),
 }
 
 pub type Result<T, E = BlobError> = std::result::Result<T, E>;
@@ -27,7 +29,14 @@ pub type Result<T, E = BlobError> = std::result::Result<T, E>;
 #[derive(Debug, Clone)]
 pub struct BlobStore {
     store: Arc<dyn ObjectStore>,
+    /// The size of each piece a blob is written in: S3 wants parts of at least 5 MiB.
+    chunk_size: usize,
 }
+
+/// Local pieces are small, so little is held in memory per upload.
+const LOCAL_CHUNK: usize = 1 << 20;
+/// S3's smallest part (5 MiB) and then some.
+const REMOTE_CHUNK: usize = 8 << 20;
 
 /// A blob being written; nothing is visible under its id until `finish` succeeds.
 pub struct BlobWriter {
@@ -75,17 +84,40 @@ impl BlobStore {
             BlobError::Store(object_store::Error::Generic { store: "local", source: Box::new(source) })
         })?;
         let store = LocalFileSystem::new_with_prefix(directory)?.with_fsync(true).with_automatic_cleanup(true);
-        Ok(BlobStore { store: Arc::new(store) })
+        Ok(BlobStore { store: Arc::new(store), chunk_size: LOCAL_CHUNK })
     }
 
-    /// Any object_store backend (an S3-compatible store in production, memory in tests).
+    /// An S3-compatible store at `url` (`s3://bucket[/prefix]`), configured further by the usual
+    /// `AWS_*` environment variables: `AWS_ENDPOINT` (MinIO, Garage, Ceph, another s3cognito…),
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ALLOW_HTTP`. Requests are
+    /// path-style, which every S3-compatible server understands.
+    pub fn s3(url: &str) -> Result<BlobStore> {
+        let rest = url.strip_prefix("s3://").ok_or_else(|| BlobError::InvalidUrl(url.to_owned()))?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(BlobError::InvalidUrl(url.to_owned()));
+        }
+        let store = object_store::aws::AmazonS3Builder::from_env()
+            .with_bucket_name(bucket)
+            .with_virtual_hosted_style_request(false)
+            .build()?;
+        let prefix = prefix.trim_matches('/');
+        let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
+            Arc::new(store)
+        } else {
+            Arc::new(object_store::prefix::PrefixStore::new(store, prefix))
+        };
+        Ok(BlobStore { store, chunk_size: REMOTE_CHUNK })
+    }
+
+    /// Any object_store backend (memory in tests).
     pub fn from_store(store: Arc<dyn ObjectStore>) -> BlobStore {
-        BlobStore { store }
+        BlobStore { store, chunk_size: LOCAL_CHUNK }
     }
 
     pub async fn writer(&self, id: &str) -> Result<BlobWriter> {
         let upload = self.store.put_multipart(&path_of(id)?).await?;
-        Ok(BlobWriter { upload: WriteMultipart::new_with_chunk_size(upload, 1 << 20) })
+        Ok(BlobWriter { upload: WriteMultipart::new_with_chunk_size(upload, self.chunk_size) })
     }
 
     /// The bytes of `range` of the blob, as a stream.

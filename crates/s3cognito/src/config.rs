@@ -36,6 +36,10 @@ pub struct ServeArgs {
     /// The URL clients reach this server at, when a proxy stands in front.
     #[arg(long, env = "S3COGNITO_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Where object bytes go: `s3://bucket[/prefix]` on any S3-compatible store (endpoint and keys from
+    /// the `AWS_*` variables), or a directory (default: DATA/blobs).
+    #[arg(long, env = "S3COGNITO_BLOB_STORE")]
+    pub blob_store: Option<String>,
     /// Send mail through this SMTP server instead of writing it to DATA/outbox.
     #[arg(long, env = "S3COGNITO_SMTP_URL")]
     pub smtp_url: Option<String>,
@@ -73,6 +77,7 @@ pub struct Settings {
     pub issuer_base_url: Option<String>,
     pub public_url: Option<String>,
     pub smtp_url: Option<String>,
+    pub blob_store: Option<String>,
     pub mail_from: String,
     pub lockout_threshold: i64,
     pub lockout_base_seconds: i64,
@@ -104,6 +109,7 @@ impl ServeArgs {
             issuer_base_url: self.issuer_base_url.or(file.issuer_base_url),
             public_url: self.public_url.or(file.public_url),
             smtp_url: self.smtp_url.or(file.smtp_url),
+            blob_store: self.blob_store.or(file.blob_store),
             mail_from: self.mail_from.or(file.mail_from).unwrap_or_else(|| "s3cognito <no-reply@localhost>".to_owned()),
             lockout_threshold: self.lockout_threshold.or(file.lockout_threshold).unwrap_or(5),
             lockout_base_seconds: self.lockout_base_seconds.or(file.lockout_base_seconds).unwrap_or(5),

@@ -41,7 +41,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         reset_code_seconds: 3600,
         sealing_key: Arc::new(s3cognito_crypto::aead::SealingKey::from_bytes(&master_key)),
     };
-    let blobs = s3cognito_blob::BlobStore::local(&settings.data.join("blobs")).context("opening the blob store")?;
+    let blobs = match settings.blob_store.as_deref() {
+        Some(url) if url.starts_with("s3://") => s3cognito_blob::BlobStore::s3(url),
+        Some(directory) => s3cognito_blob::BlobStore::local(std::path::Path::new(directory)),
+        None => s3cognito_blob::BlobStore::local(&settings.data.join("blobs")),
+    }
+    .context("opening the blob store")?;
     let app = Arc::new(
         App::new(store.clone(), clock, mailer, blobs, settings.region.clone(), user_pool_settings)
             .with_credential_seconds(settings.credential_seconds),

@@ -437,6 +437,51 @@ async fn upload_part_copy_builds_an_object_from_ranges_of_others() {
 }
 
 #[tokio::test]
+async fn object_bytes_can_live_in_another_s3_compatible_store() {
+    // The backing store is another s3cognito: any S3-compatible server does, and this one is here.
+    let backing_data = tempfile::tempdir().unwrap();
+    let backing = Server::start(backing_data.path(), None);
+    let backing_s3 = s3(&backing);
+    let backing_bucket = unique_bucket("backing");
+    backing_s3.create_bucket().bucket(&backing_bucket).send().await.unwrap();
+    let keys = backing.root_credentials();
+
+    let data = tempfile::tempdir().unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_s3cognito"));
+    command
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(data.path())
+        .args(["--blob-store", &format!("s3://{backing_bucket}/replica-blobs")])
+        .env("AWS_ENDPOINT", &backing.endpoint)
+        .env("AWS_ALLOW_HTTP", "true")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", keys.access_key_id())
+        .env("AWS_SECRET_ACCESS_KEY", keys.secret_access_key());
+    let server = Server::spawn(command, data.path(), None);
+    let client = s3(&server);
+    let bucket = bootstrap_bucket(&server);
+
+    let small = pseudo_random(4096, 31);
+    client.put_object().bucket(&bucket).key("small").body(ByteStream::from(small.clone())).send().await.unwrap();
+    assert!(read_object(&client, &bucket, "small").await == small);
+    // Larger than one 8 MiB piece, so the backing store sees a real multipart upload.
+    let large = pseudo_random(9 * MIB, 32);
+    client.put_object().bucket(&bucket).key("large").body(ByteStream::from(large.clone())).send().await.unwrap();
+    assert!(read_object(&client, &bucket, "large").await == large);
+    let ranged = client.get_object().bucket(&bucket).key("large").range("bytes=8388600-8388615").send().await.unwrap();
+    assert_eq!(ranged.body.collect().await.unwrap().into_bytes().as_ref(), &large[8_388_600..8_388_616]);
+
+    // The bytes are in the backing bucket under generated ids, not under the user's keys.
+    let listed = backing_s3.list_objects_v2().bucket(&backing_bucket).prefix("replica-blobs/").send().await.unwrap();
+    let stored: Vec<&str> = listed.contents().iter().filter_map(|object| object.key()).collect();
+    assert_eq!(stored.len(), 2, "{stored:?}");
+    assert!(stored.iter().all(|key| !key.ends_with("small") && !key.ends_with("large")), "{stored:?}");
+    assert!(!data.path().join("blobs").exists() || std::fs::read_dir(data.path().join("blobs")).unwrap().next().is_none());
+    server.stop();
+    backing.stop();
+}
+
+#[tokio::test]
 async fn presigned_get_with_a_plain_http_client() {
     let data = tempfile::tempdir().unwrap();
     let server = Server::start(data.path(), None);
