@@ -73,6 +73,13 @@ macro_rules! set_checksum {
     };
 }
 
+/// A checksum of part checksums ends in `-<parts>`: S3 calls it COMPOSITE, and clients skip verifying it.
+fn checksum_type(checksum: Option<&Checksum>) -> Option<ChecksumType> {
+    checksum.map(|checksum| {
+        ChecksumType::from_static(if checksum.value.contains('-') { ChecksumType::COMPOSITE } else { ChecksumType::FULL_OBJECT })
+    })
+}
+
 fn declared_length(length: Option<i64>) -> S3Result<Option<u64>> {
     match length {
         None => Ok(None),
@@ -234,6 +241,41 @@ fn decode_continuation_token(token: &str) -> S3Result<String> {
 }
 
 impl S3Api {
+    /// The COMPOSITE checksum of the parts a Complete names, when every one of them was uploaded with
+    /// a checksum of one algorithm. A checksum the client repeats for a part must be the stored one.
+    async fn composite_checksum(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        requested: &[(i32, String)],
+        claimed: &[Option<(&'static str, String)>],
+    ) -> S3Result<Option<Checksum>> {
+        let (_, parts) = self.objects().list_parts(bucket, key, upload_id).await.map_err(to_s3)?;
+        let mut values = Vec::with_capacity(requested.len());
+        for ((number, _), claimed) in requested.iter().zip(claimed) {
+            let stored = parts.iter().find(|part| part.part_number == *number).and_then(|part| part.checksum.as_ref());
+            if let Some((algorithm, value)) = claimed {
+                if stored.is_none_or(|stored| stored.algorithm != *algorithm || stored.value != *value) {
+                    return Err(s3_error!(
+                        InvalidPart,
+                        "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag or checksum may not match the part's."
+                    ));
+                }
+            }
+            values.push(stored);
+        }
+        let Some(Some(first)) = values.first() else {
+            return Ok(None);
+        };
+        let algorithm = first.algorithm.clone();
+        if !values.iter().all(|value| value.is_some_and(|value| value.algorithm == algorithm)) {
+            return Ok(None);
+        }
+        let raw: Vec<&str> = values.iter().filter_map(|value| value.map(|value| value.value.as_str())).collect();
+        Ok(super::checksum::composite(&algorithm, &raw).map(|value| Checksum { algorithm, value }))
+    }
+
     /// The object a copy reads, after `x-amz-copy-source-if-*`: its bucket, key and info.
     async fn copy_source(&self, copy_source: &CopySource, headers: &HeaderMap) -> S3Result<(String, String, ObjectInfo)> {
         // Access points and Outposts are AWS infrastructure this server has no equivalent of, so a copy
@@ -349,6 +391,7 @@ impl S3 for S3Api {
             ..Default::default()
         };
         set_checksum!(output, checksum);
+        output.checksum_type = checksum_type(checksum);
         Ok(S3Response::with_headers(output, response_headers(&info)))
     }
 
@@ -369,6 +412,7 @@ impl S3 for S3Api {
             ..Default::default()
         };
         set_checksum!(output, checksum);
+        output.checksum_type = checksum_type(checksum);
         Ok(S3Response::with_headers(output, response_headers(&info)))
     }
 
@@ -580,23 +624,40 @@ impl S3 for S3Api {
     async fn complete_multipart_upload(&self, request: S3Request<CompleteMultipartUploadInput>) -> Out<CompleteMultipartUploadOutput> {
         let input = request.input;
         let mut requested = Vec::new();
+        let mut claimed_checksums = Vec::new();
         for part in input.multipart_upload.and_then(|upload| upload.parts).unwrap_or_default() {
             let number = part.part_number.ok_or_else(|| s3_error!(MalformedXML, "Every part needs a PartNumber"))?;
+            let claimed = [
+                ("CRC32", part.checksum_crc32),
+                ("CRC32C", part.checksum_crc32c),
+                ("CRC64NVME", part.checksum_crc64nvme),
+                ("SHA1", part.checksum_sha1),
+                ("SHA256", part.checksum_sha256),
+            ]
+            .into_iter()
+            .find_map(|(algorithm, value)| value.map(|value| (algorithm, value)));
             let tag = part.e_tag.map(|tag| tag.value().to_owned()).ok_or_else(|| s3_error!(MalformedXML, "Every part needs an ETag"))?;
             requested.push((number, tag));
+            claimed_checksums.push(claimed);
         }
+        let checksum = self.composite_checksum(&input.bucket, &input.key, &input.upload_id, &requested, &claimed_checksums).await?;
         let info = self
             .objects()
-            .complete_upload(&input.bucket, &input.key, &input.upload_id, &requested)
+            .complete_upload(&input.bucket, &input.key, &input.upload_id, &requested, checksum)
             .await
             .map_err(to_s3)?;
-        Ok(S3Response::new(CompleteMultipartUploadOutput {
+        let mut output = CompleteMultipartUploadOutput {
             bucket: Some(info.bucket.clone()),
             key: Some(info.key.clone()),
             e_tag: Some(etag(&info.etag)),
             location: Some(format!("/{}/{}", info.bucket, info.key)),
             ..Default::default()
-        }))
+        };
+        set_checksum!(output, info.checksum);
+        if info.checksum.is_some() {
+            output.checksum_type = Some(ChecksumType::from_static(ChecksumType::COMPOSITE));
+        }
+        Ok(S3Response::new(output))
     }
 
     async fn abort_multipart_upload(&self, request: S3Request<AbortMultipartUploadInput>) -> Out<AbortMultipartUploadOutput> {

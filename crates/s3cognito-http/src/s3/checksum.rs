@@ -112,3 +112,17 @@ pub(crate) fn verify(
     })
     .boxed()
 }
+
+/// A multipart object's checksum as S3 computes it when its parts carry one (the COMPOSITE type): the
+/// checksum of the parts' raw checksums, in order, then `-<number of parts>`. `None` when a part's
+/// value is not base64.
+pub(crate) fn composite(algorithm: &str, part_values: &[&str]) -> Option<String> {
+    use base64::Engine as _;
+    let mut hasher = hasher_for(algorithm);
+    for value in part_values {
+        let raw = base64::engine::general_purpose::STANDARD.decode(value).ok()?;
+        hasher.update(&raw);
+    }
+    let combined = value_of(algorithm, hasher.finalize())?;
+    Some(format!("{combined}-{}", part_values.len()))
+}

@@ -5,7 +5,7 @@ use md5::{Digest, Md5};
 use s3cognito_meta::{MetaError, PartRecord, UploadRecord};
 
 use super::{
-    BodyError, ChecksumSlot, MAX_SINGLE_UPLOAD, ObjectAttributes, ObjectError, ObjectInfo, Objects, Result, Segment, Upload,
+    BodyError, Checksum, ChecksumSlot, MAX_SINGLE_UPLOAD, ObjectAttributes, ObjectError, ObjectInfo, Objects, Result, Segment, Upload,
     blobs_of,
 };
 
@@ -156,6 +156,7 @@ impl Objects {
         key: &str,
         upload_id: &str,
         requested: &[(i32, String)],
+        checksum: Option<Checksum>,
     ) -> Result<ObjectInfo> {
         let upload = self.upload_of(bucket, key, upload_id).await?;
         if requested.is_empty() {
@@ -194,8 +195,8 @@ impl Objects {
             modified_at: self.now(),
             owner: upload.owner.clone(),
             segments,
-            // A multipart object's checksum is a checksum of checksums; it is not kept yet.
-            checksum: None,
+            // A checksum of the parts' checksums, computed by the protocol layer (S3's COMPOSITE type).
+            checksum,
         };
         let used: Vec<String> = info.segments.iter().map(|segment| segment.blob.clone()).collect();
         if !self.store.complete_upload(upload_id, &info.to_record()?, &used, blobs_of).await? {

@@ -133,7 +133,7 @@ async fn multipart_uploads_follow_s3s_rules() {
     let complete = |parts: Vec<(i32, String)>| {
         let objects = objects.clone();
         let id = id.clone();
-        async move { objects.complete_upload("bucket", "big", &id, &parts).await }
+        async move { objects.complete_upload("bucket", "big", &id, &parts, None).await }
     };
     assert!(matches!(complete(vec![(2, second.etag.clone()), (1, first.etag.clone())]).await, Err(ObjectError::InvalidPartOrder)));
     assert!(matches!(complete(vec![(1, "\"00\"".to_owned())]).await, Err(ObjectError::InvalidPart)));
