@@ -11,7 +11,7 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
-use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
@@ -39,33 +39,76 @@ const LOCAL_CHUNK: usize = 1 << 20;
 const REMOTE_CHUNK: usize = 8 << 20;
 
 /// A blob being written; nothing is visible under its id until `finish` succeeds.
+///
+/// Bytes are held until a whole piece has arrived: a blob smaller than one piece is stored with a
+/// single put (one request on S3, instead of create, upload and complete); a larger one becomes a
+/// multipart upload of pieces.
 pub struct BlobWriter {
-    upload: WriteMultipart,
+    store: Arc<dyn ObjectStore>,
+    path: Path,
+    chunk_size: usize,
+    state: Writing,
+}
+
+enum Writing {
+    Buffering { chunks: Vec<Bytes>, length: usize },
+    Multipart(WriteMultipart),
 }
 
 impl std::fmt::Debug for BlobWriter {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str("BlobWriter")
+        formatter.debug_struct("BlobWriter").field("path", &self.path).finish_non_exhaustive()
     }
 }
 
 impl BlobWriter {
     pub fn write(&mut self, bytes: Bytes) {
-        self.upload.put(bytes);
+        match &mut self.state {
+            Writing::Buffering { chunks, length } => {
+                *length += bytes.len();
+                chunks.push(bytes);
+            }
+            Writing::Multipart(upload) => upload.put(bytes),
+        }
     }
 
-    /// Waits while too many chunks are in flight, so memory does not grow with the object.
+    /// Starts the multipart upload once a whole piece is held, and waits while too many pieces are in
+    /// flight, so memory does not grow with the object.
     pub async fn wait_for_capacity(&mut self) -> Result<()> {
-        Ok(self.upload.wait_for_capacity(4).await?)
+        if let Writing::Buffering { chunks, length } = &mut self.state {
+            if *length < self.chunk_size {
+                return Ok(());
+            }
+            let mut upload =
+                WriteMultipart::new_with_chunk_size(self.store.put_multipart(&self.path).await?, self.chunk_size);
+            for chunk in chunks.drain(..) {
+                upload.put(chunk);
+            }
+            self.state = Writing::Multipart(upload);
+        }
+        match &mut self.state {
+            Writing::Multipart(upload) => Ok(upload.wait_for_capacity(4).await?),
+            Writing::Buffering { .. } => Ok(()),
+        }
     }
 
     pub async fn finish(self) -> Result<()> {
-        self.upload.finish().await?;
+        match self.state {
+            Writing::Buffering { chunks, .. } => {
+                self.store.put(&self.path, PutPayload::from_iter(chunks)).await?;
+            }
+            Writing::Multipart(upload) => {
+                upload.finish().await?;
+            }
+        }
         Ok(())
     }
 
     pub async fn abort(self) -> Result<()> {
-        Ok(self.upload.abort().await?)
+        match self.state {
+            Writing::Buffering { .. } => Ok(()),
+            Writing::Multipart(upload) => Ok(upload.abort().await?),
+        }
     }
 }
 
@@ -116,8 +159,12 @@ impl BlobStore {
     }
 
     pub async fn writer(&self, id: &str) -> Result<BlobWriter> {
-        let upload = self.store.put_multipart(&path_of(id)?).await?;
-        Ok(BlobWriter { upload: WriteMultipart::new_with_chunk_size(upload, self.chunk_size) })
+        Ok(BlobWriter {
+            store: self.store.clone(),
+            path: path_of(id)?,
+            chunk_size: self.chunk_size,
+            state: Writing::Buffering { chunks: Vec::new(), length: 0 },
+        })
     }
 
     /// The bytes of `range` of the blob, as a stream.
@@ -174,6 +221,27 @@ mod tests {
         writer.write(Bytes::from_static(b"partial"));
         writer.abort().await.unwrap();
         assert!(blobs.read("0123456789abcdef", 0..1).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn small_and_empty_blobs_are_written_whole_and_large_aborts_leave_nothing() {
+        let directory = tempfile::tempdir().unwrap();
+        let blobs = BlobStore::local(directory.path()).unwrap();
+        for (id, data) in [("aaaaaaaa00000001", b"small".to_vec()), ("aaaaaaaa00000002", Vec::new())] {
+            let mut writer = blobs.writer(id).await.unwrap();
+            writer.write(Bytes::from(data.clone()));
+            writer.wait_for_capacity().await.unwrap();
+            assert!(blobs.read(id, 0..1).await.is_err(), "nothing visible before finish");
+            writer.finish().await.unwrap();
+            assert_eq!(collect(blobs.read(id, 0..data.len() as u64).await.unwrap()).await, data);
+        }
+        let mut writer = blobs.writer("aaaaaaaa00000003").await.unwrap();
+        for _ in 0..3 {
+            writer.write(Bytes::from(vec![7u8; LOCAL_CHUNK]));
+            writer.wait_for_capacity().await.unwrap();
+        }
+        writer.abort().await.unwrap();
+        assert!(blobs.read("aaaaaaaa00000003", 0..1).await.is_err());
     }
 
     #[test]
