@@ -76,3 +76,38 @@ def test_a_part_checksum_that_does_not_match_is_refused(server):
         raise AssertionError("the object appeared")
     except Exception as exc:  # noqa: BLE001
         assert "404" in str(exc), exc
+
+
+def test_full_object_crc_is_the_crc_of_the_whole_object(server):
+    """FULL_OBJECT (CRC algorithms): the object's CRC is combined from the parts' CRCs and sizes; a
+    checksum-mode download verifies it against the bytes, and a wrong whole-object value is refused."""
+    s3 = server.s3(signature_version="s3v4")
+    parts = [os.urandom(5 * 1024 * 1024), os.urandom(5 * 1024 * 1024 + 7), os.urandom(333)]
+    whole = b"".join(parts)
+    expected = b64(zlib.crc32(whole).to_bytes(4, "big"))
+    for key, claimed in (("composite/full", expected), ("composite/full-wrong", b64(zlib.crc32(b"no").to_bytes(4, "big")))):
+        upload = s3.create_multipart_upload(Bucket=server.bucket, Key=key, ChecksumAlgorithm="CRC32", ChecksumType="FULL_OBJECT")
+        completed = []
+        for number, data in enumerate(parts, 1):
+            answer = s3.upload_part(
+                Bucket=server.bucket, Key=key, UploadId=upload["UploadId"], PartNumber=number, Body=data,
+                ChecksumAlgorithm="CRC32",
+            )
+            completed.append({"PartNumber": number, "ETag": answer["ETag"]})
+        complete = dict(
+            Bucket=server.bucket, Key=key, UploadId=upload["UploadId"], MultipartUpload={"Parts": completed},
+            ChecksumCRC32=claimed, ChecksumType="FULL_OBJECT",
+        )
+        if claimed != expected:
+            try:
+                s3.complete_multipart_upload(**complete)
+                raise AssertionError("a wrong whole-object CRC was accepted")
+            except Exception as exc:  # noqa: BLE001 - botocore's ClientError
+                assert error_code(exc) == "BadDigest", exc
+            continue
+        done = s3.complete_multipart_upload(**complete)
+        assert done["ChecksumCRC32"] == expected
+        got = s3.get_object(Bucket=server.bucket, Key=key, ChecksumMode="ENABLED")
+        assert got["Body"].read() == whole
+        assert got["ChecksumCRC32"] == expected
+        assert got.get("ChecksumType") == "FULL_OBJECT"

@@ -241,15 +241,18 @@ fn decode_continuation_token(token: &str) -> S3Result<String> {
 }
 
 impl S3Api {
-    /// The COMPOSITE checksum of the parts a Complete names, when every one of them was uploaded with
-    /// a checksum of one algorithm. A checksum the client repeats for a part must be the stored one.
-    async fn composite_checksum(
+    /// The object's checksum from the parts a Complete names, when every one of them was uploaded with
+    /// a checksum of one algorithm: the CRC of the whole object (FULL_OBJECT, CRC algorithms only) or
+    /// the checksum of the parts' checksums (COMPOSITE). A checksum the client repeats for a part must
+    /// be the stored one.
+    async fn object_checksum(
         &self,
         bucket: &str,
         key: &str,
         upload_id: &str,
         requested: &[(i32, String)],
         claimed: &[Option<(&'static str, String)>],
+        full_object: bool,
     ) -> S3Result<Option<Checksum>> {
         let (_, parts) = self.objects().list_parts(bucket, key, upload_id).await.map_err(to_s3)?;
         let mut values = Vec::with_capacity(requested.len());
@@ -263,16 +266,22 @@ impl S3Api {
                     ));
                 }
             }
-            values.push(stored);
+            values.push(stored.map(|stored| (stored, parts.iter().find(|part| part.part_number == *number).map_or(0, |part| part.size))));
         }
-        let Some(Some(first)) = values.first() else {
+        let Some(Some((first, _))) = values.first() else {
             return Ok(None);
         };
         let algorithm = first.algorithm.clone();
-        if !values.iter().all(|value| value.is_some_and(|value| value.algorithm == algorithm)) {
+        if !values.iter().all(|value| value.is_some_and(|(value, _)| value.algorithm == algorithm)) {
             return Ok(None);
         }
-        let raw: Vec<&str> = values.iter().filter_map(|value| value.map(|value| value.value.as_str())).collect();
+        let sized: Vec<(&str, u64)> = values.iter().flatten().map(|(value, size)| (value.value.as_str(), *size)).collect();
+        if full_object {
+            if let Some(value) = super::checksum::combine_crc(&algorithm, &sized) {
+                return Ok(Some(Checksum { algorithm, value }));
+            }
+        }
+        let raw: Vec<&str> = sized.iter().map(|(value, _)| *value).collect();
         Ok(super::checksum::composite(&algorithm, &raw).map(|value| Checksum { algorithm, value }))
     }
 
@@ -640,7 +649,30 @@ impl S3 for S3Api {
             requested.push((number, tag));
             claimed_checksums.push(claimed);
         }
-        let checksum = self.composite_checksum(&input.bucket, &input.key, &input.upload_id, &requested, &claimed_checksums).await?;
+        // The whole-object checksum the client computed, if it sent one (FULL_OBJECT uploads do).
+        let whole = [
+            ("CRC32", input.checksum_crc32.clone()),
+            ("CRC32C", input.checksum_crc32c.clone()),
+            ("CRC64NVME", input.checksum_crc64nvme.clone()),
+            ("SHA1", input.checksum_sha1.clone()),
+            ("SHA256", input.checksum_sha256.clone()),
+        ]
+        .into_iter()
+        .find_map(|(algorithm, value)| value.map(|value| (algorithm, value)));
+        let full_object = input.checksum_type.as_ref().is_some_and(|kind| kind.as_str() == ChecksumType::FULL_OBJECT)
+            || whole.as_ref().is_some_and(|(_, value)| !value.contains('-'));
+        let checksum = self
+            .object_checksum(&input.bucket, &input.key, &input.upload_id, &requested, &claimed_checksums, full_object)
+            .await?;
+        if let Some((algorithm, value)) = &whole {
+            if checksum.as_ref().is_some_and(|computed| computed.algorithm == *algorithm && computed.value != *value) {
+                return Err(s3_error!(
+                    BadDigest,
+                    "The {} you specified did not match the calculated checksum.",
+                    format!("x-amz-checksum-{}", algorithm.to_lowercase())
+                ));
+            }
+        }
         let info = self
             .objects()
             .complete_upload(&input.bucket, &input.key, &input.upload_id, &requested, checksum)
@@ -654,9 +686,7 @@ impl S3 for S3Api {
             ..Default::default()
         };
         set_checksum!(output, info.checksum);
-        if info.checksum.is_some() {
-            output.checksum_type = Some(ChecksumType::from_static(ChecksumType::COMPOSITE));
-        }
+        output.checksum_type = checksum_type(info.checksum.as_ref());
         Ok(S3Response::new(output))
     }
 
