@@ -276,10 +276,8 @@ impl S3Api {
             return Ok(None);
         }
         let sized: Vec<(&str, u64)> = values.iter().flatten().map(|(value, size)| (value.value.as_str(), *size)).collect();
-        if full_object {
-            if let Some(value) = super::checksum::combine_crc(&algorithm, &sized) {
-                return Ok(Some(Checksum { algorithm, value }));
-            }
+        if full_object && let Some(value) = super::checksum::combine_crc(&algorithm, &sized) {
+            return Ok(Some(Checksum { algorithm, value }));
         }
         let raw: Vec<&str> = sized.iter().map(|(value, _)| *value).collect();
         Ok(super::checksum::composite(&algorithm, &raw).map(|value| Checksum { algorithm, value }))
@@ -664,14 +662,14 @@ impl S3 for S3Api {
         let checksum = self
             .object_checksum(&input.bucket, &input.key, &input.upload_id, &requested, &claimed_checksums, full_object)
             .await?;
-        if let Some((algorithm, value)) = &whole {
-            if checksum.as_ref().is_some_and(|computed| computed.algorithm == *algorithm && computed.value != *value) {
-                return Err(s3_error!(
-                    BadDigest,
-                    "The {} you specified did not match the calculated checksum.",
-                    format!("x-amz-checksum-{}", algorithm.to_lowercase())
-                ));
-            }
+        if let Some((algorithm, value)) = &whole
+            && checksum.as_ref().is_some_and(|computed| computed.algorithm == *algorithm && computed.value != *value)
+        {
+            return Err(s3_error!(
+                BadDigest,
+                "The {} you specified did not match the calculated checksum.",
+                format!("x-amz-checksum-{}", algorithm.to_lowercase())
+            ));
         }
         let info = self
             .objects()

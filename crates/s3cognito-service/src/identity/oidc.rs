@@ -26,10 +26,13 @@ const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
 
 type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>;
 
-/// Fetched keys by provider URL, with when they were fetched.
+/// A provider's keys and when they were fetched.
+type FetchedKeys = (i64, Arc<Vec<Jwk>>);
+
+/// Fetched keys by provider URL.
 #[derive(Debug, Default)]
 pub(super) struct ProviderKeys {
-    cache: Mutex<HashMap<String, (i64, Arc<Vec<Jwk>>)>>,
+    cache: Mutex<HashMap<String, FetchedKeys>>,
     client: std::sync::OnceLock<Option<HttpsClient>>,
 }
 

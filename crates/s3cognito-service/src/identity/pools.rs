@@ -192,7 +192,7 @@ fn claim_values(claims: &Map<String, Value>, name: &str) -> Vec<String> {
 fn rule_matches(rule: &MappingRule, claims: &Map<String, Value>) -> bool {
     let values = claim_values(claims, &rule.claim);
     match rule.match_type.as_str() {
-        "Equals" => values.iter().any(|value| *value == rule.value),
+        "Equals" => values.contains(&rule.value),
         "Contains" => values.iter().any(|value| value.contains(&rule.value)),
         "StartsWith" => values.iter().any(|value| value.starts_with(&rule.value)),
         "NotEqual" => !values.is_empty() && values.iter().all(|value| *value != rule.value),
