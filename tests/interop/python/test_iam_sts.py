@@ -670,3 +670,31 @@ def test_assume_role_with_web_identity_trust_mismatch(server, iam, acct, oidc_ar
     )
     out = sts.assume_role_with_web_identity(RoleArn=role["Arn"], RoleSessionName="mine", WebIdentityToken=id_token)
     assert out["SubjectFromWebIdentityToken"] == sub
+
+
+def test_missing_keys_are_access_denied_unless_the_caller_may_list(server, iam, sts, acct, prefix):
+    """As on S3: reading a key that does not exist says NoSuchKey only to a caller allowed to list it."""
+    read_only = make_role(iam, trust_root(acct), {"read": doc(allow("s3:GetObject", f"arn:aws:s3:::{server.bucket}/{prefix}/*"))})
+    read_and_list = make_role(
+        iam,
+        trust_root(acct),
+        {
+            "read": doc(
+                allow("s3:GetObject", f"arn:aws:s3:::{server.bucket}/{prefix}/*"),
+                {
+                    "Effect": "Allow",
+                    "Action": "s3:ListBucket",
+                    "Resource": f"arn:aws:s3:::{server.bucket}",
+                    "Condition": {"StringLike": {"s3:prefix": f"{prefix}/*"}},
+                },
+            )
+        },
+    )
+    blind = temp_client(server, "s3", assume(sts, read_only)["Credentials"])
+    seeing = temp_client(server, "s3", assume(sts, read_and_list)["Credentials"])
+    for client, expected, head_status in ((blind, "AccessDenied", 403), (seeing, "NoSuchKey", 404)):
+        assert error_code(fail(client.get_object, Bucket=server.bucket, Key=f"{prefix}/missing.txt")) == expected
+        assert status(fail(client.head_object, Bucket=server.bucket, Key=f"{prefix}/missing.txt")) == head_status
+        assert client.get_object(Bucket=server.bucket, Key=f"{prefix}/a.txt")["Body"].read() == b"alpha"
+    # The account's own keys see NoSuchKey, as the bucket's owner does.
+    assert error_code(fail(server.s3().get_object, Bucket=server.bucket, Key=f"{prefix}/missing.txt")) == "NoSuchKey"

@@ -241,6 +241,20 @@ fn decode_continuation_token(token: &str) -> S3Result<String> {
 }
 
 impl S3Api {
+    /// A missing key is NoSuchKey only to a caller who could list it; to others S3 says AccessDenied,
+    /// so that reading cannot probe what listing would not show.
+    async fn missing_or_denied(&self, error: ObjectError, extensions: &axum::http::Extensions, bucket: &str, key: &str) -> S3Error {
+        let (ObjectError::NoSuchKey, Some(caller)) = (&error, extensions.get::<s3cognito_service::access::Principal>()) else {
+            return object_error(error);
+        };
+        let resource = format!("arn:aws:s3:::{bucket}");
+        let keys = [("s3:prefix", vec![key.to_owned()])];
+        match self.state.app.identity.authorize(caller, "s3:ListBucket", &resource, &keys).await {
+            Ok(()) => object_error(error),
+            Err(_) => s3_error!(AccessDenied, "Access Denied"),
+        }
+    }
+
     /// The object's checksum from the parts a Complete names, when every one of them was uploaded with
     /// a checksum of one algorithm: the CRC of the whole object (FULL_OBJECT, CRC algorithms only) or
     /// the checksum of the parts' checksums (COMPOSITE). A checksum the client repeats for a part must
@@ -373,8 +387,11 @@ impl S3 for S3Api {
     }
 
     async fn get_object(&self, request: S3Request<GetObjectInput>) -> Out<GetObjectOutput> {
-        let S3Request { input, headers, .. } = request;
-        let info = self.objects().object(&input.bucket, &input.key, &conditions(&headers)).await.map_err(object_error)?;
+        let S3Request { input, headers, extensions, .. } = request;
+        let info = match self.objects().object(&input.bucket, &input.key, &conditions(&headers)).await {
+            Ok(info) => info,
+            Err(error) => return Err(self.missing_or_denied(error, &extensions, &input.bucket, &input.key).await),
+        };
         let range = match (&input.range, input.part_number) {
             (Some(_), Some(_)) => return Err(s3_error!(InvalidRequest, "Cannot specify both Range header and partNumber query parameter")),
             (Some(range), None) => Some(range.check(info.size)?),
@@ -403,8 +420,11 @@ impl S3 for S3Api {
     }
 
     async fn head_object(&self, request: S3Request<HeadObjectInput>) -> Out<HeadObjectOutput> {
-        let S3Request { input, headers, .. } = request;
-        let info = self.objects().object(&input.bucket, &input.key, &conditions(&headers)).await.map_err(object_error)?;
+        let S3Request { input, headers, extensions, .. } = request;
+        let info = match self.objects().object(&input.bucket, &input.key, &conditions(&headers)).await {
+            Ok(info) => info,
+            Err(error) => return Err(self.missing_or_denied(error, &extensions, &input.bucket, &input.key).await),
+        };
         let checksum = if checksum_enabled(&input.checksum_mode) { info.checksum.as_ref() } else { None };
         let part = input.part_number.map(|number| part_range(&info, number)).transpose()?;
         let mut output = HeadObjectOutput {
