@@ -137,17 +137,16 @@ impl Identity {
         for (key, values) in keys {
             request = request.with_key_values(key, values.clone());
         }
-        let Some(role_name) = role_name_of(&session.role_arn) else {
-            return Err(denied());
-        };
-        // A role deleted (or re-created under the same name) since the credentials were issued no longer backs them.
-        match self.store.role(role_name).await? {
-            Some(role) if role.arn == session.role_arn => {}
+        // A role deleted since the credentials were issued, or deleted and created again under the same
+        // name (a new role id), no longer backs them.
+        let role_id = session.context.user_id.split(':').next().unwrap_or_default();
+        let role = match self.role_at(&session.role_arn).await? {
+            Some(role) if role.role_id == role_id => role,
             _ => return Err(denied()),
-        }
+        };
         let documents: Vec<PolicyDocument> = self
             .store
-            .role_policies(role_name)
+            .role_policies(&role.name)
             .await?
             .iter()
             .filter_map(|(name, document)| match PolicyDocument::parse(document) {
@@ -170,9 +169,12 @@ impl Identity {
         Ok(())
     }
 
-    /// Ends the temporary credentials of a user-pool user (disabled or deleted).
-    pub async fn end_sessions_of(&self, user_pool_id: &str, sub: &str) -> Result<u64> {
-        Ok(self.store.revoke_session_credentials_of(&format!("{user_pool_id}|{sub}")).await?)
+    /// The role an ARN names, if one exists under exactly that ARN.
+    pub(super) async fn role_at(&self, role_arn: &str) -> Result<Option<s3cognito_meta::RoleRecord>> {
+        let Some(name) = role_name_of(role_arn) else {
+            return Ok(None);
+        };
+        Ok(self.store.role(name).await?.filter(|role| role.arn == role_arn))
     }
 
     /// Forgets expired temporary credentials; run now and then.

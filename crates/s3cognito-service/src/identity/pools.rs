@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use s3cognito_crypto::jwt::TokenUse;
 use s3cognito_meta::{IdentityPoolRecord, IdentityRecord, MetaError, RoleRecord};
 use s3cognito_types::UserPoolId;
-use s3cognito_types::policy::{self, Principal as PolicyPrincipal, RequestContext};
+use s3cognito_types::policy::Principal as PolicyPrincipal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -518,21 +518,10 @@ impl Identity {
     }
 
     /// The role behind `role_arn`, if its trust policy lets identities of `pool_id` assume it.
-    async fn trusted_role(&self, role_arn: &str, pool_id: &str, identity_id: &str, amr: &[String]) -> Result<RoleRecord> {
-        let role = match role_name_of(role_arn) {
-            Some(name) => self.store.role(name).await?.filter(|role| role.arn == role_arn),
-            None => None,
-        };
-        let Some(role) = role else {
-            return Err(bad_configuration());
-        };
-        let trust = super::iam::parse_policy(&role.trust_policy, true).map_err(|_| bad_configuration())?;
-        let request = RequestContext::new("sts:AssumeRoleWithWebIdentity", role.arn.clone())
-            .with_principal(PolicyPrincipal::Federated("cognito-identity.amazonaws.com".to_owned()))
-            .with_key("cognito-identity.amazonaws.com:aud", pool_id)
-            .with_key("cognito-identity.amazonaws.com:sub", identity_id)
-            .with_key_values("cognito-identity.amazonaws.com:amr", amr.to_vec());
-        if !policy::evaluate([&trust], &request).is_allowed() {
+    async fn trusted_role(&self, role_arn: &str, keys: &BTreeMap<String, Vec<String>>) -> Result<RoleRecord> {
+        let role = self.role_at(role_arn).await?.ok_or_else(bad_configuration)?;
+        let principal = PolicyPrincipal::Federated("cognito-identity.amazonaws.com".to_owned());
+        if !Identity::trusts(&role, "sts:AssumeRoleWithWebIdentity", &[principal], keys) {
             return Err(bad_configuration());
         }
         Ok(role)
@@ -548,21 +537,26 @@ impl Identity {
     ) -> Result<IssuedCredentials> {
         let (identity, config, login) = self.prove_identity(identity_id, logins).await?;
         let role_arn = self.choose_role(&config, login.as_ref(), custom_role_arn)?;
-        let amr = Identity::amr(login.as_ref());
-        let role = self.trusted_role(&role_arn, &identity.pool_id, identity_id, &amr).await?;
+        let keys = identity_keys(identity_id, &identity.pool_id, Identity::amr(login.as_ref()));
+        let role = self.trusted_role(&role_arn, &keys).await?;
         if let Some(login) = &login {
             self.store.touch_identity(identity_id, &serde_json::to_string(&[&login.provider])?, self.now()).await?;
         }
-        let keys = BTreeMap::from([
-            ("cognito-identity.amazonaws.com:sub".to_owned(), vec![identity_id.to_owned()]),
-            ("cognito-identity.amazonaws.com:aud".to_owned(), vec![identity.pool_id.clone()]),
-            ("cognito-identity.amazonaws.com:amr".to_owned(), amr),
-            ("aws:FederatedProvider".to_owned(), vec!["cognito-identity.amazonaws.com".to_owned()]),
-        ]);
         let source = login.as_ref().map(|login| format!("{}|{}", login.user_pool_id, login.subject));
-        let (credentials, _) = self
+        let assumed = self
             .issue_credentials(&role, "CognitoIdentityCredentials", self.settings.credential_seconds, keys, None, source)
             .await?;
-        Ok(credentials)
+        Ok(assumed.credentials)
     }
+}
+
+/// The condition keys of credentials for an identity (trust policies and role policies read them):
+/// its id as `sub`, its pool as `aud`, how it signed in as `amr`.
+pub(super) fn identity_keys(identity_id: &str, pool_id: &str, amr: Vec<String>) -> BTreeMap<String, Vec<String>> {
+    BTreeMap::from([
+        ("cognito-identity.amazonaws.com:sub".to_owned(), vec![identity_id.to_owned()]),
+        ("cognito-identity.amazonaws.com:aud".to_owned(), vec![pool_id.to_owned()]),
+        ("cognito-identity.amazonaws.com:amr".to_owned(), amr),
+        ("aws:FederatedProvider".to_owned(), vec!["cognito-identity.amazonaws.com".to_owned()]),
+    ])
 }

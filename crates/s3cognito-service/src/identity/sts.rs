@@ -57,9 +57,27 @@ fn check_session_name(name: &str) -> Result<()> {
     }
 }
 
+/// What every AssumeRole* call asks for, beside its proof of identity.
+struct RoleRequest<'a> {
+    role_arn: &'a str,
+    session_name: &'a str,
+    duration_seconds: Option<i64>,
+    session_policy: Option<String>,
+}
+
+/// A verified web identity: who it is, the trust-policy principals it may match, the condition keys
+/// it sets, and the user-pool user its credentials end with.
+struct WebIdentity {
+    subject: String,
+    audience: String,
+    provider: String,
+    principals: Vec<PolicyPrincipal>,
+    keys: BTreeMap<String, Vec<String>>,
+    source: Option<String>,
+}
+
 impl Identity {
-    /// Mints credentials for `role`, stores them (secret sealed, token digested) and returns them
-    /// with the assumed-role ARN.
+    /// Mints credentials for `role` and stores them (secret sealed, token digested).
     pub(super) async fn issue_credentials(
         &self,
         role: &RoleRecord,
@@ -68,7 +86,7 @@ impl Identity {
         keys: BTreeMap<String, Vec<String>>,
         session_policy: Option<String>,
         source: Option<String>,
-    ) -> Result<(IssuedCredentials, AssumedRole)> {
+    ) -> Result<AssumedRole> {
         let now = self.now();
         let access_key_id = access::new_access_key_id("ASIA");
         let secret_access_key = access::new_secret_access_key();
@@ -98,15 +116,16 @@ impl Identity {
         };
         self.store.insert_session_credentials(&record).await?;
         let credentials = IssuedCredentials { access_key_id, secret_access_key, session_token, expiration };
-        Ok((credentials.clone(), AssumedRole { credentials, assumed_role_arn, assumed_role_id }))
+        Ok(AssumedRole { credentials, assumed_role_arn, assumed_role_id })
     }
 
     async fn role_by_arn(&self, role_arn: &str) -> Result<RoleRecord> {
-        let role = match role_name_of(role_arn) {
-            Some(name) => self.store.role(name).await?.filter(|role| role.arn == role_arn),
-            None => return Err(validation(format!("{role_arn} is invalid"))),
-        };
-        role.ok_or_else(|| ServiceError::AccessDenied(format!("Not authorized to perform sts:AssumeRole* on {role_arn}")))
+        if role_name_of(role_arn).is_none() {
+            return Err(validation(format!("{role_arn} is invalid")));
+        }
+        self.role_at(role_arn)
+            .await?
+            .ok_or_else(|| ServiceError::AccessDenied(format!("Not authorized to perform sts:AssumeRole* on {role_arn}")))
     }
 
     fn duration(&self, role: &RoleRecord, requested: Option<i64>) -> Result<i64> {
@@ -133,8 +152,7 @@ impl Identity {
 
     /// Whether the role's trust policy lets one of `principals` do `action`, with `keys`. An explicit
     /// Deny for any of them wins.
-    async fn trusts(
-        &self,
+    pub(super) fn trusts(
         role: &RoleRecord,
         action: &str,
         principals: &[PolicyPrincipal],
@@ -159,7 +177,8 @@ impl Identity {
     }
 
     /// AssumeRoleWithWebIdentity: an ID token of one of our user pools, an OpenID token of our
-    /// cognito-identity, traded for credentials of a role whose trust policy names its issuer.
+    /// cognito-identity, or a token of a registered OpenID Connect provider, traded for credentials of
+    /// a role whose trust policy names its issuer.
     pub async fn assume_role_with_web_identity(
         &self,
         role_arn: &str,
@@ -170,28 +189,39 @@ impl Identity {
     ) -> Result<WebIdentityAssumed> {
         check_session_name(session_name)?;
         Identity::check_session_policy(session_policy.as_deref())?;
+        let request = RoleRequest { role_arn, session_name, duration_seconds, session_policy };
         let invalid = || ServiceError::InvalidIdentityToken("The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)".to_owned());
         let unverified = jwt::decode_unverified(token).map_err(|_| invalid())?;
         let issuer = unverified.get("iss").and_then(Value::as_str).ok_or_else(invalid)?.to_owned();
-        if issuer == super::OPEN_ID_ISSUER {
-            return self.assume_role_with_open_id_token(role_arn, session_name, token, duration_seconds, session_policy).await;
+        let identity = if issuer == super::OPEN_ID_ISSUER {
+            self.open_id_identity(token).await?
+        } else {
+            let provider = issuer.split_once("://").map_or(issuer.as_str(), |(_, rest)| rest);
+            let user_pool_id = provider
+                .rsplit('/')
+                .next()
+                .and_then(|id| UserPoolId::parse(id).ok())
+                .filter(|id| self.provider_name(id) == provider);
+            match user_pool_id {
+                Some(id) if self.store.user_pool(id.as_str()).await?.is_some() => self.user_pool_identity(&id, token).await?,
+                _ => self.external_identity(&issuer, token).await?,
+            }
+        };
+        let role = self.role_by_arn(request.role_arn).await?;
+        let duration = self.duration(&role, request.duration_seconds)?;
+        if !Identity::trusts(&role, "sts:AssumeRoleWithWebIdentity", &identity.principals, &identity.keys) {
+            return Err(ServiceError::AccessDenied("Not authorized to perform sts:AssumeRoleWithWebIdentity".to_owned()));
         }
-        let provider = issuer.split_once("://").map_or(issuer.as_str(), |(_, rest)| rest).to_owned();
-        let user_pool_id = provider
-            .rsplit('/')
-            .next()
-            .and_then(|id| UserPoolId::parse(id).ok())
-            .filter(|id| self.provider_name(id) == provider);
-        let ours = match user_pool_id {
-            Some(id) if self.store.user_pool(id.as_str()).await?.is_some() => Some(id),
-            _ => None,
-        };
-        let Some(user_pool_id) = ours else {
-            return self
-                .assume_role_with_external_token(role_arn, session_name, &issuer, token, duration_seconds, session_policy)
-                .await;
-        };
-        let claims = self.user_pools.verify_token(&user_pool_id, token, Some(TokenUse::Id), None).await.map_err(|error| {
+        let assumed = self
+            .issue_credentials(&role, request.session_name, duration, identity.keys, request.session_policy, identity.source)
+            .await?;
+        Ok(WebIdentityAssumed { assumed, subject: identity.subject, audience: identity.audience, provider: identity.provider })
+    }
+
+    /// An ID token of one of our user pools, of a user who still exists and is enabled.
+    async fn user_pool_identity(&self, user_pool_id: &UserPoolId, token: &str) -> Result<WebIdentity> {
+        let invalid = || ServiceError::InvalidIdentityToken("The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)".to_owned());
+        let claims = self.user_pools.verify_token(user_pool_id, token, Some(TokenUse::Id), None).await.map_err(|error| {
             match error {
                 ServiceError::NotAuthorized(message) if message.contains("expired") => {
                     ServiceError::ExpiredToken("Token expired: current date/time is past the token's exp".to_owned())
@@ -207,35 +237,26 @@ impl Identity {
             Some(user) if user.sub == subject && user.enabled => {}
             _ => return Err(ServiceError::InvalidIdentityToken("The user behind the token is disabled or gone.".to_owned())),
         }
-        let role = self.role_by_arn(role_arn).await?;
-        let duration = self.duration(&role, duration_seconds)?;
-        let keys = BTreeMap::from([
-            (format!("{provider}:aud"), vec![audience.clone()]),
-            (format!("{provider}:sub"), vec![subject.clone()]),
-            ("aws:FederatedProvider".to_owned(), vec![provider.clone()]),
-        ]);
-        let principals = [
-            PolicyPrincipal::Federated(provider.clone()),
-            PolicyPrincipal::Federated(format!("arn:aws:iam::{}:oidc-provider/{provider}", self.settings.account_id)),
-        ];
-        if !self.trusts(&role, "sts:AssumeRoleWithWebIdentity", &principals, &keys).await {
-            return Err(ServiceError::AccessDenied("Not authorized to perform sts:AssumeRoleWithWebIdentity".to_owned()));
-        }
-        let source = Some(format!("{}|{subject}", user_pool_id.as_str()));
-        let (_, assumed) = self.issue_credentials(&role, session_name, duration, keys, session_policy, source).await?;
-        Ok(WebIdentityAssumed { assumed, subject, audience, provider })
+        let provider = self.provider_name(user_pool_id);
+        Ok(WebIdentity {
+            principals: vec![
+                PolicyPrincipal::Federated(provider.clone()),
+                PolicyPrincipal::Federated(format!("arn:aws:iam::{}:oidc-provider/{provider}", self.settings.account_id)),
+            ],
+            keys: BTreeMap::from([
+                (format!("{provider}:aud"), vec![audience.clone()]),
+                (format!("{provider}:sub"), vec![subject.clone()]),
+                ("aws:FederatedProvider".to_owned(), vec![provider.clone()]),
+            ]),
+            source: Some(format!("{}|{subject}", user_pool_id.as_str())),
+            subject,
+            audience,
+            provider,
+        })
     }
 
-    /// A token of a registered OpenID Connect provider, for a role that trusts the provider's ARN.
-    async fn assume_role_with_external_token(
-        &self,
-        role_arn: &str,
-        session_name: &str,
-        issuer: &str,
-        token: &str,
-        duration_seconds: Option<i64>,
-        session_policy: Option<String>,
-    ) -> Result<WebIdentityAssumed> {
+    /// A token of a registered OpenID Connect provider; trust policies name the provider's ARN.
+    async fn external_identity(&self, issuer: &str, token: &str) -> Result<WebIdentity> {
         let (provider, claims) = self.verify_external_token(issuer, token).await?;
         let invalid = || ServiceError::InvalidIdentityToken("The web identity token has no subject.".to_owned());
         let subject = claims.get("sub").and_then(Value::as_str).ok_or_else(invalid)?.to_owned();
@@ -245,31 +266,23 @@ impl Identity {
             _ => String::new(),
         };
         let name = provider.url.split_once("://").map_or(provider.url.as_str(), |(_, rest)| rest).to_owned();
-        let role = self.role_by_arn(role_arn).await?;
-        let duration = self.duration(&role, duration_seconds)?;
-        let keys = BTreeMap::from([
-            (format!("{name}:aud"), vec![audience.clone()]),
-            (format!("{name}:sub"), vec![subject.clone()]),
-            ("aws:FederatedProvider".to_owned(), vec![provider.arn.clone()]),
-        ]);
-        let principals = [PolicyPrincipal::Federated(provider.arn.clone()), PolicyPrincipal::Federated(name.clone())];
-        if !self.trusts(&role, "sts:AssumeRoleWithWebIdentity", &principals, &keys).await {
-            return Err(ServiceError::AccessDenied("Not authorized to perform sts:AssumeRoleWithWebIdentity".to_owned()));
-        }
-        let (_, assumed) = self.issue_credentials(&role, session_name, duration, keys, session_policy, None).await?;
-        Ok(WebIdentityAssumed { assumed, subject, audience, provider: provider.arn })
+        Ok(WebIdentity {
+            principals: vec![PolicyPrincipal::Federated(provider.arn.clone()), PolicyPrincipal::Federated(name.clone())],
+            keys: BTreeMap::from([
+                (format!("{name}:aud"), vec![audience.clone()]),
+                (format!("{name}:sub"), vec![subject.clone()]),
+                ("aws:FederatedProvider".to_owned(), vec![provider.arn.clone()]),
+            ]),
+            source: None,
+            subject,
+            audience,
+            provider: provider.arn,
+        })
     }
 
-    /// The basic flow: an OpenID token from GetOpenIdToken traded for a role that trusts
+    /// The basic flow: an OpenID token from GetOpenIdToken, for a role that trusts
     /// `cognito-identity.amazonaws.com`, with the same keys the enhanced flow sets.
-    async fn assume_role_with_open_id_token(
-        &self,
-        role_arn: &str,
-        session_name: &str,
-        token: &str,
-        duration_seconds: Option<i64>,
-        session_policy: Option<String>,
-    ) -> Result<WebIdentityAssumed> {
+    async fn open_id_identity(&self, token: &str) -> Result<WebIdentity> {
         let claims = self.verify_open_id_token(token).await?;
         let invalid = || ServiceError::InvalidIdentityToken("The OpenID token is invalid.".to_owned());
         let identity_id = claims.get("sub").and_then(Value::as_str).ok_or_else(invalid)?.to_owned();
@@ -279,18 +292,6 @@ impl Identity {
             .and_then(Value::as_array)
             .map(|values| values.iter().filter_map(|value| value.as_str().map(str::to_owned)).collect())
             .unwrap_or_default();
-        let role = self.role_by_arn(role_arn).await?;
-        let duration = self.duration(&role, duration_seconds)?;
-        let provider = "cognito-identity.amazonaws.com".to_owned();
-        let keys = BTreeMap::from([
-            ("cognito-identity.amazonaws.com:sub".to_owned(), vec![identity_id.clone()]),
-            ("cognito-identity.amazonaws.com:aud".to_owned(), vec![pool_id.clone()]),
-            ("cognito-identity.amazonaws.com:amr".to_owned(), amr),
-            ("aws:FederatedProvider".to_owned(), vec![provider.clone()]),
-        ]);
-        if !self.trusts(&role, "sts:AssumeRoleWithWebIdentity", &[PolicyPrincipal::Federated(provider.clone())], &keys).await {
-            return Err(ServiceError::AccessDenied("Not authorized to perform sts:AssumeRoleWithWebIdentity".to_owned()));
-        }
         // The user behind an authenticated identity, so that their credentials end with them.
         let source = match self.store.identity(&identity_id).await? {
             Some(identity) => identity.login_key.and_then(|key| {
@@ -299,8 +300,15 @@ impl Identity {
             }),
             None => return Err(invalid()),
         };
-        let (_, assumed) = self.issue_credentials(&role, session_name, duration, keys, session_policy, source).await?;
-        Ok(WebIdentityAssumed { assumed, subject: identity_id, audience: pool_id, provider })
+        let provider = "cognito-identity.amazonaws.com".to_owned();
+        Ok(WebIdentity {
+            principals: vec![PolicyPrincipal::Federated(provider.clone())],
+            keys: super::pools::identity_keys(&identity_id, &pool_id, amr),
+            source,
+            subject: identity_id,
+            audience: pool_id,
+            provider,
+        })
     }
 
     /// AssumeRole: the caller's credentials traded for a role's, if the role trusts the caller and
@@ -336,14 +344,13 @@ impl Identity {
         if let Some(external_id) = external_id {
             keys.insert("sts:ExternalId".to_owned(), vec![external_id]);
         }
-        if !self.trusts(&role, "sts:AssumeRole", &principals, &keys).await {
+        if !Identity::trusts(&role, "sts:AssumeRole", &principals, &keys) {
             return Err(ServiceError::AccessDenied(format!(
                 "User: {caller_arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
             )));
         }
         let source = caller.session.as_ref().and_then(|session| session.source.clone());
-        let (_, assumed) = self.issue_credentials(&role, session_name, duration, BTreeMap::new(), session_policy, source).await?;
-        Ok(assumed)
+        self.issue_credentials(&role, session_name, duration, BTreeMap::new(), session_policy, source).await
     }
 
     /// GetCallerIdentity: (UserId, Account, Arn).

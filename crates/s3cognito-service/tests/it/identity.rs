@@ -169,6 +169,18 @@ async fn deleting_a_role_ends_what_its_credentials_may_do() {
     identity.delete_role_policy("users", "own").await.unwrap();
     identity.delete_role("users").await.unwrap();
     assert!(matches!(identity.authorize(&principal, "s3:GetObject", &own, &[]).await, Err(ServiceError::AccessDenied(_))));
+
+    // A role created again under the same name (same ARN, new role id) is another role: the old
+    // session gets nothing from it, while new credentials do.
+    let trust = s3cognito_service::bootstrap::identity_pool_trust_policy(&pool);
+    identity.create_role("users", RoleSettings { trust_policy: trust, ..RoleSettings::default() }).await.unwrap();
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*",
+        "Resource":"arn:aws:s3:::b/private/${cognito-identity.amazonaws.com:sub}/*"}]}"#;
+    identity.put_role_policy("users", "own", policy).await.unwrap();
+    assert!(matches!(identity.authorize(&principal, "s3:GetObject", &own, &[]).await, Err(ServiceError::AccessDenied(_))));
+    let fresh = identity.get_credentials_for_identity(&identity_id, &logins, None).await.unwrap();
+    let fresh = harness.app.access.principal(&fresh.access_key_id, Some(&fresh.session_token)).await.unwrap().unwrap();
+    identity.authorize(&fresh, "s3:GetObject", &own, &[]).await.unwrap();
 }
 
 #[tokio::test]
