@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use s3cognito_crypto::aead::SealingKey;
 use s3cognito_crypto::{compare, digest, random, sigv4};
-use s3cognito_meta::{SessionCredentialRecord, Store};
+use s3cognito_meta::{AccessKeyRecord, SessionCredentialRecord, Store};
 
 use crate::clock::Clock;
 use crate::error::AuthenticationError;
@@ -77,6 +77,12 @@ pub struct Access {
     sealing_key: Arc<SealingKey>,
 }
 
+/// What an access key id names in the store.
+enum StoredKey {
+    LongTerm(AccessKeyRecord),
+    Temporary(SessionCredentialRecord),
+}
+
 /// Why a session token was refused, in S3's terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionTokenError {
@@ -95,7 +101,7 @@ impl Access {
     /// Seals a temporary secret for storage; the access key id is bound in, so a sealed secret
     /// cannot be moved to another row.
     pub(crate) fn seal_secret(&self, access_key_id: &str, secret: &str) -> String {
-        STANDARD.encode(self.sealing_key.seal(secret.as_bytes(), access_key_id.as_bytes()))
+        STANDARD.encode(self.seal(secret.as_bytes(), access_key_id.as_bytes()))
     }
 
     /// Seals a secret of ours (a signing key) with the server's key.
@@ -107,21 +113,30 @@ impl Access {
         self.sealing_key.open(sealed, binding).ok()
     }
 
-    fn open_secret(&self, record: &SessionCredentialRecord) -> Option<String> {
-        let sealed = STANDARD.decode(&record.sealed_secret).ok()?;
-        let plain = self.sealing_key.open(&sealed, record.access_key_id.as_bytes()).ok()?;
-        String::from_utf8(plain).ok()
+    /// The stored key behind an access key id: the account's own, or temporary credentials.
+    async fn stored_key(&self, access_key_id: &str) -> Result<Option<StoredKey>, s3cognito_meta::MetaError> {
+        Ok(if is_temporary(access_key_id) {
+            self.store.session_credentials(access_key_id).await?.map(StoredKey::Temporary)
+        } else {
+            self.store.access_key(access_key_id).await?.map(StoredKey::LongTerm)
+        })
+    }
+
+    fn secret(&self, key: &StoredKey) -> Option<String> {
+        match key {
+            StoredKey::LongTerm(key) => Some(key.secret_access_key.clone()),
+            StoredKey::Temporary(record) => {
+                let sealed = STANDARD.decode(&record.sealed_secret).ok()?;
+                String::from_utf8(self.open(&sealed, record.access_key_id.as_bytes())?).ok()
+            }
+        }
     }
 
     /// The secret of an access key, long-term or temporary, for protocols whose signatures are
     /// checked elsewhere (S3). Expired credentials still have one: their expiry is reported after the
     /// signature is checked, as AWS does.
     pub async fn secret_of(&self, access_key_id: &str) -> Result<Option<String>, s3cognito_meta::MetaError> {
-        if is_temporary(access_key_id) {
-            let record = self.store.session_credentials(access_key_id).await?;
-            return Ok(record.and_then(|record| self.open_secret(&record)));
-        }
-        Ok(self.store.access_key(access_key_id).await?.map(|key| key.secret_access_key))
+        Ok(self.stored_key(access_key_id).await?.and_then(|key| self.secret(&key)))
     }
 
     /// The caller behind an access key whose signature was checked, given the session token that came
@@ -131,35 +146,36 @@ impl Access {
         access_key_id: &str,
         session_token: Option<&str>,
     ) -> Result<Result<Principal, SessionTokenError>, s3cognito_meta::MetaError> {
-        if !is_temporary(access_key_id) {
+        Ok(match self.stored_key(access_key_id).await? {
+            Some(key) => self.principal_of(key, session_token),
+            None if is_temporary(access_key_id) && session_token.is_none() => Err(SessionTokenError::Missing),
+            None => Err(SessionTokenError::Invalid),
+        })
+    }
+
+    fn principal_of(&self, key: StoredKey, session_token: Option<&str>) -> Result<Principal, SessionTokenError> {
+        let record = match key {
             // A token beside a long-term key is refused by AWS as malformed.
-            if session_token.is_some() {
-                return Ok(Err(SessionTokenError::Invalid));
+            StoredKey::LongTerm(_) if session_token.is_some() => return Err(SessionTokenError::Invalid),
+            StoredKey::LongTerm(key) => {
+                return Ok(Principal { access_key_id: key.access_key_id, name: key.principal, session: None });
             }
-            let Some(key) = self.store.access_key(access_key_id).await? else {
-                return Ok(Err(SessionTokenError::Invalid));
-            };
-            return Ok(Ok(Principal { access_key_id: key.access_key_id, name: key.principal, session: None }));
-        }
-        let Some(token) = session_token else {
-            return Ok(Err(SessionTokenError::Missing));
+            StoredKey::Temporary(record) => record,
         };
-        let Some(record) = self.store.session_credentials(access_key_id).await? else {
-            return Ok(Err(SessionTokenError::Invalid));
-        };
+        let token = session_token.ok_or(SessionTokenError::Missing)?;
         if !compare::constant_time_eq(digest::sha256_hex(token.as_bytes()).as_bytes(), record.session_token_hash.as_bytes())
             || record.revoked
         {
-            return Ok(Err(SessionTokenError::Invalid));
+            return Err(SessionTokenError::Invalid);
         }
         if record.expires_at <= self.clock.now() {
-            return Ok(Err(SessionTokenError::Expired));
+            return Err(SessionTokenError::Expired);
         }
         let Ok(context) = serde_json::from_str::<SessionContext>(&record.context) else {
-            tracing::error!(access_key_id, "stored session context is malformed");
-            return Ok(Err(SessionTokenError::Invalid));
+            tracing::error!(access_key_id = %record.access_key_id, "stored session context is malformed");
+            return Err(SessionTokenError::Invalid);
         };
-        Ok(Ok(Principal {
+        Ok(Principal {
             access_key_id: record.access_key_id,
             name: context.assumed_role_arn.clone(),
             session: Some(Arc::new(Session {
@@ -169,7 +185,7 @@ impl Access {
                 context,
                 source: record.source,
             })),
-        }))
+        })
     }
 
     /// Verifies the request's SigV4 signature, scoped to `service`, and names the caller.
@@ -195,11 +211,12 @@ impl Access {
             tracing::error!(%error, "access key lookup failed");
             AuthenticationError::UnrecognizedClient
         };
-        let secret = self
-            .secret_of(&authorization.access_key_id)
+        let key = self
+            .stored_key(&authorization.access_key_id)
             .await
             .map_err(lookup_failed)?
             .ok_or(AuthenticationError::UnrecognizedClient)?;
+        let secret = self.secret(&key).ok_or(AuthenticationError::UnrecognizedClient)?;
         let to_verify = sigv4::RequestToVerify {
             method: request.method,
             path: request.path,
@@ -221,7 +238,7 @@ impl Access {
             .iter()
             .find(|(name, _)| name == "x-amz-security-token")
             .map(|(_, value)| value.as_str());
-        match self.principal(&authorization.access_key_id, token).await.map_err(lookup_failed)? {
+        match self.principal_of(key, token) {
             Ok(principal) => Ok(principal),
             Err(SessionTokenError::Expired) => Err(AuthenticationError::ExpiredToken),
             Err(SessionTokenError::Missing | SessionTokenError::Invalid) => Err(AuthenticationError::UnrecognizedClient),
