@@ -36,7 +36,7 @@ pub fn router(state: HttpState) -> Router {
     let s3 = Router::new()
         .fallback(s3::fallback)
         .with_state(s3::service(&state))
-        .layer(axum::middleware::from_fn(s3::post_form_token))
+        .layer(axum::middleware::from_fn(s3::post_form_fields))
         .layer(axum::middleware::from_fn(s3::request_id))
         .layer(axum::middleware::from_fn_with_state(state.clone(), s3::cors));
     Router::new()

@@ -370,7 +370,7 @@ impl S3 for S3Api {
         let owner = principal(&request);
         let S3Request { input, headers, trailing_headers, method, .. } = request;
         // A browser form (POST Object, which s3s hands over as a PUT) may say `${filename}` in its key;
-        // `s3::post_form_token` stated the key with the file's name filled in, as S3 stores it.
+        // `s3::post_form_fields` stated the key with the file's name filled in, as S3 stores it.
         let key = match headers.get(super::POST_KEY_HEADER) {
             Some(stated) if method == axum::http::Method::POST => percent_encoding::percent_decode(stated.as_bytes())
                 .decode_utf8()

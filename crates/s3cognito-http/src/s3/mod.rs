@@ -4,6 +4,7 @@
 mod api;
 mod checksum;
 mod errors;
+mod form;
 mod policy;
 
 use axum::body::Body as AxumBody;
@@ -12,6 +13,8 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use s3s::service::{S3Service, S3ServiceBuilder};
+
+pub(crate) use form::{POST_KEY_HEADER, post_form_fields};
 
 use crate::HttpState;
 
@@ -108,101 +111,6 @@ pub(crate) async fn fallback(State(service): State<S3Service>, request: Request)
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
-}
-
-/// How far into a form the session token field is looked for: fields come before the file, and are small.
-const FORM_FIELDS_LIMIT: usize = 1 << 20;
-
-/// Moves a POST form's `x-amz-security-token` field into the request's header of that name, where
-/// the access check reads session tokens; s3s keeps form fields to itself. Only the form's head (the
-/// fields before the file) is read here; the body then flows on untouched.
-pub(crate) async fn post_form_token(mut request: Request, next: Next) -> Response {
-    // The form's key is ours to state; a client never gets to say it.
-    request.headers_mut().remove(POST_KEY_HEADER);
-    let content_type =
-        request.headers().get("content-type").and_then(|value| value.to_str().ok()).unwrap_or_default().to_owned();
-    let boundary = content_type
-        .strip_prefix("multipart/form-data")
-        .and_then(|rest| rest.split(';').find_map(|parameter| parameter.trim().strip_prefix("boundary=")))
-        .map(|boundary| boundary.trim_matches('"').to_owned());
-    let Some(boundary) = boundary.filter(|_| request.method() == axum::http::Method::POST) else {
-        return next.run(request).await;
-    };
-    if request.headers().contains_key("x-amz-security-token") {
-        return next.run(request).await;
-    }
-    let (mut parts, body) = request.into_parts();
-    let mut stream = body.into_data_stream();
-    let mut head = Vec::new();
-    let mut chunks = Vec::new();
-    while head.len() < FORM_FIELDS_LIMIT {
-        match futures::StreamExt::next(&mut stream).await {
-            Some(Ok(chunk)) => {
-                head.extend_from_slice(&chunk);
-                chunks.push(chunk);
-                if file_part_header_complete(&head) {
-                    break;
-                }
-            }
-            Some(Err(_)) => return (StatusCode::BAD_REQUEST, "the request body could not be read").into_response(),
-            None => break,
-        }
-    }
-    if let Some(token) = form_field(&head, &boundary, "x-amz-security-token") {
-        if let Ok(value) = HeaderValue::from_str(&token) {
-            parts.headers.insert("x-amz-security-token", value);
-        }
-    }
-    // The key the upload will be stored under, `${filename}` filled in as S3 does, so that the access
-    // check authorizes the object, not the bucket.
-    if let Some(key) = form_field(&head, &boundary, "key") {
-        let key = match file_name(&head) {
-            Some(name) => key.replace("${filename}", &name),
-            None => key,
-        };
-        if let Ok(value) = HeaderValue::from_str(&percent_encoding::utf8_percent_encode(&key, percent_encoding::NON_ALPHANUMERIC).to_string()) {
-            parts.headers.insert(POST_KEY_HEADER, value);
-        }
-    }
-    let replay = futures::stream::iter(chunks.into_iter().map(Ok::<_, axum::Error>));
-    let body = AxumBody::from_stream(futures::StreamExt::chain(replay, stream));
-    next.run(Request::from_parts(parts, body)).await
-}
-
-/// Where `post_form_token` states a form's object key (percent-encoded) for the access check.
-pub(crate) const POST_KEY_HEADER: &str = "x-s3cognito-post-object-key";
-
-/// Whether the head of a form holds the whole header block of its file part.
-fn file_part_header_complete(head: &[u8]) -> bool {
-    let lower = head.to_ascii_lowercase();
-    lower
-        .windows(11)
-        .position(|window| window == b"name=\"file\"")
-        .is_some_and(|at| lower[at..].windows(4).any(|window| window == b"\r\n\r\n"))
-}
-
-/// The `filename` of the form's file part, which S3 puts where a key says `${filename}`.
-fn file_name(head: &[u8]) -> Option<String> {
-    let lower = head.to_ascii_lowercase();
-    let at = lower.windows(11).position(|window| window == b"name=\"file\"")?;
-    let line_start = lower[..at].iter().rposition(|byte| *byte == b'\n').map_or(0, |position| position + 1);
-    let line_end = at + lower[at..].windows(2).position(|window| window == b"\r\n")?;
-    let line = &head[line_start..line_end];
-    let marker = b"filename=\"";
-    let start = line.windows(marker.len()).position(|window| window.eq_ignore_ascii_case(marker))? + marker.len();
-    let length = line[start..].iter().position(|byte| *byte == b'"')?;
-    String::from_utf8(line[start..start + length].to_vec()).ok()
-}
-
-/// The value of a form field, by case-insensitive name, from the start of a multipart body.
-fn form_field(head: &[u8], boundary: &str, name: &str) -> Option<String> {
-    let lower = head.to_ascii_lowercase();
-    let needle = format!("name=\"{name}\"");
-    let at = lower.windows(needle.len()).position(|window| window == needle.as_bytes())?;
-    let value_start = at + head[at..].windows(4).position(|window| window == b"\r\n\r\n")? + 4;
-    let end_marker = format!("\r\n--{boundary}");
-    let value_len = head[value_start..].windows(end_marker.len()).position(|window| window == end_marker.as_bytes())?;
-    String::from_utf8(head[value_start..value_start + value_len].to_vec()).ok()
 }
 
 /// Gives every S3 response an `x-amz-request-id`, and every S3 error body the same `<RequestId>`,

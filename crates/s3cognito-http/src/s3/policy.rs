@@ -44,7 +44,7 @@ pub(crate) struct Policy {
 }
 
 /// The session token of a request: the header, or its query form in a presigned URL. A POST form's
-/// field is moved into the header by `s3::post_form_token` before s3s sees the request.
+/// field is moved into the header by `s3::post_form_fields` before s3s sees the request.
 fn session_token(context: &S3AccessContext<'_>) -> Option<String> {
     if let Some(value) = context.headers().get("x-amz-security-token") {
         return Some(String::from_utf8_lossy(value.as_bytes()).into_owned());
@@ -116,7 +116,7 @@ fn authorizations(context: &S3AccessContext<'_>) -> Vec<Authorization> {
             checks.extend(on_object("s3:GetObjectAttributes"));
             checks
         }
-        // A form names its key in a field; `s3::post_form_token` states it in a header of ours.
+        // A form names its key in a field; `s3::post_form_fields` states it in a header of ours.
         "PostObject" => {
             let key = context
                 .headers()

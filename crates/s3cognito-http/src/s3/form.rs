@@ -1,0 +1,138 @@
+//! Browser forms (POST Object): s3s keeps a form's fields to itself, so the access check would see only
+//! the bucket. `post_form_fields` reads the form's head (the fields, which come before the file) and
+//! states the session token and the object key in headers the check reads; the body then flows on.
+
+use axum::body::Body as AxumBody;
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// Where `post_form_fields` states a form's object key (percent-encoded) for the access check.
+pub(crate) const POST_KEY_HEADER: &str = "x-s3cognito-post-object-key";
+
+/// How much of a form is read looking for its fields; they are small and precede the file.
+const FORM_FIELDS_LIMIT: usize = 1 << 20;
+const FILE_PART: &[u8] = b"name=\"file\"";
+const HEADER_END: &[u8] = b"\r\n\r\n";
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|window| window == needle)
+}
+
+/// The start of a multipart body, as received and lowercased (field names compare without case).
+#[derive(Default)]
+struct FormHead {
+    raw: Vec<u8>,
+    lower: Vec<u8>,
+    /// Where the file part's `name="file"` is, once seen.
+    file_part: Option<usize>,
+}
+
+impl FormHead {
+    /// Adds a chunk; true once the file part's header block is complete, so no field is left to read.
+    /// Only the new bytes (and a needle's length before them) are searched.
+    fn push(&mut self, chunk: &[u8]) -> bool {
+        let searched = self.lower.len().saturating_sub(FILE_PART.len().max(HEADER_END.len()));
+        self.raw.extend_from_slice(chunk);
+        self.lower.extend(chunk.iter().map(u8::to_ascii_lowercase));
+        if self.file_part.is_none() {
+            self.file_part = find(&self.lower[searched..], FILE_PART).map(|at| at + searched);
+        }
+        self.file_part.is_some_and(|at| find(&self.lower[at.max(searched)..], HEADER_END).is_some())
+    }
+
+    /// The value of a field, by case-insensitive name.
+    fn field(&self, boundary: &str, name: &str) -> Option<String> {
+        let at = find(&self.lower, format!("name=\"{name}\"").as_bytes())?;
+        let value_start = at + find(&self.raw[at..], HEADER_END)? + HEADER_END.len();
+        let value_len = find(&self.raw[value_start..], format!("\r\n--{boundary}").as_bytes())?;
+        String::from_utf8(self.raw[value_start..value_start + value_len].to_vec()).ok()
+    }
+
+    /// The file part's `filename`, which S3 puts where a key says `${filename}`.
+    fn file_name(&self) -> Option<String> {
+        let at = self.file_part?;
+        let line_start = self.lower[..at].iter().rposition(|byte| *byte == b'\n').map_or(0, |position| position + 1);
+        let line_end = at + find(&self.lower[at..], b"\r\n")?;
+        let marker = b"filename=\"";
+        let start = line_start + find(&self.lower[line_start..line_end], marker)? + marker.len();
+        let length = self.raw[start..line_end].iter().position(|byte| *byte == b'"')?;
+        String::from_utf8(self.raw[start..start + length].to_vec()).ok()
+    }
+}
+
+/// States a POST form's `x-amz-security-token` field in the header of that name (unless the request
+/// has one), and its object key, `${filename}` filled in as S3 does, in `POST_KEY_HEADER`, so that
+/// the access check authorizes the object, not the bucket.
+pub(crate) async fn post_form_fields(mut request: Request, next: Next) -> Response {
+    // The form's key is ours to state; a client never gets to say it.
+    request.headers_mut().remove(POST_KEY_HEADER);
+    let boundary = request
+        .headers()
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("multipart/form-data"))
+        .and_then(|rest| rest.split(';').find_map(|parameter| parameter.trim().strip_prefix("boundary=")))
+        .map(|boundary| boundary.trim_matches('"').to_owned());
+    let Some(boundary) = boundary.filter(|_| request.method() == Method::POST) else {
+        return next.run(request).await;
+    };
+    let (mut parts, body) = request.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut head = FormHead::default();
+    let mut chunks = Vec::new();
+    while head.raw.len() < FORM_FIELDS_LIMIT {
+        match futures::StreamExt::next(&mut stream).await {
+            Some(Ok(chunk)) => {
+                let complete = head.push(&chunk);
+                chunks.push(chunk);
+                if complete {
+                    break;
+                }
+            }
+            Some(Err(_)) => return (StatusCode::BAD_REQUEST, "the request body could not be read").into_response(),
+            None => break,
+        }
+    }
+    if !parts.headers.contains_key("x-amz-security-token")
+        && let Some(value) = head.field(&boundary, "x-amz-security-token").and_then(|token| HeaderValue::from_str(&token).ok())
+    {
+        parts.headers.insert("x-amz-security-token", value);
+    }
+    if let Some(key) = head.field(&boundary, "key") {
+        let key = match head.file_name() {
+            Some(name) => key.replace("${filename}", &name),
+            None => key,
+        };
+        let encoded = percent_encoding::utf8_percent_encode(&key, percent_encoding::NON_ALPHANUMERIC).to_string();
+        if let Ok(value) = HeaderValue::from_str(&encoded) {
+            parts.headers.insert(POST_KEY_HEADER, value);
+        }
+    }
+    let replay = futures::stream::iter(chunks.into_iter().map(Ok::<_, axum::Error>));
+    let body = AxumBody::from_stream(futures::StreamExt::chain(replay, stream));
+    next.run(Request::from_parts(parts, body)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FORM: &[u8] = b"--B\r\nContent-Disposition: form-data; name=\"Key\"\r\n\r\nup/${filename}\r\n--B\r\n\
+Content-Disposition: form-data; name=\"X-Amz-Security-Token\"\r\n\r\ntok\r\n--B\r\n\
+Content-Disposition: form-data; name=\"file\"; filename=\"Photo.JPG\"\r\nContent-Type: image/jpeg\r\n\r\nbytes\r\n--B--\r\n";
+
+    #[test]
+    fn fields_are_found_whatever_the_chunking() {
+        for size in [1, 2, 7, 64, FORM.len()] {
+            let mut head = FormHead::default();
+            let complete = FORM.chunks(size).map(|chunk| head.push(chunk)).position(|done| done);
+            let end_of_file_header = find(FORM, b"image/jpeg\r\n\r\n").unwrap() + 14;
+            assert_eq!(complete.map(|index| (index + 1) * size >= end_of_file_header), Some(true), "{size}");
+            assert_eq!(head.field("B", "key").as_deref(), Some("up/${filename}"), "{size}");
+            assert_eq!(head.field("B", "x-amz-security-token").as_deref(), Some("tok"), "{size}");
+            assert_eq!(head.file_name().as_deref(), Some("Photo.JPG"), "{size}");
+        }
+    }
+}
