@@ -375,15 +375,20 @@ impl Identity {
         })
     }
 
-    /// Verifies every entry of `Logins`; they must all speak for the same user.
+    /// Verifies every entry of `Logins`; they must all speak for the same user (identities here are
+    /// linked to one login, so logins of different users cannot share one).
     async fn verify_logins(&self, config: &IdentityPoolConfig, logins: &BTreeMap<String, String>) -> Result<Option<VerifiedLogin>> {
         if logins.len() > 10 {
             return Err(invalid("Logins may hold at most 10 entries"));
         }
-        let mut verified = None;
+        let mut verified: Option<VerifiedLogin> = None;
         for (provider, token) in logins {
             let login = self.verify_login(config, provider, token).await?;
-            verified = Some(login);
+            match &verified {
+                None => verified = Some(login),
+                Some(first) if first.user_pool_id == login.user_pool_id && first.subject == login.subject => {}
+                Some(_) => return Err(not_authorized("Logins don't match. The logins given belong to different users.")),
+            }
         }
         Ok(verified)
     }

@@ -255,3 +255,57 @@ async fn unauthenticated_identities_get_the_unauthenticated_role_only_when_allow
     let refused = identity.get_credentials_for_identity(&guest, &none, None).await;
     assert!(matches!(refused, Err(ServiceError::InvalidIdentityPoolConfiguration(_))), "{refused:?}");
 }
+
+#[tokio::test]
+async fn logins_of_two_different_users_are_refused() {
+    let (harness, pool, provider) = identity_harness().await;
+    let identity = &harness.app.identity;
+    // A second user pool, also a provider of the identity pool.
+    let other_pool = harness
+        .app
+        .user_pools
+        .create_user_pool("us-east-1", s3cognito_service::user_pool::PoolSettings { name: "other".to_owned(), config: Default::default() })
+        .await
+        .unwrap();
+    let other_pool = s3cognito_types::UserPoolId::parse(other_pool.id).unwrap();
+    let other_client = crate::Harness::client_of(&harness.app, &other_pool, false).await;
+    let other_provider = identity.provider_name(&other_pool);
+    let view = identity.describe_identity_pool(&pool).await.unwrap();
+    let mut config = view.config.clone();
+    config.cognito_identity_providers.push(CognitoProvider {
+        provider_name: other_provider.clone(),
+        client_id: Some(other_client.as_str().to_owned()),
+        server_side_token_check: false,
+    });
+    identity.update_identity_pool(&pool, &view.name, config).await.unwrap();
+    let ivan = s3cognito_types::Username::parse("ivan").unwrap();
+    let users = &harness.app.user_pools;
+    users
+        .sign_up(&other_client, None, ivan.clone(), crate::PASSWORD, vec![("email".to_owned(), "ivan@example.com".to_owned())])
+        .await
+        .unwrap();
+    users.admin_confirm_sign_up(&other_pool, &ivan).await.unwrap();
+    let outcome = users
+        .initiate_auth(s3cognito_service::user_pool::AuthRequest {
+            client_id: other_client.clone(),
+            flow: "USER_PASSWORD_AUTH".to_owned(),
+            parameters: [("USERNAME", "ivan"), ("PASSWORD", crate::PASSWORD)].map(|(k, v)| (k.to_owned(), v.to_owned())).into(),
+            admin_pool: None,
+        })
+        .await
+        .unwrap();
+    let s3cognito_service::user_pool::AuthOutcome::Tokens(ivan_tokens) = outcome else { panic!("expected tokens") };
+
+    harness.confirmed_user("judy").await;
+    let judy = harness.sign_in("judy").await;
+    let each = [
+        BTreeMap::from([(provider.clone(), judy.id_token.clone())]),
+        BTreeMap::from([(other_provider.clone(), ivan_tokens.id_token.clone())]),
+    ];
+    for logins in &each {
+        identity.get_id(&pool, logins).await.unwrap();
+    }
+    let both = BTreeMap::from([(provider, judy.id_token.clone()), (other_provider, ivan_tokens.id_token.clone())]);
+    let refused = identity.get_id(&pool, &both).await;
+    assert!(matches!(&refused, Err(ServiceError::NotAuthorized(message)) if message.contains("don't match")), "{refused:?}");
+}
