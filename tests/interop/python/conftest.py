@@ -56,6 +56,29 @@ def jwt_claims(token: str) -> dict:
     return b64url_json(token.split(".")[1])
 
 
+def fail(call, *args, **kwargs):
+    """Runs a boto3 call that must fail; returns its ClientError."""
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as refused:
+        call(*args, **kwargs)
+    return refused.value
+
+
+def status(exc) -> int:
+    """The HTTP status of a boto3 ClientError."""
+    return exc.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def doc(*statements) -> str:
+    """An IAM policy document of `statements`."""
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(action, resource) -> dict:
+    return {"Effect": "Allow", "Action": action, "Resource": resource}
+
+
 def jwt_header(token: str) -> dict:
     return b64url_json(token.split(".")[0])
 
@@ -345,6 +368,20 @@ class Server:
             kw["aws_access_key_id"] = "unused"
             kw["aws_secret_access_key"] = "unused"
         return boto3.session.Session().client(service, **kw)
+
+    def temporary_client(self, service: str, creds: dict):
+        """boto3 client signed with temporary credentials, as GetCredentialsForIdentity (`SecretKey`)
+        or STS (`SecretAccessKey`) hands them out; S3 path-style."""
+        extra = {"s3": {"addressing_style": "path"}} if service == "s3" else {}
+        return boto3.session.Session().client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds.get("SecretKey") or creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            config=Config(retries={"total_max_attempts": 1}, connect_timeout=10, read_timeout=60, **extra),
+        )
 
     # ---- S3 ----------------------------------------------------------------
     @property

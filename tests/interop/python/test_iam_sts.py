@@ -12,28 +12,17 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import REGION, error_code, jwt_claims, unique
+from conftest import REGION, allow, doc, error_code, fail, jwt_claims, status, unique
 
-VERSION = "2012-10-17"
 
 
 # ---- helpers -------------------------------------------------------------------------------------
-def fail(call, *args, **kwargs) -> ClientError:
-    with pytest.raises(ClientError) as e:
-        call(*args, **kwargs)
-    return e.value
 
 
-def status(exc: ClientError) -> int:
-    return exc.response["ResponseMetadata"]["HTTPStatusCode"]
 
 
-def doc(*statements) -> str:
-    return json.dumps({"Version": VERSION, "Statement": list(statements)})
 
 
-def allow(action, resource) -> dict:
-    return {"Effect": "Allow", "Action": action, "Resource": resource}
 
 
 def trust_root(acct: str) -> str:
@@ -41,10 +30,9 @@ def trust_root(acct: str) -> str:
 
 
 def refused_put(server, creds: dict, bucket: str, key: str) -> ClientError:
-    """A PutObject the credentials may not do, on a client of its own: a refused PUT can spoil the
-    keep-alive connection it was sent on (see test_request_after_refused_put_keeps_working), and that is
-    checked once, there, rather than in every test."""
-    return fail(temp_client(server, "s3", creds).put_object, Bucket=bucket, Key=key, Body=b"no")
+    """A PutObject the credentials may not do; returns its error. (That the connection stays usable
+    after such a refusal is test_request_after_refused_put_keeps_working's.)"""
+    return fail(server.temporary_client("s3", creds).put_object, Bucket=bucket, Key=key, Body=b"no")
 
 
 def unchecked(server, service: str):
@@ -60,20 +48,6 @@ def unchecked(server, service: str):
     )
 
 
-def temp_client(server, service: str, creds: dict):
-    """A boto3 client signed with temporary credentials (STS or cognito-identity shaped)."""
-    kw = {}
-    if service == "s3":
-        kw["s3"] = {"addressing_style": "path"}
-    return boto3.session.Session().client(
-        service,
-        endpoint_url=server.endpoint,
-        region_name=REGION,
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds.get("SecretAccessKey") or creds["SecretKey"],
-        aws_session_token=creds["SessionToken"],
-        config=Config(retries={"total_max_attempts": 1}, connect_timeout=10, read_timeout=60, **kw),
-    )
 
 
 @pytest.fixture(scope="module")
@@ -436,12 +410,12 @@ def test_assume_role_with_root_credentials(server, iam, sts, acct, prefix, other
     assert assumed["Arn"] == f"arn:aws:sts::{acct}:assumed-role/{role['RoleName']}/root-session"
     assert assumed["AssumedRoleId"] == f"{role['RoleId']}:root-session"
 
-    me = temp_client(server, "sts", creds).get_caller_identity()
+    me = server.temporary_client("sts", creds).get_caller_identity()
     assert me["Arn"] == assumed["Arn"]
     assert me["Account"] == acct
     assert me["UserId"] == assumed["AssumedRoleId"]
 
-    s3 = temp_client(server, "s3", creds)
+    s3 = server.temporary_client("s3", creds)
     assert s3.get_object(Bucket=server.bucket, Key=f"{prefix}/a.txt")["Body"].read() == b"alpha"
     e = refused_put(server, creds, server.bucket, f"{prefix}/new.txt")
     assert error_code(e) == "AccessDenied" and status(e) == 403
@@ -482,13 +456,13 @@ def test_session_policy_narrows_access(server, iam, sts, acct, prefix):
         {"all": doc(allow("s3:*", [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]))},
     )
     # Without a session policy the role's s3:* applies.
-    full = temp_client(server, "s3", assume(sts, role)["Credentials"])
+    full = server.temporary_client("s3", assume(sts, role)["Credentials"])
     full.put_object(Bucket=bucket, Key=f"{prefix}/full.txt", Body=b"ok")
     assert full.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/")["KeyCount"] >= 2
 
     session_policy = doc(allow("s3:GetObject", f"arn:aws:s3:::{bucket}/*"))
     narrow_creds = assume(sts, role, Policy=session_policy)["Credentials"]
-    narrow = temp_client(server, "s3", narrow_creds)
+    narrow = server.temporary_client("s3", narrow_creds)
     assert narrow.get_object(Bucket=bucket, Key=f"{prefix}/a.txt")["Body"].read() == b"alpha"
     e = refused_put(server, narrow_creds, bucket, f"{prefix}/narrow.txt")
     assert error_code(e) == "AccessDenied" and status(e) == 403
@@ -498,7 +472,7 @@ def test_session_policy_narrows_access(server, iam, sts, acct, prefix):
 
     # A session policy cannot widen: it grants PutObject on another bucket the role has no right to.
     wide = doc(allow("s3:*", "*"))
-    widened = temp_client(server, "s3", assume(sts, role, Policy=wide)["Credentials"])
+    widened = server.temporary_client("s3", assume(sts, role, Policy=wide)["Credentials"])
     assert error_code(fail(widened.list_buckets)) == "AccessDenied"
 
 
@@ -547,7 +521,7 @@ def test_duration_seconds_bounds(server, iam, sts, acct):
 def test_temporary_credentials_confined_from_iam(server, iam, sts, acct):
     role = make_role(iam, trust_root(acct), {"s3": doc(allow("s3:ListBucket", f"arn:aws:s3:::{server.bucket}"))})
     creds = assume(sts, role)["Credentials"]
-    temp_iam = temp_client(server, "iam", creds)
+    temp_iam = server.temporary_client("iam", creds)
     for call, kw in [
         (temp_iam.list_roles, {}),
         (temp_iam.get_role, dict(RoleName=role["RoleName"])),
@@ -564,7 +538,7 @@ def test_temporary_credentials_confined_from_iam(server, iam, sts, acct):
     assert role["RoleName"] in [r["RoleName"] for r in iam.list_roles()["Roles"]]
 
     # Identity-pool and user-pool administration is not theirs either.
-    ci = temp_client(server, "cognito-identity", creds)
+    ci = server.temporary_client("cognito-identity", creds)
     e = fail(ci.list_identity_pools, MaxResults=10)
     assert error_code(e) == "AccessDeniedException", e.response
     e = fail(ci.describe_identity_pool, IdentityPoolId=server.exports["aws_cognito_identity_pool_id"])
@@ -575,7 +549,7 @@ def test_temporary_credentials_confined_from_iam(server, iam, sts, acct):
         AllowUnauthenticatedIdentities=True,
     )
     assert error_code(e) == "AccessDeniedException"
-    idp = temp_client(server, "cognito-idp", creds)
+    idp = server.temporary_client("cognito-idp", creds)
     e = fail(idp.list_users, UserPoolId=server.pool_id)
     assert error_code(e) == "AccessDeniedException", e.response
 
@@ -583,7 +557,7 @@ def test_temporary_credentials_confined_from_iam(server, iam, sts, acct):
 def test_temporary_credentials_with_iam_permission(server, iam, sts, acct):
     """A role granted iam:GetRole/ListRoles may call exactly those."""
     role = make_role(iam, trust_root(acct), {"iam": doc(allow(["iam:GetRole", "iam:ListRoles"], "*"))})
-    temp_iam = temp_client(server, "iam", assume(sts, role)["Credentials"])
+    temp_iam = server.temporary_client("iam", assume(sts, role)["Credentials"])
     assert temp_iam.get_role(RoleName=role["RoleName"])["Role"]["Arn"] == role["Arn"]
     assert role["RoleName"] in [r["RoleName"] for r in temp_iam.list_roles()["Roles"]]
     e = fail(temp_iam.delete_role, RoleName=role["RoleName"])
@@ -607,8 +581,8 @@ def test_assume_role_with_web_identity(server, iam, acct, oidc_arn, user_tokens,
     assert out["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{acct}:assumed-role/{role['RoleName']}/web"
     creds = out["Credentials"]
     assert creds["AccessKeyId"].startswith("ASIA")
-    assert temp_client(server, "sts", creds).get_caller_identity()["Arn"] == out["AssumedRoleUser"]["Arn"]
-    s3 = temp_client(server, "s3", creds)
+    assert server.temporary_client("sts", creds).get_caller_identity()["Arn"] == out["AssumedRoleUser"]["Arn"]
+    s3 = server.temporary_client("s3", creds)
     assert s3.get_object(Bucket=server.bucket, Key=f"{prefix}/b.txt")["Body"].read() == b"bravo"
     assert error_code(refused_put(server, creds, server.bucket, f"{prefix}/w.txt")) == "AccessDenied"
 
@@ -690,8 +664,8 @@ def test_missing_keys_are_access_denied_unless_the_caller_may_list(server, iam, 
             )
         },
     )
-    blind = temp_client(server, "s3", assume(sts, read_only)["Credentials"])
-    seeing = temp_client(server, "s3", assume(sts, read_and_list)["Credentials"])
+    blind = server.temporary_client("s3", assume(sts, read_only)["Credentials"])
+    seeing = server.temporary_client("s3", assume(sts, read_and_list)["Credentials"])
     for client, expected, head_status in ((blind, "AccessDenied", 403), (seeing, "NoSuchKey", 404)):
         assert error_code(fail(client.get_object, Bucket=server.bucket, Key=f"{prefix}/missing.txt")) == expected
         assert status(fail(client.head_object, Bucket=server.bucket, Key=f"{prefix}/missing.txt")) == head_status

@@ -58,13 +58,8 @@ def identity_client(server):
     return server.client("cognito-identity", signed=False)
 
 
-def temp_s3(server, access_key: str, secret_key: str, session_token: str | None, fresh_connections: bool = True):
-    """A boto3 S3 client the way an app builds one from Cognito credentials: SigV4, path-style.
-
-    `fresh_connections` sends `Connection: close` on every request, so no request rides a kept-alive
-    connection after a refused upload whose body botocore never sent (Expect: 100-continue); that
-    case has a test of its own (test_refused_upload_leaves_the_connection_usable), and the access
-    tests should not fail on it at random."""
+def temp_s3(server, access_key: str, secret_key: str, session_token: str | None):
+    """A boto3 S3 client the way an app builds one from Cognito credentials: SigV4, path-style."""
     client = boto3.session.Session().client(
         "s3",
         endpoint_url=server.endpoint,
@@ -80,12 +75,6 @@ def temp_s3(server, access_key: str, secret_key: str, session_token: str | None,
             read_timeout=60,
         ),
     )
-    if fresh_connections:
-
-        def close_after(request, **_):
-            request.headers["Connection"] = "close"
-
-        client.meta.events.register("before-send.s3", close_after)
     return client
 
 

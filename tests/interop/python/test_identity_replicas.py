@@ -1,22 +1,7 @@
 """Temporary credentials outlive a restart and work on every replica sharing the database."""
 
-import boto3
-from botocore.config import Config
-
-from conftest import REGION, Server, _SERVERS, _finish, error_code
+from conftest import Server, _SERVERS, _finish, error_code
 from test_identity_isolation import new_user, temp_s3
-
-
-def sts_with(server, creds):
-    return boto3.session.Session().client(
-        "sts",
-        endpoint_url=server.endpoint,
-        region_name=REGION,
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretKey"],
-        aws_session_token=creds["SessionToken"],
-        config=Config(retries={"total_max_attempts": 1}),
-    )
 
 
 def test_credentials_survive_a_restart(fresh_server):
@@ -56,7 +41,7 @@ def test_credentials_work_on_a_replica_sharing_the_database(fresh_server, tmp_pa
     replica.start()
     try:
         assert replica.exports["aws_cognito_identity_pool_id"] == primary.exports["aws_cognito_identity_pool_id"]
-        identity = sts_with(replica, user.credentials).get_caller_identity()
+        identity = replica.temporary_client("sts", user.credentials).get_caller_identity()
         assert identity["Arn"].endswith(":assumed-role/s3cognito-authenticated/CognitoIdentityCredentials"), identity
         creds = user.credentials
         on_replica = temp_s3(replica, creds["AccessKeyId"], creds["SecretKey"], creds["SessionToken"])

@@ -11,30 +11,19 @@ the token's claims (Type Rules)."""
 
 import json
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import REGION, error_code, jwt_claims, unique
+from conftest import REGION, allow, doc, error_code, fail, jwt_claims, unique
 
-VERSION = "2012-10-17"
 PASSWORD = "Passw0rd!Seed001"
 
 
 # ---- helpers -------------------------------------------------------------------------------------
-def fail(call, *args, **kwargs) -> ClientError:
-    with pytest.raises(ClientError) as e:
-        call(*args, **kwargs)
-    return e.value
 
 
-def doc(*statements) -> str:
-    return json.dumps({"Version": VERSION, "Statement": list(statements)})
 
 
-def allow(action, resource) -> dict:
-    return {"Effect": "Allow", "Action": action, "Resource": resource}
 
 
 def identity_trust(*pool_ids: str) -> dict:
@@ -50,22 +39,10 @@ def identity_trust(*pool_ids: str) -> dict:
     }
 
 
-def temp_client(server, service: str, creds: dict):
-    """boto3 client signed with temporary credentials (GetCredentialsForIdentity or STS shaped)."""
-    extra = {"s3": {"addressing_style": "path"}} if service == "s3" else {}
-    return boto3.session.Session().client(
-        service,
-        endpoint_url=server.endpoint,
-        region_name=REGION,
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds.get("SecretKey") or creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        config=Config(retries={"total_max_attempts": 1}, connect_timeout=10, read_timeout=60, **extra),
-    )
 
 
 def caller_arn(server, creds: dict) -> str:
-    return temp_client(server, "sts", creds).get_caller_identity()["Arn"]
+    return server.temporary_client("sts", creds).get_caller_identity()["Arn"]
 
 
 def listing(s3, bucket: str, prefix: str = "") -> list[str]:
@@ -73,9 +50,8 @@ def listing(s3, bucket: str, prefix: str = "") -> list[str]:
 
 
 def refused_put(server, creds: dict, key: str) -> None:
-    """An upload the credentials may not do, on a client of its own (a refused PUT can spoil its
-    keep-alive connection; test_iam_sts.py checks that once)."""
-    denied(temp_client(server, "s3", creds).put_object, Bucket=server.bucket, Key=key, Body=b"no")
+    """An upload the credentials may not do is refused."""
+    denied(server.temporary_client("s3", creds).put_object, Bucket=server.bucket, Key=key, Body=b"no")
 
 
 def denied(call, **kw) -> None:
@@ -212,7 +188,7 @@ def test_approach1_user_lists_bucket(server, ci, ci_public, provider, approach1,
     identity_id, creds = identity_credentials(server, ci_public, provider, approach1["pool_id"], id_token)
     assert identity_id.startswith(f"{REGION}:")
 
-    s3 = temp_client(server, "s3", creds)
+    s3 = server.temporary_client("s3", creds)
     keys = listing(s3, server.bucket)
     assert set(seeded["keys"]) | {seeded["outside"]} <= set(keys)
     assert sorted(listing(s3, server.bucket, seeded["prefix"] + "/")) == sorted(seeded["keys"])
@@ -397,7 +373,7 @@ def test_approach2a_assume_role_with_web_identity(server, approach2, seeded, oth
     creds = out["Credentials"]
     assert caller_arn(server, creds) == out["AssumedRoleUser"]["Arn"]
 
-    s3 = temp_client(server, "s3", creds)
+    s3 = server.temporary_client("s3", creds)
     assert set(seeded["keys"]) <= set(listing(s3, server.bucket))
     for key, body in seeded["keys"].items():
         assert s3.get_object(Bucket=server.bucket, Key=key)["Body"].read() == body
@@ -410,7 +386,7 @@ def test_approach2a_assume_role_with_web_identity(server, approach2, seeded, oth
     editor_arn = a2["roles"]["editor"]["Arn"]
     assert editor_arn in jwt_claims(bob_token)["cognito:roles"]
     out = sts.assume_role_with_web_identity(RoleArn=editor_arn, RoleSessionName="bob", WebIdentityToken=bob_token)
-    editor = temp_client(server, "s3", out["Credentials"])
+    editor = server.temporary_client("s3", out["Credentials"])
     key = f"{seeded['prefix']}/edits/{a2['tag']}.txt"
     editor.put_object(Bucket=server.bucket, Key=key, Body=b"edited")
     assert server.s3().get_object(Bucket=server.bucket, Key=key)["Body"].read() == b"edited"
@@ -450,7 +426,7 @@ def test_approach2b_token_mapping(server, ci, ci_public, provider, approach2, se
     # and hands out the authenticated role.)
     creds = creds_for("alice")
     assert caller_arn(server, creds) == assumed(acct, roles["reader"]), "Token mapping keyed provider:clientId"
-    s3 = temp_client(server, "s3", creds)
+    s3 = server.temporary_client("s3", creds)
     assert s3.get_object(Bucket=server.bucket, Key=f"{seeded['prefix']}/report.txt")["Body"].read() == b"quarterly numbers"
     refused_put(server, creds, f"{seeded['prefix']}/edits/a.txt")
 
@@ -458,7 +434,7 @@ def test_approach2b_token_mapping(server, ci, ci_public, provider, approach2, se
     assert caller_arn(server, creds_for("bob")) == assumed(acct, roles["reader"])
     editor_creds = creds_for("bob", CustomRoleArn=roles["editor"]["Arn"])
     assert caller_arn(server, editor_creds) == assumed(acct, roles["editor"])
-    temp_client(server, "s3", editor_creds).put_object(
+    server.temporary_client("s3", editor_creds).put_object(
         Bucket=server.bucket, Key=f"{seeded['prefix']}/edits/bob.txt", Body=b"by bob"
     )
 
@@ -474,7 +450,7 @@ def test_approach2b_token_mapping(server, ci, ci_public, provider, approach2, se
     ci.set_identity_pool_roles(IdentityPoolId=pool, Roles={"authenticated": roles["auth"]["Arn"]}, RoleMappings=mapping)
     creds = ci_public.get_credentials_for_identity(IdentityId=carol_id, Logins=logins)["Credentials"]
     assert caller_arn(server, creds) == assumed(acct, roles["auth"])
-    s3 = temp_client(server, "s3", creds)
+    s3 = server.temporary_client("s3", creds)
     assert f"{seeded['prefix']}/report.txt" in listing(s3, server.bucket)
     denied(s3.get_object, Bucket=server.bucket, Key=f"{seeded['prefix']}/report.txt")
     # Group members still get their group's role.

@@ -17,20 +17,15 @@ import socket
 import threading
 import time
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import REGION, error_code, error_message, jwt_claims, jwt_header, unique
+from conftest import REGION, doc, error_code, error_message, fail, jwt_claims, jwt_header, status, unique
 
-VERSION = "2012-10-17"
 JWKS_TAG = "s3cognito:jwks-url"
 
 
 # ---- helpers ----------------------------------------------------------------------------------------
-def doc(*statements) -> str:
-    return json.dumps({"Version": VERSION, "Statement": list(statements)})
 
 
 def issuer_name(pool_id: str) -> str:
@@ -46,14 +41,8 @@ def jwks_url(server, pool_id: str) -> str:
     return f"{server.endpoint}/{pool_id}/.well-known/jwks.json"
 
 
-def fail(call, *args, **kwargs) -> ClientError:
-    with pytest.raises(ClientError) as e:
-        call(*args, **kwargs)
-    return e.value
 
 
-def status(exc: ClientError) -> int:
-    return exc.response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def b64url(data: bytes) -> str:
@@ -76,29 +65,6 @@ def tampered_signature(token: str) -> str:
     return f"{header}.{payload}.{b64url(bytes(raw))}"
 
 
-def temp_client(server, service: str, creds: dict):
-    """A boto3 client with STS credentials. S3 requests close their connection: a refused upload
-    whose body botocore never sent must not spoil the next request on a kept-alive connection."""
-    kw = {}
-    if service == "s3":
-        kw["s3"] = {"addressing_style": "path"}
-        kw["signature_version"] = "s3v4"
-    client = boto3.session.Session().client(
-        service,
-        endpoint_url=server.endpoint,
-        region_name=REGION,
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        config=Config(retries={"total_max_attempts": 1}, connect_timeout=10, read_timeout=60, **kw),
-    )
-    if service == "s3":
-
-        def close_after(request, **_):
-            request.headers["Connection"] = "close"
-
-        client.meta.events.register("before-send.s3", close_after)
-    return client
 
 
 def s3_denied(call, **kw) -> str:
@@ -248,9 +214,9 @@ def test_assume_role_with_an_external_id_token(server, idp, sts, acct, provider,
     creds = out["Credentials"]
     assert creds["AccessKeyId"].startswith("ASIA")
     assert creds["SecretAccessKey"] and creds["SessionToken"]
-    assert temp_client(server, "sts", creds).get_caller_identity()["Arn"] == out["AssumedRoleUser"]["Arn"]
+    assert server.temporary_client("sts", creds).get_caller_identity()["Arn"] == out["AssumedRoleUser"]["Arn"]
 
-    s3 = temp_client(server, "s3", creds)
+    s3 = server.temporary_client("s3", creds)
     bucket = server.bucket
     own = f"external/{sub}/hello.txt"
     s3.put_object(Bucket=bucket, Key=own, Body=b"from an external idp")
@@ -285,7 +251,7 @@ def test_policy_variable_is_each_users_own_sub(server, idp, sts, role, carol):
     creds = {}
     for who, (_, result) in {"carol": carol, "dave": dave}.items():
         out = sts.assume_role_with_web_identity(RoleArn=role["Arn"], RoleSessionName=who, WebIdentityToken=result["IdToken"])
-        creds[who] = (jwt_claims(result["IdToken"])["sub"], temp_client(server, "s3", out["Credentials"]))
+        creds[who] = (jwt_claims(result["IdToken"])["sub"], server.temporary_client("s3", out["Credentials"]))
     (carol_sub, carol_s3), (dave_sub, dave_s3) = creds["carol"], creds["dave"]
     assert carol_sub != dave_sub
     bucket = server.bucket
