@@ -4,10 +4,14 @@
 //! It starts the server binary named by `--server` on a fresh data dir and, in the same run, measures:
 //! 1. the raw baseline: the large object's bytes written to a file in the data dir (fsync at the end),
 //!    then read back after its pages are evicted from the page cache (`posix_fadvise(DONTNEED)`), so the
-//!    read is the disk's; the blobs are evicted the same way before the download, so both read the disk;
+//!    read is the disk's; the blobs are evicted the same way before the download, so both read the disk.
+//!    Reads and downloads run `--repeat` times (3) and the median of each counts: one run lasts about
+//!    half a second here, and a single one can be off by 20%;
 //! 2. one large object through the AWS SDK for Rust: a multipart upload with 8 parts in flight (payloads
 //!    signed: in-memory bodies are hashed into `x-amz-content-sha256`), then a download with 8 ranged GETs
-//!    in flight, every range checked by SHA-256 against the source;
+//!    in flight, each range's bytes counted and CRC32'd as they arrive (the client keeps none of them,
+//!    as a downloader writing to its own disk would not) and checked against the source's after the
+//!    clock stops;
 //! 3. many small objects with 32 requests in flight: PUT ops/s, then GET ops/s (bodies compared);
 //! 4. the server's peak RSS: VmRSS sampled every 100 ms, and VmHWM at the end.
 //!
@@ -27,10 +31,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::{Credentials, Region};
-use aws_sdk_s3::primitives::{AggregatedBytes, ByteStream, SdkBody};
+use aws_sdk_s3::primitives::{ByteStream, SdkBody};
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use clap::Parser;
-use s3cognito_crypto::digest::sha256;
 use s3cognito_crypto::random::random_bytes;
 
 const MIB: usize = 1024 * 1024;
@@ -62,6 +65,9 @@ struct Args {
     /// Size of each small object, in KiB.
     #[arg(long, default_value_t = 4)]
     small_kib: usize,
+    /// How many times the raw read and the download run (each from the disk); the median counts.
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
     /// Keep the data dir (its path is printed) instead of deleting it.
     #[arg(long)]
     keep: bool,
@@ -71,6 +77,7 @@ fn main() -> Result<()> {
     let args = Args::parse();
     ensure!(args.large_mib > 0 && args.part_mib > 0, "--large-mib and --part-mib must be positive");
     ensure!(args.small_count > 0 && args.small_kib > 0, "--small-count and --small-kib must be positive");
+    ensure!(args.repeat > 0, "--repeat must be positive");
     // Tempfile honours TMPDIR, so `TMPDIR=/mnt/disk scripts/bench` benchmarks another disk.
     let dir = tempfile::Builder::new().prefix("s3cognito-bench-").tempdir().context("creating the data dir")?;
     let data = dir.path().to_owned();
@@ -91,7 +98,7 @@ fn run(args: &Args, data: &Path) -> Result<()> {
     let parts: Vec<SdkBody> = (0..large_len.div_ceil(part_len))
         .map(|i| SdkBody::from(random_bytes(part_len.min(large_len - i * part_len))))
         .collect();
-    let part_digests: Vec<[u8; 32]> = parts.iter().map(|p| sha256(p.bytes().expect("in-memory body"))).collect();
+    let part_digests: Vec<u32> = parts.iter().map(|p| crc32fast::hash(p.bytes().expect("in-memory body"))).collect();
     let smalls: Vec<SdkBody> = (0..args.small_count).map(|_| SdkBody::from(random_bytes(small_len))).collect();
 
     let mut server = Server::start(&args.server, data)?;
@@ -105,8 +112,8 @@ fn run(args: &Args, data: &Path) -> Result<()> {
     );
 
     // 1. Raw baseline, same bytes, same directory.
-    println!("raw baseline: writing and reading {} MiB ...", args.large_mib);
-    let (raw_write, raw_read) = raw_baseline(&data.join("raw-baseline.bin"), &parts)?;
+    println!("raw baseline: writing {} MiB, reading it {} times ...", args.large_mib, args.repeat);
+    let (raw_write, raw_read) = raw_baseline(&data.join("raw-baseline.bin"), &parts, args.repeat)?;
 
     // 2 and 3. Through the S3 API.
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -116,9 +123,14 @@ fn run(args: &Args, data: &Path) -> Result<()> {
         let key = "bench/large.bin";
         println!("large object: multipart upload of {} MiB, {} MiB parts, {LARGE_IN_FLIGHT} in flight ...", args.large_mib, args.part_mib);
         let upload = upload_large(&s3, &bucket, key, &parts).await.context("large upload")?;
-        evict_tree(&data.join("blobs")).context("evicting the blobs from the page cache")?;
-        println!("large object: ranged download, {LARGE_IN_FLIGHT} in flight ...");
-        let download = download_large(&s3, &bucket, key, large_len, part_len, &part_digests).await.context("large download")?;
+        println!("large object: ranged download, {LARGE_IN_FLIGHT} in flight, {} times ...", args.repeat);
+        let mut downloads = Vec::with_capacity(args.repeat);
+        for _ in 0..args.repeat {
+            evict_tree(&data.join("blobs")).context("evicting the blobs from the page cache")?;
+            downloads.push(download_large(&s3, &bucket, key, large_len, part_len, &part_digests).await.context("large download")?);
+        }
+        println!("downloads took {} s", seconds(&downloads));
+        let download = median(downloads);
         println!("small objects: {} x {} KiB, {SMALL_IN_FLIGHT} in flight ...", args.small_count, args.small_kib);
         let (puts, gets) = small_objects(&s3, &bucket, &smalls).await.context("small objects")?;
         anyhow::Ok((upload, download, puts, gets))
@@ -173,7 +185,7 @@ fn run(args: &Args, data: &Path) -> Result<()> {
     rss_row("server peak RSS (VmRSS / 100 ms)", sampled_kib);
     println!("{}", "-".repeat(RULE));
     println!(
-        "large object {} MiB ({} parts of {} MiB), verified by SHA-256 per range; small objects {} x {} KiB, verified by comparison",
+        "large object {} MiB ({} parts of {} MiB), verified by length and CRC32 per range; small objects {} x {} KiB, verified by comparison",
         args.large_mib,
         parts.len(),
         args.part_mib,
@@ -214,8 +226,9 @@ fn line(name: &str, figure: &str, time: &str, ratio: &str, target: &str, result:
     println!("{}", text.trim_end());
 }
 
-/// Writes `parts` to `path` and fsyncs, then reads the file back; returns both durations.
-fn raw_baseline(path: &Path, parts: &[SdkBody]) -> Result<(Duration, Duration)> {
+/// Writes `parts` to `path` and fsyncs, then reads the file back `repeat` times, each from the disk;
+/// returns the write's duration and the median read's.
+fn raw_baseline(path: &Path, parts: &[SdkBody], repeat: usize) -> Result<(Duration, Duration)> {
     let start = Instant::now();
     let mut file = File::create(path)?;
     for part in parts {
@@ -224,27 +237,41 @@ fn raw_baseline(path: &Path, parts: &[SdkBody]) -> Result<(Duration, Duration)> 
     file.sync_all()?;
     let write = start.elapsed();
     drop(file);
-    // Read from the disk, not from the page cache the write just filled: the download reads blobs
-    // whose cache is evicted the same way, so both sides of the comparison read the disk.
-    evict_from_page_cache(path)?;
 
     let largest = parts.iter().map(|p| p.bytes().map_or(0, <[u8]>::len)).max().unwrap_or(0);
     let mut buffer = vec![0u8; largest];
-    let start = Instant::now();
-    let mut file = File::open(path)?;
-    let mut heads_match = true;
-    for part in parts {
-        let source = part.bytes().expect("in-memory body");
-        file.read_exact(&mut buffer[..source.len()])?;
-        // A cheap sanity check inside the clock; the S3 download is verified in full.
-        heads_match &= buffer[..source.len().min(64)] == source[..source.len().min(64)];
+    let mut reads = Vec::with_capacity(repeat);
+    for _ in 0..repeat {
+        // Read from the disk, not from the page cache the write (or the last read) filled: the download
+        // reads blobs whose cache is evicted the same way, so both sides of the comparison read the disk.
+        evict_from_page_cache(path)?;
+        let start = Instant::now();
+        let mut file = File::open(path)?;
+        let mut heads_match = true;
+        for part in parts {
+            let source = part.bytes().expect("in-memory body");
+            file.read_exact(&mut buffer[..source.len()])?;
+            // A cheap sanity check inside the clock; the S3 download is verified in full.
+            heads_match &= buffer[..source.len().min(64)] == source[..source.len().min(64)];
+        }
+        reads.push(start.elapsed());
+        ensure!(file.read(&mut buffer[..1.min(largest)])? == 0, "the raw file is longer than written");
+        ensure!(heads_match, "the raw file reads back different bytes");
     }
-    let read = start.elapsed();
-    ensure!(file.read(&mut buffer[..1.min(largest)])? == 0, "the raw file is longer than written");
-    ensure!(heads_match, "the raw file reads back different bytes");
-    drop(file);
     std::fs::remove_file(path)?;
-    Ok((write, read))
+    println!("raw reads took {} s", seconds(&reads));
+    Ok((write, median(reads)))
+}
+
+/// The middle one of `times` (not empty).
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// `times` in seconds, for the record: "0.54 0.61 0.55".
+fn seconds(times: &[Duration]) -> String {
+    times.iter().map(|time| format!("{:.2}", time.as_secs_f64())).collect::<Vec<_>>().join(" ")
 }
 
 /// Drops a written (and fsynced, hence clean) file's pages from the page cache.
@@ -319,14 +346,14 @@ async fn upload_large(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, parts: &
 }
 
 /// Downloads `key` in `part_len` ranges, `LARGE_IN_FLIGHT` at a time; after the clock stops, checks the
-/// length and each range's SHA-256 against the source part's.
+/// length and CRC32 of each range against the source part's.
 async fn download_large(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     key: &str,
     len: usize,
     part_len: usize,
-    digests: &[[u8; 32]],
+    digests: &[u32],
 ) -> Result<Duration> {
     let ranges = digests.len();
     let start = Instant::now();
@@ -335,7 +362,8 @@ async fn download_large(
     for _ in 0..LARGE_IN_FLIGHT {
         let (s3, bucket, key, next) = (s3.clone(), bucket.to_owned(), key.to_owned(), next.clone());
         workers.push(tokio::spawn(async move {
-            let mut got: Vec<(usize, AggregatedBytes)> = Vec::new();
+            // (range, bytes received, their CRC32)
+            let mut got: Vec<(usize, usize, u32)> = Vec::new();
             for _ in 0..ranges {
                 let index = next.fetch_add(1, Ordering::Relaxed);
                 if index >= ranges {
@@ -351,8 +379,14 @@ async fn download_large(
                     .send()
                     .await
                     .with_context(|| format!("GET bytes={first}-{last}"))?;
-                let body = response.body.collect().await.with_context(|| format!("reading bytes={first}-{last}"))?;
-                got.push((index, body));
+                let mut body = response.body;
+                let (mut length, mut crc) = (0, crc32fast::Hasher::new());
+                while let Some(chunk) = body.next().await {
+                    let chunk = chunk.with_context(|| format!("reading bytes={first}-{last}"))?;
+                    length += chunk.len();
+                    crc.update(&chunk);
+                }
+                got.push((index, length, crc.finalize()));
             }
             anyhow::Ok(got)
         }));
@@ -364,13 +398,12 @@ async fn download_large(
     let elapsed = start.elapsed();
 
     ensure!(got.len() == ranges, "{} of {ranges} ranges downloaded", got.len());
-    got.sort_by_key(|(index, _)| *index);
+    got.sort_by_key(|(index, _, _)| *index);
     let mut total = 0;
-    for (index, body) in got {
-        let bytes = body.into_bytes();
-        total += bytes.len();
-        if sha256(&bytes) != digests[index] {
-            bail!("range {index} ({} bytes) differs from the source (SHA-256)", bytes.len());
+    for (index, length, crc) in got {
+        total += length;
+        if crc != digests[index] {
+            bail!("range {index} ({length} bytes) differs from the source (CRC32)");
         }
     }
     ensure!(total == len, "downloaded {total} bytes, uploaded {len}");
