@@ -5,14 +5,15 @@
 //! 1. the raw baseline: the large object's bytes written to a file in the data dir (fsync at the end),
 //!    then read back after its pages are evicted from the page cache (`posix_fadvise(DONTNEED)`), so the
 //!    read is the disk's; the blobs are evicted the same way before the download, so both read the disk.
-//!    Reads and downloads run `--repeat` times (3) and the median of each counts: one run lasts about
-//!    half a second here, and a single one can be off by 20%;
+//!    Reads and downloads take turns, `--repeat` times (3), and the median of each counts: one run lasts
+//!    about half a second here, and the disk of a shared machine is not as fast from one minute to the next;
 //! 2. one large object through the AWS SDK for Rust: a multipart upload with 8 parts in flight (payloads
 //!    signed: in-memory bodies are hashed into `x-amz-content-sha256`), then a download with 8 ranged GETs
 //!    in flight, each range's bytes counted and CRC32'd as they arrive (the client keeps none of them,
 //!    as a downloader writing to its own disk would not) and checked against the source's after the
 //!    clock stops;
-//! 3. many small objects with 32 requests in flight: PUT ops/s, then GET ops/s (bodies compared);
+//! 3. many small objects with 32 requests in flight: PUT ops/s, then GET ops/s (bodies compared), then
+//!    200 of them GET one at a time: the latency of a single request;
 //! 4. the server's peak RSS: VmRSS sampled every 100 ms, and VmHWM at the end.
 //!
 //! It prints a table with the targets of issue 3 (large upload and download at least 80% of the raw
@@ -39,6 +40,8 @@ use s3cognito_crypto::random::random_bytes;
 const MIB: usize = 1024 * 1024;
 const LARGE_IN_FLIGHT: usize = 8;
 const SMALL_IN_FLIGHT: usize = 32;
+/// How many small objects are read back one request at a time, for the latency of one GET.
+const SERIAL_GETS: usize = 200;
 const TARGET_RATIO: f64 = 0.80;
 const TARGET_RSS_MIB: f64 = 150.0;
 const RSS_SAMPLE_EVERY: Duration = Duration::from_millis(100);
@@ -112,8 +115,10 @@ fn run(args: &Args, data: &Path) -> Result<()> {
     );
 
     // 1. Raw baseline, same bytes, same directory.
-    println!("raw baseline: writing {} MiB, reading it {} times ...", args.large_mib, args.repeat);
-    let (raw_write, raw_read) = raw_baseline(&data.join("raw-baseline.bin"), &parts, args.repeat)?;
+    println!("raw baseline: writing {} MiB ...", args.large_mib);
+    let raw_path = data.join("raw-baseline.bin");
+    let raw_write = raw_write(&raw_path, &parts)?;
+    let mut raw_buffer = vec![0u8; part_len + 1];
 
     // 2 and 3. Through the S3 API.
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -123,24 +128,30 @@ fn run(args: &Args, data: &Path) -> Result<()> {
         let key = "bench/large.bin";
         println!("large object: multipart upload of {} MiB, {} MiB parts, {LARGE_IN_FLIGHT} in flight ...", args.large_mib, args.part_mib);
         let upload = upload_large(&s3, &bucket, key, &parts).await.context("large upload")?;
-        println!("large object: ranged download, {LARGE_IN_FLIGHT} in flight, {} times ...", args.repeat);
-        let mut downloads = Vec::with_capacity(args.repeat);
+        // Each download right after a raw read, so that both see the disk as it is at that moment.
+        println!("raw read and ranged download ({LARGE_IN_FLIGHT} in flight), in turn, {} times ...", args.repeat);
+        let (mut raw_reads, mut downloads) = (Vec::with_capacity(args.repeat), Vec::with_capacity(args.repeat));
         for _ in 0..args.repeat {
+            raw_reads.push(raw_read(&raw_path, &parts, &mut raw_buffer)?);
             evict_tree(&data.join("blobs")).context("evicting the blobs from the page cache")?;
             downloads.push(download_large(&s3, &bucket, key, large_len, part_len, &part_digests).await.context("large download")?);
         }
-        println!("downloads took {} s", seconds(&downloads));
-        let download = median(downloads);
+        std::fs::remove_file(&raw_path)?;
+        println!("raw reads took {} s, downloads {} s", seconds(&raw_reads), seconds(&downloads));
+        let (raw_read, download) = (median(raw_reads), median(downloads));
         println!("small objects: {} x {} KiB, {SMALL_IN_FLIGHT} in flight ...", args.small_count, args.small_kib);
         let (puts, gets) = small_objects(&s3, &bucket, &smalls).await.context("small objects")?;
-        anyhow::Ok((upload, download, puts, gets))
+        let serial_count = smalls.len().min(SERIAL_GETS);
+        println!("small objects: {serial_count} GETs one at a time ...");
+        let serial = serial_gets(&s3, &bucket, &smalls[..serial_count]).await.context("small GETs one at a time")?;
+        anyhow::Ok((raw_read, upload, download, puts, gets, serial_count, serial))
     });
 
     let hwm_kib = proc_status_kib(server.pid(), "VmHWM:");
     let sampled_kib = sampler.stop();
     let exit = server.stop();
     drop(runtime);
-    let (upload, download, puts, gets) = s3_result?;
+    let (raw_read, upload, download, puts, gets, serial_count, serial) = s3_result?;
     let exit = exit?;
 
     let large = large_len as f64;
@@ -174,6 +185,8 @@ fn run(args: &Args, data: &Path) -> Result<()> {
     );
     row(&format!("small PUT ({} KiB, {SMALL_IN_FLIGHT} in flight)", args.small_kib), small_ops / puts.as_secs_f64(), "ops/s", puts, None, None);
     row(&format!("small GET ({} KiB, {SMALL_IN_FLIGHT} in flight)", args.small_kib), small_ops / gets.as_secs_f64(), "ops/s", gets, None, None);
+    let serial_ms = serial.as_secs_f64() * 1e3 / serial_count as f64;
+    line("small GET, one at a time (latency)", &format!("{serial_ms:.2} ms"), &format!("{:.2} s", serial.as_secs_f64()), "", "", "");
     let rss_row = |name: &str, kib: Option<u64>| match kib {
         Some(kib) => {
             let mib = kib as f64 / 1024.0;
@@ -226,41 +239,35 @@ fn line(name: &str, figure: &str, time: &str, ratio: &str, target: &str, result:
     println!("{}", text.trim_end());
 }
 
-/// Writes `parts` to `path` and fsyncs, then reads the file back `repeat` times, each from the disk;
-/// returns the write's duration and the median read's.
-fn raw_baseline(path: &Path, parts: &[SdkBody], repeat: usize) -> Result<(Duration, Duration)> {
+/// Writes `parts` to `path` and fsyncs; returns how long that took.
+fn raw_write(path: &Path, parts: &[SdkBody]) -> Result<Duration> {
     let start = Instant::now();
     let mut file = File::create(path)?;
     for part in parts {
         file.write_all(part.bytes().expect("in-memory body"))?;
     }
     file.sync_all()?;
-    let write = start.elapsed();
-    drop(file);
+    Ok(start.elapsed())
+}
 
-    let largest = parts.iter().map(|p| p.bytes().map_or(0, <[u8]>::len)).max().unwrap_or(0);
-    let mut buffer = vec![0u8; largest];
-    let mut reads = Vec::with_capacity(repeat);
-    for _ in 0..repeat {
-        // Read from the disk, not from the page cache the write (or the last read) filled: the download
-        // reads blobs whose cache is evicted the same way, so both sides of the comparison read the disk.
-        evict_from_page_cache(path)?;
-        let start = Instant::now();
-        let mut file = File::open(path)?;
-        let mut heads_match = true;
-        for part in parts {
-            let source = part.bytes().expect("in-memory body");
-            file.read_exact(&mut buffer[..source.len()])?;
-            // A cheap sanity check inside the clock; the S3 download is verified in full.
-            heads_match &= buffer[..source.len().min(64)] == source[..source.len().min(64)];
-        }
-        reads.push(start.elapsed());
-        ensure!(file.read(&mut buffer[..1.min(largest)])? == 0, "the raw file is longer than written");
-        ensure!(heads_match, "the raw file reads back different bytes");
+/// Reads the file `raw_write` wrote back from the disk, into `buffer`; returns how long that took.
+fn raw_read(path: &Path, parts: &[SdkBody], buffer: &mut [u8]) -> Result<Duration> {
+    // Read from the disk, not from the page cache the write (or the last read) filled: the download
+    // reads blobs whose cache is evicted the same way, so both sides of the comparison read the disk.
+    evict_from_page_cache(path)?;
+    let start = Instant::now();
+    let mut file = File::open(path)?;
+    let mut heads_match = true;
+    for part in parts {
+        let source = part.bytes().expect("in-memory body");
+        file.read_exact(&mut buffer[..source.len()])?;
+        // A cheap sanity check inside the clock; the S3 download is verified in full.
+        heads_match &= buffer[..source.len().min(64)] == source[..source.len().min(64)];
     }
-    std::fs::remove_file(path)?;
-    println!("raw reads took {} s", seconds(&reads));
-    Ok((write, median(reads)))
+    let elapsed = start.elapsed();
+    ensure!(file.read(&mut buffer[..1])? == 0, "the raw file is longer than written");
+    ensure!(heads_match, "the raw file reads back different bytes");
+    Ok(elapsed)
 }
 
 /// The middle one of `times` (not empty).
@@ -445,6 +452,19 @@ async fn small_objects(s3: &aws_sdk_s3::Client, bucket: &str, bodies: &[SdkBody]
         *elapsed = start.elapsed();
     }
     Ok((elapsed[0], elapsed[1]))
+}
+
+/// GETs `bodies` (already PUT by `small_objects`) one after another: the latency of a single request,
+/// which a response written in two pieces would show (Nagle's algorithm against a delayed ACK).
+async fn serial_gets(s3: &aws_sdk_s3::Client, bucket: &str, bodies: &[SdkBody]) -> Result<Duration> {
+    let start = Instant::now();
+    for (index, body) in bodies.iter().enumerate() {
+        let key = format!("bench/small/{index:06}");
+        let got = s3.get_object().bucket(bucket).key(&key).send().await.with_context(|| format!("GET {key}"))?;
+        let got = got.body.collect().await.with_context(|| format!("reading {key}"))?.into_bytes();
+        ensure!(Some(&got[..]) == body.bytes(), "GET {key} returned different bytes");
+    }
+    Ok(start.elapsed())
 }
 
 fn client(endpoint: &str, data: &Path) -> Result<aws_sdk_s3::Client> {
