@@ -523,10 +523,8 @@ fn pool_config(input: &Input) -> Result<PoolConfig, ApiError> {
     if let Some(attributes) = input.opt_strings("AutoVerifiedAttributes")? {
         config.auto_verified_attributes = attributes;
     }
-    if let Some(mfa) = input.opt_string("MfaConfiguration")? {
-        if mfa != "OFF" {
-            return Err(ApiError::invalid_parameter("MfaConfiguration must be OFF on this server"));
-        }
+    if let Some(mfa) = input.opt_string("MfaConfiguration")? && mfa != "OFF" {
+        return Err(ApiError::invalid_parameter("MfaConfiguration must be OFF on this server"));
     }
     if let Some(protection) = input.opt_string("DeletionProtection")? {
         config.deletion_protection = protection;

@@ -39,10 +39,10 @@ pub async fn ensure(app: &App) -> Result<Bootstrap> {
         let config = PoolConfig { auto_verified_attributes: vec!["email".to_owned()], ..PoolConfig::default() };
         let settings = PoolSettings { name: "s3cognito".to_owned(), config };
         // Another replica may win this race; its pool is just as good.
-        if let Err(error) = app.user_pools.create_user_pool_with_id(&user_pool_id, settings).await {
-            if store.user_pool(user_pool_id.as_str()).await?.is_none() {
-                return Err(error);
-            }
+        if let Err(error) = app.user_pools.create_user_pool_with_id(&user_pool_id, settings).await
+            && store.user_pool(user_pool_id.as_str()).await?.is_none()
+        {
+            return Err(error);
         }
     }
 
@@ -61,10 +61,10 @@ pub async fn ensure(app: &App) -> Result<Bootstrap> {
             ..ClientConfig::default()
         };
         let settings = ClientSettings { name: "s3cognito-web".to_owned(), generate_secret: false, config };
-        if let Err(error) = app.user_pools.create_user_pool_client_with_id(&user_pool_id, &client_id, settings).await {
-            if store.client(client_id.as_str()).await?.is_none() {
-                return Err(error);
-            }
+        if let Err(error) = app.user_pools.create_user_pool_client_with_id(&user_pool_id, &client_id, settings).await
+            && store.client(client_id.as_str()).await?.is_none()
+        {
+            return Err(error);
         }
     }
 

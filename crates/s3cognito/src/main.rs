@@ -15,6 +15,7 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant, reason = "parsed once per process; boxing buys nothing")]
 enum Command {
     /// Run the server: every AWS-compatible API on one endpoint.
     Serve(config::ServeArgs),

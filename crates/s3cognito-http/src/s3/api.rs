@@ -272,13 +272,13 @@ impl S3Api {
         let mut values = Vec::with_capacity(requested.len());
         for ((number, _), claimed) in requested.iter().zip(claimed) {
             let stored = parts.iter().find(|part| part.part_number == *number).and_then(|part| part.checksum.as_ref());
-            if let Some((algorithm, value)) = claimed {
-                if stored.is_none_or(|stored| stored.algorithm != *algorithm || stored.value != *value) {
-                    return Err(s3_error!(
-                        InvalidPart,
-                        "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag or checksum may not match the part's."
-                    ));
-                }
+            if let Some((algorithm, value)) = claimed
+                && stored.is_none_or(|stored| stored.algorithm != *algorithm || stored.value != *value)
+            {
+                return Err(s3_error!(
+                    InvalidPart,
+                    "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag or checksum may not match the part's."
+                ));
             }
             values.push(stored.map(|stored| (stored, parts.iter().find(|part| part.part_number == *number).map_or(0, |part| part.size))));
         }
@@ -347,7 +347,7 @@ impl S3 for S3Api {
         let owner = principal(&request);
         let name = request.input.bucket;
         self.objects().create_bucket(&name, &owner).await.map_err(to_s3)?;
-        Ok(S3Response::new(CreateBucketOutput { location: Some(format!("/{name}")), ..Default::default() }))
+        Ok(S3Response::new(CreateBucketOutput { location: Some(format!("/{name}")) }))
     }
 
     async fn head_bucket(&self, request: S3Request<HeadBucketInput>) -> Out<HeadBucketOutput> {

@@ -157,7 +157,7 @@ fn multiply_mod(a: u64, mut b: u64, polynomial: u64, width: u32) -> u64 {
 fn shift_for(bytes: u64, polynomial: u64, width: u32) -> u64 {
     let mut result = 1u64 << (width - 1); // x^0
     let mut power = 1u64 << (width - 2); // x^1, squared up to x^(2^k) as the bits of 8·bytes go by
-    let mut exponent = bytes.checked_mul(8).unwrap_or(u64::MAX);
+    let mut exponent = bytes.saturating_mul(8);
     while exponent != 0 {
         if exponent & 1 != 0 {
             result = multiply_mod(power, result, polynomial, width);

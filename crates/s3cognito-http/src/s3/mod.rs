@@ -147,10 +147,8 @@ pub(crate) async fn request_id(request: Request, next: Next) -> Response {
             .replace("<Message>Policy condition", "<Message>Invalid according to Policy: Policy condition");
         parts.status = StatusCode::FORBIDDEN;
     }
-    if !text.contains("<RequestId>") {
-        if let Some(position) = text.rfind("</Error>") {
-            text.insert_str(position, &format!("<RequestId>{id}</RequestId>"));
-        }
+    if !text.contains("<RequestId>") && let Some(position) = text.rfind("</Error>") {
+        text.insert_str(position, &format!("<RequestId>{id}</RequestId>"));
     }
     parts.headers.remove("content-length");
     Response::from_parts(parts, AxumBody::from(text))

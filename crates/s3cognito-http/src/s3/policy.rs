@@ -147,13 +147,13 @@ impl S3Access for Policy {
         if authorization.starts_with(b"AWS ") {
             return Err(s3_error!(AccessDenied, "Signature Version 2 headers are not accepted; sign with Signature Version 4"));
         }
-        if let Some((_, expires)) = query_pairs(query).find(|(name, _)| *name == "X-Amz-Expires") {
-            if !expires.parse::<u64>().is_ok_and(|seconds| seconds <= MAX_PRESIGNED_SECONDS) {
-                return Err(s3_error!(
-                    AuthorizationQueryParametersError,
-                    "X-Amz-Expires must be less than a week (in seconds) that is 604800"
-                ));
-            }
+        if let Some((_, expires)) = query_pairs(query).find(|(name, _)| *name == "X-Amz-Expires")
+            && !expires.parse::<u64>().is_ok_and(|seconds| seconds <= MAX_PRESIGNED_SECONDS)
+        {
+            return Err(s3_error!(
+                AuthorizationQueryParametersError,
+                "X-Amz-Expires must be less than a week (in seconds) that is 604800"
+            ));
         }
         if let Some((_, expires)) = query_pairs(query).find(|(name, _)| *name == "Expires") {
             let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs());

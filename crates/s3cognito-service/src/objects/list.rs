@@ -35,10 +35,10 @@ impl Objects {
         let mut from = String::new();
         if let (Some(after), Some(delimiter)) = (after, delimiter.filter(|d| !d.is_empty())) {
             // Resuming after a common prefix skips everything under it.
-            if after.starts_with(prefix) && after.ends_with(delimiter) && after[prefix.len()..].contains(delimiter) {
-                if let Some(next) = prefix_successor(after) {
-                    from = next;
-                }
+            if after.starts_with(prefix) && after.ends_with(delimiter) && after[prefix.len()..].contains(delimiter)
+                && let Some(next) = prefix_successor(after)
+            {
+                from = next;
             }
         }
         loop {
