@@ -391,14 +391,18 @@ impl Store {
         rows.iter().map(|row| Ok(row.try_get::<String, _>("blob_id")?)).collect()
     }
 
-    /// Records that `blob_id` is about to be written; done before its first byte.
-    pub async fn insert_pending_blob(&self, blob_id: &str, since: i64) -> Result<()> {
-        sqlx::query("INSERT INTO pending_blobs (blob_id, since) VALUES ($1, $2)")
-            .bind(blob_id)
-            .bind(since)
-            .execute(self.pool())
-            .await
-            .map_err(crate::store::conflict_or)?;
+    /// Records that `blob_ids` are about to be written, in one transaction; done before their first byte.
+    pub async fn insert_pending_blobs(&self, blob_ids: &[String], since: i64) -> Result<()> {
+        let mut transaction = self.pool().begin().await?;
+        for blob_id in blob_ids {
+            sqlx::query("INSERT INTO pending_blobs (blob_id, since) VALUES ($1, $2)")
+                .bind(blob_id)
+                .bind(since)
+                .execute(&mut *transaction)
+                .await
+                .map_err(crate::store::conflict_or)?;
+        }
+        transaction.commit().await?;
         Ok(())
     }
 

@@ -87,6 +87,25 @@ async fn settings_keep_the_first_value() {
     }
 }
 
+/// A batch of pending blobs is recorded whole or not at all; stale ones list oldest first.
+#[tokio::test]
+async fn pending_blobs_are_recorded_in_one_transaction() {
+    for (engine, store, _dir) in stores().await {
+        let batch: Vec<String> = (0..5).map(|i| format!("blob{i:028}")).collect();
+        store.insert_pending_blobs(&batch, 100).await.unwrap();
+        store.insert_pending_blobs(&["later".to_owned()], 200).await.unwrap();
+        // One id already pending: nothing of the batch is recorded.
+        let clashing = vec!["fresh".to_owned(), batch[2].clone()];
+        assert!(matches!(store.insert_pending_blobs(&clashing, 300).await, Err(MetaError::Conflict)), "{engine}");
+        assert_eq!(store.stale_pending_blobs(150, 10).await.unwrap().len(), 5, "{engine}");
+        let all = store.stale_pending_blobs(i64::MAX, 10).await.unwrap();
+        assert_eq!(all.len(), 6, "{engine}: {all:?}");
+        assert_eq!(all.last().map(String::as_str), Some("later"), "{engine}");
+        store.forget_pending_blob(&batch[0]).await.unwrap();
+        assert_eq!(store.stale_pending_blobs(i64::MAX, 10).await.unwrap().len(), 5, "{engine}");
+    }
+}
+
 #[tokio::test]
 async fn users_round_trip_and_conflict() {
     for (engine, store, _dir) in stores().await {

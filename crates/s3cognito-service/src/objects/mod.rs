@@ -260,6 +260,22 @@ pub struct Objects {
     store: Store,
     blobs: BlobStore,
     clock: Arc<dyn Clock>,
+    reserved: Arc<Reserved>,
+}
+
+/// How many blob ids one transaction records as pending ahead of their use. Every blob must be pending
+/// before its first byte; recording them one by one cost each upload a commit (an fsync, and SQLite
+/// commits one at a time): small PUTs ran 30% slower.
+pub const RESERVE_BATCH: usize = 32;
+/// A reserved id older than this is not used: `reclaim_garbage` could take it for a dead writer's once it
+/// is `PENDING_GRACE_SECONDS` old, so it must leave the pool long before.
+pub const RESERVED_MAX_AGE_SECONDS: i64 = 3600;
+
+/// Blob ids already recorded in `pending_blobs` (with the time they were), waiting to be written. Those a
+/// stopped server never used are reclaimed like any writer's that died: there is no blob to delete.
+#[derive(Debug, Default)]
+struct Reserved {
+    ids: tokio::sync::Mutex<Vec<(String, i64)>>,
 }
 
 /// What writing a body produced.
@@ -270,11 +286,28 @@ struct WrittenBlob {
 
 impl Objects {
     pub fn new(store: Store, blobs: BlobStore, clock: Arc<dyn Clock>) -> Objects {
-        Objects { store, blobs, clock }
+        Objects { store, blobs, clock, reserved: Arc::default() }
     }
 
     fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// A new blob id, already recorded as pending. Writers that find the pool empty wait for one batch
+    /// to be recorded instead of recording their own, so under load one commit serves many uploads.
+    async fn reserve_blob_id(&self) -> Result<String> {
+        let mut reserved = self.reserved.ids.lock().await;
+        let fresh_after = self.now() - RESERVED_MAX_AGE_SECONDS;
+        reserved.retain(|(_, since)| *since > fresh_after);
+        if let Some((id, _)) = reserved.pop() {
+            return Ok(id);
+        }
+        let since = self.now();
+        let mut batch: Vec<String> = (0..RESERVE_BATCH).map(|_| new_blob_id()).collect();
+        self.store.insert_pending_blobs(&batch, since).await?;
+        let id = batch.pop().expect("RESERVE_BATCH is not 0");
+        reserved.extend(batch.into_iter().map(|id| (id, since)));
+        Ok(id)
     }
 
     // ---- buckets ----
@@ -320,9 +353,8 @@ impl Objects {
     where
         E: Into<BodyError>,
     {
-        let id = new_blob_id();
         // Recorded before the first byte, so a crash anywhere before the commit leaves a trace to reclaim.
-        self.store.insert_pending_blob(&id, self.now()).await?;
+        let id = self.reserve_blob_id().await?;
         let mut writer = match self.blobs.writer(&id).await {
             Ok(writer) => writer,
             Err(error) => {

@@ -197,17 +197,57 @@ async fn blobs_a_crash_left_uncommitted_are_reclaimed_and_committed_ones_never()
         futures::stream::iter(vec![Ok(Bytes::from_static(b"half")), Err(BodyError::Incomplete("reset".to_owned()))]).boxed();
     assert!(objects.put_object("bucket", "failed", "root", ObjectAttributes::default(), upload(failing, None, None)).await.is_err());
     let upload_id = objects.create_upload("bucket", "multi", "root", ObjectAttributes::default()).await.unwrap().upload_id;
-    objects.upload_part("bucket", "multi", &upload_id, 1, upload(body(b"part"), Some(4), None)).await.unwrap();
+    let part = objects.upload_part("bucket", "multi", &upload_id, 1, upload(body(b"part"), Some(4), None)).await.unwrap();
     let store = &harness.app.store;
-    assert_eq!(store.stale_pending_blobs(i64::MAX, 10).await.unwrap(), Vec::<String>::new(), "every written blob is named or gone");
+    let kept = objects.object("bucket", "kept", &Conditions::default()).await.unwrap();
+    let pending = store.stale_pending_blobs(i64::MAX, 1000).await.unwrap();
+    assert!(kept.segments.iter().all(|segment| !pending.contains(&segment.blob)), "a committed blob is pending no more");
+    // Three ids taken from one reserved batch (the failed upload's is forgotten): the rest wait unused.
+    assert_eq!(pending.len(), s3cognito_service::objects::RESERVE_BATCH - 3);
 
     // What a writer that died between its bytes and its commit leaves behind.
     let orphan = "0123456789abcdef0123456789abcdef";
-    store.insert_pending_blob(orphan, s3cognito_service::clock::Clock::now(&harness.clock)).await.unwrap();
+    store.insert_pending_blobs(&[orphan.to_owned()], s3cognito_service::clock::Clock::now(&harness.clock)).await.unwrap();
     harness.clock.advance(s3cognito_service::objects::PENDING_GRACE_SECONDS - 1);
     assert_eq!(objects.reclaim_garbage().await.unwrap(), 0, "a live writer is never robbed");
     harness.clock.advance(2);
-    assert_eq!(objects.reclaim_garbage().await.unwrap(), 1);
+    // The orphan and the reserved ids never used; no committed blob.
+    assert_eq!(objects.reclaim_garbage().await.unwrap(), 1 + pending.len());
     assert_eq!(store.stale_pending_blobs(i64::MAX, 10).await.unwrap(), Vec::<String>::new());
     assert_eq!(read_all(&objects, "bucket", "kept", None).await, b"committed");
+    // A part is one upload's only part, and so its last: it may be small.
+    objects.complete_upload("bucket", "multi", &upload_id, &[(1, part.etag)], None).await.unwrap();
+    assert_eq!(read_all(&objects, "bucket", "multi", None).await, b"part", "the upload's part survived");
+}
+
+/// Blob ids are recorded as pending a batch per commit: concurrent uploads share one, and ids reserved
+/// too long ago are not used (the sweeper would take them for a dead writer's).
+#[tokio::test]
+async fn pending_blob_ids_are_reserved_in_batches_and_never_used_stale() {
+    use s3cognito_service::objects::{PENDING_GRACE_SECONDS, RESERVE_BATCH, RESERVED_MAX_AGE_SECONDS};
+    let (harness, objects) = objects().await;
+    let store = &harness.app.store;
+    let count = RESERVE_BATCH + RESERVE_BATCH / 2;
+    let puts = (0..count).map(|i| {
+        let objects = objects.clone();
+        async move { put(&objects, &format!("many/{i}"), format!("object {i}").as_bytes()).await }
+    });
+    futures::future::join_all(puts).await;
+    assert_eq!(store.stale_pending_blobs(i64::MAX, 1000).await.unwrap().len(), 2 * RESERVE_BATCH - count, "two commits for all");
+
+    // An hour later, the ids left are too old: a new batch is recorded.
+    harness.clock.advance(RESERVED_MAX_AGE_SECONDS + 1);
+    put(&objects, "later", b"later").await;
+    let pending = store.stale_pending_blobs(i64::MAX, 1000).await.unwrap();
+    assert_eq!(pending.len(), 2 * RESERVE_BATCH - count + RESERVE_BATCH - 1);
+    let later = objects.object("bucket", "later", &Conditions::default()).await.unwrap();
+    assert!(later.segments.iter().all(|segment| !pending.contains(&segment.blob)));
+
+    // Past the grace of the first batch, only unused ids go; every object reads back.
+    harness.clock.advance(PENDING_GRACE_SECONDS - RESERVED_MAX_AGE_SECONDS);
+    assert_eq!(objects.reclaim_garbage().await.unwrap(), 2 * RESERVE_BATCH - count);
+    for i in 0..count {
+        assert_eq!(read_all(&objects, "bucket", &format!("many/{i}"), None).await, format!("object {i}").as_bytes());
+    }
+    assert_eq!(read_all(&objects, "bucket", "later", None).await, b"later");
 }
