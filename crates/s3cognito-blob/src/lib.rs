@@ -182,7 +182,8 @@ impl Drop for Piece {
 fn read_piece(file: &std::fs::File, offset: u64, length: usize, buffers: Arc<Buffers>) -> std::io::Result<Piece> {
     use std::os::unix::fs::FileExt;
     let mut buffer = buffers.take();
-    let base = buffer.as_ptr().align_offset(ALIGN);
+    // Where the buffer's first aligned byte is (`align_offset` may decline to say; the address cannot).
+    let base = (ALIGN - buffer.as_ptr().addr() % ALIGN) % ALIGN;
     let first = offset - offset % ALIGN as u64;
     let skip = (offset - first) as usize;
     let wanted = skip + length;
