@@ -10,7 +10,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use s3cognito_crypto::calendar::iso8601;
 use s3cognito_crypto::sigv4;
 use s3cognito_service::access::Principal;
-use s3cognito_service::identity::{IssuedCredentials, RoleSettings, RoleView};
+use s3cognito_service::identity::{IssuedCredentials, RoleSettings, RoleRecord};
 use s3cognito_service::{AuthenticationError, ServiceError};
 
 use crate::HttpState;
@@ -170,7 +170,7 @@ fn credentials_xml(credentials: &IssuedCredentials) -> String {
     )
 }
 
-fn role_xml(role: &RoleView) -> String {
+fn role_xml(role: &RoleRecord) -> String {
     let mut xml = format!(
         "{}{}{}{}{}{}",
         element("Path", &role.path),

@@ -18,33 +18,6 @@ pub struct RoleSettings {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoleView {
-    pub name: String,
-    pub role_id: String,
-    pub path: String,
-    pub arn: String,
-    pub trust_policy: String,
-    pub description: Option<String>,
-    pub max_session_duration: i64,
-    pub created_at: i64,
-}
-
-impl From<RoleRecord> for RoleView {
-    fn from(record: RoleRecord) -> Self {
-        RoleView {
-            name: record.name,
-            role_id: record.role_id,
-            path: record.path,
-            arn: record.arn,
-            trust_policy: record.trust_policy,
-            description: record.description,
-            max_session_duration: record.max_session_duration,
-            created_at: record.created_at,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OidcProviderView {
     pub arn: String,
     pub url: String,
@@ -104,7 +77,7 @@ fn no_such_role(name: &str) -> ServiceError {
 }
 
 impl Identity {
-    pub async fn create_role(&self, name: &str, settings: RoleSettings) -> Result<RoleView> {
+    pub async fn create_role(&self, name: &str, settings: RoleSettings) -> Result<RoleRecord> {
         check_iam_name("roleName", name, 64)?;
         let path = settings.path.unwrap_or_else(|| "/".to_owned());
         check_path(&path)?;
@@ -130,7 +103,7 @@ impl Identity {
             created_at: self.now(),
         };
         match self.store.insert_role(&record).await {
-            Ok(()) => Ok(record.into()),
+            Ok(()) => Ok(record),
             Err(MetaError::Conflict) => {
                 Err(ServiceError::AlreadyExists(format!("Role with name {name} already exists.")))
             }
@@ -138,8 +111,8 @@ impl Identity {
         }
     }
 
-    pub async fn get_role(&self, name: &str) -> Result<RoleView> {
-        Ok(self.store.role(name).await?.ok_or_else(|| no_such_role(name))?.into())
+    pub async fn get_role(&self, name: &str) -> Result<RoleRecord> {
+        self.store.role(name).await?.ok_or_else(|| no_such_role(name))
     }
 
     /// Roles in name order, after `marker`, with a marker for the next page when there is one.
@@ -148,7 +121,7 @@ impl Identity {
         path_prefix: Option<&str>,
         marker: Option<&str>,
         max_items: Option<i64>,
-    ) -> Result<(Vec<RoleView>, Option<String>)> {
+    ) -> Result<(Vec<RoleRecord>, Option<String>)> {
         let limit = max_items.unwrap_or(100).clamp(1, 1000);
         let mut roles = Vec::new();
         let mut after = marker.map(str::to_owned);
@@ -159,7 +132,7 @@ impl Identity {
             for role in batch {
                 after = Some(role.name.clone());
                 if path_prefix.is_none_or(|prefix| role.path.starts_with(prefix)) {
-                    roles.push(RoleView::from(role));
+                    roles.push(role);
                 }
                 if roles.len() as i64 > limit {
                     break;

@@ -17,7 +17,8 @@ use s3cognito_meta::Store;
 use s3cognito_types::policy::{self, Decision, PolicyDocument, RequestContext};
 use serde::{Deserialize, Serialize};
 
-pub use iam::{OidcProviderView, RoleSettings, RoleView};
+pub use iam::{OidcProviderView, RoleSettings};
+pub use s3cognito_meta::RoleRecord;
 pub use open_id::OPEN_ID_ISSUER;
 pub use pools::{
     CognitoProvider, IdentityPoolConfig, IdentityPoolView, IdentityView, MappingRule, RoleMapping,
