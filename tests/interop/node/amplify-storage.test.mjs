@@ -28,7 +28,9 @@ import {
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
-import { adminClient, adminUser, jwtVerifier, randomPassword, startServer } from "./helpers.mjs";
+import { adminClient, adminUser, jwtVerifier, randomPassword, recordCalls, startServer } from "./helpers.mjs";
+
+const IDENTITY_SERVICE = "AWSCognitoIdentityService";
 
 let server;
 let admin;
@@ -36,48 +38,6 @@ let jwks;
 let recorder;
 let bucket;
 const clients = [];
-
-/**
- * Wraps the global fetch (which Amplify uses): records every JSON call by its X-Amz-Target and
- * refuses any request that is not for the server, so a missed endpoint option shows up as a failure.
- */
-function recordCalls(endpoint) {
-  const original = globalThis.fetch;
-  const calls = [];
-  const foreign = [];
-  globalThis.fetch = async (input, init = {}) => {
-    const url = String(input instanceof Request ? input.url : input);
-    if (!url.startsWith(endpoint + "/")) {
-      foreign.push(url);
-      throw new TypeError(`test refuses a request outside the server: ${url}`);
-    }
-    const headers = new Headers(init.headers || (input instanceof Request ? input.headers : undefined));
-    const target = headers.get("x-amz-target") || "";
-    const res = await original(input, init);
-    if (target) {
-      let request = {};
-      let response = {};
-      try {
-        request = typeof init.body === "string" ? JSON.parse(init.body) : {};
-      } catch {}
-      try {
-        response = await res.clone().json();
-      } catch {}
-      const [service, operation] = target.split(".");
-      calls.push({ service, operation, url, request, status: res.status, response });
-    }
-    return res;
-  };
-  return {
-    calls,
-    foreign,
-    identityCalls: () => calls.filter((c) => c.service === "AWSCognitoIdentityService"),
-    clear: () => calls.splice(0, calls.length),
-    restore: () => {
-      globalThis.fetch = original;
-    },
-  };
-}
 
 before(async () => {
   server = await startServer();
@@ -103,7 +63,7 @@ before(async () => {
       Cognito: { ...parsed.Auth.Cognito, userPoolEndpoint: server.endpoint, identityPoolEndpoint: server.endpoint },
     },
   });
-  recorder = recordCalls(server.endpoint);
+  recorder = recordCalls({ endpoint: server.endpoint });
 });
 
 after(async () => {
@@ -160,7 +120,7 @@ test("fetchAuthSession: GetId and GetCredentialsForIdentity against the server g
   const provider = `cognito-idp.us-east-1.amazonaws.com/${server.poolId}`;
   assert.equal(idClaims.iss, `https://${provider}`);
 
-  const calls = recorder.identityCalls();
+  const calls = recorder.of(IDENTITY_SERVICE);
   assert.deepEqual(
     calls.map((c) => c.operation),
     ["GetId", "GetCredentialsForIdentity"],
@@ -191,14 +151,14 @@ test("fetchAuthSession: GetId and GetCredentialsForIdentity against the server g
   // Cached: a second fetchAuthSession makes no identity call.
   recorder.clear();
   const again = await fetchAuthSession();
-  assert.deepEqual(recorder.identityCalls(), []);
+  assert.deepEqual(recorder.of(IDENTITY_SERVICE), []);
   assert.equal(again.credentials.accessKeyId, credentials.accessKeyId);
 
   // A forced refresh: new tokens, new credentials, the same identity (Amplify keeps the id, no GetId).
   recorder.clear();
   const refreshed = await fetchAuthSession({ forceRefresh: true });
-  assert.deepEqual(recorder.identityCalls().map((c) => c.operation), ["GetCredentialsForIdentity"]);
-  assert.equal(recorder.identityCalls()[0].status, 200, JSON.stringify(recorder.identityCalls()[0].response));
+  assert.deepEqual(recorder.of(IDENTITY_SERVICE).map((c) => c.operation), ["GetCredentialsForIdentity"]);
+  assert.equal(recorder.of(IDENTITY_SERVICE)[0].status, 200, JSON.stringify(recorder.of(IDENTITY_SERVICE)[0].response));
   assert.equal(refreshed.identityId, session.identityId);
   assert.match(refreshed.credentials.accessKeyId, /^ASIA/);
   assert.notEqual(refreshed.credentials.accessKeyId, credentials.accessKeyId);
@@ -288,7 +248,7 @@ test("signing in again as the first user gives back the same identity id", async
   const result = await signIn({ username: a.username, password: a.password });
   assert.equal(result.isSignedIn, true);
   const session = await fetchAuthSession();
-  assert.deepEqual(recorder.identityCalls().map((c) => c.operation), ["GetId", "GetCredentialsForIdentity"]);
+  assert.deepEqual(recorder.of(IDENTITY_SERVICE).map((c) => c.operation), ["GetId", "GetCredentialsForIdentity"]);
   assert.equal(session.identityId, a.identityId);
   const got = await s3(session.credentials).send(
     new GetObjectCommand({ Bucket: bucket, Key: `private/${a.identityId}/file.txt` }),
@@ -305,7 +265,7 @@ test("signed out, Amplify's guest credentials are refused: the pool allows no un
     assert.equal(err.name, "NotAuthorizedException", `${err.name} ${err.message}`);
     return true;
   });
-  const [getId] = recorder.identityCalls();
+  const [getId] = recorder.of(IDENTITY_SERVICE);
   assert.equal(getId?.operation, "GetId");
   assert.deepEqual(getId.request.Logins ?? {}, {}, "Amplify sends an empty Logins map for a guest");
   assert.equal(getId.status, 400);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { Amplify } from "aws-amplify";
 import { confirmSignIn, fetchAuthSession, getCurrentUser, signIn, signOut } from "aws-amplify/auth";
 import { cognitoUserPoolsTokenProvider } from "aws-amplify/auth/cognito";
-import { adminClient, adminUser, cognito, jwtVerifier, recordCognitoCalls, startServer } from "./helpers.mjs";
+import { adminClient, adminUser, cognito, jwtVerifier, recordCalls, USER_POOL_SERVICE, startServer } from "./helpers.mjs";
 
 class MemoryStorage {
   constructor() {
@@ -54,7 +54,7 @@ before(async () => {
     },
   });
   cognitoUserPoolsTokenProvider.setKeyValueStorage(storage);
-  recorder = recordCognitoCalls();
+  recorder = recordCalls({ service: USER_POOL_SERVICE });
 });
 
 after(async () => {

@@ -3,7 +3,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { AuthenticationDetails, CognitoUser, CognitoUserPool } from "amazon-cognito-identity-js";
-import { adminClient, adminUser, jwtVerifier, recordCognitoCalls, startServer } from "./helpers.mjs";
+import { adminClient, adminUser, jwtVerifier, recordCalls, USER_POOL_SERVICE, startServer } from "./helpers.mjs";
 
 let server;
 let admin;
@@ -19,7 +19,7 @@ before(async () => {
   const res = await fetch(`${server.endpoint}/${server.poolId}/.well-known/jwks.json`);
   assert.equal(res.status, 200);
   jwks = await res.json();
-  recorder = recordCognitoCalls();
+  recorder = recordCalls({ service: USER_POOL_SERVICE });
 });
 
 after(async () => {

@@ -216,17 +216,25 @@ export function randomPassword() {
 }
 
 /**
- * Records every cognito-idp call made through the global `fetch` (amazon-cognito-identity-js and
- * Amplify both use it): `{operation, request, status, response}`. `restore()` puts fetch back.
+ * Records the JSON-protocol calls made through the global `fetch` (amazon-cognito-identity-js and
+ * Amplify both use it), by their X-Amz-Target: `{service, operation, url, request, status, response}`.
+ * With `service`, only that service's calls are kept; with `endpoint`, any request elsewhere is refused
+ * and listed in `foreign`, so a missed endpoint option shows up as a failure. `restore()` puts fetch back.
  */
-export function recordCognitoCalls() {
+export function recordCalls({ service, endpoint } = {}) {
   const original = globalThis.fetch;
   const calls = [];
+  const foreign = [];
   globalThis.fetch = async (input, init = {}) => {
+    const url = String(input instanceof Request ? input.url : input);
+    if (endpoint && !url.startsWith(endpoint + "/")) {
+      foreign.push(url);
+      throw new TypeError(`test refuses a request outside the server: ${url}`);
+    }
     const headers = new Headers(init.headers || (input instanceof Request ? input.headers : undefined));
-    const target = headers.get("x-amz-target") || "";
+    const [target, operation] = (headers.get("x-amz-target") || "").split(".");
     const res = await original(input, init);
-    if (target.startsWith("AWSCognitoIdentityProviderService.")) {
+    if (operation && (!service || target === service)) {
       let request = {};
       try {
         request = typeof init.body === "string" ? JSON.parse(init.body) : {};
@@ -239,12 +247,14 @@ export function recordCognitoCalls() {
       } catch {
         response = {};
       }
-      calls.push({ operation: target.split(".").pop(), request, status: res.status, response });
+      calls.push({ service: target, operation, url, request, status: res.status, response });
     }
     return res;
   };
   return {
     calls,
+    foreign,
+    of: (wanted) => calls.filter((c) => c.service === wanted),
     operations: () => calls.map((c) => c.operation),
     clear: () => calls.splice(0, calls.length),
     restore: () => {
@@ -252,6 +262,9 @@ export function recordCognitoCalls() {
     },
   };
 }
+
+/** The cognito-idp calls only (see `recordCalls`). */
+export const USER_POOL_SERVICE = "AWSCognitoIdentityProviderService";
 
 /**
  * The AWS SDK for JavaScript v3 cognito-idp client, SigV4-signed with the root credentials and

@@ -582,6 +582,12 @@ def s3(server):
     return server.s3()
 
 
+@pytest.fixture(scope="module")
+def iam(server):
+    """IAM, root-signed."""
+    return server.client("iam")
+
+
 @pytest.fixture
 def fresh_server(tmp_path):
     """A server of the test's own (for tests that restart it)."""

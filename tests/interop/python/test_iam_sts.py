@@ -51,11 +51,6 @@ def unchecked(server, service: str):
 
 
 @pytest.fixture(scope="module")
-def iam(server):
-    return server.client("iam")
-
-
-@pytest.fixture(scope="module")
 def sts(server):
     return server.client("sts")
 

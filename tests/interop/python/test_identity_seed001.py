@@ -73,11 +73,6 @@ def provider(server):
 
 
 @pytest.fixture(scope="module")
-def iam(server):
-    return server.client("iam")
-
-
-@pytest.fixture(scope="module")
 def ci(server):
     """cognito-identity, root-signed (the admin side)."""
     return server.client("cognito-identity")

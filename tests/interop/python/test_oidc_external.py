@@ -130,11 +130,6 @@ def idp(server_factory):
 
 
 @pytest.fixture(scope="module")
-def iam(server):
-    return server.client("iam")
-
-
-@pytest.fixture(scope="module")
 def acct(server):
     return server.client("sts").get_caller_identity()["Account"]
 
