@@ -297,16 +297,15 @@ impl Objects {
     /// to be recorded instead of recording their own, so under load one commit serves many uploads.
     async fn reserve_blob_id(&self) -> Result<String> {
         let mut reserved = self.reserved.ids.lock().await;
-        let fresh_after = self.now() - RESERVED_MAX_AGE_SECONDS;
-        reserved.retain(|(_, since)| *since > fresh_after);
+        let now = self.now();
+        reserved.retain(|(_, since)| *since > now - RESERVED_MAX_AGE_SECONDS);
         if let Some((id, _)) = reserved.pop() {
             return Ok(id);
         }
-        let since = self.now();
         let mut batch: Vec<String> = (0..RESERVE_BATCH).map(|_| new_blob_id()).collect();
-        self.store.insert_pending_blobs(&batch, since).await?;
+        self.store.insert_pending_blobs(&batch, now).await?;
         let id = batch.pop().expect("RESERVE_BATCH is not 0");
-        reserved.extend(batch.into_iter().map(|id| (id, since)));
+        reserved.extend(batch.into_iter().map(|id| (id, now)));
         Ok(id)
     }
 
