@@ -18,6 +18,8 @@ pub(crate) struct RawRequest {
     /// Lowercase names, values as received.
     pub headers: Vec<(String, String)>,
     pub body: Bytes,
+    /// The peer's address, where the connection told it (not in in-process tests).
+    pub source: Option<std::net::IpAddr>,
 }
 
 impl RawRequest {
@@ -32,8 +34,22 @@ impl RawRequest {
     }
 }
 
+/// The address of the peer of the connection a request came on, when the server recorded it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SourceAddress(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SourceAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let info = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(SourceAddress(info.map(|info| info.0.ip())))
+    }
+}
+
 pub(crate) async fn dispatch(
     State(state): State<HttpState>,
+    SourceAddress(source): SourceAddress,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -57,6 +73,7 @@ pub(crate) async fn dispatch(
         query: uri.query().unwrap_or_default().to_owned(),
         headers: header_list,
         body,
+        source,
     };
     let form = headers
         .get("content-type")

@@ -1,6 +1,7 @@
 //! cognito-idp's operations: each parses its members, calls one service function, encodes the answer.
 
 use axum::http::StatusCode;
+use s3cognito_service::limits::AddressBudget;
 use s3cognito_service::user_pool::config::{ClientConfig, PasswordPolicy, PoolConfig, TimeUnit, Validity};
 use s3cognito_service::user_pool::{
     AuthOutcome, AuthRequest, ChallengeAnswer, ClientSettings, ClientView, CodeDelivery, GroupView, PoolSettings,
@@ -77,6 +78,18 @@ pub(crate) async fn handle(state: &HttpState, operation: &str, request: &RawRequ
     let public = PUBLIC_OPERATIONS.contains(&operation);
     if !public && !ADMIN_OPERATIONS.contains(&operation) {
         return Err(unknown_operation(operation));
+    }
+    if let Some(source) = request.source {
+        let budget = match operation {
+            "InitiateAuth" | "RespondToAuthChallenge" => Some(AddressBudget::SignIn),
+            "SignUp" | "ConfirmSignUp" | "ResendConfirmationCode" | "ForgotPassword" | "ConfirmForgotPassword" => {
+                Some(AddressBudget::Account)
+            }
+            _ => None,
+        };
+        if let Some(budget) = budget {
+            state.app.limiter.address(budget, source).await?;
+        }
     }
     let principal = if public {
         None

@@ -53,6 +53,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0006_pending_blobs.sql"),
         postgres: include_str!("migrations/0006_pending_blobs.sql"),
     },
+    Migration {
+        version: 7,
+        name: "rate limits",
+        sqlite: include_str!("migrations/0007_rate_limits.sql"),
+        postgres: include_str!("migrations/0007_rate_limits.sql"),
+    },
 ];
 
 /// A number every replica agrees on, so that two replicas starting together migrate one at a time.

@@ -421,6 +421,42 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    // ---- rate limits ----
+
+    /// Counts one hit on `key` in the window starting at `window_start` and returns the hits so far in
+    /// that window; a key last counted in an earlier window starts again at one. One statement, so hits
+    /// from every replica at once are all counted.
+    pub async fn rate_limit_hit(&self, key: &str, window_start: i64) -> Result<i64> {
+        let row = sqlx::query(
+            "INSERT INTO rate_limits (limit_key, window_start, hits) VALUES ($1, $2, 1) \
+             ON CONFLICT (limit_key) DO UPDATE SET \
+             hits = CASE WHEN rate_limits.window_start = $2 THEN rate_limits.hits + 1 ELSE 1 END, \
+             window_start = $2 \
+             RETURNING hits",
+        )
+        .bind(key)
+        .bind(window_start)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get::<i64, _>(0)?)
+    }
+
+    /// The hits on `key` in the window starting at `window_start`, without counting one.
+    pub async fn rate_limit_hits(&self, key: &str, window_start: i64) -> Result<i64> {
+        let row = sqlx::query("SELECT hits FROM rate_limits WHERE limit_key = $1 AND window_start = $2")
+            .bind(key)
+            .bind(window_start)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|row| row.try_get::<i64, _>(0)).transpose()?.unwrap_or(0))
+    }
+
+    /// Forgets counters whose window started before `before`.
+    pub async fn delete_rate_limits_before(&self, before: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM rate_limits WHERE window_start < $1").bind(before).execute(&self.pool).await?;
+        Ok(done.rows_affected())
+    }
+
     // ---- one-time codes ----
 
     /// Stores a fresh code for `purpose`, replacing any earlier one.

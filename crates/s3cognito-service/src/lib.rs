@@ -8,9 +8,11 @@ pub mod bootstrap;
 pub mod clock;
 pub mod error;
 pub mod identity;
+pub mod limits;
 pub mod mail;
 pub mod objects;
 pub mod user_pool;
+pub mod work;
 
 use std::sync::Arc;
 
@@ -21,6 +23,7 @@ pub use error::{AuthenticationError, Result, ServiceError};
 use access::Access;
 use clock::Clock;
 use identity::{Identity, IdentitySettings};
+use limits::{Limiter, RateLimits};
 use mail::Mailer;
 use objects::Objects;
 use user_pool::{UserPoolSettings, UserPools};
@@ -35,6 +38,8 @@ pub struct App {
     pub user_pools: UserPools,
     pub identity: Identity,
     pub objects: Objects,
+    /// Rate limits on unauthenticated calls, shared by the wire layer (per source address) and the user pools.
+    pub limiter: Limiter,
 }
 
 /// How long identity-pool credentials last unless configured otherwise: an hour, as on AWS.
@@ -48,6 +53,7 @@ impl App {
         blobs: s3cognito_blob::BlobStore,
         region: String,
         user_pool_settings: UserPoolSettings,
+        rate_limits: RateLimits,
     ) -> App {
         let access = Access::new(store.clone(), clock.clone(), user_pool_settings.sealing_key.clone());
         let identity_settings = IdentitySettings {
@@ -55,11 +61,13 @@ impl App {
             region: region.clone(),
             credential_seconds: DEFAULT_CREDENTIAL_SECONDS,
         };
-        let user_pools = UserPools::new(store.clone(), clock.clone(), mailer, user_pool_settings);
+        let limiter = Limiter::new(store.clone(), clock.clone(), rate_limits);
+        let user_pools = UserPools::new(store.clone(), clock.clone(), mailer, user_pool_settings, limiter.clone());
         App {
             objects: Objects::new(store.clone(), blobs, clock.clone()),
             identity: Identity::new(store.clone(), clock.clone(), access.clone(), user_pools.clone(), identity_settings),
             access,
+            limiter,
             user_pools,
             store,
             clock,

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
+use s3cognito_service::limits::RateLimits;
+use s3cognito_service::work::WorkLimits;
 use serde::Deserialize;
 
 /// The port `serve` listens on when not told otherwise.
@@ -65,6 +67,27 @@ pub struct ServeArgs {
     /// Log filter, e.g. `info` or `s3cognito=debug`.
     #[arg(long, env = "S3COGNITO_LOG")]
     pub log: Option<String>,
+    /// Password hashes computed at once (default: one per core); each holds 19 MiB while it works.
+    #[arg(long, env = "S3COGNITO_HASH_WORKERS")]
+    pub hash_workers: Option<usize>,
+    /// Requests that may wait for a password hash; past that they get TooManyRequestsException.
+    #[arg(long, env = "S3COGNITO_HASH_QUEUE")]
+    pub hash_queue: Option<usize>,
+    /// Sign-in calls one source address may make a minute.
+    #[arg(long, env = "S3COGNITO_ADDRESS_SIGN_INS_PER_MINUTE")]
+    pub address_sign_ins_per_minute: Option<i64>,
+    /// Sign-up, confirmation and password-reset calls one source address may make a minute.
+    #[arg(long, env = "S3COGNITO_ADDRESS_ACCOUNT_CALLS_PER_MINUTE")]
+    pub address_account_calls_per_minute: Option<i64>,
+    /// Codes one user may have mailed on request (resend, forgot password) an hour.
+    #[arg(long, env = "S3COGNITO_USER_CODES_PER_HOUR")]
+    pub user_codes_per_hour: Option<i64>,
+    /// Wrong guesses at one user's codes an hour, across every code they were sent.
+    #[arg(long, env = "S3COGNITO_USER_CODE_GUESSES_PER_HOUR")]
+    pub user_code_guesses_per_hour: Option<i64>,
+    /// Messages to one email address an hour.
+    #[arg(long, env = "S3COGNITO_MAILS_PER_ADDRESS_PER_HOUR")]
+    pub mails_per_address_per_hour: Option<i64>,
 }
 
 /// Settings with every default applied.
@@ -85,6 +108,8 @@ pub struct Settings {
     pub credential_seconds: i64,
     pub master_key_file: PathBuf,
     pub log: String,
+    pub work: WorkLimits,
+    pub rate_limits: RateLimits,
 }
 
 impl ServeArgs {
@@ -122,7 +147,39 @@ impl ServeArgs {
             log: self.log.or(file.log).unwrap_or_else(|| "info,s3s=warn,s3s::ops=off".to_owned()),
             master_key_file: self.master_key_file.or(file.master_key_file).unwrap_or_else(|| data.join("master.key")),
             data,
+            work: {
+                let default = WorkLimits::default();
+                let workers = self.hash_workers.or(file.hash_workers).unwrap_or(default.workers);
+                WorkLimits { workers, queue: self.hash_queue.or(file.hash_queue).unwrap_or(workers * 32) }
+            },
+            rate_limits: {
+                let default = RateLimits::default();
+                RateLimits {
+                    address_sign_ins_per_minute: self
+                        .address_sign_ins_per_minute
+                        .or(file.address_sign_ins_per_minute)
+                        .unwrap_or(default.address_sign_ins_per_minute),
+                    address_account_calls_per_minute: self
+                        .address_account_calls_per_minute
+                        .or(file.address_account_calls_per_minute)
+                        .unwrap_or(default.address_account_calls_per_minute),
+                    user_codes_per_hour: self
+                        .user_codes_per_hour
+                        .or(file.user_codes_per_hour)
+                        .unwrap_or(default.user_codes_per_hour),
+                    user_code_guesses_per_hour: self
+                        .user_code_guesses_per_hour
+                        .or(file.user_code_guesses_per_hour)
+                        .unwrap_or(default.user_code_guesses_per_hour),
+                    mails_per_address_per_hour: self
+                        .mails_per_address_per_hour
+                        .or(file.mails_per_address_per_hour)
+                        .unwrap_or(default.mails_per_address_per_hour),
+                }
+            },
         };
+        anyhow::ensure!(settings.work.workers >= 1, "hash workers must be at least 1");
+        anyhow::ensure!(settings.work.queue >= 1, "the hash queue must hold at least 1 request");
         anyhow::ensure!(settings.lockout_threshold >= 1, "lockout threshold must be at least 1");
         anyhow::ensure!(settings.lockout_base_seconds >= 1, "lockout base must be at least 1 second");
         anyhow::ensure!(

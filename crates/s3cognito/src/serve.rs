@@ -40,6 +40,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         confirmation_code_seconds: 24 * 3600,
         reset_code_seconds: 3600,
         sealing_key: Arc::new(s3cognito_crypto::aead::SealingKey::from_bytes(&master_key)),
+        work: settings.work,
     };
     let blobs = match settings.blob_store.as_deref() {
         Some(url) if url.starts_with("s3://") => s3cognito_blob::BlobStore::s3(url),
@@ -48,7 +49,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     .context("opening the blob store")?;
     let app = Arc::new(
-        App::new(store.clone(), clock, mailer, blobs, settings.region.clone(), user_pool_settings)
+        App::new(store.clone(), clock, mailer, blobs, settings.region.clone(), user_pool_settings, settings.rate_limits)
             .with_credential_seconds(settings.credential_seconds),
     );
     let bootstrap = bootstrap::ensure(&app).await.context("bootstrapping the data dir")?;
@@ -123,6 +124,11 @@ async fn housekeeping(app: Arc<App>) {
             Ok(0) => {}
             Ok(removed) => tracing::debug!(removed, "expired temporary credentials removed"),
             Err(error) => tracing::warn!(%error, "removing expired credentials failed"),
+        }
+        match app.limiter.sweep().await {
+            Ok(0) => {}
+            Ok(removed) => tracing::debug!(removed, "old rate-limit counters removed"),
+            Err(error) => tracing::warn!(%error, "removing old rate-limit counters failed"),
         }
         match app.objects.reclaim_garbage().await {
             Ok(0) => {}

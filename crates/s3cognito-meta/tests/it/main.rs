@@ -159,6 +159,24 @@ async fn failed_sign_ins_count_atomically() {
     }
 }
 
+/// Rate-limit counters count every hit once, even at once, and start again in a new window.
+#[tokio::test]
+async fn rate_limit_hits_count_atomically_per_window() {
+    for (engine, store, _dir) in stores().await {
+        let hits: Vec<_> = (0..10).map(|_| store.rate_limit_hit("forgot:us-east-1_a:demo", 3600)).collect();
+        let mut counts: Vec<i64> = futures_join(hits).await.into_iter().map(Result::unwrap).collect();
+        counts.sort();
+        assert_eq!(counts, (1..=10).collect::<Vec<_>>(), "{engine}: each hit counted once");
+        assert_eq!(store.rate_limit_hits("forgot:us-east-1_a:demo", 3600).await.unwrap(), 10, "{engine}");
+        assert_eq!(store.rate_limit_hits("forgot:us-east-1_a:other", 3600).await.unwrap(), 0, "{engine}");
+        assert_eq!(store.rate_limit_hits("forgot:us-east-1_a:demo", 7200).await.unwrap(), 0, "{engine}: a new window");
+        assert_eq!(store.rate_limit_hit("forgot:us-east-1_a:demo", 7200).await.unwrap(), 1, "{engine}: starts again");
+        store.rate_limit_hit("old", 0).await.unwrap();
+        assert_eq!(store.delete_rate_limits_before(3600).await.unwrap(), 1, "{engine}: only the old window");
+        assert_eq!(store.rate_limit_hits("forgot:us-east-1_a:demo", 7200).await.unwrap(), 1, "{engine}");
+    }
+}
+
 async fn futures_join<T>(futures: Vec<impl std::future::Future<Output = T>>) -> Vec<T> {
     let mut outputs = Vec::new();
     let handles: Vec<_> = futures.into_iter().map(Box::pin).collect();

@@ -7,7 +7,7 @@ use s3cognito_meta::{AuthSessionRecord, UserRecord};
 use s3cognito_types::{ClientId, UserPoolId, Username};
 
 use super::tokens::refresh_token_hash;
-use super::users::{status, verifier_binding, verify_password};
+use super::users::{status, verifier_binding};
 use super::{Attributes, ClientContext, Tokens, UserPools};
 use crate::error::{Result, ServiceError};
 
@@ -222,7 +222,7 @@ impl UserPools {
     /// for a while, doubling with every further failure.
     pub(super) async fn check_password_with_lockout(&self, user: &UserRecord, password: &str) -> Result<()> {
         self.check_not_locked(user)?;
-        if verify_password(password, user.password_hash.as_deref()).await? {
+        if self.verify_password(password, user.password_hash.as_deref()).await? {
             self.record_sign_in_success(user).await
         } else {
             Err(self.record_sign_in_failure(user).await)
@@ -272,18 +272,46 @@ impl UserPools {
         password: &str,
     ) -> Result<UserRecord> {
         let Some(user) = self.find_user(&context.pool_id, &context.pool_config, username.as_str()).await? else {
-            verify_password(password, None).await?;
-            return Err(if context.reveals_missing_users() {
-                ServiceError::UserNotFound
-            } else {
-                ServiceError::NotAuthorized(INCORRECT.to_owned())
-            });
+            if context.reveals_missing_users() {
+                self.verify_password(password, None).await?;
+                return Err(ServiceError::UserNotFound);
+            }
+            // As a locked user's attempts are refused without checking anything, so are a locked name's.
+            if self.nobody_is_locked(context, username.as_str()).await? {
+                return Err(ServiceError::NotAuthorized(ATTEMPTS_EXCEEDED.to_owned()));
+            }
+            self.verify_password(password, None).await?;
+            return Err(self.sign_in_failure_for_nobody(context, username.as_str()).await);
         };
         self.check_password_with_lockout(&user, password).await?;
         if !user.enabled {
             return Err(ServiceError::NotAuthorized("User is disabled.".to_owned()));
         }
         Ok(user)
+    }
+
+    /// Whether a name that matches no user has failed as often as locks a user out. Failures of such
+    /// names are counted as a user's are, so that after a few of them the answer is the lockout's, as
+    /// it would be for a user: otherwise the lockout itself would tell which names exist.
+    async fn nobody_is_locked(&self, context: &ClientContext, name: &str) -> Result<bool> {
+        let failures = self.limiter.stand_in_failures(&stand_in_key(context, name), self.stand_in_window()).await?;
+        Ok(failures >= self.settings.lockout_threshold)
+    }
+
+    /// Counts a failed sign-in of a name that matches no user; the answer is what a user would get.
+    async fn sign_in_failure_for_nobody(&self, context: &ClientContext, name: &str) -> ServiceError {
+        match self.limiter.stand_in_failure(&stand_in_key(context, name), self.stand_in_window()).await {
+            Ok(failures) if failures >= self.settings.lockout_threshold => {
+                ServiceError::NotAuthorized(ATTEMPTS_EXCEEDED.to_owned())
+            }
+            Ok(_) => ServiceError::NotAuthorized(INCORRECT.to_owned()),
+            Err(error) => error,
+        }
+    }
+
+    /// A name's failures are forgotten after the longest lockout, as a user's lockout would have ended.
+    fn stand_in_window(&self) -> i64 {
+        self.settings.lockout_max_seconds.max(self.settings.lockout_base_seconds)
     }
 
     /// What follows a correct password: tokens, or the challenge the user's state calls for.
@@ -369,9 +397,7 @@ impl UserPools {
                 (salt, random::random_bytes(srp::VERIFIER_LEN), false)
             }
         };
-        let ephemeral = tokio::task::spawn_blocking(move || srp::server_ephemeral(&verifier))
-            .await
-            .map_err(|error| ServiceError::Internal(error.to_string()))?;
+        let ephemeral = self.work.run(move |_| srp::server_ephemeral(&verifier)).await?;
         let secret_block = base64::engine::general_purpose::STANDARD.encode(random::random_bytes(64));
         let internal_username = user.as_ref().map_or(username.to_string(), |user| user.username.clone());
         let state = SrpState {
@@ -438,7 +464,13 @@ impl UserPools {
         )?;
         let user = match self.store.user(context.pool_id.as_str(), &record.username).await? {
             Some(user) if state.known => user,
-            _ => return Err(incorrect()),
+            Some(_) => return Err(incorrect()),
+            None => {
+                if self.nobody_is_locked(context, &record.username).await? {
+                    return Err(ServiceError::NotAuthorized(ATTEMPTS_EXCEEDED.to_owned()));
+                }
+                return Err(self.sign_in_failure_for_nobody(context, &record.username).await);
+            }
         };
         self.check_not_locked(&user)?;
         let sealed_verifier = user.srp_verifier.clone().ok_or_else(incorrect)?;
@@ -455,10 +487,7 @@ impl UserPools {
             timestamp: timestamp.to_owned(),
             claimed_signature_b64: signature.to_owned(),
         };
-        let verified = tokio::task::spawn_blocking(move || srp::verify_claim(&check))
-            .await
-            .map_err(|error| ServiceError::Internal(error.to_string()))?
-            .unwrap_or(false);
+        let verified = self.work.run(move |_| srp::verify_claim(&check)).await?.unwrap_or(false);
         if !verified {
             return Err(self.record_sign_in_failure(&user).await);
         }
@@ -468,6 +497,10 @@ impl UserPools {
         }
         self.after_password(context, user).await
     }
+}
+
+fn stand_in_key(context: &ClientContext, name: &str) -> String {
+    format!("sign-in-failures:{}:{}", context.pool_id, name.to_lowercase())
 }
 
 fn check_client_secret(context: &ClientContext, given: Option<&str>) -> Result<()> {

@@ -25,7 +25,9 @@ pub use users::{CodeDelivery, ListUsersPage, SignUpOutcome, UserView};
 
 use crate::clock::Clock;
 use crate::error::{Result, ServiceError};
+use crate::limits::Limiter;
 use crate::mail::Mailer;
+use crate::work::SlowWork;
 use config::{ClientConfig, PoolConfig};
 
 /// Settings that shape every pool's behaviour.
@@ -46,6 +48,8 @@ pub struct UserPoolSettings {
     pub sealing_key: Arc<s3cognito_crypto::aead::SealingKey>,
     /// How long a password-reset code stays valid.
     pub reset_code_seconds: i64,
+    /// How many password hashes run at once, and how many wait.
+    pub work: crate::work::WorkLimits,
 }
 
 impl UserPoolSettings {
@@ -62,6 +66,34 @@ pub struct UserPools {
     mailer: Arc<dyn Mailer>,
     settings: Arc<UserPoolSettings>,
     keys: KeyCache,
+    work: SlowWork,
+    limiter: Limiter,
+    delivery_cost: Arc<DeliveryCost>,
+}
+
+/// How long mailing a code has lately taken (a moving average), so that the answer for a name that
+/// matches no user, which mails nothing, can take as long: with SMTP a delivery takes a while, and
+/// answering at once would say that nobody of that name exists.
+#[derive(Debug, Default)]
+struct DeliveryCost {
+    micros: std::sync::atomic::AtomicU64,
+}
+
+impl DeliveryCost {
+    fn record(&self, took: std::time::Duration) {
+        use std::sync::atomic::Ordering;
+        let took = u64::try_from(took.as_micros()).unwrap_or(u64::MAX).min(30_000_000);
+        let _ = self.micros.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |average| {
+            Some(if average == 0 { took } else { (average * 7 + took) / 8 })
+        });
+    }
+
+    async fn mirror(&self) {
+        let micros = self.micros.load(std::sync::atomic::Ordering::Relaxed);
+        if micros > 0 {
+            tokio::time::sleep(std::time::Duration::from_micros(micros)).await;
+        }
+    }
 }
 
 /// Cognito's pool id suffixes mix cases and digits.
@@ -71,8 +103,24 @@ pub(crate) const POOL_ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi
 pub type Attributes = BTreeMap<String, String>;
 
 impl UserPools {
-    pub fn new(store: Store, clock: Arc<dyn Clock>, mailer: Arc<dyn Mailer>, settings: UserPoolSettings) -> Self {
-        UserPools { store, clock, mailer, settings: Arc::new(settings), keys: KeyCache::default() }
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        mailer: Arc<dyn Mailer>,
+        settings: UserPoolSettings,
+        limiter: Limiter,
+    ) -> Self {
+        let work = SlowWork::new(settings.work);
+        UserPools {
+            store,
+            clock,
+            mailer,
+            settings: Arc::new(settings),
+            keys: KeyCache::default(),
+            work,
+            limiter,
+            delivery_cost: Arc::default(),
+        }
     }
 
     pub fn settings(&self) -> &UserPoolSettings {

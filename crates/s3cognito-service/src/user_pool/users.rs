@@ -1,6 +1,6 @@
 //! Users: sign-up and confirmation, attributes, passwords and their reset, and the admin calls on users.
 
-use s3cognito_crypto::{digest, password, random};
+use s3cognito_crypto::{digest, random};
 use s3cognito_meta::{CodeRecord, UserRecord};
 use s3cognito_types::{ClientId, UserPoolId, Username};
 
@@ -189,39 +189,40 @@ pub(super) fn verifier_binding(pool_id: &str, username: &str) -> Vec<u8> {
 }
 
 impl UserPools {
+    /// Argon2 and the SRP exponentiation are deliberately slow: they run on the bounded workers.
     pub(super) async fn password_material(&self, pool_id: &str, username: &str, password: &str) -> Result<PasswordMaterial> {
         let pool_suffix = pool_id.split_once('_').map(|(_, suffix)| suffix).unwrap_or_default().to_owned();
         let (username, password, pool_id) = (username.to_owned(), password.to_owned(), pool_id.to_owned());
         let sealing_key = self.settings.sealing_key.clone();
-        // Argon2 and the SRP exponentiation are deliberately slow: run them off the async workers.
-        tokio::task::spawn_blocking(move || {
-            let hash = password::hash_password(&password)?;
-            let verifier = s3cognito_crypto::srp::new_verifier(&pool_suffix, &username, &password);
-            let sealed = sealing_key.seal(&verifier.verifier, &verifier_binding(&pool_id, &username));
-            use base64::Engine as _;
-            Ok(PasswordMaterial {
-                hash,
-                srp_salt: verifier.salt_hex,
-                srp_verifier: base64::engine::general_purpose::STANDARD.encode(sealed),
+        self.work
+            .run(move |work| {
+                let hash = work.hash(&password)?;
+                let verifier = s3cognito_crypto::srp::new_verifier(&pool_suffix, &username, &password);
+                let sealed = sealing_key.seal(&verifier.verifier, &verifier_binding(&pool_id, &username));
+                use base64::Engine as _;
+                Ok(PasswordMaterial {
+                    hash,
+                    srp_salt: verifier.salt_hex,
+                    srp_verifier: base64::engine::general_purpose::STANDARD.encode(sealed),
+                })
             })
-        })
-        .await
-        .map_err(|error| ServiceError::Internal(error.to_string()))?
+            .await?
     }
-}
 
-pub(super) async fn verify_password(password: &str, hash: Option<&str>) -> Result<bool> {
-    let password = password.to_owned();
-    let hash = hash.map(str::to_owned);
-    tokio::task::spawn_blocking(move || match hash {
-        Some(hash) => password::verify_password(&password, &hash),
-        None => {
-            password::dummy_verify(&password);
-            false
-        }
-    })
-    .await
-    .map_err(|error| ServiceError::Internal(error.to_string()))
+    /// Whether `password` matches the stored `hash`; with no hash (no such user) it costs the same and fails.
+    pub(super) async fn verify_password(&self, password: &str, hash: Option<&str>) -> Result<bool> {
+        let password = password.to_owned();
+        let hash = hash.map(str::to_owned);
+        self.work
+            .run(move |work| match hash {
+                Some(hash) => work.verify(&password, &hash),
+                None => {
+                    work.dummy_verify(&password);
+                    false
+                }
+            })
+            .await
+    }
 }
 
 impl UserPools {
@@ -280,7 +281,7 @@ impl UserPools {
         let context = self.client_and_pool(client_id).await?;
         context.check_secret_hash(username.as_str(), secret_hash)?;
         let Some(mut user) = self.find_user(&context.pool_id, &context.pool_config, username.as_str()).await? else {
-            return Err(self.missing_user(&context, ServiceError::CodeMismatch));
+            return Err(self.wrong_guess_for_nobody(&context, username).await);
         };
         if user.status != status::UNCONFIRMED {
             return Err(ServiceError::NotAuthorized(format!(
@@ -315,8 +316,11 @@ impl UserPools {
         let context = self.client_and_pool(client_id).await?;
         context.check_secret_hash(username.as_str(), secret_hash)?;
         let Some(user) = self.find_user(&context.pool_id, &context.pool_config, username.as_str()).await? else {
-            return self.fake_delivery(&context, username);
+            self.limiter.code_sent(context.pool_id.as_str(), username.as_str()).await?;
+            return self.fake_delivery(&context, username).await;
         };
+        self.limiter.code_sent(context.pool_id.as_str(), &user.username).await?;
+        let started = std::time::Instant::now();
         if user.status != status::UNCONFIRMED {
             return Err(ServiceError::InvalidParameter("User is already confirmed.".to_owned()));
         }
@@ -324,7 +328,9 @@ impl UserPools {
         let email = attributes.get("email").ok_or_else(|| {
             ServiceError::InvalidParameter("Auto verification not turned on.".to_owned())
         })?;
-        self.send_code(&context.pool_id, &user, email, CodePurpose::SignUp).await
+        let delivery = self.send_code(&context.pool_id, &user, email, CodePurpose::SignUp).await;
+        self.delivery_cost.record(started.elapsed());
+        delivery
     }
 
     pub async fn forgot_password(
@@ -336,8 +342,17 @@ impl UserPools {
         let context = self.client_and_pool(client_id).await?;
         context.check_secret_hash(username.as_str(), secret_hash)?;
         let Some(user) = self.find_user(&context.pool_id, &context.pool_config, username.as_str()).await? else {
-            return self.fake_delivery(&context, username);
+            self.limiter.code_sent(context.pool_id.as_str(), username.as_str()).await?;
+            return self.fake_delivery(&context, username).await;
         };
+        self.limiter.code_sent(context.pool_id.as_str(), &user.username).await?;
+        let started = std::time::Instant::now();
+        let delivery = self.send_reset_code(&context, &user).await;
+        self.delivery_cost.record(started.elapsed());
+        delivery
+    }
+
+    async fn send_reset_code(&self, context: &ClientContext, user: &UserRecord) -> Result<CodeDelivery> {
         if !user.enabled {
             return Err(ServiceError::NotAuthorized("User is disabled.".to_owned()));
         }
@@ -351,7 +366,7 @@ impl UserPools {
                     .to_owned(),
             )
         })?;
-        self.send_code(&context.pool_id, &user, email, CodePurpose::ResetPassword).await
+        self.send_code(&context.pool_id, user, email, CodePurpose::ResetPassword).await
     }
 
     pub async fn confirm_forgot_password(
@@ -366,7 +381,7 @@ impl UserPools {
         context.check_secret_hash(username.as_str(), secret_hash)?;
         context.pool_config.password_policy.check(new_password)?;
         let Some(mut user) = self.find_user(&context.pool_id, &context.pool_config, username.as_str()).await? else {
-            return Err(self.missing_user(&context, ServiceError::CodeMismatch));
+            return Err(self.wrong_guess_for_nobody(&context, username).await);
         };
         self.use_code(&context.pool_id, &user.username, CodePurpose::ResetPassword, code).await?;
         let now = self.now();
@@ -708,6 +723,7 @@ impl UserPools {
         email: &str,
         purpose: CodePurpose,
     ) -> Result<CodeDelivery> {
+        self.limiter.mail(email).await?;
         let code = random::random_digits(6);
         let lifetime = match purpose {
             CodePurpose::ResetPassword => self.settings.reset_code_seconds,
@@ -766,8 +782,13 @@ impl UserPools {
         self.mailer.send(Mail { to: email.clone(), subject, body, kind: "invitation" }).await
     }
 
-    /// Checks a code and uses it up; wrong guesses are counted and end the code after a few.
+    /// Checks a code and uses it up. Wrong guesses are counted twice: per code (a few end it) and per
+    /// user across all their codes within the hour, so that asking for a fresh code brings no fresh guesses.
     async fn use_code(&self, pool_id: &UserPoolId, username: &str, purpose: CodePurpose, code: &str) -> Result<()> {
+        let attempt_limit = || ServiceError::LimitExceeded(crate::limits::ATTEMPT_LIMIT.to_owned());
+        if !self.limiter.guesses_left(pool_id.as_str(), username).await? {
+            return Err(attempt_limit());
+        }
         let stored = self.store.code(pool_id.as_str(), username, purpose.as_str()).await?;
         let Some(stored) = stored else {
             return Err(ServiceError::CodeMismatch);
@@ -775,9 +796,10 @@ impl UserPools {
         let given = code_hash(pool_id.as_str(), username, code.trim());
         if !s3cognito_crypto::compare::constant_time_eq(given.as_bytes(), stored.code_hash.as_bytes()) {
             let failures = self.store.record_code_failure(pool_id.as_str(), username, purpose.as_str()).await?;
-            if failures >= CODE_ATTEMPTS {
+            let guesses = self.limiter.wrong_guess(pool_id.as_str(), username).await?;
+            if failures >= CODE_ATTEMPTS || guesses >= self.limiter.limits().user_code_guesses_per_hour {
                 self.store.delete_code(pool_id.as_str(), username, purpose.as_str()).await?;
-                return Err(ServiceError::LimitExceeded("Attempt limit exceeded, please try after some time.".to_owned()));
+                return Err(attempt_limit());
             }
             return Err(ServiceError::CodeMismatch);
         }
@@ -792,16 +814,29 @@ impl UserPools {
         Ok(())
     }
 
-    /// The error for a user that does not exist: the real one only where the client allows it.
-    fn missing_user(&self, context: &ClientContext, disguise: ServiceError) -> ServiceError {
-        if context.reveals_missing_users() { ServiceError::UserNotFound } else { disguise }
+    /// A code guessed for a name that matches no user: counted against that name's budget as a user's
+    /// guesses are, and answered as a user who asks for a fresh code whenever one gives out would be
+    /// (a mismatch, the attempt limit at every fifth guess, and only the limit once the hour's are spent).
+    async fn wrong_guess_for_nobody(&self, context: &ClientContext, username: &Username) -> ServiceError {
+        if context.reveals_missing_users() {
+            return ServiceError::UserNotFound;
+        }
+        match self.limiter.wrong_guess(context.pool_id.as_str(), username.as_str()).await {
+            Ok(guesses) if guesses % CODE_ATTEMPTS == 0 || guesses >= self.limiter.limits().user_code_guesses_per_hour => {
+                ServiceError::LimitExceeded(crate::limits::ATTEMPT_LIMIT.to_owned())
+            }
+            Ok(_) => ServiceError::CodeMismatch,
+            Err(error) => error,
+        }
     }
 
-    /// An answer that looks like a delivery, so unknown usernames cannot be told from known ones.
-    fn fake_delivery(&self, context: &ClientContext, username: &Username) -> Result<CodeDelivery> {
+    /// An answer that looks like a delivery, so unknown usernames cannot be told from known ones: it
+    /// comes after as long as a real delivery has lately taken.
+    async fn fake_delivery(&self, context: &ClientContext, username: &Username) -> Result<CodeDelivery> {
         if context.reveals_missing_users() {
             return Err(ServiceError::UserNotFound);
         }
+        self.delivery_cost.mirror().await;
         let letter = username.as_str().chars().next().unwrap_or('u');
         Ok(CodeDelivery { destination: format!("{letter}***@e***"), medium: "EMAIL", attribute: "email" })
     }

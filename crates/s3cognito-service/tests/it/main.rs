@@ -1,6 +1,7 @@
 //! The user pool's use cases end to end over a real SQLite store, with a clock the tests move
 //! and a mailer that keeps what it was asked to send.
 
+mod abuse;
 mod identity;
 mod objects;
 mod sign_in;
@@ -69,7 +70,13 @@ pub fn settings() -> UserPoolSettings {
         confirmation_code_seconds: 24 * 3600,
         reset_code_seconds: 3600,
         sealing_key: SEALING_KEY.clone(),
+        work: s3cognito_service::work::WorkLimits::default(),
     }
+}
+
+/// Cognito's budgets, as `serve` has them by default.
+pub fn rate_limits() -> s3cognito_service::limits::RateLimits {
+    s3cognito_service::limits::RateLimits::default()
 }
 
 impl Harness {
@@ -78,11 +85,15 @@ impl Harness {
     }
 
     pub async fn with_config(config: PoolConfig) -> Harness {
+        Harness::with_limits(config, rate_limits()).await
+    }
+
+    pub async fn with_limits(config: PoolConfig, limits: s3cognito_service::limits::RateLimits) -> Harness {
         let directory = tempfile::tempdir().unwrap();
         let url = format!("sqlite:{}?mode=rwc", directory.path().join("meta.db").display());
         let clock = ManualClock::starting_at(START);
         let outbox = Arc::new(Outbox::default());
-        let app = Harness::app(&url, &clock, &outbox).await;
+        let app = Harness::app_with(&url, &clock, outbox.clone(), limits).await;
         let pool = app
             .user_pools
             .create_user_pool("us-east-1", PoolSettings { name: "test".to_owned(), config })
@@ -94,9 +105,19 @@ impl Harness {
     }
 
     pub async fn app(url: &str, clock: &ManualClock, outbox: &Arc<Outbox>) -> App {
+        Harness::app_with(url, clock, outbox.clone(), rate_limits()).await
+    }
+
+    /// An app on the database at `url` with its own mailer and budgets.
+    pub async fn app_with(
+        url: &str,
+        clock: &ManualClock,
+        mailer: Arc<dyn Mailer>,
+        limits: s3cognito_service::limits::RateLimits,
+    ) -> App {
         let store = Store::connect(url).await.unwrap();
         let blobs = s3cognito_blob::BlobStore::local(&std::env::temp_dir().join(format!("s3cognito-blobs-{}", uuid_like()))).unwrap();
-        App::new(store, Arc::new(clock.clone()), outbox.clone(), blobs, "us-east-1".to_owned(), settings())
+        App::new(store, Arc::new(clock.clone()), mailer, blobs, "us-east-1".to_owned(), settings(), limits)
     }
 
     pub async fn client_of(app: &App, pool: &UserPoolId, generate_secret: bool) -> ClientId {

@@ -87,7 +87,7 @@ async fn the_verifier_refuses_every_kind_of_bad_token() {
         let mut other_settings = settings();
         other_settings.issuer_base = "https://auth.example.com".to_owned();
         let blobs = s3cognito_blob::BlobStore::local(&std::env::temp_dir().join("s3cognito-blobs-issuer-test")).unwrap();
-        s3cognito_service::App::new(store, std::sync::Arc::new(clock), harness.outbox.clone(), blobs, "us-east-1".to_owned(), other_settings)
+        s3cognito_service::App::new(store, std::sync::Arc::new(clock), harness.outbox.clone(), blobs, "us-east-1".to_owned(), other_settings, crate::rate_limits())
     };
     let foreign = match other
         .user_pools

@@ -1,6 +1,7 @@
 //! End-to-end: the real binary, spawned on a fresh data dir, driven by the AWS SDK for Rust.
 //! Each scenario runs on SQLite, and on PostgreSQL too when `S3COGNITO_TEST_POSTGRES_URL` is set.
 
+mod abuse;
 mod checksums;
 mod cli;
 mod config;
@@ -67,6 +68,10 @@ impl Server {
         assert!(status.success());
         let exit = self.child.wait().unwrap();
         assert!(exit.success(), "server exited with {exit}");
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn pool_id(&self) -> String {
