@@ -263,7 +263,9 @@ fn path_of(id: &str) -> Result<Path> {
 impl BlobStore {
     /// Blobs as files under `directory`, fsynced before a write is acknowledged.
     pub fn local(directory: &std::path::Path) -> Result<BlobStore> {
-        std::fs::create_dir_all(directory).map_err(|source| {
+        use std::os::unix::fs::DirBuilderExt;
+        // Private, as the data dir is: object bytes are for the server to hand out, not for local users.
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(directory).map_err(|source| {
             BlobError::Store(object_store::Error::Generic { store: "local", source: Box::new(source) })
         })?;
         let store = LocalFileSystem::new_with_prefix(directory)?.with_fsync(true).with_automatic_cleanup(true);

@@ -27,11 +27,17 @@ use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 #[derive(Debug, Clone)]
 pub struct HttpState {
     pub app: Arc<App>,
-    /// The base URL clients reach us at, when it differs from what the Host header says.
-    pub public_url: Option<String>,
+    /// The base URL clients reach us at: `--public-url`, or the listen address. Documents that name
+    /// our URLs (OpenID discovery) are built from it, never from a request's Host header, which the
+    /// caller chooses.
+    pub public_url: String,
 }
 
 /// The whole HTTP surface, ready for `axum::serve` or a test's `oneshot`.
+///
+/// A user pool's OpenID documents live at `/<poolId>/.well-known/…`, where Cognito serves them; a bucket
+/// can hold keys of the same shape. Bucket names cannot contain `_` and pool ids always do, so those
+/// paths reach the OpenID routes only when the first segment is a pool id, and S3 otherwise.
 pub fn router(state: HttpState) -> Router {
     let s3 = Router::new()
         .fallback(s3::fallback)
@@ -39,17 +45,24 @@ pub fn router(state: HttpState) -> Router {
         .layer(axum::middleware::from_fn(s3::post_form_fields))
         .layer(axum::middleware::from_fn(s3::request_id))
         .layer(axum::middleware::from_fn_with_state(state.clone(), s3::cors));
-    Router::new()
+    let openid = Router::new()
+        .route("/{pool_id}/.well-known/jwks.json", get(oidc::jwks))
+        .route("/{pool_id}/.well-known/openid-configuration", get(oidc::discovery))
+        .with_state(state.clone())
+        .layer(cors());
+    let main = Router::new()
         // POST / is a JSON-protocol call; any other method on / is S3's (ListBuckets).
         .route("/", post(aws_json::dispatch).fallback_service(s3.clone()))
         .route("/_s3cognito/health", get(ops::health))
         .route("/_s3cognito/identity/.well-known/jwks.json", get(oidc::identity_jwks))
-        .route("/{pool_id}/.well-known/jwks.json", get(oidc::jwks))
-        .route("/{pool_id}/.well-known/openid-configuration", get(oidc::discovery))
         .with_state(state)
         // Our own routes and the JSON protocols allow any origin; S3 follows each bucket's rules.
         .layer(cors())
-        .fallback_service(s3)
+        .fallback_service(s3);
+    Router::new().fallback_service(tower::service_fn(move |request: axum::extract::Request| {
+        let target = if oidc::is_pool_document(request.uri().path()) { openid.clone() } else { main.clone() };
+        tower::ServiceExt::oneshot(target, request)
+    }))
 }
 
 /// Browsers call the Cognito API from any origin, as they do AWS's; a preflight must pass for the
@@ -68,7 +81,37 @@ fn cors() -> CorsLayer {
         .max_age(std::time::Duration::from_secs(3600))
 }
 
+/// What one connection may hold, and how many may be open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// A request's head must arrive within this long, and a kept-alive connection waiting for its next
+    /// request is closed after this long: a silent connection cannot hold a descriptor for ever.
+    pub header_read_timeout: std::time::Duration,
+    /// Connections open at once; past it new ones are closed as soon as they are accepted.
+    pub max_connections: usize,
+    /// Connections open at once from one source address, so that one peer cannot take them all.
+    pub max_connections_per_address: usize,
+}
+
+impl ConnectionLimits {
+    /// Limits that fit `descriptors` open files: a reserve for the database, blobs and mail, the rest for
+    /// connections, at most half of them for one address.
+    pub fn for_descriptors(descriptors: u64, header_read_timeout: std::time::Duration) -> ConnectionLimits {
+        let available = usize::try_from(descriptors.saturating_sub(RESERVED_DESCRIPTORS)).unwrap_or(usize::MAX);
+        let max_connections = available.clamp(16, 65_536);
+        ConnectionLimits { header_read_timeout, max_connections, max_connections_per_address: (max_connections / 2).max(8) }
+    }
+}
+
+/// Descriptors kept for everything but client connections (the database pool, blob reads, mail, logs).
+const RESERVED_DESCRIPTORS: u64 = 96;
+
 /// Serves `router` on `listener` until `shutdown` completes, then lets requests in flight finish.
+///
+/// Our own accept loop on hyper rather than `axum::serve`, which has no header-read or idle timeout and
+/// no bound on connections: a peer opening silent connections could take every descriptor. Here each
+/// connection gets hyper's header-read timeout (which also closes kept-alive connections idle that long),
+/// and connections past the limits are closed at once, before anything is read from them.
 ///
 /// Connections are `TCP_NODELAY`: a response whose body is not ready with its head (every GET: the bytes
 /// come from the disk) goes out in two writes, and with Nagle's algorithm the second waits for the
@@ -76,14 +119,100 @@ fn cors() -> CorsLayer {
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: HttpState,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
-    let listener = listener.tap_io(|connection| {
-        if let Err(error) = connection.set_nodelay(true) {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    let app = router(state);
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+    builder.http2().timer(TokioTimer::new()).keep_alive_interval(Some(limits.header_read_timeout));
+    let connections = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let per_address = Arc::new(std::sync::Mutex::new(std::collections::HashMap::<std::net::IpAddr, usize>::new()));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of descriptors, or a connection reset before it was accepted: wait a moment
+                    // rather than spin, and keep serving.
+                    tracing::warn!(%error, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = connections.clone().try_acquire_owned() else {
+            tracing::debug!("connection limit reached; a new connection is closed");
+            continue;
+        };
+        let Some(address_slot) = AddressSlot::take(&per_address, peer.ip(), limits.max_connections_per_address) else {
+            tracing::debug!("per-address connection limit reached; a new connection is closed");
+            continue;
+        };
+        if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%error, "TCP_NODELAY could not be set");
         }
-    });
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+        let service = tower::ServiceExt::map_request(app.clone(), move |mut request: axum::http::Request<_>| {
+            request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            request.map(axum::body::Body::new)
+        });
+        let (builder, watcher) = (builder.clone(), graceful.watcher());
+        tokio::spawn(async move {
+            // Telling HTTP/1 from HTTP/2 reads the first bytes before hyper's own timeout runs: a
+            // connection that sends nothing at all is closed here.
+            let mut first = [0u8; 1];
+            if !matches!(tokio::time::timeout(limits.header_read_timeout, stream.peek(&mut first)).await, Ok(Ok(1..))) {
+                drop((permit, address_slot));
+                return;
+            }
+            let connection = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), hyper_util::service::TowerToHyperService::new(service))
+                .into_owned();
+            if let Err(error) = watcher.watch(connection).await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+            drop((permit, address_slot));
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+/// One connection's place in its source address's count, given back when the connection ends.
+struct AddressSlot {
+    counts: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
+    address: std::net::IpAddr,
+}
+
+impl AddressSlot {
+    fn take(
+        counts: &Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
+        address: std::net::IpAddr,
+        limit: usize,
+    ) -> Option<AddressSlot> {
+        let mut map = counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = map.entry(address).or_insert(0);
+        if *count >= limit {
+            return None;
+        }
+        *count += 1;
+        Some(AddressSlot { counts: counts.clone(), address })
+    }
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut map = self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = map.get_mut(&self.address) {
+            *count -= 1;
+            if *count == 0 {
+                map.remove(&self.address);
+            }
+        }
+    }
 }

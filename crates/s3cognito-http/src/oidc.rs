@@ -3,7 +3,6 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use s3cognito_types::UserPoolId;
 use serde_json::json;
@@ -15,6 +14,14 @@ fn pool(pool_id: &str) -> Result<UserPoolId, ApiError> {
     UserPoolId::parse(pool_id).map_err(|_| ApiError::not_found())
 }
 
+/// Whether `path` is `/<poolId>/.well-known/jwks.json` or `…/openid-configuration` of a well-formed pool id.
+pub(crate) fn is_pool_document(path: &str) -> bool {
+    let Some((pool_id, document)) = path.strip_prefix('/').and_then(|rest| rest.split_once('/')) else {
+        return false;
+    };
+    matches!(document, ".well-known/jwks.json" | ".well-known/openid-configuration") && UserPoolId::parse(pool_id).is_ok()
+}
+
 pub(crate) async fn jwks(State(state): State<HttpState>, Path(pool_id): Path<String>) -> Result<Response, ApiError> {
     let jwks = state.app.user_pools.jwks(&pool(&pool_id)?).await.map_err(ApiError::not_found_or)?;
     Ok(Json(jwks).into_response())
@@ -23,17 +30,10 @@ pub(crate) async fn jwks(State(state): State<HttpState>, Path(pool_id): Path<Str
 pub(crate) async fn discovery(
     State(state): State<HttpState>,
     Path(pool_id): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let pool_id = pool(&pool_id)?;
     state.app.user_pools.describe_user_pool(&pool_id).await.map_err(ApiError::not_found_or)?;
-    let base = match &state.public_url {
-        Some(url) => url.trim_end_matches('/').to_owned(),
-        None => {
-            let host = headers.get("host").and_then(|value| value.to_str().ok()).unwrap_or("localhost");
-            format!("http://{host}")
-        }
-    };
+    let base = state.public_url.trim_end_matches('/');
     let issuer = state.app.user_pools.issuer(pool_id.as_str());
     Ok(Json(json!({
         "issuer": issuer,

@@ -63,7 +63,9 @@ impl Mailer for OutboxMailer {
             uuid::Uuid::new_v4().simple()
         );
         let io = |error: std::io::Error| ServiceError::Internal(format!("cannot write to the outbox: {error}"));
-        tokio::fs::create_dir_all(&self.directory).await.map_err(io)?;
+        let mut directory = tokio::fs::DirBuilder::new();
+        directory.recursive(true).mode(0o700);
+        directory.create(&self.directory).await.map_err(io)?;
         // Written under a temporary name and renamed, so a reader never sees half a message.
         let partial = self.directory.join(format!(".{name}.partial"));
         write_private(&partial, &message.formatted()).await.map_err(io)?;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
+use s3cognito_http::ConnectionLimits;
 use s3cognito_service::limits::RateLimits;
 use s3cognito_service::work::WorkLimits;
 use serde::Deserialize;
@@ -88,6 +89,15 @@ pub struct ServeArgs {
     /// Messages to one email address an hour.
     #[arg(long, env = "S3COGNITO_MAILS_PER_ADDRESS_PER_HOUR")]
     pub mails_per_address_per_hour: Option<i64>,
+    /// Seconds a request's head may take to arrive, and a kept-alive connection may sit idle.
+    #[arg(long, env = "S3COGNITO_HEADER_READ_TIMEOUT_SECONDS")]
+    pub header_read_timeout_seconds: Option<u64>,
+    /// Connections open at once (default: what the open-file limit allows, less a reserve).
+    #[arg(long, env = "S3COGNITO_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Connections open at once from one source address (default: half of --max-connections).
+    #[arg(long, env = "S3COGNITO_MAX_CONNECTIONS_PER_ADDRESS")]
+    pub max_connections_per_address: Option<usize>,
 }
 
 /// Settings with every default applied.
@@ -110,6 +120,7 @@ pub struct Settings {
     pub log: String,
     pub work: WorkLimits,
     pub rate_limits: RateLimits,
+    pub connections: ConnectionLimits,
 }
 
 impl ServeArgs {
@@ -143,14 +154,28 @@ impl ServeArgs {
                 .credential_seconds
                 .or(file.credential_seconds)
                 .unwrap_or(s3cognito_service::DEFAULT_CREDENTIAL_SECONDS),
-            // s3s logs every refused S3 request at ERROR; ours already says what matters.
-            log: self.log.or(file.log).unwrap_or_else(|| "info,s3s=warn,s3s::ops=off".to_owned()),
+            log: log_filter(self.log.or(file.log).as_deref().unwrap_or("info")),
             master_key_file: self.master_key_file.or(file.master_key_file).unwrap_or_else(|| data.join("master.key")),
             data,
             work: {
                 let default = WorkLimits::default();
                 let workers = self.hash_workers.or(file.hash_workers).unwrap_or(default.workers);
                 WorkLimits { workers, queue: self.hash_queue.or(file.hash_queue).unwrap_or(workers * 32) }
+            },
+            connections: {
+                let timeout = std::time::Duration::from_secs(
+                    self.header_read_timeout_seconds.or(file.header_read_timeout_seconds).unwrap_or(30),
+                );
+                let default = ConnectionLimits::for_descriptors(open_file_limit(), timeout);
+                let max_connections = self.max_connections.or(file.max_connections).unwrap_or(default.max_connections);
+                ConnectionLimits {
+                    header_read_timeout: timeout,
+                    max_connections,
+                    max_connections_per_address: self
+                        .max_connections_per_address
+                        .or(file.max_connections_per_address)
+                        .unwrap_or((max_connections / 2).max(1)),
+                }
             },
             rate_limits: {
                 let default = RateLimits::default();
@@ -178,6 +203,9 @@ impl ServeArgs {
                 }
             },
         };
+        anyhow::ensure!(settings.connections.header_read_timeout.as_secs() >= 1, "the header read timeout must be at least 1 second");
+        anyhow::ensure!(settings.connections.max_connections >= 1, "max connections must be at least 1");
+        anyhow::ensure!(settings.connections.max_connections_per_address >= 1, "max connections per address must be at least 1");
         anyhow::ensure!(settings.work.workers >= 1, "hash workers must be at least 1");
         anyhow::ensure!(settings.work.queue >= 1, "the hash queue must hold at least 1 request");
         anyhow::ensure!(settings.lockout_threshold >= 1, "lockout threshold must be at least 1");
@@ -188,6 +216,18 @@ impl ServeArgs {
         );
         Ok(settings)
     }
+}
+
+/// The soft limit on open files of this process.
+fn open_file_limit() -> u64 {
+    rustix::process::getrlimit(rustix::process::Resource::Nofile).current.unwrap_or(65_536)
+}
+
+/// The S3 wire layer (s3s) logs every refused request at ERROR, some with the whole request body: any
+/// caller could write megabytes of log a request. It stays silent unless a filter names it; our own
+/// line for each refused request says what matters, in a few bytes.
+fn log_filter(filter: &str) -> String {
+    if filter.contains("s3s") { filter.to_owned() } else { format!("{filter},s3s=off") }
 }
 
 fn read_config_file(path: &Path) -> anyhow::Result<ServeArgs> {

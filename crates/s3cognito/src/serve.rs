@@ -72,12 +72,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     );
 
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
-    let state = HttpState { app: app.clone(), public_url: settings.public_url.clone() };
+    let state = HttpState { app: app.clone(), public_url: base_url.clone() };
     // Handlers are in place before the line is printed: whoever waits for it may signal at once.
     let shutdown = shutdown_signal()?;
     println!("s3cognito listening on http://{address}");
     std::io::stdout().flush()?;
-    s3cognito_http::serve(listener, state, shutdown).await?;
+    s3cognito_http::serve(listener, state, settings.connections, shutdown).await?;
     housekeeping.abort();
     store.close().await;
     tracing::info!("stopped");

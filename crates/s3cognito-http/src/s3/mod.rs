@@ -119,6 +119,11 @@ pub(crate) async fn request_id(request: Request, next: Next) -> Response {
     let id = uuid::Uuid::new_v4().simple().to_string().to_uppercase()[..16].to_owned();
     let has_body = request.headers().get("content-length").is_some_and(|length| length.as_bytes() != b"0")
         || request.headers().contains_key("transfer-encoding");
+    let body_bytes = request
+        .headers()
+        .get("content-length")
+        .and_then(|length| length.to_str().ok()?.parse::<u64>().ok())
+        .unwrap_or(0);
     let response = next.run(request).await;
     let (mut parts, body) = response.into_parts();
     if let Ok(value) = HeaderValue::from_str(&id) {
@@ -147,6 +152,9 @@ pub(crate) async fn request_id(request: Request, next: Next) -> Response {
             .replace("<Message>Policy condition", "<Message>Invalid according to Policy: Policy condition");
         parts.status = StatusCode::FORBIDDEN;
     }
+    // One short line per refusal: the code and the body's size, never the body or a header's value.
+    let code = text.split_once("<Code>").and_then(|(_, rest)| rest.split_once("</Code>")).map_or("", |(code, _)| code);
+    tracing::info!(code, status = parts.status.as_u16(), body_bytes, request_id = %id, "s3 request refused");
     if !text.contains("<RequestId>") && let Some(position) = text.rfind("</Error>") {
         text.insert_str(position, &format!("<RequestId>{id}</RequestId>"));
     }

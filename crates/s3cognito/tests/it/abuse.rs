@@ -111,11 +111,6 @@ async fn join_all<T: Send + 'static>(handles: impl Iterator<Item = tokio::task::
 /// One USER_PASSWORD_AUTH sign-in over plain HTTP from `source` (any 127.x address reaches a server on
 /// 127.0.0.1), so that it counts against another source address than the flood's.
 async fn sign_in_from(source: IpAddr, server: &Server, username: &str) -> (u16, serde_json::Value) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let target: std::net::SocketAddr = server.endpoint.trim_start_matches("http://").parse().unwrap();
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.bind((source, 0).into()).unwrap();
-    let mut stream = socket.connect(target).await.unwrap();
     let body = serde_json::json!({
         "AuthFlow": "USER_PASSWORD_AUTH",
         "ClientId": server.client_id(),
@@ -123,18 +118,80 @@ async fn sign_in_from(source: IpAddr, server: &Server, username: &str) -> (u16, 
     })
     .to_string();
     let request = format!(
-        "POST / HTTP/1.1\r\nHost: {target}\r\nContent-Type: application/x-amz-json-1.1\r\n\
+        "POST / HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-amz-json-1.1\r\n\
          X-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth\r\nContent-Length: {}\r\n\
          Connection: close\r\n\r\n{body}",
+        address_of(server),
         body.len()
     );
+    let (status, body) = http_from(source, server, &request).await;
+    (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::Null))
+}
+
+fn address_of(server: &Server) -> std::net::SocketAddr {
+    server.endpoint.trim_start_matches("http://").parse().unwrap()
+}
+
+async fn connect_from(source: IpAddr, server: &Server) -> std::io::Result<tokio::net::TcpStream> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind((source, 0).into())?;
+    socket.connect(address_of(server)).await
+}
+
+/// Sends `request` on a fresh connection from `source` and reads the answer to its end.
+async fn http_from(source: IpAddr, server: &Server, request: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = connect_from(source, server).await.unwrap();
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await.unwrap();
     let text = String::from_utf8_lossy(&response);
-    let status = text.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let json = text.split_once("\r\n\r\n").map(|(_, body)| body).unwrap_or_default();
-    (status, serde_json::from_str(json).unwrap_or(serde_json::Value::Null))
+    let status = text.split_whitespace().nth(1).unwrap_or("0").parse().unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, body)| body).unwrap_or_default().to_owned();
+    (status, body)
+}
+
+async fn health_from(source: IpAddr, server: &Server) -> u16 {
+    let request = format!("GET /_s3cognito/health HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", address_of(server));
+    http_from(source, server, &request).await.0
+}
+
+/// Whether the server has closed `stream` (a read ends, or fails) within `wait`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, wait: Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut byte = [0u8; 1];
+    matches!(tokio::time::timeout(wait, stream.read(&mut byte)).await, Ok(Ok(0) | Err(_)))
+}
+
+/// Connections that never send a request used to be kept for ever, and a few hundred of them took
+/// every descriptor, health checks included. Now one address holds at most its share of connections
+/// (the rest are closed at once), other addresses are still served, and a silent connection is
+/// closed once the header-read timeout has passed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_connections_are_bounded_and_closed() {
+    let data = tempfile::tempdir().unwrap();
+    let limits = ["--header-read-timeout-seconds", "2", "--max-connections", "64", "--max-connections-per-address", "24"];
+    let server = start(data.path(), &limits);
+    let flooder: IpAddr = "127.0.0.1".parse().unwrap();
+    let mut silent = Vec::new();
+    for _ in 0..40 {
+        silent.push(connect_from(flooder, &server).await.unwrap());
+    }
+    // Give the server a moment to accept them all (and to refuse those over the share).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut refused = 0;
+    for stream in silent.iter_mut() {
+        if closed_within(stream, Duration::from_millis(20)).await {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 40 - 24, "connections past one address's share are closed at once");
+    assert_eq!(health_from("127.0.0.2".parse().unwrap(), &server).await, 200, "another address is served");
+    for stream in silent.iter_mut() {
+        assert!(closed_within(stream, Duration::from_secs(5)).await, "a silent connection outlived the timeout");
+    }
+    assert_eq!(health_from(flooder, &server).await, 200, "once they are closed, the address is served again");
+    server.stop();
 }
 
 /// 128 callers failing to sign in as fast as they can: without a bound every attempt ran its own
