@@ -53,9 +53,31 @@ pub(crate) async fn dispatch(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
+    let form = headers
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+    let body = match body {
+        Ok(body) => body,
+        // Past the body limit (2 MiB; no operation takes a tenth of it) the answer is the protocol's own.
+        Err(rejection) => {
+            let message = format!("The request body could not be read: {rejection}");
+            tracing::info!(status = rejection.status().as_u16(), "request body refused");
+            let mut response = if form {
+                query::refused(rejection.status(), "RequestEntityTooLarge", &message, &request_id)
+            } else {
+                ApiError::new(rejection.status(), "SerializationException", message).into_response()
+            };
+            response.headers_mut().insert("connection", HeaderValue::from_static("close"));
+            if let Ok(value) = HeaderValue::from_str(&request_id) {
+                response.headers_mut().insert("x-amzn-requestid", value);
+            }
+            return response;
+        }
+    };
     let target = headers.get("x-amz-target").and_then(|value| value.to_str().ok()).unwrap_or_default().to_owned();
     let mut header_list: Vec<(String, String)> = headers
         .iter()
@@ -75,10 +97,6 @@ pub(crate) async fn dispatch(
         body,
         source,
     };
-    let form = headers
-        .get("content-type")
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
     if target.is_empty() && form {
         let mut response = query::handle(&state, &request, &request_id).await;
         if let Ok(value) = HeaderValue::from_str(&request_id) {

@@ -73,6 +73,7 @@ impl From<ServiceError> for ApiError {
                 AuthenticationError::SignatureDoesNotMatch | AuthenticationError::RequestExpired => {
                     (StatusCode::FORBIDDEN, "InvalidSignatureException")
                 }
+                AuthenticationError::WrongRegion { .. } => (bad, "InvalidSignatureException"),
                 AuthenticationError::ExpiredToken => (StatusCode::FORBIDDEN, "ExpiredTokenException"),
             },
             E::Internal(cause) => {

@@ -13,6 +13,32 @@ mod oidc;
 mod ops;
 mod query;
 mod s3;
+pub mod tls;
+
+/// Entry points for the fuzz targets (`fuzz/`), built only with `--cfg fuzzing`.
+#[cfg(fuzzing)]
+pub mod fuzzing {
+    /// A JSON-protocol body, parsed and read member by member as handlers read theirs.
+    pub fn json_body(data: &[u8]) {
+        let Ok(input) = crate::input::Input::parse(data) else { return };
+        let _ = input.opt_string("Username");
+        let _ = input.string("ClientId");
+        let _ = input.opt_bool("Permanent");
+        let _ = input.opt_i64("MaxResults");
+        let _ = input.opt_strings("AttributesToGet");
+        let _ = input.string_map("AuthParameters");
+        let _ = input.attributes("UserAttributes");
+        if let Ok(Some(nested)) = input.object("Policies") {
+            let _ = nested.opt_string("PasswordPolicy");
+        }
+        let _ = input.structure::<serde_json::Value>();
+    }
+
+    /// A POST form's head, fed to the field reader in the chunk sizes the first bytes name.
+    pub fn post_form(data: &[u8]) {
+        crate::s3::fuzz_form(data);
+    }
+}
 
 use std::future::Future;
 use std::sync::Arc;
@@ -43,6 +69,7 @@ pub fn router(state: HttpState) -> Router {
         .fallback(s3::fallback)
         .with_state(s3::service(&state))
         .layer(axum::middleware::from_fn(s3::post_form_fields))
+        .layer(axum::middleware::from_fn(s3::xml_body_limit))
         .layer(axum::middleware::from_fn(s3::request_id))
         .layer(axum::middleware::from_fn_with_state(state.clone(), s3::cors));
     let openid = Router::new()
@@ -120,6 +147,7 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     state: HttpState,
     limits: ConnectionLimits,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -160,19 +188,36 @@ pub async fn serve(
             request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
             request.map(axum::body::Body::new)
         });
-        let (builder, watcher) = (builder.clone(), graceful.watcher());
+        let (builder, watcher, tls) = (builder.clone(), graceful.watcher(), tls.clone());
         tokio::spawn(async move {
-            // Telling HTTP/1 from HTTP/2 reads the first bytes before hyper's own timeout runs: a
-            // connection that sends nothing at all is closed here.
-            let mut first = [0u8; 1];
-            if !matches!(tokio::time::timeout(limits.header_read_timeout, stream.peek(&mut first)).await, Ok(Ok(1..))) {
-                drop((permit, address_slot));
-                return;
-            }
-            let connection = builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), hyper_util::service::TowerToHyperService::new(service))
-                .into_owned();
-            if let Err(error) = watcher.watch(connection).await {
+            let service = hyper_util::service::TowerToHyperService::new(service);
+            let timeout = limits.header_read_timeout;
+            let served = match tls {
+                // The handshake is bounded like a request head: a silent peer is dropped.
+                Some(acceptor) => match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+                    Ok(Ok(stream)) => {
+                        let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
+                        watcher.watch(connection).await
+                    }
+                    Ok(Err(error)) => {
+                        tracing::debug!(%error, "TLS handshake failed");
+                        Ok(())
+                    }
+                    Err(_) => Ok(()),
+                },
+                None => {
+                    // Telling HTTP/1 from HTTP/2 reads the first bytes before hyper's own timeout runs:
+                    // a connection that sends nothing at all is closed here.
+                    let mut first = [0u8; 1];
+                    if matches!(tokio::time::timeout(timeout, stream.peek(&mut first)).await, Ok(Ok(1..))) {
+                        let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
+                        watcher.watch(connection).await
+                    } else {
+                        Ok(())
+                    }
+                }
+            };
+            if let Err(error) = served {
                 tracing::debug!(%error, "connection ended with an error");
             }
             drop((permit, address_slot));

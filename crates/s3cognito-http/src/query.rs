@@ -74,7 +74,9 @@ impl QueryError {
                 AuthenticationError::MissingAuthenticationToken => (StatusCode::FORBIDDEN, "MissingAuthenticationToken"),
                 AuthenticationError::IncompleteSignature(_) => (bad, "IncompleteSignature"),
                 AuthenticationError::UnrecognizedClient => (StatusCode::FORBIDDEN, "InvalidClientTokenId"),
-                AuthenticationError::SignatureDoesNotMatch => (StatusCode::FORBIDDEN, "SignatureDoesNotMatch"),
+                AuthenticationError::SignatureDoesNotMatch | AuthenticationError::WrongRegion { .. } => {
+                    (StatusCode::FORBIDDEN, "SignatureDoesNotMatch")
+                }
                 AuthenticationError::RequestExpired => (bad, "RequestExpired"),
                 AuthenticationError::ExpiredToken => (StatusCode::FORBIDDEN, "ExpiredToken"),
             },
@@ -98,6 +100,11 @@ impl QueryError {
         );
         xml_response(self.status, body)
     }
+}
+
+/// A query-protocol error for a request refused before it could be parsed (a body past the limit).
+pub(crate) fn refused(status: StatusCode, code: &'static str, message: &str, request_id: &str) -> Response {
+    QueryError::new(status, code, message).into_response(Service::Sts, request_id)
 }
 
 fn xml_response(status: StatusCode, body: String) -> Response {

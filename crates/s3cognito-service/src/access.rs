@@ -75,6 +75,7 @@ pub struct Access {
     store: Store,
     clock: Arc<dyn Clock>,
     sealing_key: Arc<SealingKey>,
+    region: String,
 }
 
 /// What an access key id names in the store.
@@ -94,8 +95,8 @@ pub enum SessionTokenError {
 }
 
 impl Access {
-    pub fn new(store: Store, clock: Arc<dyn Clock>, sealing_key: Arc<SealingKey>) -> Self {
-        Access { store, clock, sealing_key }
+    pub fn new(store: Store, clock: Arc<dyn Clock>, sealing_key: Arc<SealingKey>, region: String) -> Self {
+        Access { store, clock, sealing_key, region }
     }
 
     /// Seals a temporary secret for storage; the access key id is bound in, so a sealed secret
@@ -188,6 +189,17 @@ impl Access {
         })
     }
 
+    /// The regions a signature for `service` may be scoped to, the expected one first: IAM is global and
+    /// signed for us-east-1, STS answers both its global and its regional scope, every other service
+    /// only this deployment's region.
+    pub fn signing_regions(&self, service: &str) -> Vec<&str> {
+        match service {
+            "iam" => vec!["us-east-1"],
+            "sts" if self.region != "us-east-1" => vec![self.region.as_str(), "us-east-1"],
+            _ => vec![self.region.as_str()],
+        }
+    }
+
     /// Verifies the request's SigV4 signature, scoped to `service`, and names the caller.
     pub async fn authenticate(
         &self,
@@ -206,6 +218,12 @@ impl Access {
             return Err(AuthenticationError::IncompleteSignature(format!(
                 "Credential should be scoped to correct service: '{service}'."
             )));
+        }
+        if !self.signing_regions(service).contains(&authorization.region.as_str()) {
+            return Err(AuthenticationError::WrongRegion {
+                given: authorization.region.clone(),
+                expected: self.signing_regions(service)[0].to_owned(),
+            });
         }
         let lookup_failed = |error: s3cognito_meta::MetaError| {
             tracing::error!(%error, "access key lookup failed");

@@ -86,6 +86,9 @@ pub enum AuthenticationError {
     RequestExpired,
     #[error("The security token included in the request is expired")]
     ExpiredToken,
+    /// A credential scope naming another region than the one this service answers for.
+    #[error("Credential should be scoped to a valid region.")]
+    WrongRegion { given: String, expected: String },
 }
 
 impl From<s3cognito_meta::MetaError> for ServiceError {

@@ -55,7 +55,7 @@ impl App {
         user_pool_settings: UserPoolSettings,
         rate_limits: RateLimits,
     ) -> App {
-        let access = Access::new(store.clone(), clock.clone(), user_pool_settings.sealing_key.clone());
+        let access = Access::new(store.clone(), clock.clone(), user_pool_settings.sealing_key.clone(), region.clone());
         let identity_settings = IdentitySettings {
             account_id: user_pool_settings.account_id.clone(),
             region: region.clone(),

@@ -98,6 +98,12 @@ pub struct ServeArgs {
     /// Connections open at once from one source address (default: half of --max-connections).
     #[arg(long, env = "S3COGNITO_MAX_CONNECTIONS_PER_ADDRESS")]
     pub max_connections_per_address: Option<usize>,
+    /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key. Reloaded when it changes.
+    #[arg(long, env = "S3COGNITO_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "S3COGNITO_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Settings with every default applied.
@@ -121,6 +127,7 @@ pub struct Settings {
     pub work: WorkLimits,
     pub rate_limits: RateLimits,
     pub connections: ConnectionLimits,
+    pub tls: Option<s3cognito_http::tls::TlsFiles>,
 }
 
 impl ServeArgs {
@@ -161,6 +168,11 @@ impl ServeArgs {
                 let default = WorkLimits::default();
                 let workers = self.hash_workers.or(file.hash_workers).unwrap_or(default.workers);
                 WorkLimits { workers, queue: self.hash_queue.or(file.hash_queue).unwrap_or(workers * 32) }
+            },
+            tls: match (self.tls_cert.or(file.tls_cert), self.tls_key.or(file.tls_key)) {
+                (Some(cert), Some(key)) => Some(s3cognito_http::tls::TlsFiles { cert, key }),
+                (None, None) => None,
+                _ => anyhow::bail!("--tls-cert and --tls-key go together"),
             },
             connections: {
                 let timeout = std::time::Duration::from_secs(

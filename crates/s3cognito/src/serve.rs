@@ -58,7 +58,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;
     let address = listener.local_addr()?;
-    let base_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
+    let tls = match &settings.tls {
+        Some(files) => Some(s3cognito_http::tls::acceptor(files.clone()).context("loading the TLS certificate")?),
+        None => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let base_url = settings.public_url.clone().unwrap_or_else(|| format!("{scheme}://{address}"));
     files::write_credentials(&settings.data, &bootstrap).context("writing the credentials file")?;
     files::write_aws_exports(&settings.data, &bootstrap, &settings.region, &base_url)
         .context("writing aws-exports.json")?;
@@ -75,9 +80,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let state = HttpState { app: app.clone(), public_url: base_url.clone() };
     // Handlers are in place before the line is printed: whoever waits for it may signal at once.
     let shutdown = shutdown_signal()?;
-    println!("s3cognito listening on http://{address}");
+    println!("s3cognito listening on {scheme}://{address}");
     std::io::stdout().flush()?;
-    s3cognito_http::serve(listener, state, settings.connections, shutdown).await?;
+    s3cognito_http::serve(listener, state, settings.connections, tls, shutdown).await?;
     housekeeping.abort();
     store.close().await;
     tracing::info!("stopped");

@@ -38,7 +38,7 @@ from botocore.config import Config
 REPO = Path(__file__).resolve().parents[3]
 BIN = Path(os.environ.get("S3COGNITO_BIN", REPO / "target" / "debug" / "s3cognito"))
 REGION = "us-east-1"
-LISTENING = re.compile(r"s3cognito listening on (http://\S+)")
+LISTENING = re.compile(r"s3cognito listening on (https?://\S+)")
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
 CODE = re.compile(r"\b\d{6}\b")

@@ -115,6 +115,27 @@ pub(crate) async fn post_form_fields(mut request: Request, next: Next) -> Respon
     next.run(Request::from_parts(parts, body)).await
 }
 
+/// The fuzz target's way in: the form's boundary and head as `post_form_fields` would see them, the
+/// head pushed in chunks whose sizes the first bytes choose.
+#[cfg(fuzzing)]
+pub(crate) fn fuzz(data: &[u8]) {
+    let Some((&sizes, rest)) = data.split_first() else { return };
+    let (boundary, body) = match rest.iter().position(|byte| *byte == b'\n') {
+        Some(at) => (String::from_utf8_lossy(&rest[..at]).into_owned(), &rest[at + 1..]),
+        None => ("B".to_owned(), rest),
+    };
+    let mut head = FormHead::default();
+    let step = usize::from(sizes % 64) + 1;
+    for chunk in body.chunks(step) {
+        if head.push(chunk) {
+            break;
+        }
+    }
+    let _ = head.field(&boundary, "key");
+    let _ = head.field(&boundary, "x-amz-security-token");
+    let _ = head.file_name();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

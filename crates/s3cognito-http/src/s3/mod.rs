@@ -15,11 +15,60 @@ use axum::response::{IntoResponse, Response};
 use s3s::service::{S3Service, S3ServiceBuilder};
 
 pub(crate) use form::{POST_KEY_HEADER, post_form_fields};
+#[cfg(fuzzing)]
+pub(crate) use form::fuzz as fuzz_form;
 
 use crate::HttpState;
 
 /// The largest browser form (POST Object) upload.
 pub(crate) const MAX_POST_OBJECT_BYTES: u64 = 64 << 20;
+
+/// The largest XML request body (DeleteObjects, CompleteMultipartUpload, bucket configurations).
+pub(crate) const MAX_XML_BODY_BYTES: usize = 20 << 20;
+
+/// Requests whose body is an XML document s3s reads into memory: everything with a body but object
+/// uploads (PutObject, UploadPart, a browser form on the bucket).
+fn has_xml_body(request: &Request) -> bool {
+    let path = request.uri().path().trim_start_matches('/');
+    let object = path.split_once('/').is_some_and(|(_, key)| !key.is_empty());
+    let query = request.uri().query().unwrap_or("");
+    let upload = match *request.method() {
+        axum::http::Method::PUT => object && !query.split('&').any(|pair| pair == "tagging" || pair.starts_with("tagging=") || pair == "acl" || pair.starts_with("acl=")),
+        axum::http::Method::POST => !object && query.is_empty(),
+        _ => false,
+    };
+    !upload
+}
+
+/// s3s answers an XML body over its limit with a 500 (its limit error is not the one it looks for),
+/// and reads a body without a length to the limit before refusing it. The limits are checked here first,
+/// with S3's answers: `MaxMessageLengthExceeded` past the size, `MissingContentLength` without one.
+pub(crate) async fn xml_body_limit(request: Request, next: Next) -> Response {
+    let has_body = request.headers().contains_key("transfer-encoding")
+        || request.headers().get("content-length").is_some_and(|length| length.as_bytes() != b"0");
+    if !has_body || !has_xml_body(&request) {
+        return next.run(request).await;
+    }
+    let length = request.headers().get("content-length").and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+    let refusal = match length {
+        Some(length) if length > MAX_XML_BODY_BYTES as u64 => Some((
+            StatusCode::BAD_REQUEST,
+            "MaxMessageLengthExceeded",
+            format!("Your request was too big: the limit is {MAX_XML_BODY_BYTES} bytes."),
+        )),
+        Some(_) => None,
+        None => Some((StatusCode::LENGTH_REQUIRED, "MissingContentLength", "You must provide the Content-Length HTTP header.".to_owned())),
+    };
+    let Some((status, code, message)) = refusal else {
+        return next.run(request).await;
+    };
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{message}</Message></Error>"
+    );
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert("content-type", HeaderValue::from_static("application/xml"));
+    response
+}
 
 /// The S3 service over our objects use cases.
 pub(crate) fn service(state: &HttpState) -> S3Service {
@@ -28,6 +77,7 @@ pub(crate) fn service(state: &HttpState) -> S3Service {
     builder.set_access(policy::Policy { state: state.clone() });
     builder.set_validation(policy::BucketNames);
     let mut config = s3s::config::S3Config::default();
+    config.xml_max_body_size = MAX_XML_BODY_BYTES;
     // s3s holds a POST (browser form) upload in memory before our code sees it, so its size is bounded
     // far below S3's 5 GiB; larger files go through PUT or multipart, which stream.
     config.post_object_max_file_size = MAX_POST_OBJECT_BYTES;

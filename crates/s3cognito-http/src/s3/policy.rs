@@ -147,6 +147,15 @@ impl S3Access for Policy {
         if authorization.starts_with(b"AWS ") {
             return Err(s3_error!(AccessDenied, "Signature Version 2 headers are not accepted; sign with Signature Version 4"));
         }
+        let presigned = query_pairs(query).any(|(name, _)| matches!(name, "X-Amz-Algorithm" | "X-Amz-Signature" | "Signature"));
+        if presigned && !authorization.is_empty() {
+            return Err(s3_error!(
+                InvalidArgument,
+                "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string \
+                 parameter or the Authorization header should be specified"
+            ));
+        }
+        check_signing_region(&self.state.app.region, authorization, query)?;
         if let Some((_, expires)) = query_pairs(query).find(|(name, _)| *name == "X-Amz-Expires")
             && !expires.parse::<u64>().is_ok_and(|seconds| seconds <= MAX_PRESIGNED_SECONDS)
         {
@@ -199,6 +208,35 @@ impl S3Access for Policy {
         context.extensions_mut().insert(principal);
         Ok(())
     }
+}
+
+/// A SigV4 credential scope (header or presigned URL) must name this deployment's region, as S3
+/// insists; s3s verifies the signature over whatever region the client chose.
+fn check_signing_region(region: &str, authorization: &[u8], query: &str) -> S3Result<()> {
+    let scope_region = |credential: &str| credential.split('/').nth(2).map(str::to_owned);
+    if authorization.starts_with(b"AWS4-HMAC-SHA256") {
+        let header = String::from_utf8_lossy(authorization);
+        let credential = header.split("Credential=").nth(1).and_then(|rest| rest.split([',', ' ']).next()).unwrap_or("");
+        if let Some(given) = scope_region(credential)
+            && given != region
+        {
+            return Err(s3_error!(
+                AuthorizationHeaderMalformed,
+                "The authorization header is malformed; the region '{given}' is wrong; expecting '{region}'"
+            ));
+        }
+    } else if let Some((_, credential)) = query_pairs(query).find(|(name, _)| *name == "X-Amz-Credential") {
+        let credential = percent_decode_str(credential).decode_utf8_lossy();
+        if let Some(given) = scope_region(&credential)
+            && given != region
+        {
+            return Err(s3_error!(
+                AuthorizationQueryParametersError,
+                "Error parsing the X-Amz-Credential parameter; the region '{given}' is wrong; expecting '{region}'"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// AWS's bucket naming rules, reserved prefixes and suffixes included.
