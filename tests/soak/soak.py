@@ -186,10 +186,15 @@ def main() -> int:
     print(f"unexpected errors: {len(unexpected)}")
     for line in unexpected[:10]:
         print("  " + line)
-    steady = samples[1:] or samples
+    # The first sample is the warm-up, the last one is taken after the load stopped; flat means the
+    # second half of the run never rose above the first half by more than noise.
+    steady = samples[1:-1] or samples
     rss_values, fd_values = [s[1] for s in steady], [s[2] for s in steady]
     print(f"RSS after warm-up: {min(rss_values)}–{max(rss_values)} MiB; descriptors: {min(fd_values)}–{max(fd_values)}")
-    flat = max(rss_values) <= min(rss_values) * 1.5 + 16 and max(fd_values) <= min(fd_values) + 32
+    half = max(1, len(steady) // 2)
+    first, second = steady[:half], steady[half:] or steady[:half]
+    flat = (max(s[1] for s in second) <= max(s[1] for s in first) * 1.2 + 16
+            and max(s[2] for s in second) <= max(s[2] for s in first) + 16)
     print("steady" if flat and not unexpected else "NOT steady")
     return 0 if flat and not unexpected else 1
 

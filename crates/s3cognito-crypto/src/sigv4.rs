@@ -457,13 +457,13 @@ fn parse_basic_time(value: &str) -> Option<u64> {
     if bytes.len() != 16 || bytes[8] != b'T' || bytes[15] != b'Z' {
         return None;
     }
+    // Byte ranges, not string slices: a value of 16 bytes may hold multi-byte characters anywhere.
     let number = |range: std::ops::Range<usize>| -> Option<u64> {
-        let digits = &value[range];
+        let digits = &bytes[range];
         digits
-            .bytes()
-            .all(|byte| byte.is_ascii_digit())
-            .then(|| digits.parse().ok())
-            .flatten()
+            .iter()
+            .all(u8::is_ascii_digit)
+            .then(|| digits.iter().fold(0u64, |number, digit| number * 10 + u64::from(digit - b'0')))
     };
     let (year, month, day) = (number(0..4)?, number(4..6)?, number(6..8)?);
     let (hour, minute, second) = (number(9..11)?, number(11..13)?, number(13..15)?);

@@ -118,7 +118,7 @@ pub(crate) async fn dispatch(
             response
         }
         Err(error) => {
-            tracing::info!(target = %target, code = error.code, status = error.status.as_u16(), "request refused");
+            tracing::info!(target = crate::loggable(&target), code = error.code, status = error.status.as_u16(), "request refused");
             error.into_response()
         }
     };

@@ -49,6 +49,13 @@ use axum::routing::{get, post};
 use s3cognito_service::App;
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 
+/// A client-chosen name (an `X-Amz-Target`, an `Action`) as it may appear in a log line: short names of
+/// the shape operations have, and a placeholder for anything else, so no caller can write into the log.
+pub(crate) fn loggable(name: &str) -> &str {
+    let shaped = name.len() <= 80 && name.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"._-".contains(&byte));
+    if shaped { name } else { "(unrecognized)" }
+}
+
 /// What every handler shares.
 #[derive(Debug, Clone)]
 pub struct HttpState {

@@ -226,7 +226,7 @@ pub(crate) async fn handle(state: &HttpState, request: &RawRequest, request_id: 
             xml_response(StatusCode::OK, body)
         }
         Err(error) => {
-            tracing::info!(action = %action, code = error.code, status = error.status.as_u16(), "request refused");
+            tracing::info!(action = crate::loggable(&action), code = error.code, status = error.status.as_u16(), "request refused");
             error.into_response(service, request_id)
         }
     }

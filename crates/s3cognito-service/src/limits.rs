@@ -85,8 +85,12 @@ impl Limiter {
             AddressBudget::Account => ("account", self.limits.address_account_calls_per_minute),
         };
         let key = format!("address:{name}:{}", address_key(address));
-        if self.hit(&key, MINUTE).await? > limit {
-            tracing::warn!(budget = name, "source address over its rate limit");
+        let hits = self.hit(&key, MINUTE).await?;
+        if hits > limit {
+            // Once per address and minute, not once per refused request: a flood must not flood the log.
+            if hits == limit + 1 {
+                tracing::warn!(budget = name, "a source address went over its rate limit for this minute");
+            }
             return Err(ServiceError::TooManyRequests(TOO_MANY_REQUESTS.to_owned()));
         }
         Ok(())
@@ -115,8 +119,11 @@ impl Limiter {
     /// Counts one message to `email`; `LimitExceededException` past the budget, and nothing is sent.
     pub async fn mail(&self, email: &str) -> Result<()> {
         let key = format!("mail:{}", email.to_lowercase());
-        if self.hit(&key, HOUR).await? > self.limits.mails_per_address_per_hour {
-            tracing::warn!("an email address over its hourly limit; nothing sent");
+        let hits = self.hit(&key, HOUR).await?;
+        if hits > self.limits.mails_per_address_per_hour {
+            if hits == self.limits.mails_per_address_per_hour + 1 {
+                tracing::warn!("an email address went over its hourly mail limit; nothing more is sent to it this hour");
+            }
             return Err(ServiceError::LimitExceeded(MAIL_LIMIT.to_owned()));
         }
         Ok(())

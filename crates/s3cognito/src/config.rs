@@ -191,27 +191,29 @@ impl ServeArgs {
             },
             rate_limits: {
                 let default = RateLimits::default();
+                let pick = |flag: Option<i64>, file: Option<i64>, default: i64| flag.or(file).unwrap_or(default);
                 RateLimits {
-                    address_sign_ins_per_minute: self
-                        .address_sign_ins_per_minute
-                        .or(file.address_sign_ins_per_minute)
-                        .unwrap_or(default.address_sign_ins_per_minute),
-                    address_account_calls_per_minute: self
-                        .address_account_calls_per_minute
-                        .or(file.address_account_calls_per_minute)
-                        .unwrap_or(default.address_account_calls_per_minute),
-                    user_codes_per_hour: self
-                        .user_codes_per_hour
-                        .or(file.user_codes_per_hour)
-                        .unwrap_or(default.user_codes_per_hour),
-                    user_code_guesses_per_hour: self
-                        .user_code_guesses_per_hour
-                        .or(file.user_code_guesses_per_hour)
-                        .unwrap_or(default.user_code_guesses_per_hour),
-                    mails_per_address_per_hour: self
-                        .mails_per_address_per_hour
-                        .or(file.mails_per_address_per_hour)
-                        .unwrap_or(default.mails_per_address_per_hour),
+                    address_sign_ins_per_minute: pick(
+                        self.address_sign_ins_per_minute,
+                        file.address_sign_ins_per_minute,
+                        default.address_sign_ins_per_minute,
+                    ),
+                    address_account_calls_per_minute: pick(
+                        self.address_account_calls_per_minute,
+                        file.address_account_calls_per_minute,
+                        default.address_account_calls_per_minute,
+                    ),
+                    user_codes_per_hour: pick(self.user_codes_per_hour, file.user_codes_per_hour, default.user_codes_per_hour),
+                    user_code_guesses_per_hour: pick(
+                        self.user_code_guesses_per_hour,
+                        file.user_code_guesses_per_hour,
+                        default.user_code_guesses_per_hour,
+                    ),
+                    mails_per_address_per_hour: pick(
+                        self.mails_per_address_per_hour,
+                        file.mails_per_address_per_hour,
+                        default.mails_per_address_per_hour,
+                    ),
                 }
             },
         };

@@ -163,6 +163,41 @@ pub(crate) async fn fallback(State(service): State<S3Service>, request: Request)
     }
 }
 
+/// Whether a request's answer is an XML document naming keys (the listings, ListParts), as opposed to an
+/// object's own bytes, which are never touched.
+fn lists_keys(request: &Request) -> bool {
+    if request.method() != axum::http::Method::GET {
+        return false;
+    }
+    let path = request.uri().path().trim_start_matches('/');
+    let on_bucket = !path.is_empty() && path.split_once('/').is_none_or(|(_, key)| key.is_empty());
+    let query = request.uri().query().unwrap_or("");
+    on_bucket || query.split('&').any(|pair| pair.starts_with("uploadId="))
+}
+
+/// Keys may hold characters XML text cannot carry as they are: a parser turns a raw CR or CR LF into LF,
+/// and refuses other control characters outright. As S3 does, they are written as character references
+/// (`&#13;`, `&#10;`, …) in listings; clients that must read every key back exactly ask for
+/// `encoding-type=url`, as boto3 does by default.
+async fn escape_control_characters(body: AxumBody) -> AxumBody {
+    // A listing is at most a thousand keys of at most 1 KiB each, plus their metadata.
+    let Ok(bytes) = axum::body::to_bytes(body, 16 << 20).await else {
+        return AxumBody::empty();
+    };
+    if !bytes.iter().any(|byte| *byte < 0x20) {
+        return AxumBody::from(bytes);
+    }
+    let mut escaped = Vec::with_capacity(bytes.len() + 64);
+    for byte in bytes.iter().copied() {
+        if byte < 0x20 {
+            escaped.extend_from_slice(format!("&#{byte};").as_bytes());
+        } else {
+            escaped.push(byte);
+        }
+    }
+    AxumBody::from(escaped)
+}
+
 /// Gives every S3 response an `x-amz-request-id`, and every S3 error body the same `<RequestId>`,
 /// which s3s does not do itself.
 pub(crate) async fn request_id(request: Request, next: Next) -> Response {
@@ -174,10 +209,15 @@ pub(crate) async fn request_id(request: Request, next: Next) -> Response {
         .get("content-length")
         .and_then(|length| length.to_str().ok()?.parse::<u64>().ok())
         .unwrap_or(0);
+    let lists_keys = lists_keys(&request);
     let response = next.run(request).await;
     let (mut parts, body) = response.into_parts();
     if let Ok(value) = HeaderValue::from_str(&id) {
         parts.headers.insert("x-amz-request-id", value);
+    }
+    if lists_keys && parts.status.is_success() {
+        parts.headers.remove("content-length");
+        return Response::from_parts(parts, escape_control_characters(body).await);
     }
     // A request refused before its body was read (an upload denied, a client waiting on
     // `Expect: 100-continue`) leaves that body on the connection; the connection cannot carry another
