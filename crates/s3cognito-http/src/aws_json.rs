@@ -6,7 +6,13 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
+use s3cognito_service::ServiceError;
+use s3cognito_service::authorization::{Caller, Resource};
+use s3cognito_types::operation::{Authorization, CognitoIdentity, CognitoIdp, Operation};
+use serde_json::Value;
+
 use crate::error::ApiError;
+use crate::input::Input;
 use crate::{HttpState, cognito_identity, cognito_idp, query};
 
 /// The parts of a request a signature covers, decoded once for every protocol.
@@ -44,6 +50,74 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SourceAddress {
     async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
         let info = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
         Ok(SourceAddress(info.map(|info| info.0.ip())))
+    }
+}
+
+/// The operations the AWS JSON protocol carries, by `X-Amz-Target`.
+#[derive(Debug, Clone, Copy)]
+enum JsonOperation {
+    CognitoIdp(CognitoIdp),
+    CognitoIdentity(CognitoIdentity),
+}
+
+impl JsonOperation {
+    fn operation(self) -> Operation {
+        match self {
+            JsonOperation::CognitoIdp(operation) => operation.into(),
+            JsonOperation::CognitoIdentity(operation) => operation.into(),
+        }
+    }
+}
+
+/// Which operation `X-Amz-Target` names; anything else is refused before any handler, as AWS does,
+/// before a signature is checked.
+fn json_operation(target: &str) -> Result<JsonOperation, ApiError> {
+    let unknown = |name: &str| {
+        ApiError::new(StatusCode::BAD_REQUEST, "UnknownOperationException", format!("Unknown operation {name}"))
+    };
+    match target.split_once('.') {
+        Some(("AWSCognitoIdentityProviderService", name)) => {
+            CognitoIdp::parse(name).map(JsonOperation::CognitoIdp).ok_or_else(|| unknown(name))
+        }
+        Some(("AWSCognitoIdentityService", name)) => {
+            CognitoIdentity::parse(name).map(JsonOperation::CognitoIdentity).ok_or_else(|| unknown(name))
+        }
+        _ => Err(ApiError::new(StatusCode::BAD_REQUEST, "UnknownOperationException", "Unknown operation")),
+    }
+}
+
+/// One JSON-protocol request: the per-address budget of unauthenticated calls, the signature when the
+/// operation needs one, the body, the authorization decision, then the operation's handler.
+async fn run(state: &HttpState, operation: JsonOperation, request: &RawRequest) -> Result<Value, ApiError> {
+    if let (JsonOperation::CognitoIdp(operation), Some(source)) = (operation, request.source)
+        && let Some(budget) = cognito_idp::address_budget(operation)
+    {
+        state.app.limiter.address(budget, source).await?;
+    }
+    let service = operation.operation().service().name();
+    let principal = match operation.operation().authorization() {
+        Authorization::Public => None,
+        Authorization::Signed | Authorization::SignedByAnyone => Some(
+            state.app.access.authenticate(&request.signed(), service).await.map_err(ServiceError::Authentication)?,
+        ),
+    };
+    let input = Input::parse(&request.body)?;
+    let caller = principal.as_ref().map_or(Caller::Anonymous, Caller::Signed);
+    // Only what a policy is checked against is read here: the pool a signed call names.
+    let named = match (&principal, operation) {
+        (None, _) => None,
+        (Some(_), JsonOperation::CognitoIdp(_)) => input.opt_string("UserPoolId")?,
+        (Some(_), JsonOperation::CognitoIdentity(_)) => input.opt_string("IdentityPoolId")?,
+    };
+    let resource = match (named.as_deref(), operation) {
+        (None, _) => Resource::Any,
+        (Some(pool), JsonOperation::CognitoIdp(_)) => Resource::UserPool(pool),
+        (Some(pool), JsonOperation::CognitoIdentity(_)) => Resource::IdentityPool(pool),
+    };
+    state.app.authorizer.authorize(caller, operation.operation(), &resource).await?;
+    match operation {
+        JsonOperation::CognitoIdp(operation) => cognito_idp::run(state, operation, &input).await,
+        JsonOperation::CognitoIdentity(operation) => cognito_identity::run(state, operation, &input).await,
     }
 }
 
@@ -104,12 +178,9 @@ pub(crate) async fn dispatch(
         }
         return response;
     }
-    let result = match target.split_once('.') {
-        Some(("AWSCognitoIdentityProviderService", operation)) => {
-            cognito_idp::handle(&state, operation, &request).await
-        }
-        Some(("AWSCognitoIdentityService", operation)) => cognito_identity::handle(&state, operation, &request).await,
-        _ => Err(ApiError::new(StatusCode::BAD_REQUEST, "UnknownOperationException", "Unknown operation")),
+    let result = match json_operation(&target) {
+        Ok(operation) => run(&state, operation, &request).await,
+        Err(unknown) => Err(unknown),
     };
     let mut response = match result {
         Ok(value) => {

@@ -1,32 +1,16 @@
 //! cognito-identity's operations (AWS JSON 1.1, `AWSCognitoIdentityService.*`): GetId and
-//! GetCredentialsForIdentity for anyone holding a login token; pool administration SigV4-signed.
+//! GetCredentialsForIdentity for anyone holding a login token; pool administration SigV4-signed
+//! (decided with the operation in `aws_json::dispatch`).
 
 use std::collections::BTreeMap;
 
-use axum::http::StatusCode;
-use s3cognito_service::access::Principal;
-use s3cognito_service::identity::{IdentityPoolConfig, IdentityPoolView, IdentityView, RoleMapping};
+use s3cognito_service::identity::{Identity, IdentityPoolConfig, IdentityPoolView, IdentityView, RoleMapping};
+use s3cognito_types::operation::CognitoIdentity as Op;
 use serde_json::{Value, json};
 
 use crate::HttpState;
-use crate::aws_json::RawRequest;
 use crate::error::ApiError;
 use crate::input::Input;
-
-/// Operations that carry their own proof (a login token), unsigned as the SDKs send them.
-const PUBLIC_OPERATIONS: &[&str] = &["GetId", "GetCredentialsForIdentity", "GetOpenIdToken"];
-
-const ADMIN_OPERATIONS: &[&str] = &[
-    "CreateIdentityPool",
-    "DescribeIdentityPool",
-    "ListIdentityPools",
-    "UpdateIdentityPool",
-    "DeleteIdentityPool",
-    "SetIdentityPoolRoles",
-    "GetIdentityPoolRoles",
-    "ListIdentities",
-    "DescribeIdentity",
-];
 
 fn pool_json(pool: &IdentityPoolView) -> Value {
     let mut value = serde_json::to_value(&pool.config).unwrap_or_else(|_| json!({}));
@@ -52,140 +36,129 @@ fn identity_json(identity: &IdentityView) -> Value {
 fn pool_config(input: &Input) -> Result<IdentityPoolConfig, ApiError> {
     let config: IdentityPoolConfig = input.structure()?;
     if input.opt_bool("AllowUnauthenticatedIdentities")?.is_none() {
-        return Err(ApiError::invalid_parameter(
-            "1 validation error detected: Value null at 'allowUnauthenticatedIdentities' failed to satisfy constraint: Member must not be null",
-        ));
+        return Err(ApiError::member_missing("allowUnauthenticatedIdentities"));
     }
     Ok(config)
 }
 
 fn max_results(input: &Input) -> Result<i64, ApiError> {
-    input.opt_i64("MaxResults")?.ok_or_else(|| {
-        ApiError::invalid_parameter(
-            "1 validation error detected: Value null at 'maxResults' failed to satisfy constraint: Member must not be null",
-        )
-    })
+    input.opt_i64("MaxResults")?.ok_or_else(|| ApiError::member_missing("maxResults"))
 }
 
-async fn authorize(state: &HttpState, principal: &Principal, operation: &str, input: &Input) -> Result<(), ApiError> {
-    let resource = match input.opt_string("IdentityPoolId")? {
-        Some(pool) => format!(
-            "arn:aws:cognito-identity:{}:{}:identitypool/{pool}",
-            state.app.region,
-            state.app.identity.settings().account_id
-        ),
-        None => "*".to_owned(),
-    };
-    state.app.identity.authorize(principal, &format!("cognito-identity:{operation}"), &resource, &[]).await?;
-    Ok(())
-}
+type Answer = Result<Value, ApiError>;
 
-pub(crate) async fn handle(state: &HttpState, operation: &str, request: &RawRequest) -> Result<Value, ApiError> {
-    let public = PUBLIC_OPERATIONS.contains(&operation);
-    if !public && !ADMIN_OPERATIONS.contains(&operation) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "UnknownOperationException",
-            format!("Unknown operation {operation}"),
-        ));
-    }
-    let input = Input::parse(&request.body)?;
-    if !public {
-        let principal = state.app.access.authenticate(&request.signed(), "cognito-identity").await.map_err(|error| {
-            ApiError::from(s3cognito_service::ServiceError::Authentication(error))
-        })?;
-        authorize(state, &principal, operation, &input).await?;
-    }
+/// Runs one operation, already authorized.
+pub(crate) async fn run(state: &HttpState, operation: Op, input: &Input) -> Answer {
     let identity = &state.app.identity;
     match operation {
-        "GetId" => {
-            let id = identity.get_id(&input.string("IdentityPoolId")?, &input.string_map("Logins")?).await?;
-            Ok(json!({"IdentityId": id}))
-        }
-        "GetCredentialsForIdentity" => {
-            let identity_id = input.string("IdentityId")?;
-            let credentials = identity
-                .get_credentials_for_identity(
-                    &identity_id,
-                    &input.string_map("Logins")?,
-                    input.opt_string("CustomRoleArn")?.as_deref(),
-                )
-                .await?;
-            Ok(json!({
-                "IdentityId": identity_id,
-                "Credentials": {
-                    "AccessKeyId": credentials.access_key_id,
-                    "SecretKey": credentials.secret_access_key,
-                    "SessionToken": credentials.session_token,
-                    "Expiration": credentials.expiration,
-                },
-            }))
-        }
-        "GetOpenIdToken" => {
-            let identity_id = input.string("IdentityId")?;
-            let token = identity.get_open_id_token(&identity_id, &input.string_map("Logins")?).await?;
-            Ok(json!({"IdentityId": identity_id, "Token": token}))
-        }
-        "CreateIdentityPool" => {
-            let pool = identity.create_identity_pool(&input.string("IdentityPoolName")?, pool_config(&input)?).await?;
-            Ok(pool_json(&pool))
-        }
-        "DescribeIdentityPool" => Ok(pool_json(&identity.describe_identity_pool(&input.string("IdentityPoolId")?).await?)),
-        "ListIdentityPools" => {
-            let (pools, next) =
-                identity.list_identity_pools(input.opt_string("NextToken")?.as_deref(), max_results(&input)?).await?;
-            let items: Vec<Value> = pools
-                .iter()
-                .map(|pool| json!({"IdentityPoolId": pool.id, "IdentityPoolName": pool.name}))
-                .collect();
-            let mut answer = json!({"IdentityPools": items});
-            if let Some(next) = next {
-                answer["NextToken"] = json!(next);
-            }
-            Ok(answer)
-        }
-        "UpdateIdentityPool" => {
-            let pool = identity
-                .update_identity_pool(&input.string("IdentityPoolId")?, &input.string("IdentityPoolName")?, pool_config(&input)?)
-                .await?;
-            Ok(pool_json(&pool))
-        }
-        "DeleteIdentityPool" => {
-            identity.delete_identity_pool(&input.string("IdentityPoolId")?).await?;
-            Ok(json!({}))
-        }
-        "SetIdentityPoolRoles" => {
-            let roles = input.string_map("Roles")?;
-            let mappings: BTreeMap<String, RoleMapping> = input.typed("RoleMappings")?.unwrap_or_default();
-            identity.set_identity_pool_roles(&input.string("IdentityPoolId")?, roles, mappings).await?;
-            Ok(json!({}))
-        }
-        "GetIdentityPoolRoles" => {
-            let pool = identity.describe_identity_pool(&input.string("IdentityPoolId")?).await?;
-            let mut answer = json!({"IdentityPoolId": pool.id, "Roles": pool.config.roles});
-            if !pool.config.role_mappings.is_empty() {
-                let mut mappings = serde_json::to_value(&pool.config.role_mappings).unwrap_or_else(|_| json!({}));
-                strip_nulls(&mut mappings);
-                answer["RoleMappings"] = mappings;
-            }
-            Ok(answer)
-        }
-        "ListIdentities" => {
-            let pool_id = input.string("IdentityPoolId")?;
-            let (identities, next) =
-                identity.list_identities(&pool_id, input.opt_string("NextToken")?.as_deref(), max_results(&input)?).await?;
-            let mut answer = json!({
-                "IdentityPoolId": pool_id,
-                "Identities": identities.iter().map(identity_json).collect::<Vec<_>>(),
-            });
-            if let Some(next) = next {
-                answer["NextToken"] = json!(next);
-            }
-            Ok(answer)
-        }
-        "DescribeIdentity" => Ok(identity_json(&identity.describe_identity(&input.string("IdentityId")?).await?)),
-        _ => Err(ApiError::new(StatusCode::BAD_REQUEST, "UnknownOperationException", format!("Unknown operation {operation}"))),
+        Op::GetId => get_id(identity, input).await,
+        Op::GetCredentialsForIdentity => get_credentials_for_identity(identity, input).await,
+        Op::GetOpenIdToken => get_open_id_token(identity, input).await,
+        Op::CreateIdentityPool => create_identity_pool(identity, input).await,
+        Op::DescribeIdentityPool => describe_identity_pool(identity, input).await,
+        Op::ListIdentityPools => list_identity_pools(identity, input).await,
+        Op::UpdateIdentityPool => update_identity_pool(identity, input).await,
+        Op::DeleteIdentityPool => delete_identity_pool(identity, input).await,
+        Op::SetIdentityPoolRoles => set_identity_pool_roles(identity, input).await,
+        Op::GetIdentityPoolRoles => get_identity_pool_roles(identity, input).await,
+        Op::ListIdentities => list_identities(identity, input).await,
+        Op::DescribeIdentity => describe_identity(identity, input).await,
     }
+}
+
+async fn get_id(identity: &Identity, input: &Input) -> Answer {
+    let id = identity.get_id(&input.string("IdentityPoolId")?, &input.string_map("Logins")?).await?;
+    Ok(json!({"IdentityId": id}))
+}
+
+async fn get_credentials_for_identity(identity: &Identity, input: &Input) -> Answer {
+    let identity_id = input.string("IdentityId")?;
+    let credentials = identity
+        .get_credentials_for_identity(&identity_id, &input.string_map("Logins")?, input.opt_string("CustomRoleArn")?.as_deref())
+        .await?;
+    Ok(json!({
+        "IdentityId": identity_id,
+        "Credentials": {
+            "AccessKeyId": credentials.access_key_id,
+            "SecretKey": credentials.secret_access_key,
+            "SessionToken": credentials.session_token,
+            "Expiration": credentials.expiration,
+        },
+    }))
+}
+
+async fn get_open_id_token(identity: &Identity, input: &Input) -> Answer {
+    let identity_id = input.string("IdentityId")?;
+    let token = identity.get_open_id_token(&identity_id, &input.string_map("Logins")?).await?;
+    Ok(json!({"IdentityId": identity_id, "Token": token}))
+}
+
+async fn create_identity_pool(identity: &Identity, input: &Input) -> Answer {
+    let pool = identity.create_identity_pool(&input.string("IdentityPoolName")?, pool_config(input)?).await?;
+    Ok(pool_json(&pool))
+}
+
+async fn describe_identity_pool(identity: &Identity, input: &Input) -> Answer {
+    Ok(pool_json(&identity.describe_identity_pool(&input.string("IdentityPoolId")?).await?))
+}
+
+async fn list_identity_pools(identity: &Identity, input: &Input) -> Answer {
+    let (pools, next) = identity.list_identity_pools(input.opt_string("NextToken")?.as_deref(), max_results(input)?).await?;
+    let items: Vec<Value> =
+        pools.iter().map(|pool| json!({"IdentityPoolId": pool.id, "IdentityPoolName": pool.name})).collect();
+    let mut answer = json!({"IdentityPools": items});
+    if let Some(next) = next {
+        answer["NextToken"] = json!(next);
+    }
+    Ok(answer)
+}
+
+async fn update_identity_pool(identity: &Identity, input: &Input) -> Answer {
+    let pool = identity
+        .update_identity_pool(&input.string("IdentityPoolId")?, &input.string("IdentityPoolName")?, pool_config(input)?)
+        .await?;
+    Ok(pool_json(&pool))
+}
+
+async fn delete_identity_pool(identity: &Identity, input: &Input) -> Answer {
+    identity.delete_identity_pool(&input.string("IdentityPoolId")?).await?;
+    Ok(json!({}))
+}
+
+async fn set_identity_pool_roles(identity: &Identity, input: &Input) -> Answer {
+    let roles = input.string_map("Roles")?;
+    let mappings: BTreeMap<String, RoleMapping> = input.typed("RoleMappings")?.unwrap_or_default();
+    identity.set_identity_pool_roles(&input.string("IdentityPoolId")?, roles, mappings).await?;
+    Ok(json!({}))
+}
+
+async fn get_identity_pool_roles(identity: &Identity, input: &Input) -> Answer {
+    let pool = identity.describe_identity_pool(&input.string("IdentityPoolId")?).await?;
+    let mut answer = json!({"IdentityPoolId": pool.id, "Roles": pool.config.roles});
+    if !pool.config.role_mappings.is_empty() {
+        let mut mappings = serde_json::to_value(&pool.config.role_mappings).unwrap_or_else(|_| json!({}));
+        strip_nulls(&mut mappings);
+        answer["RoleMappings"] = mappings;
+    }
+    Ok(answer)
+}
+
+async fn list_identities(identity: &Identity, input: &Input) -> Answer {
+    let pool_id = input.string("IdentityPoolId")?;
+    let (identities, next) =
+        identity.list_identities(&pool_id, input.opt_string("NextToken")?.as_deref(), max_results(input)?).await?;
+    let mut answer = json!({
+        "IdentityPoolId": pool_id,
+        "Identities": identities.iter().map(identity_json).collect::<Vec<_>>(),
+    });
+    if let Some(next) = next {
+        answer["NextToken"] = json!(next);
+    }
+    Ok(answer)
+}
+
+async fn describe_identity(identity: &Identity, input: &Input) -> Answer {
+    Ok(identity_json(&identity.describe_identity(&input.string("IdentityId")?).await?))
 }
 
 fn strip_nulls(value: &mut Value) {

@@ -1,489 +1,484 @@
-//! cognito-idp's operations: each parses its members, calls one service function, encodes the answer.
+//! cognito-idp's operations: each handler parses its members, calls one service function, encodes the
+//! answer. Which operation a request is, and whether its caller may run it, is decided before
+//! (`aws_json::dispatch`).
 
-use axum::http::StatusCode;
 use s3cognito_service::limits::AddressBudget;
 use s3cognito_service::user_pool::config::{ClientConfig, PasswordPolicy, PoolConfig, TimeUnit, Validity};
 use s3cognito_service::user_pool::{
     AuthOutcome, AuthRequest, ChallengeAnswer, ClientSettings, ClientView, CodeDelivery, GroupView, PoolSettings,
-    PoolView, Tokens, UserView,
+    PoolView, Tokens, UserPools, UserView,
 };
+use s3cognito_types::operation::CognitoIdp as Op;
 use s3cognito_types::{ClientId, GroupName, UserPoolId, Username};
 use serde_json::{Value, json};
 
 use crate::HttpState;
-use crate::aws_json::RawRequest;
 use crate::error::ApiError;
 use crate::input::Input;
 
-/// Operations any client may call without AWS credentials; everything else must be SigV4-signed.
-const PUBLIC_OPERATIONS: &[&str] = &[
-    "SignUp",
-    "ConfirmSignUp",
-    "ResendConfirmationCode",
-    "InitiateAuth",
-    "RespondToAuthChallenge",
-    "GetTokensFromRefreshToken",
-    "GetUser",
-    "UpdateUserAttributes",
-    "VerifyUserAttribute",
-    "ChangePassword",
-    "ForgotPassword",
-    "ConfirmForgotPassword",
-    "GlobalSignOut",
-    "RevokeToken",
-];
-
-/// Operations only an administrator may call, SigV4-signed.
-const ADMIN_OPERATIONS: &[&str] = &[
-    "CreateUserPool",
-    "DescribeUserPool",
-    "ListUserPools",
-    "DeleteUserPool",
-    "CreateUserPoolClient",
-    "DescribeUserPoolClient",
-    "UpdateUserPoolClient",
-    "DeleteUserPoolClient",
-    "ListUserPoolClients",
-    "AdminCreateUser",
-    "AdminGetUser",
-    "ListUsers",
-    "AdminDeleteUser",
-    "AdminConfirmSignUp",
-    "AdminSetUserPassword",
-    "AdminResetUserPassword",
-    "AdminDisableUser",
-    "AdminEnableUser",
-    "AdminUpdateUserAttributes",
-    "AdminDeleteUserAttributes",
-    "AdminInitiateAuth",
-    "AdminRespondToAuthChallenge",
-    "AdminUserGlobalSignOut",
-    "CreateGroup",
-    "GetGroup",
-    "UpdateGroup",
-    "DeleteGroup",
-    "ListGroups",
-    "AdminAddUserToGroup",
-    "AdminRemoveUserFromGroup",
-    "AdminListGroupsForUser",
-    "ListUsersInGroup",
-];
-
-fn unknown_operation(operation: &str) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "UnknownOperationException", format!("Unknown operation {operation}"))
+/// The per-address budget an unauthenticated operation draws on: sign-ins, and the calls that create
+/// accounts or send mail.
+pub(crate) fn address_budget(operation: Op) -> Option<AddressBudget> {
+    match operation {
+        Op::InitiateAuth | Op::RespondToAuthChallenge => Some(AddressBudget::SignIn),
+        Op::SignUp | Op::ConfirmSignUp | Op::ResendConfirmationCode | Op::ForgotPassword | Op::ConfirmForgotPassword => {
+            Some(AddressBudget::Account)
+        }
+        _ => None,
+    }
 }
 
-pub(crate) async fn handle(state: &HttpState, operation: &str, request: &RawRequest) -> Result<Value, ApiError> {
-    // As AWS does, an operation that does not exist is named as such before any signature is checked.
-    let public = PUBLIC_OPERATIONS.contains(&operation);
-    if !public && !ADMIN_OPERATIONS.contains(&operation) {
-        return Err(unknown_operation(operation));
-    }
-    if let Some(source) = request.source {
-        let budget = match operation {
-            "InitiateAuth" | "RespondToAuthChallenge" => Some(AddressBudget::SignIn),
-            "SignUp" | "ConfirmSignUp" | "ResendConfirmationCode" | "ForgotPassword" | "ConfirmForgotPassword" => {
-                Some(AddressBudget::Account)
-            }
-            _ => None,
-        };
-        if let Some(budget) = budget {
-            state.app.limiter.address(budget, source).await?;
-        }
-    }
-    let principal = if public {
-        None
-    } else {
-        Some(state.app.access.authenticate(&request.signed(), "cognito-idp").await.map_err(|error| {
-            ApiError::from(s3cognito_service::ServiceError::Authentication(error))
-        })?)
-    };
-    let input = Input::parse(&request.body)?;
-    if let Some(principal) = &principal {
-        // Temporary credentials reach admin operations only as far as their role's policies allow.
-        let resource = match input.opt_string("UserPoolId")? {
-            Some(pool) => format!(
-                "arn:aws:cognito-idp:{}:{}:userpool/{pool}",
-                state.app.region,
-                state.app.identity.settings().account_id
-            ),
-            None => "*".to_owned(),
-        };
-        state.app.identity.authorize(principal, &format!("cognito-idp:{operation}"), &resource, &[]).await?;
-    }
+type Answer = Result<Value, ApiError>;
+
+/// Whether an operation is the administrator's form of a public one (AdminInitiateAuth, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Admin {
+    No,
+    Yes,
+}
+
+/// Runs one operation, already authorized.
+pub(crate) async fn run(state: &HttpState, operation: Op, input: &Input) -> Answer {
     let pools = &state.app.user_pools;
-    let empty = || Ok(json!({}));
     match operation {
-        // ---- public ----
-        "SignUp" => {
-            let outcome = pools
-                .sign_up(
-                    &client_id(&input)?,
-                    input.opt_string("SecretHash")?.as_deref(),
-                    username(&input, "Username")?,
-                    &input.string("Password")?,
-                    input.attributes("UserAttributes")?,
-                )
-                .await?;
-            let mut answer = json!({"UserConfirmed": outcome.user_confirmed, "UserSub": outcome.user_sub});
-            if let Some(delivery) = outcome.delivery {
-                answer["CodeDeliveryDetails"] = delivery_json(&delivery);
-            }
-            Ok(answer)
-        }
-        "ConfirmSignUp" => {
-            pools
-                .confirm_sign_up(
-                    &client_id(&input)?,
-                    input.opt_string("SecretHash")?.as_deref(),
-                    &username(&input, "Username")?,
-                    &input.string("ConfirmationCode")?,
-                )
-                .await?;
-            empty()
-        }
-        "ResendConfirmationCode" => {
-            let delivery = pools
-                .resend_confirmation_code(
-                    &client_id(&input)?,
-                    input.opt_string("SecretHash")?.as_deref(),
-                    &username(&input, "Username")?,
-                )
-                .await?;
-            Ok(json!({"CodeDeliveryDetails": delivery_json(&delivery)}))
-        }
-        "InitiateAuth" | "AdminInitiateAuth" => {
-            let admin_pool = (operation == "AdminInitiateAuth").then(|| pool_id(&input)).transpose()?;
-            let request = AuthRequest {
-                client_id: client_id(&input)?,
-                flow: input.string("AuthFlow")?,
-                parameters: input.string_map("AuthParameters")?,
-                admin_pool,
-            };
-            Ok(outcome_json(pools.initiate_auth(request).await?))
-        }
-        "RespondToAuthChallenge" | "AdminRespondToAuthChallenge" => {
-            let admin_pool = (operation == "AdminRespondToAuthChallenge").then(|| pool_id(&input)).transpose()?;
-            let answer = ChallengeAnswer {
-                client_id: client_id(&input)?,
-                challenge_name: input.string("ChallengeName")?,
-                session: input.opt_string("Session")?,
-                responses: input.string_map("ChallengeResponses")?,
-                admin_pool,
-            };
-            Ok(outcome_json(pools.respond_to_auth_challenge(answer).await?))
-        }
-        "GetTokensFromRefreshToken" => {
-            let tokens = pools
-                .get_tokens_from_refresh_token(
-                    &client_id(&input)?,
-                    input.opt_string("ClientSecret")?.as_deref(),
-                    &input.string("RefreshToken")?,
-                )
-                .await?;
-            Ok(json!({"AuthenticationResult": tokens_json(&tokens)}))
-        }
-        "GetUser" => {
-            let user = pools.get_user(&input.string("AccessToken")?).await?;
-            Ok(json!({"Username": user.username, "UserAttributes": attributes_json(&user)}))
-        }
-        "UpdateUserAttributes" => {
-            let deliveries =
-                pools.update_user_attributes(&input.string("AccessToken")?, input.attributes("UserAttributes")?).await?;
-            Ok(json!({"CodeDeliveryDetailsList": deliveries.iter().map(delivery_json).collect::<Vec<_>>()}))
-        }
-        "VerifyUserAttribute" => {
-            pools
-                .verify_user_attribute(&input.string("AccessToken")?, &input.string("AttributeName")?, &input.string("Code")?)
-                .await?;
-            empty()
-        }
-        "ChangePassword" => {
-            pools
-                .change_password(
-                    &input.string("AccessToken")?,
-                    &input.string("PreviousPassword")?,
-                    &input.string("ProposedPassword")?,
-                )
-                .await?;
-            empty()
-        }
-        "ForgotPassword" => {
-            let delivery = pools
-                .forgot_password(
-                    &client_id(&input)?,
-                    input.opt_string("SecretHash")?.as_deref(),
-                    &username(&input, "Username")?,
-                )
-                .await?;
-            Ok(json!({"CodeDeliveryDetails": delivery_json(&delivery)}))
-        }
-        "ConfirmForgotPassword" => {
-            pools
-                .confirm_forgot_password(
-                    &client_id(&input)?,
-                    input.opt_string("SecretHash")?.as_deref(),
-                    &username(&input, "Username")?,
-                    &input.string("ConfirmationCode")?,
-                    &input.string("Password")?,
-                )
-                .await?;
-            empty()
-        }
-        "GlobalSignOut" => {
-            pools.global_sign_out(&input.string("AccessToken")?).await?;
-            empty()
-        }
-        "RevokeToken" => {
-            pools
-                .revoke_token(&client_id(&input)?, input.opt_string("ClientSecret")?.as_deref(), &input.string("Token")?)
-                .await?;
-            empty()
-        }
-
-        // ---- pools and clients ----
-        "CreateUserPool" => {
-            let settings = PoolSettings { name: input.string("PoolName")?, config: pool_config(&input)? };
-            let pool = pools.create_user_pool(&state.app.region, settings).await?;
-            Ok(json!({"UserPool": pool_json(&pool)}))
-        }
-        "DescribeUserPool" => Ok(json!({"UserPool": pool_json(&pools.describe_user_pool(&pool_id(&input)?).await?)})),
-        "ListUserPools" => {
-            let max_results = input.opt_i64("MaxResults")?.ok_or_else(|| {
-                ApiError::invalid_parameter(
-                    "1 validation error detected: Value null at 'maxResults' failed to satisfy constraint: Member must not be null",
-                )
-            })?;
-            let (list, next) = pools.list_user_pools(max_results, input.opt_string("NextToken")?.as_deref()).await?;
-            let items: Vec<Value> = list
-                .iter()
-                .map(|pool| {
-                    json!({"Id": pool.id, "Name": pool.name, "CreationDate": pool.created_at,
-                           "LastModifiedDate": pool.updated_at, "LambdaConfig": {}})
-                })
-                .collect();
-            Ok(with_next(json!({"UserPools": items}), "NextToken", next))
-        }
-        "DeleteUserPool" => {
-            pools.delete_user_pool(&pool_id(&input)?).await?;
-            empty()
-        }
-        "CreateUserPoolClient" => {
-            let settings = ClientSettings {
-                name: input.string("ClientName")?,
-                generate_secret: input.opt_bool("GenerateSecret")?.unwrap_or(false),
-                config: client_config(&input, ClientConfig::default())?,
-            };
-            let client = pools.create_user_pool_client(&pool_id(&input)?, settings).await?;
-            Ok(json!({"UserPoolClient": client_json(&client)}))
-        }
-        "DescribeUserPoolClient" => {
-            let client = pools.describe_user_pool_client(&pool_id(&input)?, &client_id(&input)?).await?;
-            Ok(json!({"UserPoolClient": client_json(&client)}))
-        }
-        "UpdateUserPoolClient" => {
-            let (pool, client) = (pool_id(&input)?, client_id(&input)?);
-            // Like Cognito, members left out of an update go back to their defaults.
-            let config = client_config(&input, ClientConfig::default())?;
-            let client = pools.update_user_pool_client(&pool, &client, input.opt_string("ClientName")?, config).await?;
-            Ok(json!({"UserPoolClient": client_json(&client)}))
-        }
-        "DeleteUserPoolClient" => {
-            pools.delete_user_pool_client(&pool_id(&input)?, &client_id(&input)?).await?;
-            empty()
-        }
-        "ListUserPoolClients" => {
-            let (list, next) = pools
-                .list_user_pool_clients(&pool_id(&input)?, input.opt_i64("MaxResults")?, input.opt_string("NextToken")?.as_deref())
-                .await?;
-            let items: Vec<Value> = list
-                .iter()
-                .map(|client| json!({"ClientId": client.client_id, "UserPoolId": client.pool_id, "ClientName": client.name}))
-                .collect();
-            Ok(with_next(json!({"UserPoolClients": items}), "NextToken", next))
-        }
-
-        // ---- users ----
-        "AdminCreateUser" => {
-            let user = pools
-                .admin_create_user(
-                    &pool_id(&input)?,
-                    username(&input, "Username")?,
-                    input.attributes("UserAttributes")?,
-                    input.opt_string("TemporaryPassword")?.as_deref(),
-                    input.opt_string("MessageAction")?.as_deref(),
-                )
-                .await?;
-            Ok(json!({"User": user_json(&user)}))
-        }
-        "AdminGetUser" => {
-            let user = pools.admin_get_user(&pool_id(&input)?, &username(&input, "Username")?).await?;
-            Ok(json!({
-                "Username": user.username,
-                "UserAttributes": attributes_json(&user),
-                "UserCreateDate": user.created_at,
-                "UserLastModifiedDate": user.updated_at,
-                "Enabled": user.enabled,
-                "UserStatus": user.status,
-            }))
-        }
-        "ListUsers" => {
-            let page = pools
-                .list_users(
-                    &pool_id(&input)?,
-                    input.opt_string("Filter")?.as_deref(),
-                    input.opt_i64("Limit")?,
-                    input.opt_string("PaginationToken")?.as_deref(),
-                )
-                .await?;
-            let wanted = input.opt_strings("AttributesToGet")?;
-            let users: Vec<Value> = page
-                .users
-                .iter()
-                .map(|user| {
-                    let mut value = user_json(user);
-                    if let Some(wanted) = &wanted {
-                        value["Attributes"] = Value::Array(
-                            attributes_json(user)
-                                .as_array()
-                                .into_iter()
-                                .flatten()
-                                .filter(|attribute| {
-                                    attribute["Name"].as_str().is_some_and(|name| wanted.iter().any(|w| w == name))
-                                })
-                                .cloned()
-                                .collect(),
-                        );
-                    }
-                    value
-                })
-                .collect();
-            Ok(with_next(json!({"Users": users}), "PaginationToken", page.next))
-        }
-        "AdminDeleteUser" => {
-            pools.admin_delete_user(&pool_id(&input)?, &username(&input, "Username")?).await?;
-            empty()
-        }
-        "AdminConfirmSignUp" => {
-            pools.admin_confirm_sign_up(&pool_id(&input)?, &username(&input, "Username")?).await?;
-            empty()
-        }
-        "AdminSetUserPassword" => {
-            pools
-                .admin_set_user_password(
-                    &pool_id(&input)?,
-                    &username(&input, "Username")?,
-                    &input.string("Password")?,
-                    input.opt_bool("Permanent")?.unwrap_or(false),
-                )
-                .await?;
-            empty()
-        }
-        "AdminResetUserPassword" => {
-            pools.admin_reset_user_password(&pool_id(&input)?, &username(&input, "Username")?).await?;
-            empty()
-        }
-        "AdminDisableUser" | "AdminEnableUser" => {
-            let enabled = operation == "AdminEnableUser";
-            pools.admin_set_enabled(&pool_id(&input)?, &username(&input, "Username")?, enabled).await?;
-            empty()
-        }
-        "AdminUpdateUserAttributes" => {
-            pools
-                .admin_update_user_attributes(
-                    &pool_id(&input)?,
-                    &username(&input, "Username")?,
-                    input.attributes("UserAttributes")?,
-                )
-                .await?;
-            empty()
-        }
-        "AdminDeleteUserAttributes" => {
-            pools
-                .admin_delete_user_attributes(
-                    &pool_id(&input)?,
-                    &username(&input, "Username")?,
-                    input.opt_strings("UserAttributeNames")?.unwrap_or_default(),
-                )
-                .await?;
-            empty()
-        }
-        "AdminUserGlobalSignOut" => {
-            pools.admin_user_global_sign_out(&pool_id(&input)?, &username(&input, "Username")?).await?;
-            empty()
-        }
-
-        // ---- groups ----
-        "CreateGroup" => {
-            let group = pools
-                .create_group(
-                    &pool_id(&input)?,
-                    group_name(&input)?,
-                    input.opt_string("Description")?,
-                    input.opt_string("RoleArn")?,
-                    input.opt_i64("Precedence")?,
-                )
-                .await?;
-            Ok(json!({"Group": group_json(&group)}))
-        }
-        "GetGroup" => Ok(json!({"Group": group_json(&pools.get_group(&pool_id(&input)?, &group_name(&input)?).await?)})),
-        "UpdateGroup" => {
-            let group = pools
-                .update_group(
-                    &pool_id(&input)?,
-                    &group_name(&input)?,
-                    input.opt_string("Description")?,
-                    input.opt_string("RoleArn")?,
-                    input.opt_i64("Precedence")?,
-                )
-                .await?;
-            Ok(json!({"Group": group_json(&group)}))
-        }
-        "DeleteGroup" => {
-            pools.delete_group(&pool_id(&input)?, &group_name(&input)?).await?;
-            empty()
-        }
-        "ListGroups" => {
-            let (groups, next) = pools
-                .list_groups(&pool_id(&input)?, input.opt_i64("Limit")?, input.opt_string("NextToken")?.as_deref())
-                .await?;
-            Ok(with_next(json!({"Groups": groups.iter().map(group_json).collect::<Vec<_>>()}), "NextToken", next))
-        }
-        "AdminAddUserToGroup" => {
-            pools.admin_add_user_to_group(&pool_id(&input)?, &username(&input, "Username")?, &group_name(&input)?).await?;
-            empty()
-        }
-        "AdminRemoveUserFromGroup" => {
-            pools
-                .admin_remove_user_from_group(&pool_id(&input)?, &username(&input, "Username")?, &group_name(&input)?)
-                .await?;
-            empty()
-        }
-        "AdminListGroupsForUser" => {
-            let groups = pools.admin_list_groups_for_user(&pool_id(&input)?, &username(&input, "Username")?).await?;
-            Ok(json!({"Groups": groups.iter().map(group_json).collect::<Vec<_>>()}))
-        }
-        "ListUsersInGroup" => {
-            let (users, next) = pools
-                .list_users_in_group(
-                    &pool_id(&input)?,
-                    &group_name(&input)?,
-                    input.opt_i64("Limit")?,
-                    input.opt_string("NextToken")?.as_deref(),
-                )
-                .await?;
-            Ok(with_next(json!({"Users": users.iter().map(user_json).collect::<Vec<_>>()}), "NextToken", next))
-        }
-        _ => Err(unknown_operation(operation)),
+        Op::SignUp => sign_up(pools, input).await,
+        Op::ConfirmSignUp => confirm_sign_up(pools, input).await,
+        Op::ResendConfirmationCode => resend_confirmation_code(pools, input).await,
+        Op::InitiateAuth => initiate_auth(pools, input, Admin::No).await,
+        Op::RespondToAuthChallenge => respond_to_auth_challenge(pools, input, Admin::No).await,
+        Op::GetTokensFromRefreshToken => get_tokens_from_refresh_token(pools, input).await,
+        Op::GetUser => get_user(pools, input).await,
+        Op::UpdateUserAttributes => update_user_attributes(pools, input).await,
+        Op::VerifyUserAttribute => verify_user_attribute(pools, input).await,
+        Op::ChangePassword => change_password(pools, input).await,
+        Op::ForgotPassword => forgot_password(pools, input).await,
+        Op::ConfirmForgotPassword => confirm_forgot_password(pools, input).await,
+        Op::GlobalSignOut => global_sign_out(pools, input).await,
+        Op::RevokeToken => revoke_token(pools, input).await,
+        Op::CreateUserPool => create_user_pool(pools, input, &state.app.region).await,
+        Op::DescribeUserPool => describe_user_pool(pools, input).await,
+        Op::ListUserPools => list_user_pools(pools, input).await,
+        Op::DeleteUserPool => delete_user_pool(pools, input).await,
+        Op::CreateUserPoolClient => create_user_pool_client(pools, input).await,
+        Op::DescribeUserPoolClient => describe_user_pool_client(pools, input).await,
+        Op::UpdateUserPoolClient => update_user_pool_client(pools, input).await,
+        Op::DeleteUserPoolClient => delete_user_pool_client(pools, input).await,
+        Op::ListUserPoolClients => list_user_pool_clients(pools, input).await,
+        Op::AdminCreateUser => admin_create_user(pools, input).await,
+        Op::AdminGetUser => admin_get_user(pools, input).await,
+        Op::ListUsers => list_users(pools, input).await,
+        Op::AdminDeleteUser => admin_delete_user(pools, input).await,
+        Op::AdminConfirmSignUp => admin_confirm_sign_up(pools, input).await,
+        Op::AdminSetUserPassword => admin_set_user_password(pools, input).await,
+        Op::AdminResetUserPassword => admin_reset_user_password(pools, input).await,
+        Op::AdminDisableUser => admin_set_enabled(pools, input, false).await,
+        Op::AdminEnableUser => admin_set_enabled(pools, input, true).await,
+        Op::AdminUpdateUserAttributes => admin_update_user_attributes(pools, input).await,
+        Op::AdminDeleteUserAttributes => admin_delete_user_attributes(pools, input).await,
+        Op::AdminInitiateAuth => initiate_auth(pools, input, Admin::Yes).await,
+        Op::AdminRespondToAuthChallenge => respond_to_auth_challenge(pools, input, Admin::Yes).await,
+        Op::AdminUserGlobalSignOut => admin_user_global_sign_out(pools, input).await,
+        Op::CreateGroup => create_group(pools, input).await,
+        Op::GetGroup => get_group(pools, input).await,
+        Op::UpdateGroup => update_group(pools, input).await,
+        Op::DeleteGroup => delete_group(pools, input).await,
+        Op::ListGroups => list_groups(pools, input).await,
+        Op::AdminAddUserToGroup => admin_add_user_to_group(pools, input).await,
+        Op::AdminRemoveUserFromGroup => admin_remove_user_from_group(pools, input).await,
+        Op::AdminListGroupsForUser => admin_list_groups_for_user(pools, input).await,
+        Op::ListUsersInGroup => list_users_in_group(pools, input).await,
     }
+}
+
+fn empty() -> Answer {
+    Ok(json!({}))
+}
+
+// ---- sign-up and sign-in ----
+
+async fn sign_up(pools: &UserPools, input: &Input) -> Answer {
+    let outcome = pools
+        .sign_up(
+            &client_id(input)?,
+            input.opt_string("SecretHash")?.as_deref(),
+            username(input, "Username")?,
+            &input.string("Password")?,
+            input.attributes("UserAttributes")?,
+        )
+        .await?;
+    let mut answer = json!({"UserConfirmed": outcome.user_confirmed, "UserSub": outcome.user_sub});
+    if let Some(delivery) = outcome.delivery {
+        answer["CodeDeliveryDetails"] = delivery_json(&delivery);
+    }
+    Ok(answer)
+}
+
+async fn confirm_sign_up(pools: &UserPools, input: &Input) -> Answer {
+    pools
+        .confirm_sign_up(
+            &client_id(input)?,
+            input.opt_string("SecretHash")?.as_deref(),
+            &username(input, "Username")?,
+            &input.string("ConfirmationCode")?,
+        )
+        .await?;
+    empty()
+}
+
+async fn resend_confirmation_code(pools: &UserPools, input: &Input) -> Answer {
+    let delivery = pools
+        .resend_confirmation_code(&client_id(input)?, input.opt_string("SecretHash")?.as_deref(), &username(input, "Username")?)
+        .await?;
+    Ok(json!({"CodeDeliveryDetails": delivery_json(&delivery)}))
+}
+
+async fn initiate_auth(pools: &UserPools, input: &Input, admin: Admin) -> Answer {
+    let admin_pool = (admin == Admin::Yes).then(|| pool_id(input)).transpose()?;
+    let request = AuthRequest {
+        client_id: client_id(input)?,
+        flow: input.string("AuthFlow")?,
+        parameters: input.string_map("AuthParameters")?,
+        admin_pool,
+    };
+    Ok(outcome_json(pools.initiate_auth(request).await?))
+}
+
+async fn respond_to_auth_challenge(pools: &UserPools, input: &Input, admin: Admin) -> Answer {
+    let admin_pool = (admin == Admin::Yes).then(|| pool_id(input)).transpose()?;
+    let answer = ChallengeAnswer {
+        client_id: client_id(input)?,
+        challenge_name: input.string("ChallengeName")?,
+        session: input.opt_string("Session")?,
+        responses: input.string_map("ChallengeResponses")?,
+        admin_pool,
+    };
+    Ok(outcome_json(pools.respond_to_auth_challenge(answer).await?))
+}
+
+async fn get_tokens_from_refresh_token(pools: &UserPools, input: &Input) -> Answer {
+    let tokens = pools
+        .get_tokens_from_refresh_token(
+            &client_id(input)?,
+            input.opt_string("ClientSecret")?.as_deref(),
+            &input.string("RefreshToken")?,
+        )
+        .await?;
+    Ok(json!({"AuthenticationResult": tokens_json(&tokens)}))
+}
+
+// ---- the signed-in user ----
+
+async fn get_user(pools: &UserPools, input: &Input) -> Answer {
+    let user = pools.get_user(&input.string("AccessToken")?).await?;
+    Ok(json!({"Username": user.username, "UserAttributes": attributes_json(&user)}))
+}
+
+async fn update_user_attributes(pools: &UserPools, input: &Input) -> Answer {
+    let deliveries = pools.update_user_attributes(&input.string("AccessToken")?, input.attributes("UserAttributes")?).await?;
+    Ok(json!({"CodeDeliveryDetailsList": deliveries.iter().map(delivery_json).collect::<Vec<_>>()}))
+}
+
+async fn verify_user_attribute(pools: &UserPools, input: &Input) -> Answer {
+    pools
+        .verify_user_attribute(&input.string("AccessToken")?, &input.string("AttributeName")?, &input.string("Code")?)
+        .await?;
+    empty()
+}
+
+async fn change_password(pools: &UserPools, input: &Input) -> Answer {
+    pools
+        .change_password(&input.string("AccessToken")?, &input.string("PreviousPassword")?, &input.string("ProposedPassword")?)
+        .await?;
+    empty()
+}
+
+async fn forgot_password(pools: &UserPools, input: &Input) -> Answer {
+    let delivery = pools
+        .forgot_password(&client_id(input)?, input.opt_string("SecretHash")?.as_deref(), &username(input, "Username")?)
+        .await?;
+    Ok(json!({"CodeDeliveryDetails": delivery_json(&delivery)}))
+}
+
+async fn confirm_forgot_password(pools: &UserPools, input: &Input) -> Answer {
+    pools
+        .confirm_forgot_password(
+            &client_id(input)?,
+            input.opt_string("SecretHash")?.as_deref(),
+            &username(input, "Username")?,
+            &input.string("ConfirmationCode")?,
+            &input.string("Password")?,
+        )
+        .await?;
+    empty()
+}
+
+async fn global_sign_out(pools: &UserPools, input: &Input) -> Answer {
+    pools.global_sign_out(&input.string("AccessToken")?).await?;
+    empty()
+}
+
+async fn revoke_token(pools: &UserPools, input: &Input) -> Answer {
+    pools.revoke_token(&client_id(input)?, input.opt_string("ClientSecret")?.as_deref(), &input.string("Token")?).await?;
+    empty()
+}
+
+// ---- pools and clients ----
+
+async fn create_user_pool(pools: &UserPools, input: &Input, region: &str) -> Answer {
+    let settings = PoolSettings { name: input.string("PoolName")?, config: pool_config(input)? };
+    let pool = pools.create_user_pool(region, settings).await?;
+    Ok(json!({"UserPool": pool_json(&pool)}))
+}
+
+async fn describe_user_pool(pools: &UserPools, input: &Input) -> Answer {
+    Ok(json!({"UserPool": pool_json(&pools.describe_user_pool(&pool_id(input)?).await?)}))
+}
+
+async fn list_user_pools(pools: &UserPools, input: &Input) -> Answer {
+    let max_results = input.opt_i64("MaxResults")?.ok_or_else(|| ApiError::member_missing("maxResults"))?;
+    let (list, next) = pools.list_user_pools(max_results, input.opt_string("NextToken")?.as_deref()).await?;
+    let items: Vec<Value> = list
+        .iter()
+        .map(|pool| {
+            json!({"Id": pool.id, "Name": pool.name, "CreationDate": pool.created_at,
+                   "LastModifiedDate": pool.updated_at, "LambdaConfig": {}})
+        })
+        .collect();
+    Ok(with_next(json!({"UserPools": items}), "NextToken", next))
+}
+
+async fn delete_user_pool(pools: &UserPools, input: &Input) -> Answer {
+    pools.delete_user_pool(&pool_id(input)?).await?;
+    empty()
+}
+
+async fn create_user_pool_client(pools: &UserPools, input: &Input) -> Answer {
+    let settings = ClientSettings {
+        name: input.string("ClientName")?,
+        generate_secret: input.opt_bool("GenerateSecret")?.unwrap_or(false),
+        config: client_config(input, ClientConfig::default())?,
+    };
+    let client = pools.create_user_pool_client(&pool_id(input)?, settings).await?;
+    Ok(json!({"UserPoolClient": client_json(&client)}))
+}
+
+async fn describe_user_pool_client(pools: &UserPools, input: &Input) -> Answer {
+    let client = pools.describe_user_pool_client(&pool_id(input)?, &client_id(input)?).await?;
+    Ok(json!({"UserPoolClient": client_json(&client)}))
+}
+
+async fn update_user_pool_client(pools: &UserPools, input: &Input) -> Answer {
+    let (pool, client) = (pool_id(input)?, client_id(input)?);
+    // Like Cognito, members left out of an update go back to their defaults.
+    let config = client_config(input, ClientConfig::default())?;
+    let client = pools.update_user_pool_client(&pool, &client, input.opt_string("ClientName")?, config).await?;
+    Ok(json!({"UserPoolClient": client_json(&client)}))
+}
+
+async fn delete_user_pool_client(pools: &UserPools, input: &Input) -> Answer {
+    pools.delete_user_pool_client(&pool_id(input)?, &client_id(input)?).await?;
+    empty()
+}
+
+async fn list_user_pool_clients(pools: &UserPools, input: &Input) -> Answer {
+    let (list, next) = pools
+        .list_user_pool_clients(&pool_id(input)?, input.opt_i64("MaxResults")?, input.opt_string("NextToken")?.as_deref())
+        .await?;
+    let items: Vec<Value> = list
+        .iter()
+        .map(|client| json!({"ClientId": client.client_id, "UserPoolId": client.pool_id, "ClientName": client.name}))
+        .collect();
+    Ok(with_next(json!({"UserPoolClients": items}), "NextToken", next))
+}
+
+// ---- users ----
+
+async fn admin_create_user(pools: &UserPools, input: &Input) -> Answer {
+    let user = pools
+        .admin_create_user(
+            &pool_id(input)?,
+            username(input, "Username")?,
+            input.attributes("UserAttributes")?,
+            input.opt_string("TemporaryPassword")?.as_deref(),
+            input.opt_string("MessageAction")?.as_deref(),
+        )
+        .await?;
+    Ok(json!({"User": user_json(&user)}))
+}
+
+async fn admin_get_user(pools: &UserPools, input: &Input) -> Answer {
+    let user = pools.admin_get_user(&pool_id(input)?, &username(input, "Username")?).await?;
+    Ok(json!({
+        "Username": user.username,
+        "UserAttributes": attributes_json(&user),
+        "UserCreateDate": user.created_at,
+        "UserLastModifiedDate": user.updated_at,
+        "Enabled": user.enabled,
+        "UserStatus": user.status,
+    }))
+}
+
+async fn list_users(pools: &UserPools, input: &Input) -> Answer {
+    let page = pools
+        .list_users(
+            &pool_id(input)?,
+            input.opt_string("Filter")?.as_deref(),
+            input.opt_i64("Limit")?,
+            input.opt_string("PaginationToken")?.as_deref(),
+        )
+        .await?;
+    let wanted = input.opt_strings("AttributesToGet")?;
+    let users: Vec<Value> = page
+        .users
+        .iter()
+        .map(|user| {
+            let mut value = user_json(user);
+            if let Some(wanted) = &wanted {
+                value["Attributes"] = Value::Array(
+                    attributes_json(user)
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter(|attribute| attribute["Name"].as_str().is_some_and(|name| wanted.iter().any(|w| w == name)))
+                        .cloned()
+                        .collect(),
+                );
+            }
+            value
+        })
+        .collect();
+    Ok(with_next(json!({"Users": users}), "PaginationToken", page.next))
+}
+
+async fn admin_delete_user(pools: &UserPools, input: &Input) -> Answer {
+    pools.admin_delete_user(&pool_id(input)?, &username(input, "Username")?).await?;
+    empty()
+}
+
+async fn admin_confirm_sign_up(pools: &UserPools, input: &Input) -> Answer {
+    pools.admin_confirm_sign_up(&pool_id(input)?, &username(input, "Username")?).await?;
+    empty()
+}
+
+async fn admin_set_user_password(pools: &UserPools, input: &Input) -> Answer {
+    pools
+        .admin_set_user_password(
+            &pool_id(input)?,
+            &username(input, "Username")?,
+            &input.string("Password")?,
+            input.opt_bool("Permanent")?.unwrap_or(false),
+        )
+        .await?;
+    empty()
+}
+
+async fn admin_reset_user_password(pools: &UserPools, input: &Input) -> Answer {
+    pools.admin_reset_user_password(&pool_id(input)?, &username(input, "Username")?).await?;
+    empty()
+}
+
+async fn admin_set_enabled(pools: &UserPools, input: &Input, enabled: bool) -> Answer {
+    pools.admin_set_enabled(&pool_id(input)?, &username(input, "Username")?, enabled).await?;
+    empty()
+}
+
+async fn admin_update_user_attributes(pools: &UserPools, input: &Input) -> Answer {
+    pools
+        .admin_update_user_attributes(&pool_id(input)?, &username(input, "Username")?, input.attributes("UserAttributes")?)
+        .await?;
+    empty()
+}
+
+async fn admin_delete_user_attributes(pools: &UserPools, input: &Input) -> Answer {
+    pools
+        .admin_delete_user_attributes(
+            &pool_id(input)?,
+            &username(input, "Username")?,
+            input.opt_strings("UserAttributeNames")?.unwrap_or_default(),
+        )
+        .await?;
+    empty()
+}
+
+async fn admin_user_global_sign_out(pools: &UserPools, input: &Input) -> Answer {
+    pools.admin_user_global_sign_out(&pool_id(input)?, &username(input, "Username")?).await?;
+    empty()
+}
+
+// ---- groups ----
+
+async fn create_group(pools: &UserPools, input: &Input) -> Answer {
+    let group = pools
+        .create_group(
+            &pool_id(input)?,
+            group_name(input)?,
+            input.opt_string("Description")?,
+            input.opt_string("RoleArn")?,
+            input.opt_i64("Precedence")?,
+        )
+        .await?;
+    Ok(json!({"Group": group_json(&group)}))
+}
+
+async fn get_group(pools: &UserPools, input: &Input) -> Answer {
+    Ok(json!({"Group": group_json(&pools.get_group(&pool_id(input)?, &group_name(input)?).await?)}))
+}
+
+async fn update_group(pools: &UserPools, input: &Input) -> Answer {
+    let group = pools
+        .update_group(
+            &pool_id(input)?,
+            &group_name(input)?,
+            input.opt_string("Description")?,
+            input.opt_string("RoleArn")?,
+            input.opt_i64("Precedence")?,
+        )
+        .await?;
+    Ok(json!({"Group": group_json(&group)}))
+}
+
+async fn delete_group(pools: &UserPools, input: &Input) -> Answer {
+    pools.delete_group(&pool_id(input)?, &group_name(input)?).await?;
+    empty()
+}
+
+async fn list_groups(pools: &UserPools, input: &Input) -> Answer {
+    let (groups, next) =
+        pools.list_groups(&pool_id(input)?, input.opt_i64("Limit")?, input.opt_string("NextToken")?.as_deref()).await?;
+    Ok(with_next(json!({"Groups": groups.iter().map(group_json).collect::<Vec<_>>()}), "NextToken", next))
+}
+
+async fn admin_add_user_to_group(pools: &UserPools, input: &Input) -> Answer {
+    pools.admin_add_user_to_group(&pool_id(input)?, &username(input, "Username")?, &group_name(input)?).await?;
+    empty()
+}
+
+async fn admin_remove_user_from_group(pools: &UserPools, input: &Input) -> Answer {
+    pools.admin_remove_user_from_group(&pool_id(input)?, &username(input, "Username")?, &group_name(input)?).await?;
+    empty()
+}
+
+async fn admin_list_groups_for_user(pools: &UserPools, input: &Input) -> Answer {
+    let groups = pools.admin_list_groups_for_user(&pool_id(input)?, &username(input, "Username")?).await?;
+    Ok(json!({"Groups": groups.iter().map(group_json).collect::<Vec<_>>()}))
+}
+
+async fn list_users_in_group(pools: &UserPools, input: &Input) -> Answer {
+    let (users, next) = pools
+        .list_users_in_group(
+            &pool_id(input)?,
+            &group_name(input)?,
+            input.opt_i64("Limit")?,
+            input.opt_string("NextToken")?.as_deref(),
+        )
+        .await?;
+    Ok(with_next(json!({"Users": users.iter().map(user_json).collect::<Vec<_>>()}), "NextToken", next))
 }
 
 // ---- members ----
 
 fn invalid_member(member: &str, error: s3cognito_types::InvalidName) -> ApiError {
-    ApiError::invalid_parameter(format!(
-        "1 validation error detected: Value at '{member}' failed to satisfy constraint: {error}"
-    ))
+    ApiError::invalid_parameter(crate::error::one_validation_error(member, crate::error::Shown::Hidden, &error.to_string()))
 }
 
 fn pool_id(input: &Input) -> Result<UserPoolId, ApiError> {

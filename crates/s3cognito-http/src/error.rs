@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use s3cognito_service::{AuthenticationError, ServiceError};
+use s3cognito_service::{AuthenticationError, InvalidMember, ServiceError};
 use serde_json::json;
 
 /// An error on its way to a JSON-protocol client: `{"__type": code, "message": …}` plus
@@ -24,6 +24,11 @@ impl ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "InvalidParameterException", message)
     }
 
+    /// A required member left out, in AWS's words.
+    pub fn member_missing(member: &str) -> Self {
+        ApiError::invalid_parameter(one_validation_error(member, Shown::Missing, "Member must not be null"))
+    }
+
     pub fn not_found() -> Self {
         ApiError::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", "Not found")
     }
@@ -37,6 +42,33 @@ impl ApiError {
     }
 }
 
+/// What a validation message shows of a member's value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Shown<'a> {
+    /// The member was left out: `Value null at …`.
+    Missing,
+    /// The value is not repeated back (a password, a name that broke a length limit): `Value at …`.
+    Hidden,
+    Value(&'a str),
+}
+
+/// AWS's wording of a member that breaks its constraint, the same in every protocol that reports it:
+/// `1 validation error detected: Value '<value>' at '<member>' failed to satisfy constraint: <constraint>`.
+pub(crate) fn one_validation_error(member: &str, shown: Shown<'_>, constraint: &str) -> String {
+    let value = match shown {
+        Shown::Missing => "Value null".to_owned(),
+        Shown::Hidden => "Value".to_owned(),
+        Shown::Value(value) => format!("Value '{value}'"),
+    };
+    format!("1 validation error detected: {value} at '{member}' failed to satisfy constraint: {constraint}")
+}
+
+/// The message of an invalid member from a use case.
+pub(crate) fn invalid_member_message(invalid: &InvalidMember) -> String {
+    let shown = invalid.value.as_deref().map_or(Shown::Hidden, Shown::Value);
+    one_validation_error(invalid.member, shown, &invalid.constraint)
+}
+
 impl From<ServiceError> for ApiError {
     fn from(error: ServiceError) -> Self {
         use ServiceError as E;
@@ -44,6 +76,9 @@ impl From<ServiceError> for ApiError {
         let (status, code) = match &error {
             E::NotAuthorized(_) => (bad, "NotAuthorizedException"),
             E::InvalidParameter(_) => (bad, "InvalidParameterException"),
+            E::InvalidMember(invalid) => {
+                return ApiError::new(bad, "InvalidParameterException", invalid_member_message(invalid));
+            }
             E::InvalidPassword(_) => (bad, "InvalidPasswordException"),
             E::ResourceNotFound(_) => (bad, "ResourceNotFoundException"),
             E::UserNotFound => (bad, "UserNotFoundException"),

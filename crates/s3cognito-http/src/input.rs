@@ -50,12 +50,7 @@ impl Input {
     }
 
     pub fn string(&self, name: &str) -> Result<String, ApiError> {
-        self.opt_string(name)?.ok_or_else(|| {
-            ApiError::invalid_parameter(format!(
-                "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
-                camel(name)
-            ))
-        })
+        self.opt_string(name)?.ok_or_else(|| ApiError::member_missing(&camel(name)))
     }
 
     pub fn opt_bool(&self, name: &str) -> Result<Option<bool>, ApiError> {

@@ -8,6 +8,8 @@ mod aws_json;
 mod cognito_identity;
 mod cognito_idp;
 mod error;
+#[cfg(test)]
+mod error_tables;
 mod input;
 mod oidc;
 mod ops;

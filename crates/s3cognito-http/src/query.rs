@@ -10,8 +10,10 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use s3cognito_crypto::calendar::iso8601;
 use s3cognito_crypto::sigv4;
 use s3cognito_service::access::Principal;
-use s3cognito_service::identity::{IssuedCredentials, RoleSettings, RoleRecord};
+use s3cognito_service::authorization::{Caller, Resource};
+use s3cognito_service::identity::{Identity, IssuedCredentials, RoleSettings, RoleView};
 use s3cognito_service::{AuthenticationError, ServiceError};
+use s3cognito_types::operation::{Authorization, Iam, Operation, Sts};
 
 use crate::HttpState;
 use crate::aws_json::RawRequest;
@@ -57,36 +59,16 @@ impl QueryError {
     }
 
     fn from_service(error: ServiceError, service: Service) -> Self {
-        use ServiceError as E;
-        let bad = StatusCode::BAD_REQUEST;
-        let (status, code) = match &error {
-            E::ResourceNotFound(_) => (StatusCode::NOT_FOUND, "NoSuchEntity"),
-            E::AlreadyExists(_) => (StatusCode::CONFLICT, "EntityAlreadyExists"),
-            E::MalformedPolicy(_) => (bad, "MalformedPolicyDocument"),
-            E::DeleteConflict(_) => (StatusCode::CONFLICT, "DeleteConflict"),
-            E::AccessDenied(_) | E::NotAuthorized(_) => (StatusCode::FORBIDDEN, "AccessDenied"),
-            E::InvalidIdentityToken(_) => (bad, "InvalidIdentityToken"),
-            E::ExpiredToken(_) => (bad, "ExpiredTokenException"),
-            E::LimitExceeded(_) if service == Service::Sts => (bad, "PackedPolicyTooLarge"),
-            E::LimitExceeded(_) => (StatusCode::CONFLICT, "LimitExceeded"),
-            E::InvalidParameter(_) | E::InvalidPassword(_) => (bad, "ValidationError"),
-            E::Authentication(authentication) => match authentication {
-                AuthenticationError::MissingAuthenticationToken => (StatusCode::FORBIDDEN, "MissingAuthenticationToken"),
-                AuthenticationError::IncompleteSignature(_) => (bad, "IncompleteSignature"),
-                AuthenticationError::UnrecognizedClient => (StatusCode::FORBIDDEN, "InvalidClientTokenId"),
-                AuthenticationError::SignatureDoesNotMatch | AuthenticationError::WrongRegion { .. } => {
-                    (StatusCode::FORBIDDEN, "SignatureDoesNotMatch")
-                }
-                AuthenticationError::RequestExpired => (bad, "RequestExpired"),
-                AuthenticationError::ExpiredToken => (StatusCode::FORBIDDEN, "ExpiredToken"),
-            },
-            E::Internal(cause) => {
+        let (status, code) = service_code(&error, service);
+        let message = match &error {
+            ServiceError::InvalidMember(invalid) => crate::error::invalid_member_message(invalid),
+            ServiceError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
-                return QueryError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalFailure", "Internal server error.");
+                "Internal server error.".to_owned()
             }
-            _ => (bad, "ValidationError"),
+            other => other.to_string(),
         };
-        QueryError::new(status, code, error.to_string())
+        QueryError::new(status, code, message)
     }
 
     fn into_response(self, service: Service, request_id: &str) -> Response {
@@ -100,6 +82,55 @@ impl QueryError {
         );
         xml_response(self.status, body)
     }
+}
+
+/// The query protocol's table: each service error's status and code, for STS or IAM.
+fn service_code(error: &ServiceError, service: Service) -> (StatusCode, &'static str) {
+    use ServiceError as E;
+    let bad = StatusCode::BAD_REQUEST;
+    match error {
+        E::ResourceNotFound(_) => (StatusCode::NOT_FOUND, "NoSuchEntity"),
+        E::AlreadyExists(_) => (StatusCode::CONFLICT, "EntityAlreadyExists"),
+        E::MalformedPolicy(_) => (bad, "MalformedPolicyDocument"),
+        E::DeleteConflict(_) => (StatusCode::CONFLICT, "DeleteConflict"),
+        E::AccessDenied(_) | E::NotAuthorized(_) => (StatusCode::FORBIDDEN, "AccessDenied"),
+        E::InvalidIdentityToken(_) => (bad, "InvalidIdentityToken"),
+        E::ExpiredToken(_) => (bad, "ExpiredTokenException"),
+        E::LimitExceeded(_) if service == Service::Sts => (bad, "PackedPolicyTooLarge"),
+        E::LimitExceeded(_) => (StatusCode::CONFLICT, "LimitExceeded"),
+        E::InvalidParameter(_) | E::InvalidPassword(_) | E::InvalidMember(_) => (bad, "ValidationError"),
+        E::TooManyRequests(_) => (bad, "Throttling"),
+        // The user-pool failures below are never raised by STS or IAM use cases; should one be, it is
+        // reported as a request the service could not take.
+        E::UserNotFound
+        | E::UsernameExists
+        | E::GroupExists(_)
+        | E::AliasExists
+        | E::CodeDeliveryFailure
+        | E::UserNotConfirmed
+        | E::PasswordResetRequired
+        | E::CodeMismatch
+        | E::ExpiredCode
+        | E::UnsupportedTokenType(_)
+        | E::InvalidIdentityPoolConfiguration(_) => (bad, "ValidationError"),
+        E::Authentication(authentication) => match authentication {
+            AuthenticationError::MissingAuthenticationToken => (StatusCode::FORBIDDEN, "MissingAuthenticationToken"),
+            AuthenticationError::IncompleteSignature(_) => (bad, "IncompleteSignature"),
+            AuthenticationError::UnrecognizedClient => (StatusCode::FORBIDDEN, "InvalidClientTokenId"),
+            AuthenticationError::SignatureDoesNotMatch | AuthenticationError::WrongRegion { .. } => {
+                (StatusCode::FORBIDDEN, "SignatureDoesNotMatch")
+            }
+            AuthenticationError::RequestExpired => (bad, "RequestExpired"),
+            AuthenticationError::ExpiredToken => (StatusCode::FORBIDDEN, "ExpiredToken"),
+        },
+        E::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "InternalFailure"),
+    }
+}
+
+/// IAM's status and code for a service error (the error tables' test reads it).
+#[cfg(test)]
+pub(crate) fn code_of(error: &ServiceError) -> (StatusCode, &'static str) {
+    service_code(error, Service::Iam)
 }
 
 /// A query-protocol error for a request refused before it could be parsed (a body past the limit).
@@ -149,9 +180,7 @@ impl Form {
     fn required(&self, name: &str) -> Result<String, QueryError> {
         self.opt(name).ok_or_else(|| {
             let camel: String = name.chars().next().map(|c| c.to_lowercase().chain(name.chars().skip(1)).collect()).unwrap_or_default();
-            QueryError::validation(format!(
-                "1 validation error detected: Value null at '{camel}' failed to satisfy constraint: Member must not be null"
-            ))
+            QueryError::validation(crate::error::one_validation_error(&camel, crate::error::Shown::Missing, "Member must not be null"))
         })
     }
 
@@ -177,7 +206,7 @@ fn credentials_xml(credentials: &IssuedCredentials) -> String {
     )
 }
 
-fn role_xml(role: &RoleRecord) -> String {
+fn role_xml(role: &RoleView) -> String {
     let mut xml = format!(
         "{}{}{}{}{}{}",
         element("Path", &role.path),
@@ -207,7 +236,7 @@ pub(crate) async fn handle(state: &HttpState, request: &RawRequest, request_id: 
     let service = match signed_scope.as_deref() {
         Some("iam") => Service::Iam,
         // Unsigned IAM calls are told they need a signature, not that IAM's actions do not exist.
-        None if IAM_ACTIONS.contains(&action.as_str()) => Service::Iam,
+        None if Iam::parse(&action).is_some() => Service::Iam,
         _ => Service::Sts,
     };
     match run(state, request, &form, service, &action).await {
@@ -232,23 +261,6 @@ pub(crate) async fn handle(state: &HttpState, request: &RawRequest, request_id: 
     }
 }
 
-const STS_ACTIONS: &[&str] = &["AssumeRoleWithWebIdentity", "AssumeRole", "GetCallerIdentity"];
-const IAM_ACTIONS: &[&str] = &[
-    "CreateRole",
-    "GetRole",
-    "ListRoles",
-    "DeleteRole",
-    "UpdateAssumeRolePolicy",
-    "PutRolePolicy",
-    "GetRolePolicy",
-    "ListRolePolicies",
-    "DeleteRolePolicy",
-    "CreateOpenIDConnectProvider",
-    "GetOpenIDConnectProvider",
-    "ListOpenIDConnectProviders",
-    "DeleteOpenIDConnectProvider",
-];
-
 async fn authenticate(state: &HttpState, request: &RawRequest, scope: &str, service: Service) -> Result<Principal, QueryError> {
     state
         .app
@@ -258,189 +270,256 @@ async fn authenticate(state: &HttpState, request: &RawRequest, scope: &str, serv
         .map_err(|error| QueryError::from_service(ServiceError::Authentication(error), service))
 }
 
-async fn run(
-    state: &HttpState,
-    request: &RawRequest,
-    form: &Form,
-    service: Service,
-    action: &str,
-) -> Result<Option<String>, QueryError> {
-    let known = match service {
-        Service::Sts => STS_ACTIONS.contains(&action),
-        Service::Iam => IAM_ACTIONS.contains(&action),
+/// What `Action=` names, for the service the request was sent to.
+#[derive(Debug, Clone, Copy)]
+enum QueryOperation {
+    Sts(Sts),
+    Iam(Iam),
+}
+
+impl QueryOperation {
+    fn operation(self) -> Operation {
+        match self {
+            QueryOperation::Sts(operation) => operation.into(),
+            QueryOperation::Iam(operation) => operation.into(),
+        }
+    }
+}
+
+type Answer = Result<Option<String>, QueryError>;
+
+/// One query-protocol request: the operation, the signature when it needs one, the authorization
+/// decision, then the operation's handler.
+async fn run(state: &HttpState, request: &RawRequest, form: &Form, service: Service, action: &str) -> Answer {
+    let operation = match service {
+        Service::Sts => Sts::parse(action).map(QueryOperation::Sts),
+        Service::Iam => Iam::parse(action).map(QueryOperation::Iam),
     };
-    if !known {
+    let Some(operation) = operation else {
         return Err(QueryError::new(
             StatusCode::BAD_REQUEST,
             "InvalidAction",
             format!("Could not find operation {action} for version {}", form.opt("Version").unwrap_or_default()),
         ));
-    }
+    };
     let failed = |error: ServiceError| QueryError::from_service(error, service);
+    let principal = match operation.operation().authorization() {
+        Authorization::Public => None,
+        Authorization::Signed | Authorization::SignedByAnyone => {
+            Some(authenticate(state, request, operation.operation().service().name(), service).await?)
+        }
+    };
+    let caller = principal.as_ref().map_or(Caller::Anonymous, Caller::Signed);
+    let role = form.opt("RoleName");
+    let provider = form.opt("OpenIDConnectProviderArn");
+    let resource = match (operation, &role, &provider) {
+        (QueryOperation::Sts(_), _, _) => Resource::Any,
+        (QueryOperation::Iam(_), Some(role), _) => Resource::Role(role),
+        (QueryOperation::Iam(_), None, Some(provider)) => Resource::OidcProvider(provider),
+        (QueryOperation::Iam(_), None, None) => Resource::Any,
+    };
+    state.app.authorizer.authorize(caller, operation.operation(), &resource).await.map_err(failed)?;
     let identity = &state.app.identity;
-    if action == "AssumeRoleWithWebIdentity" {
-        let assumed = identity
-            .assume_role_with_web_identity(
-                &form.required("RoleArn")?,
-                &form.required("RoleSessionName")?,
-                &form.required("WebIdentityToken")?,
-                form.opt_i64("DurationSeconds")?,
-                form.opt("Policy"),
-            )
-            .await
-            .map_err(failed)?;
-        return Ok(Some(format!(
-            "{}{}<AssumedRoleUser>{}{}</AssumedRoleUser>{}{}",
-            credentials_xml(&assumed.assumed.credentials),
-            element("SubjectFromWebIdentityToken", &assumed.subject),
-            element("Arn", &assumed.assumed.assumed_role_arn),
-            element("AssumedRoleId", &assumed.assumed.assumed_role_id),
-            element("Provider", &assumed.provider),
-            element("Audience", &assumed.audience),
-        )));
+    match (operation, &principal) {
+        (QueryOperation::Sts(Sts::AssumeRoleWithWebIdentity), _) => assume_role_with_web_identity(identity, form).await,
+        (QueryOperation::Sts(Sts::AssumeRole), Some(principal)) => assume_role(identity, principal, form).await,
+        (QueryOperation::Sts(Sts::GetCallerIdentity), Some(principal)) => get_caller_identity(identity, principal),
+        (QueryOperation::Sts(_), None) => Err(failed(ServiceError::Authentication(AuthenticationError::MissingAuthenticationToken))),
+        (QueryOperation::Iam(operation), _) => run_iam(identity, operation, form).await.map_err(|failure| match failure {
+            IamFailure::Form(error) => error,
+            IamFailure::Service(error) => failed(error),
+        }),
     }
-    let scope = match service {
-        Service::Sts => "sts",
-        Service::Iam => "iam",
+}
+
+async fn assume_role_with_web_identity(identity: &Identity, form: &Form) -> Answer {
+    let assumed = identity
+        .assume_role_with_web_identity(
+            &form.required("RoleArn")?,
+            &form.required("RoleSessionName")?,
+            &form.required("WebIdentityToken")?,
+            form.opt_i64("DurationSeconds")?,
+            form.opt("Policy"),
+        )
+        .await
+        .map_err(|error| QueryError::from_service(error, Service::Sts))?;
+    Ok(Some(format!(
+        "{}{}<AssumedRoleUser>{}{}</AssumedRoleUser>{}{}",
+        credentials_xml(&assumed.assumed.credentials),
+        element("SubjectFromWebIdentityToken", &assumed.subject),
+        element("Arn", &assumed.assumed.assumed_role_arn),
+        element("AssumedRoleId", &assumed.assumed.assumed_role_id),
+        element("Provider", &assumed.provider),
+        element("Audience", &assumed.audience),
+    )))
+}
+
+async fn assume_role(identity: &Identity, principal: &Principal, form: &Form) -> Answer {
+    let assumed = identity
+        .assume_role(
+            principal,
+            &form.required("RoleArn")?,
+            &form.required("RoleSessionName")?,
+            form.opt_i64("DurationSeconds")?,
+            form.opt("Policy"),
+            form.opt("ExternalId"),
+        )
+        .await
+        .map_err(|error| QueryError::from_service(error, Service::Sts))?;
+    Ok(Some(format!(
+        "{}<AssumedRoleUser>{}{}</AssumedRoleUser>",
+        credentials_xml(&assumed.credentials),
+        element("Arn", &assumed.assumed_role_arn),
+        element("AssumedRoleId", &assumed.assumed_role_id),
+    )))
+}
+
+fn get_caller_identity(identity: &Identity, principal: &Principal) -> Answer {
+    let (user_id, account, arn) = identity.caller_identity(principal);
+    Ok(Some(format!("{}{}{}", element("UserId", &user_id), element("Account", &account), element("Arn", &arn))))
+}
+
+/// A failure of an IAM handler: a member missing from the form, or the use case's.
+enum IamFailure {
+    Form(QueryError),
+    Service(ServiceError),
+}
+
+impl From<QueryError> for IamFailure {
+    fn from(error: QueryError) -> Self {
+        IamFailure::Form(error)
+    }
+}
+
+impl From<ServiceError> for IamFailure {
+    fn from(error: ServiceError) -> Self {
+        IamFailure::Service(error)
+    }
+}
+
+type IamAnswer = Result<Option<String>, IamFailure>;
+
+/// Runs one IAM operation, already authorized.
+async fn run_iam(identity: &Identity, operation: Iam, form: &Form) -> IamAnswer {
+    match operation {
+        Iam::CreateRole => create_role(identity, form).await,
+        Iam::GetRole => get_role(identity, form).await,
+        Iam::ListRoles => list_roles(identity, form).await,
+        Iam::DeleteRole => delete_role(identity, form).await,
+        Iam::UpdateAssumeRolePolicy => update_assume_role_policy(identity, form).await,
+        Iam::PutRolePolicy => put_role_policy(identity, form).await,
+        Iam::GetRolePolicy => get_role_policy(identity, form).await,
+        Iam::ListRolePolicies => list_role_policies(identity, form).await,
+        Iam::DeleteRolePolicy => delete_role_policy(identity, form).await,
+        Iam::CreateOpenIDConnectProvider => create_open_id_connect_provider(identity, form).await,
+        Iam::GetOpenIDConnectProvider => get_open_id_connect_provider(identity, form).await,
+        Iam::ListOpenIDConnectProviders => list_open_id_connect_providers(identity).await,
+        Iam::DeleteOpenIDConnectProvider => delete_open_id_connect_provider(identity, form).await,
+    }
+}
+
+async fn create_role(identity: &Identity, form: &Form) -> IamAnswer {
+    let settings = RoleSettings {
+        path: form.opt("Path"),
+        trust_policy: form.required("AssumeRolePolicyDocument")?,
+        description: form.opt("Description"),
+        max_session_duration: form.opt_i64("MaxSessionDuration")?,
     };
-    let principal = authenticate(state, request, scope, service).await?;
-    if service == Service::Sts {
-        return match action {
-            "GetCallerIdentity" => {
-                let (user_id, account, arn) = identity.caller_identity(&principal);
-                Ok(Some(format!("{}{}{}", element("UserId", &user_id), element("Account", &account), element("Arn", &arn))))
-            }
-            _ => {
-                let assumed = identity
-                    .assume_role(
-                        &principal,
-                        &form.required("RoleArn")?,
-                        &form.required("RoleSessionName")?,
-                        form.opt_i64("DurationSeconds")?,
-                        form.opt("Policy"),
-                        form.opt("ExternalId"),
-                    )
-                    .await
-                    .map_err(failed)?;
-                Ok(Some(format!(
-                    "{}<AssumedRoleUser>{}{}</AssumedRoleUser>",
-                    credentials_xml(&assumed.credentials),
-                    element("Arn", &assumed.assumed_role_arn),
-                    element("AssumedRoleId", &assumed.assumed_role_id),
-                )))
-            }
-        };
+    let role = identity.create_role(&form.required("RoleName")?, settings).await?;
+    Ok(Some(format!("<Role>{}</Role>", role_xml(&role))))
+}
+
+async fn get_role(identity: &Identity, form: &Form) -> IamAnswer {
+    let role = identity.get_role(&form.required("RoleName")?).await?;
+    Ok(Some(format!("<Role>{}</Role>", role_xml(&role))))
+}
+
+async fn list_roles(identity: &Identity, form: &Form) -> IamAnswer {
+    let (roles, marker) = identity
+        .list_roles(form.opt("PathPrefix").as_deref(), form.opt("Marker").as_deref(), form.opt_i64("MaxItems")?)
+        .await?;
+    let members: String = roles.iter().map(|role| format!("<member>{}</member>", role_xml(role))).collect();
+    let mut xml = format!("<IsTruncated>{}</IsTruncated><Roles>{members}</Roles>", marker.is_some());
+    if let Some(marker) = marker {
+        xml.push_str(&element("Marker", &marker));
     }
-    let account = &identity.settings().account_id;
-    let resource = match form.opt("RoleName") {
-        Some(role) => format!("arn:aws:iam::{account}:role/{role}"),
-        None => form.opt("OpenIDConnectProviderArn").unwrap_or_else(|| "*".to_owned()),
-    };
-    identity.authorize(&principal, &format!("iam:{action}"), &resource, &[]).await.map_err(failed)?;
-    match action {
-        "CreateRole" => {
-            let settings = RoleSettings {
-                path: form.opt("Path"),
-                trust_policy: form.required("AssumeRolePolicyDocument")?,
-                description: form.opt("Description"),
-                max_session_duration: form.opt_i64("MaxSessionDuration")?,
-            };
-            let role = identity.create_role(&form.required("RoleName")?, settings).await.map_err(failed)?;
-            Ok(Some(format!("<Role>{}</Role>", role_xml(&role))))
-        }
-        "GetRole" => {
-            let role = identity.get_role(&form.required("RoleName")?).await.map_err(failed)?;
-            Ok(Some(format!("<Role>{}</Role>", role_xml(&role))))
-        }
-        "ListRoles" => {
-            let (roles, marker) = identity
-                .list_roles(form.opt("PathPrefix").as_deref(), form.opt("Marker").as_deref(), form.opt_i64("MaxItems")?)
-                .await
-                .map_err(failed)?;
-            let members: String = roles.iter().map(|role| format!("<member>{}</member>", role_xml(role))).collect();
-            let mut xml = format!("<IsTruncated>{}</IsTruncated><Roles>{members}</Roles>", marker.is_some());
-            if let Some(marker) = marker {
-                xml.push_str(&element("Marker", &marker));
-            }
-            Ok(Some(xml))
-        }
-        "DeleteRole" => {
-            identity.delete_role(&form.required("RoleName")?).await.map_err(failed)?;
-            Ok(None)
-        }
-        "UpdateAssumeRolePolicy" => {
-            identity
-                .update_assume_role_policy(&form.required("RoleName")?, &form.required("PolicyDocument")?)
-                .await
-                .map_err(failed)?;
-            Ok(None)
-        }
-        "PutRolePolicy" => {
-            identity
-                .put_role_policy(&form.required("RoleName")?, &form.required("PolicyName")?, &form.required("PolicyDocument")?)
-                .await
-                .map_err(failed)?;
-            Ok(None)
-        }
-        "GetRolePolicy" => {
-            let policy_name = form.required("PolicyName")?;
-            let (role_name, document) =
-                identity.get_role_policy(&form.required("RoleName")?, &policy_name).await.map_err(failed)?;
-            Ok(Some(format!(
-                "{}{}{}",
-                element("RoleName", &role_name),
-                element("PolicyName", &policy_name),
-                encoded_policy("PolicyDocument", &document)
-            )))
-        }
-        "ListRolePolicies" => {
-            let names = identity.list_role_policies(&form.required("RoleName")?).await.map_err(failed)?;
-            let members: String = names.iter().map(|name| element("member", name)).collect();
-            Ok(Some(format!("<PolicyNames>{members}</PolicyNames><IsTruncated>false</IsTruncated>")))
-        }
-        "DeleteRolePolicy" => {
-            identity
-                .delete_role_policy(&form.required("RoleName")?, &form.required("PolicyName")?)
-                .await
-                .map_err(failed)?;
-            Ok(None)
-        }
-        "CreateOpenIDConnectProvider" => {
-            // Where the provider's keys are, when its discovery document cannot be reached from
-            // here, travels as a tag, so that the call stays IAM's own.
-            let jwks_url = (1..)
-                .map_while(|index| {
-                    let key = form.opt(&format!("Tags.member.{index}.Key"))?;
-                    Some((key, form.opt(&format!("Tags.member.{index}.Value")).unwrap_or_default()))
-                })
-                .find(|(key, _)| key == JWKS_URL_TAG)
-                .map(|(_, value)| value);
-            let provider = identity
-                .create_oidc_provider(&form.required("Url")?, form.list("ClientIDList"), form.list("ThumbprintList"), jwks_url)
-                .await
-                .map_err(failed)?;
-            Ok(Some(element("OpenIDConnectProviderArn", &provider.arn)))
-        }
-        "GetOpenIDConnectProvider" => {
-            let provider = identity.get_oidc_provider(&form.required("OpenIDConnectProviderArn")?).await.map_err(failed)?;
-            let url = provider.url.split_once("://").map_or(provider.url.as_str(), |(_, rest)| rest);
-            let clients: String = provider.client_ids.iter().map(|id| element("member", id)).collect();
-            let thumbprints: String = provider.thumbprints.iter().map(|print| element("member", print)).collect();
-            Ok(Some(format!(
-                "{}<ClientIDList>{clients}</ClientIDList><ThumbprintList>{thumbprints}</ThumbprintList>{}",
-                element("Url", url),
-                element("CreateDate", &iso8601(provider.created_at))
-            )))
-        }
-        "ListOpenIDConnectProviders" => {
-            let arns = identity.list_oidc_providers().await.map_err(failed)?;
-            let members: String = arns.iter().map(|arn| format!("<member>{}</member>", element("Arn", arn))).collect();
-            Ok(Some(format!("<OpenIDConnectProviderList>{members}</OpenIDConnectProviderList>")))
-        }
-        "DeleteOpenIDConnectProvider" => {
-            identity.delete_oidc_provider(&form.required("OpenIDConnectProviderArn")?).await.map_err(failed)?;
-            Ok(None)
-        }
-        _ => Err(QueryError::new(StatusCode::BAD_REQUEST, "InvalidAction", format!("Unknown action {action}"))),
-    }
+    Ok(Some(xml))
+}
+
+async fn delete_role(identity: &Identity, form: &Form) -> IamAnswer {
+    identity.delete_role(&form.required("RoleName")?).await?;
+    Ok(None)
+}
+
+async fn update_assume_role_policy(identity: &Identity, form: &Form) -> IamAnswer {
+    identity.update_assume_role_policy(&form.required("RoleName")?, &form.required("PolicyDocument")?).await?;
+    Ok(None)
+}
+
+async fn put_role_policy(identity: &Identity, form: &Form) -> IamAnswer {
+    identity
+        .put_role_policy(&form.required("RoleName")?, &form.required("PolicyName")?, &form.required("PolicyDocument")?)
+        .await?;
+    Ok(None)
+}
+
+async fn get_role_policy(identity: &Identity, form: &Form) -> IamAnswer {
+    let policy_name = form.required("PolicyName")?;
+    let (role_name, document) = identity.get_role_policy(&form.required("RoleName")?, &policy_name).await?;
+    Ok(Some(format!(
+        "{}{}{}",
+        element("RoleName", &role_name),
+        element("PolicyName", &policy_name),
+        encoded_policy("PolicyDocument", &document)
+    )))
+}
+
+async fn list_role_policies(identity: &Identity, form: &Form) -> IamAnswer {
+    let names = identity.list_role_policies(&form.required("RoleName")?).await?;
+    let members: String = names.iter().map(|name| element("member", name)).collect();
+    Ok(Some(format!("<PolicyNames>{members}</PolicyNames><IsTruncated>false</IsTruncated>")))
+}
+
+async fn delete_role_policy(identity: &Identity, form: &Form) -> IamAnswer {
+    identity.delete_role_policy(&form.required("RoleName")?, &form.required("PolicyName")?).await?;
+    Ok(None)
+}
+
+async fn create_open_id_connect_provider(identity: &Identity, form: &Form) -> IamAnswer {
+    // Where the provider's keys are, when its discovery document cannot be reached from here, travels
+    // as a tag, so that the call stays IAM's own.
+    let jwks_url = (1..)
+        .map_while(|index| {
+            let key = form.opt(&format!("Tags.member.{index}.Key"))?;
+            Some((key, form.opt(&format!("Tags.member.{index}.Value")).unwrap_or_default()))
+        })
+        .find(|(key, _)| key == JWKS_URL_TAG)
+        .map(|(_, value)| value);
+    let provider = identity
+        .create_oidc_provider(&form.required("Url")?, form.list("ClientIDList"), form.list("ThumbprintList"), jwks_url)
+        .await?;
+    Ok(Some(element("OpenIDConnectProviderArn", &provider.arn)))
+}
+
+async fn get_open_id_connect_provider(identity: &Identity, form: &Form) -> IamAnswer {
+    let provider = identity.get_oidc_provider(&form.required("OpenIDConnectProviderArn")?).await?;
+    let url = provider.url.split_once("://").map_or(provider.url.as_str(), |(_, rest)| rest);
+    let clients: String = provider.client_ids.iter().map(|id| element("member", id)).collect();
+    let thumbprints: String = provider.thumbprints.iter().map(|print| element("member", print)).collect();
+    Ok(Some(format!(
+        "{}<ClientIDList>{clients}</ClientIDList><ThumbprintList>{thumbprints}</ThumbprintList>{}",
+        element("Url", url),
+        element("CreateDate", &iso8601(provider.created_at))
+    )))
+}
+
+async fn list_open_id_connect_providers(identity: &Identity) -> IamAnswer {
+    let arns = identity.list_oidc_providers().await?;
+    let members: String = arns.iter().map(|arn| format!("<member>{}</member>", element("Arn", arn))).collect();
+    Ok(Some(format!("<OpenIDConnectProviderList>{members}</OpenIDConnectProviderList>")))
+}
+
+async fn delete_open_id_connect_provider(identity: &Identity, form: &Form) -> IamAnswer {
+    identity.delete_oidc_provider(&form.required("OpenIDConnectProviderArn")?).await?;
+    Ok(None)
 }

@@ -2,6 +2,7 @@
 //! account id and root access key. Idempotent: every id is recorded in `settings` and read back later,
 //! so restarts and replicas sharing a database agree on one set.
 
+use s3cognito_types::arn;
 use s3cognito_crypto::random;
 use s3cognito_meta::AccessKeyRecord;
 use s3cognito_types::{ClientId, UserPoolId};
@@ -144,22 +145,22 @@ pub fn user_files_policy(bucket: &str) -> String {
                 "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload",
                            "s3:ListMultipartUploadParts", "s3:GetObjectAttributes"],
                 "Resource": [
-                    format!("arn:aws:s3:::{bucket}/public/*"),
-                    format!("arn:aws:s3:::{bucket}/protected/{sub}/*"),
-                    format!("arn:aws:s3:::{bucket}/private/{sub}/*"),
+                    arn::object(bucket, "public/*"),
+                    arn::object(bucket, &format!("protected/{sub}/*")),
+                    arn::object(bucket, &format!("private/{sub}/*")),
                 ],
             },
             {
                 "Sid": "ReadOthersProtectedFiles",
                 "Effect": "Allow",
                 "Action": ["s3:GetObject", "s3:GetObjectAttributes"],
-                "Resource": [format!("arn:aws:s3:::{bucket}/protected/*")],
+                "Resource": [arn::object(bucket, "protected/*")],
             },
             {
                 "Sid": "ListOwnAndSharedPrefixes",
                 "Effect": "Allow",
                 "Action": ["s3:ListBucket"],
-                "Resource": [format!("arn:aws:s3:::{bucket}")],
+                "Resource": [arn::bucket(bucket)],
                 "Condition": {"StringLike": {"s3:prefix": [
                     "public/", "public/*", "protected/", "protected/*",
                     format!("private/{sub}/"), format!("private/{sub}/*"),
@@ -205,7 +206,7 @@ async fn ensure_identity_pool(
     bucket: &str,
 ) -> Result<()> {
     let store = &app.store;
-    let role_arn = format!("arn:aws:iam::{account_id}:role/{AUTHENTICATED_ROLE_NAME}");
+    let role_arn = arn::role(account_id, "/", AUTHENTICATED_ROLE_NAME);
     if store.setting("default_identity_role_created").await?.is_none() {
         if store.role(AUTHENTICATED_ROLE_NAME).await?.is_none() {
             let settings = crate::identity::RoleSettings {

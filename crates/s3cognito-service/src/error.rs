@@ -10,6 +10,9 @@ pub enum ServiceError {
     NotAuthorized(String),
     #[error("{0}")]
     InvalidParameter(String),
+    /// One member of a request breaks its constraint; each protocol words it its own way.
+    #[error("{0}")]
+    InvalidMember(InvalidMember),
     #[error("{0}")]
     InvalidPassword(String),
     #[error("{0}")]
@@ -66,6 +69,28 @@ pub enum ServiceError {
     /// Something broke on our side; the cause is logged and the client sees only that it happened.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// A request member that breaks its constraint: which member (as AWS names it, `roleSessionName`), the
+/// value when it may be shown back, and the constraint in AWS's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidMember {
+    pub member: &'static str,
+    pub value: Option<String>,
+    pub constraint: String,
+}
+
+impl InvalidMember {
+    /// The error for `member` breaking `constraint`.
+    pub fn error(member: &'static str, value: Option<String>, constraint: impl Into<String>) -> ServiceError {
+        ServiceError::InvalidMember(InvalidMember { member, value, constraint: constraint.into() })
+    }
+}
+
+impl std::fmt::Display for InvalidMember {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.member, self.constraint)
+    }
 }
 
 /// Why a signed request was refused, in the terms AWS uses for SigV4.

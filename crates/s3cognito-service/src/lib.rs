@@ -4,6 +4,7 @@
 //! `App` holds every domain's service and is shared by the http crate as one `Arc`.
 
 pub mod access;
+pub mod authorization;
 pub mod bootstrap;
 pub mod clock;
 pub mod error;
@@ -18,9 +19,10 @@ use std::sync::Arc;
 
 use s3cognito_meta::Store;
 
-pub use error::{AuthenticationError, Result, ServiceError};
+pub use error::{AuthenticationError, InvalidMember, Result, ServiceError};
 
 use access::Access;
+use authorization::Authorizer;
 use clock::Clock;
 use identity::{Identity, IdentitySettings};
 use limits::{Limiter, RateLimits};
@@ -40,6 +42,8 @@ pub struct App {
     pub objects: Objects,
     /// Rate limits on unauthenticated calls, shared by the wire layer (per source address) and the user pools.
     pub limiter: Limiter,
+    /// Every request's authorization decision.
+    pub authorizer: Authorizer,
 }
 
 /// How long identity-pool credentials last unless configured otherwise: an hour, as on AWS.
@@ -63,9 +67,11 @@ impl App {
         };
         let limiter = Limiter::new(store.clone(), clock.clone(), rate_limits);
         let user_pools = UserPools::new(store.clone(), clock.clone(), mailer, user_pool_settings, limiter.clone());
+        let identity = Identity::new(store.clone(), clock.clone(), access.clone(), user_pools.clone(), identity_settings);
         App {
             objects: Objects::new(store.clone(), blobs, clock.clone()),
-            identity: Identity::new(store.clone(), clock.clone(), access.clone(), user_pools.clone(), identity_settings),
+            authorizer: Authorizer::new(identity.clone()),
+            identity,
             access,
             limiter,
             user_pools,
@@ -86,6 +92,7 @@ impl App {
             self.user_pools.clone(),
             settings,
         );
+        self.authorizer = Authorizer::new(self.identity.clone());
         self
     }
 }

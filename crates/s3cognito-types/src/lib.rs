@@ -2,7 +2,9 @@
 //!
 //! No IO happens here: the types only know their own shape.
 
+pub mod arn;
 mod ids;
+pub mod operation;
 pub mod policy;
 
 pub use ids::{ClientId, GroupName, InvalidName, UserPoolId, Username};

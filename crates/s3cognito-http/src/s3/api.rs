@@ -5,7 +5,10 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use axum::http::{HeaderMap, HeaderValue};
 use futures::{StreamExt, TryStreamExt};
+use s3cognito_service::ServiceError;
+use s3cognito_service::authorization::{Caller, Resource, S3Resource};
 use s3cognito_service::objects::cors::CorsRule;
+use s3cognito_types::operation::S3 as S3Operation;
 use s3cognito_service::objects::{
     BodyError, ByteStream, Checksum, ChecksumSlot, Conditions, ObjectAttributes, ObjectError, ObjectInfo, Objects, Upload,
 };
@@ -247,11 +250,9 @@ impl S3Api {
         let (ObjectError::NoSuchKey, Some(caller)) = (&error, extensions.get::<s3cognito_service::access::Principal>()) else {
             return object_error(error);
         };
-        let resource = format!("arn:aws:s3:::{bucket}");
-        let keys = [("s3:prefix", vec![key.to_owned()])];
-        match self.state.app.identity.authorize(caller, "s3:ListBucket", &resource, &keys).await {
-            Ok(()) => object_error(error),
-            Err(_) => s3_error!(AccessDenied, "Access Denied"),
+        match self.state.app.authorizer.may_learn_key_is_missing(caller, bucket, key).await {
+            Ok(true) => object_error(error),
+            Ok(false) | Err(_) => s3_error!(AccessDenied, "Access Denied"),
         }
     }
 
@@ -460,11 +461,15 @@ impl S3 for S3Api {
         for object in input.delete.objects {
             // Each key is authorized on its own, as S3 does: refused keys are errors in the answer.
             if let Some(caller) = &caller {
-                let resource = format!("arn:aws:s3:::{}/{}", input.bucket, object.key);
-                if let Err(error) = self.state.app.identity.authorize(caller, "s3:DeleteObject", &resource, &[]).await {
+                let resource = S3Resource { bucket: Some(&input.bucket), key: Some(&object.key), ..S3Resource::default() };
+                let decided = self.state.app.authorizer.authorize(Caller::Signed(caller), S3Operation::DeleteObject.into(), &Resource::S3(resource)).await;
+                if let Err(error) = decided {
                     let (code, message) = match error {
-                        s3cognito_service::ServiceError::AccessDenied(_) => ("AccessDenied", "Access Denied"),
-                        _ => ("InternalError", "We encountered an internal error. Please try again."),
+                        ServiceError::AccessDenied(_) => ("AccessDenied", "Access Denied"),
+                        other => {
+                            tracing::error!(error = %other, "authorization failed");
+                            ("InternalError", "We encountered an internal error. Please try again.")
+                        }
                     };
                     errors.push(Error {
                         key: Some(object.key),

@@ -4,6 +4,8 @@
 use percent_encoding::percent_decode_str;
 use s3cognito_service::ServiceError;
 use s3cognito_service::access::SessionTokenError;
+use s3cognito_service::authorization::{Caller, Resource, S3Resource};
+use s3cognito_types::operation::S3 as S3Operation;
 use s3s::access::{S3Access, S3AccessContext};
 use s3s::auth::{S3Auth, SecretKey};
 use s3s::path::S3Path;
@@ -64,77 +66,21 @@ fn copy_source(context: &S3AccessContext<'_>) -> Option<(String, String)> {
     Some((bucket.to_owned(), key.to_owned()))
 }
 
-/// What one S3 operation needs allowed: (IAM action, resource ARN, condition keys).
-type Authorization = (String, String, Vec<(&'static str, Vec<String>)>);
-
-/// The IAM actions an S3 operation is checked against, as AWS documents them per operation.
-/// DeleteObjects is checked key by key where it runs.
-fn authorizations(context: &S3AccessContext<'_>) -> Vec<Authorization> {
-    let (bucket, key) = match context.s3_path() {
-        S3Path::Root => (None, None),
-        S3Path::Bucket { bucket } => (Some(bucket.to_string()), None),
-        S3Path::Object { bucket, key } => (Some(bucket.to_string()), Some(key.to_string())),
-    };
-    let bucket_arn = format!("arn:aws:s3:::{}", bucket.as_deref().unwrap_or("*"));
-    let object_arn = format!("{bucket_arn}/{}", key.as_deref().unwrap_or(""));
-    let query = context.uri().query().unwrap_or("");
-    let listing_keys = || {
-        let mut keys = Vec::new();
-        for (parameter, condition_key) in [("prefix", "s3:prefix"), ("delimiter", "s3:delimiter"), ("max-keys", "s3:max-keys")] {
-            if let Some((_, value)) = query_pairs(query).find(|(name, _)| *name == parameter) {
-                keys.push((condition_key, vec![percent_decode_str(&value.replace('+', " ")).decode_utf8_lossy().into_owned()]));
-            }
-        }
-        keys
-    };
-    let on_bucket = |action: &str| vec![(action.to_owned(), bucket_arn.clone(), Vec::new())];
-    let on_object = |action: &str| vec![(action.to_owned(), object_arn.clone(), Vec::new())];
-    let with_copy_source = |mut checks: Vec<Authorization>| {
-        if let Some((source_bucket, source_key)) = copy_source(context) {
-            checks.push(("s3:GetObject".to_owned(), format!("arn:aws:s3:::{source_bucket}/{source_key}"), Vec::new()));
-        } else {
-            // A copy without a readable source header is refused by s3s anyway; deny rather than guess.
-            checks.push(("s3:GetObject".to_owned(), "arn:aws:s3:::".to_owned(), Vec::new()));
-        }
-        checks
-    };
-    match context.s3_op().name() {
-        "ListBuckets" => vec![("s3:ListAllMyBuckets".to_owned(), "arn:aws:s3:::*".to_owned(), Vec::new())],
-        "ListObjects" | "ListObjectsV2" => vec![("s3:ListBucket".to_owned(), bucket_arn.clone(), listing_keys())],
-        "ListObjectVersions" => vec![("s3:ListBucketVersions".to_owned(), bucket_arn.clone(), listing_keys())],
-        "ListMultipartUploads" => vec![("s3:ListBucketMultipartUploads".to_owned(), bucket_arn.clone(), listing_keys())],
-        "HeadBucket" => on_bucket("s3:ListBucket"),
-        "GetBucketLocation" => on_bucket("s3:GetBucketLocation"),
-        "CreateBucket" => on_bucket("s3:CreateBucket"),
-        "DeleteBucket" => on_bucket("s3:DeleteBucket"),
-        "GetBucketCors" => on_bucket("s3:GetBucketCORS"),
-        "PutBucketCors" | "DeleteBucketCors" => on_bucket("s3:PutBucketCORS"),
-        "DeleteObjects" => Vec::new(),
-        "GetObject" | "HeadObject" => on_object("s3:GetObject"),
-        "GetObjectAttributes" => {
-            let mut checks = on_object("s3:GetObject");
-            checks.extend(on_object("s3:GetObjectAttributes"));
-            checks
-        }
-        // A form names its key in a field; `s3::post_form_fields` states it in a header of ours.
-        "PostObject" => {
-            let key = context
-                .headers()
-                .get(super::POST_KEY_HEADER)
-                .and_then(|value| percent_decode_str(value.to_str().ok()?).decode_utf8().ok().map(|key| key.into_owned()))
-                .unwrap_or_default();
-            vec![("s3:PutObject".to_owned(), format!("{bucket_arn}/{key}"), Vec::new())]
-        }
-        "PutObject" | "CreateMultipartUpload" | "UploadPart" | "CompleteMultipartUpload" => on_object("s3:PutObject"),
-        "CopyObject" | "UploadPartCopy" => with_copy_source(on_object("s3:PutObject")),
-        "AbortMultipartUpload" => on_object("s3:AbortMultipartUpload"),
-        "ListParts" => on_object("s3:ListMultipartUploadParts"),
-        "DeleteObject" => on_object("s3:DeleteObject"),
-        other => {
-            let resource = if key.is_some() { object_arn.clone() } else { bucket_arn.clone() };
-            vec![(format!("s3:{other}"), resource, Vec::new())]
+/// The condition keys a listing sets (`s3:prefix`, `s3:delimiter`, `s3:max-keys`), from its query.
+fn listing_keys(query: &str) -> Vec<(&'static str, String)> {
+    let mut keys = Vec::new();
+    for (parameter, condition_key) in [("prefix", "s3:prefix"), ("delimiter", "s3:delimiter"), ("max-keys", "s3:max-keys")] {
+        if let Some((_, value)) = query_pairs(query).find(|(name, _)| *name == parameter) {
+            keys.push((condition_key, percent_decode_str(&value.replace('+', " ")).decode_utf8_lossy().into_owned()));
         }
     }
+    keys
+}
+
+/// The key a browser form names in its `key` field, which `s3::post_form_fields` states in a header of ours.
+fn form_key(context: &S3AccessContext<'_>) -> Option<String> {
+    let value = context.headers().get(super::POST_KEY_HEADER)?.to_str().ok()?;
+    Some(percent_decode_str(value).decode_utf8().ok()?.into_owned())
 }
 
 #[async_trait::async_trait]
@@ -165,7 +111,7 @@ impl S3Access for Policy {
             ));
         }
         if let Some((_, expires)) = query_pairs(query).find(|(name, _)| *name == "Expires") {
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs());
+            let now = u64::try_from(self.state.app.clock.now()).unwrap_or(0);
             if expires.parse::<u64>().is_ok_and(|at| at > now + MAX_PRESIGNED_SECONDS) {
                 return Err(s3_error!(AccessDenied, "Presigned URLs may live at most a week"));
             }
@@ -191,22 +137,42 @@ impl S3Access for Policy {
                 return Err(s3_error!(InternalError));
             }
         };
-        if !principal.is_root() {
-            for (action, resource, keys) in authorizations(context) {
-                if let Err(error) = self.state.app.identity.authorize(&principal, &action, &resource, &keys).await {
-                    return Err(match error {
-                        ServiceError::AccessDenied(_) => s3_error!(AccessDenied, "Access Denied"),
-                        other => {
-                            tracing::error!(error = %other, "authorization failed");
-                            s3_error!(InternalError)
-                        }
-                    });
-                }
-            }
+        // s3s knows operations this server does not implement; they are refused before any handler.
+        let name = context.s3_op().name();
+        let Some(operation) = S3Operation::parse(name) else {
+            return Err(s3_error!(NotImplemented, "{name} is not implemented yet"));
+        };
+        let (bucket, key) = match context.s3_path() {
+            S3Path::Root => (None, None),
+            S3Path::Bucket { bucket } => (Some(bucket.to_string()), None),
+            S3Path::Object { bucket, key } => (Some(bucket.to_string()), Some(key.to_string())),
+        };
+        let key = if operation == S3Operation::PostObject { Some(form_key(context).unwrap_or_default()) } else { key };
+        let copy_source = copy_source(context);
+        let resource = S3Resource {
+            bucket: bucket.as_deref(),
+            key: key.as_deref(),
+            listing: listing_keys(query),
+            copy_source: copy_source.as_ref().map(|(bucket, key)| (bucket.as_str(), key.as_str())),
+        };
+        let decided = self.state.app.authorizer.authorize(Caller::Signed(&principal), operation.into(), &Resource::S3(resource)).await;
+        if let Err(error) = decided {
+            return Err(denied_or_internal(error));
         }
         // Handlers that check more than one resource (DeleteObjects) read the caller from here.
         context.extensions_mut().insert(principal);
         Ok(())
+    }
+}
+
+/// An authorization failure in S3's terms: AccessDenied, or an internal error that is logged.
+pub(crate) fn denied_or_internal(error: ServiceError) -> s3s::S3Error {
+    match error {
+        ServiceError::AccessDenied(_) => s3_error!(AccessDenied, "Access Denied"),
+        other => {
+            tracing::error!(error = %other, "authorization failed");
+            s3_error!(InternalError)
+        }
     }
 }
 

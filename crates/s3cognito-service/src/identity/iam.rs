@@ -1,12 +1,13 @@
 //! A minimal IAM: roles with a trust policy and inline permission policies, and OpenID Connect
 //! providers whose tokens AssumeRoleWithWebIdentity accepts.
 
+use s3cognito_types::arn;
 use s3cognito_crypto::random;
 use s3cognito_meta::{MetaError, OidcProviderRecord, RoleRecord};
 use s3cognito_types::policy::PolicyDocument;
 
 use super::Identity;
-use crate::error::{Result, ServiceError};
+use crate::error::{InvalidMember, Result, ServiceError};
 
 /// What CreateRole takes besides the name.
 #[derive(Debug, Clone, Default)]
@@ -35,17 +36,18 @@ fn validation(message: impl Into<String>) -> ServiceError {
 }
 
 /// IAM's name pattern `[\w+=,.@-]+`, with its length limit.
-fn check_iam_name(kind: &str, name: &str, max: usize) -> Result<()> {
+fn check_iam_name(kind: &'static str, name: &str, max: usize) -> Result<()> {
     let valid = !name.is_empty()
         && name.len() <= max
         && name.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
     if valid {
         Ok(())
     } else {
-        Err(validation(format!(
-            "1 validation error detected: Value '{name}' at '{kind}' failed to satisfy constraint: \
-             Member must satisfy regular expression pattern: [\\w+=,.@-]+ and have length less than or equal to {max}"
-        )))
+        Err(InvalidMember::error(
+            kind,
+            Some(name.to_owned()),
+            format!("Member must satisfy regular expression pattern: [\\w+=,.@-]+ and have length less than or equal to {max}"),
+        ))
     }
 }
 
@@ -72,22 +74,44 @@ pub(super) fn parse_policy(document: &str, trust: bool) -> Result<PolicyDocument
     Ok(parsed)
 }
 
+/// An IAM role as callers see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleView {
+    pub name: String,
+    pub role_id: String,
+    pub path: String,
+    pub arn: String,
+    /// The trust policy (who may assume the role), as the JSON text it was given as.
+    pub trust_policy: String,
+    pub description: Option<String>,
+    pub max_session_duration: i64,
+    pub created_at: i64,
+}
+
+impl From<RoleRecord> for RoleView {
+    fn from(record: RoleRecord) -> RoleView {
+        let RoleRecord { name, role_id, path, arn, trust_policy, description, max_session_duration, created_at } = record;
+        RoleView { name, role_id, path, arn, trust_policy, description, max_session_duration, created_at }
+    }
+}
+
 fn no_such_role(name: &str) -> ServiceError {
     ServiceError::ResourceNotFound(format!("The role with name {name} cannot be found."))
 }
 
 impl Identity {
-    pub async fn create_role(&self, name: &str, settings: RoleSettings) -> Result<RoleRecord> {
+    pub async fn create_role(&self, name: &str, settings: RoleSettings) -> Result<RoleView> {
         check_iam_name("roleName", name, 64)?;
         let path = settings.path.unwrap_or_else(|| "/".to_owned());
         check_path(&path)?;
         parse_policy(&settings.trust_policy, true)?;
         let max_session_duration = settings.max_session_duration.unwrap_or(3600);
         if !(3600..=43_200).contains(&max_session_duration) {
-            return Err(validation(format!(
-                "1 validation error detected: Value '{max_session_duration}' at 'maxSessionDuration' failed to satisfy \
-                 constraint: Member must have value between 3600 and 43200"
-            )));
+            return Err(InvalidMember::error(
+                "maxSessionDuration",
+                Some(max_session_duration.to_string()),
+                "Member must have value between 3600 and 43200",
+            ));
         }
         if settings.description.as_ref().is_some_and(|description| description.chars().count() > 1000) {
             return Err(validation("The description may hold at most 1000 characters."));
@@ -95,7 +119,7 @@ impl Identity {
         let record = RoleRecord {
             name: name.to_owned(),
             role_id: format!("AROA{}", random::random_from_alphabet(17, ROLE_ID_ALPHABET)),
-            arn: format!("arn:aws:iam::{}:role{path}{name}", self.settings.account_id),
+            arn: arn::role(&self.settings.account_id, &path, name),
             path,
             trust_policy: settings.trust_policy,
             description: settings.description,
@@ -103,7 +127,7 @@ impl Identity {
             created_at: self.now(),
         };
         match self.store.insert_role(&record).await {
-            Ok(()) => Ok(record),
+            Ok(()) => Ok(record.into()),
             Err(MetaError::Conflict) => {
                 Err(ServiceError::AlreadyExists(format!("Role with name {name} already exists.")))
             }
@@ -111,8 +135,8 @@ impl Identity {
         }
     }
 
-    pub async fn get_role(&self, name: &str) -> Result<RoleRecord> {
-        self.store.role(name).await?.ok_or_else(|| no_such_role(name))
+    pub async fn get_role(&self, name: &str) -> Result<RoleView> {
+        self.store.role(name).await?.map(RoleView::from).ok_or_else(|| no_such_role(name))
     }
 
     /// Roles in name order, after `marker`, with a marker for the next page when there is one.
@@ -121,7 +145,7 @@ impl Identity {
         path_prefix: Option<&str>,
         marker: Option<&str>,
         max_items: Option<i64>,
-    ) -> Result<(Vec<RoleRecord>, Option<String>)> {
+    ) -> Result<(Vec<RoleView>, Option<String>)> {
         let limit = max_items.unwrap_or(100).clamp(1, 1000);
         let mut roles = Vec::new();
         let mut after = marker.map(str::to_owned);
@@ -132,7 +156,7 @@ impl Identity {
             for role in batch {
                 after = Some(role.name.clone());
                 if path_prefix.is_none_or(|prefix| role.path.starts_with(prefix)) {
-                    roles.push(role);
+                    roles.push(RoleView::from(role));
                 }
                 if roles.len() as i64 > limit {
                     break;
@@ -232,7 +256,7 @@ impl Identity {
             return Err(validation("Each thumbprint must be 40 hexadecimal characters; at most 5."));
         }
         let record = OidcProviderRecord {
-            arn: format!("arn:aws:iam::{}:oidc-provider/{host_and_path}", self.settings.account_id),
+            arn: arn::oidc_provider(&self.settings.account_id, host_and_path),
             url: url.trim_end_matches('/').to_owned(),
             client_ids: serde_json::to_string(&client_ids)?,
             thumbprints: serde_json::to_string(&thumbprints)?,

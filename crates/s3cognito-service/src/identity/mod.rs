@@ -17,8 +17,7 @@ use s3cognito_meta::Store;
 use s3cognito_types::policy::{self, Decision, PolicyDocument, RequestContext};
 use serde::{Deserialize, Serialize};
 
-pub use iam::{OidcProviderView, RoleSettings};
-pub use s3cognito_meta::RoleRecord;
+pub use iam::{OidcProviderView, RoleSettings, RoleView};
 pub use open_id::OPEN_ID_ISSUER;
 pub use pools::{
     CognitoProvider, IdentityPoolConfig, IdentityPoolView, IdentityView, MappingRule, RoleMapping,
@@ -93,7 +92,7 @@ impl Identity {
 
     /// The account's root principal, as trust policies name it.
     fn root_arn(&self) -> String {
-        format!("arn:aws:iam::{}:root", self.settings.account_id)
+        s3cognito_types::arn::account_root(&self.settings.account_id)
     }
 
     /// The ARN a caller acts as: the account root, or the assumed role.

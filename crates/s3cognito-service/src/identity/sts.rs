@@ -1,6 +1,7 @@
 //! STS: temporary credentials for a role, traded for a web identity token (ours or a trusted issuer's)
 //! or for the caller's own credentials, and GetCallerIdentity.
 
+use s3cognito_types::arn;
 use std::collections::BTreeMap;
 
 use s3cognito_crypto::jwt::{self, TokenUse};
@@ -12,7 +13,7 @@ use serde_json::Value;
 
 use super::{Identity, SessionContext, role_name_of};
 use crate::access::{self, Principal};
-use crate::error::{Result, ServiceError};
+use crate::error::{InvalidMember, Result, ServiceError};
 
 /// Temporary credentials as handed to the caller, the only time the secret and token leave us.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,10 +51,11 @@ fn check_session_name(name: &str) -> Result<()> {
     if valid {
         Ok(())
     } else {
-        Err(validation(format!(
-            "1 validation error detected: Value '{name}' at 'roleSessionName' failed to satisfy constraint: \
-             Member must satisfy regular expression pattern: [\\w+=,.@-]*"
-        )))
+        Err(InvalidMember::error(
+            "roleSessionName",
+            Some(name.to_owned()),
+            "Member must satisfy regular expression pattern: [\\w+=,.@-]*",
+        ))
     }
 }
 
@@ -92,8 +94,7 @@ impl Identity {
         let secret_access_key = access::new_secret_access_key();
         // Two tokens' worth of randomness: long like AWS's, URL-safe for presigned URLs.
         let session_token = format!("{}{}", random::random_token(), random::random_token());
-        let assumed_role_arn =
-            format!("arn:aws:sts::{}:assumed-role/{}/{session_name}", self.settings.account_id, role.name);
+        let assumed_role_arn = arn::assumed_role(&self.settings.account_id, &role.name, session_name);
         let assumed_role_id = format!("{}:{session_name}", role.role_id);
         let context = SessionContext {
             assumed_role_arn: assumed_role_arn.clone(),
@@ -241,7 +242,7 @@ impl Identity {
         Ok(WebIdentity {
             principals: vec![
                 PolicyPrincipal::Federated(provider.clone()),
-                PolicyPrincipal::Federated(format!("arn:aws:iam::{}:oidc-provider/{provider}", self.settings.account_id)),
+                PolicyPrincipal::Federated(arn::oidc_provider(&self.settings.account_id, &provider)),
             ],
             keys: BTreeMap::from([
                 (format!("{provider}:aud"), vec![audience.clone()]),

@@ -6,7 +6,7 @@ use s3cognito_types::{ClientId, UserPoolId};
 
 use super::config::{ClientConfig, KNOWN_AUTH_FLOWS, PoolConfig};
 use super::{UserPools, decode_page_token, encode_page_token};
-use crate::error::{Result, ServiceError};
+use crate::error::{InvalidMember, Result, ServiceError};
 
 /// What CreateUserPool asks for.
 #[derive(Debug, Clone)]
@@ -60,13 +60,10 @@ impl TryFrom<ClientRecord> for ClientView {
     }
 }
 
-fn check_name(kind: &str, name: &str) -> Result<()> {
+fn check_name(kind: &'static str, name: &str) -> Result<()> {
     let length = name.chars().count();
     if length == 0 || length > 128 || name.chars().any(char::is_control) {
-        return Err(ServiceError::InvalidParameter(format!(
-            "1 validation error detected: Value at '{kind}' failed to satisfy constraint: \
-             Member must have length between 1 and 128"
-        )));
+        return Err(InvalidMember::error(kind, None, "Member must have length between 1 and 128"));
     }
     Ok(())
 }
@@ -74,11 +71,11 @@ fn check_name(kind: &str, name: &str) -> Result<()> {
 fn check_client_config(config: &ClientConfig) -> Result<()> {
     for flow in &config.explicit_auth_flows {
         if !KNOWN_AUTH_FLOWS.contains(&flow.as_str()) {
-            return Err(ServiceError::InvalidParameter(format!(
-                "1 validation error detected: Value '[{flow}]' at 'explicitAuthFlows' failed to satisfy constraint: \
-                 Member must satisfy constraint: [Member must satisfy enum value set: [{}]]",
-                KNOWN_AUTH_FLOWS.join(", ")
-            )));
+            return Err(InvalidMember::error(
+                "explicitAuthFlows",
+                Some(format!("[{flow}]")),
+                format!("Member must satisfy constraint: [Member must satisfy enum value set: [{}]]", KNOWN_AUTH_FLOWS.join(", ")),
+            ));
         }
     }
     config.access_token_validity.check("AccessTokenValidity", 300, 86_400)?;
@@ -96,11 +93,10 @@ fn check_client_config(config: &ClientConfig) -> Result<()> {
 impl UserPools {
     fn pool_view(&self, record: UserPoolRecord) -> Result<PoolView> {
         Ok(PoolView {
-            arn: format!(
-                "arn:aws:cognito-idp:{}:{}:userpool/{}",
+            arn: s3cognito_types::arn::user_pool(
                 record.id.split('_').next().unwrap_or_default(),
-                self.settings.account_id,
-                record.id
+                &self.settings.account_id,
+                &record.id,
             ),
             config: serde_json::from_str(&record.config)?,
             id: record.id,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Result, ServiceError};
+use crate::error::{InvalidMember, Result, ServiceError};
 
 /// A pool's password rules, Cognito's defaults unless the pool says otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,10 +55,10 @@ impl PasswordPolicy {
             || password.ends_with(char::is_whitespace)
             || password.is_empty()
         {
-            return Err(ServiceError::InvalidParameter(
-                "1 validation error detected: Value at 'password' failed to satisfy constraint: \
-                 Member must satisfy regular expression pattern: ^[\\S]+.*[\\S]+$"
-                    .to_owned(),
+            return Err(InvalidMember::error(
+                "password",
+                None,
+                "Member must satisfy regular expression pattern: ^[\\S]+.*[\\S]+$",
             ));
         }
         if (password.chars().count() as u32) < self.minimum_length {
@@ -280,7 +280,7 @@ mod tests {
                 (outcome, expected) => panic!("{password}: {outcome:?}, expected {expected:?}"),
             }
         }
-        assert!(matches!(policy.check(" Leading1!"), Err(ServiceError::InvalidParameter(_))));
+        assert!(matches!(policy.check(" Leading1!"), Err(ServiceError::InvalidMember(_))));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use s3cognito_meta::{CodeRecord, UserRecord};
 use s3cognito_types::{ClientId, UserPoolId, Username};
 
 use super::{Attributes, ClientContext, UserPools, decode_page_token, encode_page_token, mask_email};
-use crate::error::{Result, ServiceError};
+use crate::error::{InvalidMember, Result, ServiceError};
 use crate::mail::Mail;
 
 /// Cognito's user statuses that we produce.
@@ -482,10 +482,11 @@ impl UserPools {
             return UserView::try_from(&user);
         }
         if let Some(action) = message_action.filter(|action| *action != "SUPPRESS") {
-            return Err(ServiceError::InvalidParameter(format!(
-                "1 validation error detected: Value '{action}' at 'messageAction' failed to satisfy constraint: \
-                 Member must satisfy enum value set: [RESEND, SUPPRESS]"
-            )));
+            return Err(InvalidMember::error(
+                "messageAction",
+                Some(action.to_owned()),
+                "Member must satisfy enum value set: [RESEND, SUPPRESS]",
+            ));
         }
         let sub = uuid::Uuid::new_v4().to_string();
         let mut stored: Attributes = attributes.into_iter().collect();
@@ -516,11 +517,7 @@ impl UserPools {
         self.pool(pool_id).await?;
         let limit = limit.unwrap_or(60);
         if !(1..=60).contains(&limit) {
-            return Err(ServiceError::InvalidParameter(
-                "1 validation error detected: Value at 'limit' failed to satisfy constraint: \
-                 Member must have value less than or equal to 60"
-                    .to_owned(),
-            ));
+            return Err(InvalidMember::error("limit", None, "Member must have value less than or equal to 60"));
         }
         let filter = filter.filter(|text| !text.trim().is_empty()).map(UserFilter::parse).transpose()?;
         let mut after = pagination_token.map(decode_page_token).transpose()?;

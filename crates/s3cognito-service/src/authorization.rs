@@ -1,0 +1,164 @@
+//! The one authorization decision every entry point makes: may this caller run this operation on what
+//! the request names? The wire layer decides the operation and reads the resources off the request;
+//! the table from operations to IAM actions and ARNs, and the rule for telling a caller that a key is
+//! missing, live here.
+//!
+//! The account's own keys pass through the same call and are allowed without evaluating a policy;
+//! temporary credentials get what their role's policies allow (`Identity::authorize`).
+
+use s3cognito_types::arn;
+use s3cognito_types::operation::{self, Authorization, Operation};
+
+use crate::access::Principal;
+use crate::error::{AuthenticationError, Result, ServiceError};
+use crate::identity::Identity;
+
+/// Who calls: nobody in particular (no signature), or a verified principal.
+#[derive(Debug, Clone, Copy)]
+pub enum Caller<'a> {
+    Anonymous,
+    Signed(&'a Principal),
+}
+
+/// What a request names beside its operation.
+#[derive(Debug, Clone, Default)]
+pub enum Resource<'a> {
+    /// No particular resource (ListUserPools, CreateRole without a name yet known): `*`.
+    #[default]
+    Any,
+    UserPool(&'a str),
+    IdentityPool(&'a str),
+    /// An IAM role by name.
+    Role(&'a str),
+    /// An OpenID Connect provider by ARN.
+    OidcProvider(&'a str),
+    S3(S3Resource<'a>),
+}
+
+/// What an S3 request names: its bucket and key, the condition keys a listing sets, and a copy's source.
+#[derive(Debug, Clone, Default)]
+pub struct S3Resource<'a> {
+    pub bucket: Option<&'a str>,
+    /// The object's key; for a browser form (PostObject), the key its `key` field names.
+    pub key: Option<&'a str>,
+    /// `s3:prefix`, `s3:delimiter`, `s3:max-keys` of a listing, with the values the request gave.
+    pub listing: Vec<(&'static str, String)>,
+    /// The bucket and key `x-amz-copy-source` names, when it could be read.
+    pub copy_source: Option<(&'a str, &'a str)>,
+}
+
+/// One permission a request needs: an IAM action on a resource, with the condition keys it sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub action: &'static str,
+    pub resource: String,
+    pub keys: Vec<(&'static str, Vec<String>)>,
+}
+
+impl Check {
+    fn new(action: &'static str, resource: String) -> Check {
+        Check { action, resource, keys: Vec::new() }
+    }
+}
+
+/// Makes every authorization decision. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Authorizer {
+    identity: Identity,
+}
+
+impl Authorizer {
+    pub fn new(identity: Identity) -> Authorizer {
+        Authorizer { identity }
+    }
+
+    /// Whether `caller` may run `operation` on `resource`. Public operations are open to anyone;
+    /// signed ones need a principal, and a principal with temporary credentials needs every permission
+    /// of `checks` allowed by its policies.
+    pub async fn authorize(&self, caller: Caller<'_>, operation: Operation, resource: &Resource<'_>) -> Result<()> {
+        let principal = match (operation.authorization(), caller) {
+            (Authorization::Public, _) => return Ok(()),
+            (_, Caller::Anonymous) => {
+                return Err(ServiceError::Authentication(AuthenticationError::MissingAuthenticationToken));
+            }
+            (Authorization::SignedByAnyone, Caller::Signed(_)) => return Ok(()),
+            (Authorization::Signed, Caller::Signed(principal)) => principal,
+        };
+        if principal.is_root() {
+            return Ok(());
+        }
+        for check in self.checks(operation, resource) {
+            self.identity.authorize(principal, check.action, &check.resource, &check.keys).await?;
+        }
+        Ok(())
+    }
+
+    /// Whether a caller told that `key` is missing from `bucket` learns nothing it could not list: S3
+    /// says NoSuchKey only to callers allowed to list that key's prefix, and AccessDenied to others.
+    pub async fn may_learn_key_is_missing(&self, principal: &Principal, bucket: &str, key: &str) -> Result<bool> {
+        let listing = S3Resource { bucket: Some(bucket), listing: vec![("s3:prefix", key.to_owned())], ..S3Resource::default() };
+        match self.authorize(Caller::Signed(principal), operation::S3::ListObjectsV2.into(), &Resource::S3(listing)).await {
+            Ok(()) => Ok(true),
+            Err(ServiceError::AccessDenied(_)) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The permissions `operation` on `resource` needs, as AWS documents them per operation.
+    pub fn checks(&self, operation: Operation, resource: &Resource<'_>) -> Vec<Check> {
+        let settings = self.identity.settings();
+        let (region, account) = (settings.region.as_str(), settings.account_id.as_str());
+        let named = match resource {
+            Resource::Any => "*".to_owned(),
+            Resource::UserPool(pool) => arn::user_pool(region, account, pool),
+            Resource::IdentityPool(pool) => arn::identity_pool(region, account, pool),
+            Resource::Role(name) => arn::role(account, "/", name),
+            Resource::OidcProvider(provider) => (*provider).to_owned(),
+            Resource::S3(target) => return match operation {
+                Operation::S3(operation) => s3_checks(operation, target),
+                _ => vec![Check::new(operation.action(), "*".to_owned())],
+            },
+        };
+        vec![Check::new(operation.action(), named)]
+    }
+}
+
+/// S3's table: each operation's actions, on its bucket or its object, with its condition keys.
+/// DeleteObjects needs nothing as a whole: each key it names is authorized as a DeleteObject.
+fn s3_checks(operation: operation::S3, target: &S3Resource<'_>) -> Vec<Check> {
+    use operation::S3 as Op;
+    let bucket = target.bucket.map_or_else(|| arn::bucket("*"), arn::bucket);
+    let object = || arn::object(target.bucket.unwrap_or("*"), target.key.unwrap_or(""));
+    let action = operation.action();
+    match operation {
+        Op::ListBuckets => vec![Check::new(action, arn::bucket("*"))],
+        Op::ListObjects | Op::ListObjectsV2 | Op::ListObjectVersions | Op::ListMultipartUploads => {
+            let keys = target.listing.iter().map(|(key, value)| (*key, vec![value.clone()])).collect();
+            vec![Check { action, resource: bucket, keys }]
+        }
+        Op::CreateBucket
+        | Op::HeadBucket
+        | Op::GetBucketLocation
+        | Op::DeleteBucket
+        | Op::GetBucketCors
+        | Op::PutBucketCors
+        | Op::DeleteBucketCors => vec![Check::new(action, bucket)],
+        Op::DeleteObjects => Vec::new(),
+        Op::GetObjectAttributes => vec![Check::new("s3:GetObject", object()), Check::new(action, object())],
+        Op::CopyObject | Op::UploadPartCopy => {
+            // A copy whose source header cannot be read is refused by s3s anyway; deny rather than guess.
+            let source = target.copy_source.map_or_else(|| arn::bucket(""), |(bucket, key)| arn::object(bucket, key));
+            vec![Check::new(action, object()), Check::new("s3:GetObject", source)]
+        }
+        Op::GetObject
+        | Op::HeadObject
+        | Op::PutObject
+        | Op::PostObject
+        | Op::DeleteObject
+        | Op::CreateMultipartUpload
+        | Op::UploadPart
+        | Op::CompleteMultipartUpload
+        | Op::AbortMultipartUpload
+        | Op::ListParts => vec![Check::new(action, object())],
+    }
+}

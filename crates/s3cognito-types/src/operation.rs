@@ -1,0 +1,343 @@
+//! Every operation s3cognito answers, one enum per service: the wire layer decides which one a request
+//! is, once, and everything after (authorization, dispatch, logs, metrics) reads it off this type.
+//!
+//! An operation's wire name is written here and nowhere else (`stringify!` of its variant), so labels
+//! and audit events built from these types are bounded by construction.
+
+use std::fmt;
+
+/// The AWS service an operation belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Service {
+    CognitoIdp,
+    CognitoIdentity,
+    Sts,
+    Iam,
+    S3,
+    /// Our own routes: health and the published signing keys.
+    Own,
+}
+
+impl Service {
+    /// The service's name as AWS writes it in signing scopes and IAM actions.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::CognitoIdp => "cognito-idp",
+            Service::CognitoIdentity => "cognito-identity",
+            Service::Sts => "sts",
+            Service::Iam => "iam",
+            Service::S3 => "s3",
+            Service::Own => "s3cognito",
+        }
+    }
+}
+
+/// What a caller must bring for an operation to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Authorization {
+    /// Nothing: the request carries its own proof (a password, a code, a token) or needs none.
+    Public,
+    /// A SigV4 signature, and the caller's policies must allow the operation's IAM action.
+    Signed,
+    /// A SigV4 signature; every caller may, or the use case decides (AssumeRole reads the role's trust
+    /// policy and checks `sts:AssumeRole` itself).
+    SignedByAnyone,
+}
+
+/// Declares one service's operations: the variant is the wire name; each has its authorization and
+/// its IAM action (`<service>:<Name>` unless given).
+macro_rules! operations {
+    (
+        $(#[$doc:meta])*
+        $name:ident, $service:expr, $prefix:literal,
+        { $($variant:ident: $authorization:ident $(= $action:literal)?),* $(,)? }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $($variant),*
+        }
+
+        impl $name {
+            /// Every operation of the service, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            /// The name the operation has on the wire (`X-Amz-Target`'s suffix, `Action=`, s3s's name).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => stringify!($variant)),*
+                }
+            }
+
+            /// The operation named `name` on the wire, if this service has it.
+            pub fn parse(name: &str) -> Option<$name> {
+                match name {
+                    $(stringify!($variant) => Some($name::$variant),)*
+                    _ => None,
+                }
+            }
+
+            pub fn authorization(self) -> Authorization {
+                match self {
+                    $($name::$variant => Authorization::$authorization),*
+                }
+            }
+
+            /// The IAM action a caller's policies must allow.
+            pub fn action(self) -> &'static str {
+                match self {
+                    $($name::$variant => operations!(@action $prefix, $variant $(, $action)?)),*
+                }
+            }
+
+            pub fn service(self) -> Service {
+                $service
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl From<$name> for Operation {
+            fn from(operation: $name) -> Operation {
+                Operation::$name(operation)
+            }
+        }
+    };
+    (@action $prefix:literal, $variant:ident, $action:literal) => { $action };
+    (@action $prefix:literal, $variant:ident) => { concat!($prefix, ":", stringify!($variant)) };
+}
+
+operations! {
+    /// The user pool API (AWS JSON 1.1, `AWSCognitoIdentityProviderService.<Name>`).
+    CognitoIdp, Service::CognitoIdp, "cognito-idp", {
+        SignUp: Public,
+        ConfirmSignUp: Public,
+        ResendConfirmationCode: Public,
+        InitiateAuth: Public,
+        RespondToAuthChallenge: Public,
+        GetTokensFromRefreshToken: Public,
+        GetUser: Public,
+        UpdateUserAttributes: Public,
+        VerifyUserAttribute: Public,
+        ChangePassword: Public,
+        ForgotPassword: Public,
+        ConfirmForgotPassword: Public,
+        GlobalSignOut: Public,
+        RevokeToken: Public,
+        CreateUserPool: Signed,
+        DescribeUserPool: Signed,
+        ListUserPools: Signed,
+        DeleteUserPool: Signed,
+        CreateUserPoolClient: Signed,
+        DescribeUserPoolClient: Signed,
+        UpdateUserPoolClient: Signed,
+        DeleteUserPoolClient: Signed,
+        ListUserPoolClients: Signed,
+        AdminCreateUser: Signed,
+        AdminGetUser: Signed,
+        ListUsers: Signed,
+        AdminDeleteUser: Signed,
+        AdminConfirmSignUp: Signed,
+        AdminSetUserPassword: Signed,
+        AdminResetUserPassword: Signed,
+        AdminDisableUser: Signed,
+        AdminEnableUser: Signed,
+        AdminUpdateUserAttributes: Signed,
+        AdminDeleteUserAttributes: Signed,
+        AdminInitiateAuth: Signed,
+        AdminRespondToAuthChallenge: Signed,
+        AdminUserGlobalSignOut: Signed,
+        CreateGroup: Signed,
+        GetGroup: Signed,
+        UpdateGroup: Signed,
+        DeleteGroup: Signed,
+        ListGroups: Signed,
+        AdminAddUserToGroup: Signed,
+        AdminRemoveUserFromGroup: Signed,
+        AdminListGroupsForUser: Signed,
+        ListUsersInGroup: Signed,
+    }
+}
+
+operations! {
+    /// The identity pool API (AWS JSON 1.1, `AWSCognitoIdentityService.<Name>`).
+    CognitoIdentity, Service::CognitoIdentity, "cognito-identity", {
+        GetId: Public,
+        GetCredentialsForIdentity: Public,
+        GetOpenIdToken: Public,
+        CreateIdentityPool: Signed,
+        DescribeIdentityPool: Signed,
+        ListIdentityPools: Signed,
+        UpdateIdentityPool: Signed,
+        DeleteIdentityPool: Signed,
+        SetIdentityPoolRoles: Signed,
+        GetIdentityPoolRoles: Signed,
+        ListIdentities: Signed,
+        DescribeIdentity: Signed,
+    }
+}
+
+operations! {
+    /// STS (the query protocol, `Action=<Name>`, signed for `sts`).
+    Sts, Service::Sts, "sts", {
+        AssumeRoleWithWebIdentity: Public,
+        AssumeRole: SignedByAnyone,
+        GetCallerIdentity: SignedByAnyone,
+    }
+}
+
+operations! {
+    /// IAM (the query protocol, `Action=<Name>`, signed for `iam`).
+    Iam, Service::Iam, "iam", {
+        CreateRole: Signed,
+        GetRole: Signed,
+        ListRoles: Signed,
+        DeleteRole: Signed,
+        UpdateAssumeRolePolicy: Signed,
+        PutRolePolicy: Signed,
+        GetRolePolicy: Signed,
+        ListRolePolicies: Signed,
+        DeleteRolePolicy: Signed,
+        CreateOpenIDConnectProvider: Signed,
+        GetOpenIDConnectProvider: Signed,
+        ListOpenIDConnectProviders: Signed,
+        DeleteOpenIDConnectProvider: Signed,
+    }
+}
+
+operations! {
+    /// The S3 operations this server implements, by the names s3s gives them; the IAM action of each is
+    /// the one AWS documents for it (several operations share one).
+    S3, Service::S3, "s3", {
+        ListBuckets: Signed = "s3:ListAllMyBuckets",
+        CreateBucket: Signed,
+        HeadBucket: Signed = "s3:ListBucket",
+        GetBucketLocation: Signed,
+        DeleteBucket: Signed,
+        GetBucketCors: Signed = "s3:GetBucketCORS",
+        PutBucketCors: Signed = "s3:PutBucketCORS",
+        DeleteBucketCors: Signed = "s3:PutBucketCORS",
+        ListObjects: Signed = "s3:ListBucket",
+        ListObjectsV2: Signed = "s3:ListBucket",
+        ListObjectVersions: Signed = "s3:ListBucketVersions",
+        ListMultipartUploads: Signed = "s3:ListBucketMultipartUploads",
+        PutObject: Signed,
+        PostObject: Signed = "s3:PutObject",
+        CopyObject: Signed = "s3:PutObject",
+        GetObject: Signed,
+        HeadObject: Signed = "s3:GetObject",
+        GetObjectAttributes: Signed,
+        DeleteObject: Signed,
+        DeleteObjects: Signed = "s3:DeleteObject",
+        CreateMultipartUpload: Signed = "s3:PutObject",
+        UploadPart: Signed = "s3:PutObject",
+        UploadPartCopy: Signed = "s3:PutObject",
+        CompleteMultipartUpload: Signed = "s3:PutObject",
+        AbortMultipartUpload: Signed,
+        ListParts: Signed = "s3:ListMultipartUploadParts",
+    }
+}
+
+operations! {
+    /// Our own routes, which need no signature.
+    Own, Service::Own, "s3cognito", {
+        Health: Public,
+        GetUserPoolKeys: Public,
+        GetUserPoolDiscovery: Public,
+        GetIdentityKeys: Public,
+    }
+}
+
+/// Any operation of any service: what a request is, decided once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Operation {
+    CognitoIdp(CognitoIdp),
+    CognitoIdentity(CognitoIdentity),
+    Sts(Sts),
+    Iam(Iam),
+    S3(S3),
+    Own(Own),
+}
+
+impl Operation {
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::CognitoIdp(operation) => operation.name(),
+            Operation::CognitoIdentity(operation) => operation.name(),
+            Operation::Sts(operation) => operation.name(),
+            Operation::Iam(operation) => operation.name(),
+            Operation::S3(operation) => operation.name(),
+            Operation::Own(operation) => operation.name(),
+        }
+    }
+
+    pub fn service(self) -> Service {
+        match self {
+            Operation::CognitoIdp(_) => Service::CognitoIdp,
+            Operation::CognitoIdentity(_) => Service::CognitoIdentity,
+            Operation::Sts(_) => Service::Sts,
+            Operation::Iam(_) => Service::Iam,
+            Operation::S3(_) => Service::S3,
+            Operation::Own(_) => Service::Own,
+        }
+    }
+
+    pub fn authorization(self) -> Authorization {
+        match self {
+            Operation::CognitoIdp(operation) => operation.authorization(),
+            Operation::CognitoIdentity(operation) => operation.authorization(),
+            Operation::Sts(operation) => operation.authorization(),
+            Operation::Iam(operation) => operation.authorization(),
+            Operation::S3(operation) => operation.authorization(),
+            Operation::Own(operation) => operation.authorization(),
+        }
+    }
+
+    pub fn action(self) -> &'static str {
+        match self {
+            Operation::CognitoIdp(operation) => operation.action(),
+            Operation::CognitoIdentity(operation) => operation.action(),
+            Operation::Sts(operation) => operation.action(),
+            Operation::Iam(operation) => operation.action(),
+            Operation::S3(operation) => operation.action(),
+            Operation::Own(operation) => operation.action(),
+        }
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.service().name(), self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_wire_name_parses_back_to_its_operation() {
+        for operation in CognitoIdp::ALL {
+            assert_eq!(CognitoIdp::parse(operation.name()), Some(*operation));
+        }
+        for operation in S3::ALL {
+            assert_eq!(S3::parse(operation.name()), Some(*operation));
+        }
+        assert_eq!(CognitoIdp::parse("signUp"), None, "names are case-sensitive, as on AWS");
+        assert_eq!(Iam::parse(""), None);
+    }
+
+    #[test]
+    fn actions_are_the_service_prefix_and_name_unless_aws_documents_another() {
+        assert_eq!(CognitoIdp::AdminGetUser.action(), "cognito-idp:AdminGetUser");
+        assert_eq!(Iam::CreateOpenIDConnectProvider.action(), "iam:CreateOpenIDConnectProvider");
+        assert_eq!(S3::ListObjectsV2.action(), "s3:ListBucket");
+        assert_eq!(S3::HeadObject.action(), "s3:GetObject");
+        assert_eq!(S3::DeleteBucketCors.action(), "s3:PutBucketCORS");
+        assert_eq!(Operation::from(S3::PutObject).to_string(), "s3.PutObject");
+    }
+}
