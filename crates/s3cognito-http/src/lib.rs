@@ -14,7 +14,6 @@ mod input;
 mod oidc;
 mod ops;
 mod query;
-mod s3;
 pub mod tls;
 
 /// Entry points for the fuzz targets (`fuzz/`), built only with `--cfg fuzzing`.
@@ -38,7 +37,7 @@ pub mod fuzzing {
 
     /// A POST form's head, fed to the field reader in the chunk sizes the first bytes name.
     pub fn post_form(data: &[u8]) {
-        crate::s3::fuzz_form(data);
+        s3cognito_s3::fuzzing::post_form(data);
     }
 }
 
@@ -74,29 +73,33 @@ pub struct HttpState {
 /// can hold keys of the same shape. Bucket names cannot contain `_` and pool ids always do, so those
 /// paths reach the OpenID routes only when the first segment is a pool id, and S3 otherwise.
 pub fn router(state: HttpState) -> Router {
-    let s3 = Router::new()
-        .fallback(s3::fallback)
-        .with_state(s3::service(&state))
-        .layer(axum::middleware::from_fn(s3::post_form_fields))
-        .layer(axum::middleware::from_fn(s3::xml_body_limit))
-        .layer(axum::middleware::from_fn(s3::request_id))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), s3::cors));
+    let s3 = s3cognito_s3::router(state.app.clone());
     let openid = Router::new()
         .route("/{pool_id}/.well-known/jwks.json", get(oidc::jwks))
         .route("/{pool_id}/.well-known/openid-configuration", get(oidc::discovery))
         .with_state(state.clone())
         .layer(cors());
     let main = Router::new()
-        // POST / is a JSON-protocol call; any other method on / is S3's (ListBuckets).
-        .route("/", post(aws_json::dispatch).fallback_service(s3.clone()))
+        // POST / is a JSON-protocol call; other methods on / are sent to S3 before this router.
+        .route("/", post(aws_json::dispatch))
         .route("/_s3cognito/health", get(ops::health))
         .route("/_s3cognito/identity/.well-known/jwks.json", get(oidc::identity_jwks))
         .with_state(state)
         // Our own routes and the JSON protocols allow any origin; S3 follows each bucket's rules.
         .layer(cors())
-        .fallback_service(s3);
+        .fallback_service(s3.clone());
     Router::new().fallback_service(tower::service_fn(move |request: axum::extract::Request| {
-        let target = if oidc::is_pool_document(request.uri().path()) { openid.clone() } else { main.clone() };
+        let path = request.uri().path();
+        // `/` is the JSON protocols' only for POST (and the browser's preflight of it); S3's own answers
+        // there (ListBuckets) must not pass through their route and pick up its `allow` and CORS headers.
+        let s3_on_root = path == "/" && !matches!(*request.method(), Method::POST | Method::OPTIONS);
+        let target = if oidc::is_pool_document(path) {
+            openid.clone()
+        } else if s3_on_root {
+            s3.clone()
+        } else {
+            main.clone()
+        };
         tower::ServiceExt::oneshot(target, request)
     }))
 }

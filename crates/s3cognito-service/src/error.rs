@@ -1,6 +1,6 @@
 //! `ServiceError`: every way a use case can fail, named by what happened, not by a wire code.
 //!
-//! The http crate maps each variant to its protocol's error shape in one exhaustive match.
+//! Each wire crate maps every variant to its protocol's error shape in one exhaustive match.
 
 /// A use case's failure. Messages are safe to show a client; internal causes are logged, not sent.
 #[derive(Debug, thiserror::Error)]

@@ -1,7 +1,7 @@
 //! The use cases of s3cognito, by domain, over the metadata store and the crypto crate.
 //!
 //! Nothing here knows HTTP, JSON wire shapes or XML: calls take parsed values and return plain structs.
-//! `App` holds every domain's service and is shared by the http crate as one `Arc`.
+//! `App` holds every domain's service and is shared by the wire crates as one `Arc`.
 
 pub mod access;
 pub mod authorization;

@@ -525,16 +525,6 @@ pub fn check(name: &str, exchange: &Exchange) {
     check_redacted(name, exchange, &[]);
 }
 
-/// Headers that S3 answers on `/` pick up from the JSON protocols' route they pass through (axum's
-/// `allow` of that route, and its any-origin CORS layer), though neither belongs to S3. They are left
-/// out of the snapshots so that a fix does not have to change them.
-const ROOT_ROUTE_HEADERS: &[&str] = &["allow", "vary", "access-control-expose-headers", "access-control-allow-origin"];
-
-fn is_s3_on_root(exchange: &Exchange) -> bool {
-    let path = exchange.request.path.split('?').next().unwrap_or_default();
-    path == "/" && exchange.request.method != "POST" && exchange.request.method != "OPTIONS"
-}
-
 /// `check`, with more members of this exchange replaced by placeholders.
 pub fn check_redacted(name: &str, exchange: &Exchange, redactions: &[(&str, &str)]) {
     let mut settings = insta::Settings::clone_current();
@@ -578,14 +568,7 @@ pub fn check_redacted(name: &str, exchange: &Exchange, redactions: &[(&str, &str
     ] {
         settings.add_filter(pattern, placeholder);
     }
-    let mut shown = serde_json::to_value(exchange).unwrap();
-    if is_s3_on_root(exchange)
-        && let Some(headers) = shown["headers"].as_object_mut()
-    {
-        for header in ROOT_ROUTE_HEADERS {
-            headers.remove(*header);
-        }
-    }
+    let shown = serde_json::to_value(exchange).unwrap();
     settings.bind(|| insta::assert_json_snapshot!(name, shown));
 }
 

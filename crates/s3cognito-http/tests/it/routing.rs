@@ -91,3 +91,21 @@ async fn preflights_are_answered_per_protocol() {
         check(name, &h.send(call).await);
     }
 }
+
+/// ListBuckets and S3's errors on `/` are S3's answers: none of the JSON protocols' route headers
+/// (`allow`, their any-origin CORS) ride along, even for a browser's request.
+#[tokio::test]
+async fn s3_answers_on_root_carry_no_json_protocol_headers() {
+    let h = Harness::new().await;
+    for call in [
+        Call::get("/").header("origin", "https://app.example"),
+        h.signed(Call::get("/"), "s3").header("origin", "https://app.example"),
+        Call::put("/", ""),
+    ] {
+        let exchange = h.send(call).await;
+        for header in ["allow", "vary", "access-control-expose-headers", "access-control-allow-origin"] {
+            assert!(!exchange.headers.contains_key(header), "{header} on {:?}: {:?}", exchange.status, exchange.headers);
+        }
+        assert!(exchange.headers.contains_key("x-amz-request-id"), "{:?}", exchange.headers);
+    }
+}

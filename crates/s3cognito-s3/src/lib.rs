@@ -1,5 +1,6 @@
-//! S3 on the s3s crate: s3s parses the wire format and checks signatures; `api` turns each
-//! operation into one call of the objects service; `policy` adds the checks s3s leaves to us.
+//! S3 on the s3s crate: the only crate that knows S3's wire format. s3s parses requests and checks
+//! signatures; `api` turns each operation into one call of the objects service; `policy` adds the checks
+//! s3s leaves to us and hands the authorization decision to the service layer.
 
 mod api;
 mod checksum;
@@ -7,18 +8,46 @@ mod errors;
 mod form;
 mod policy;
 
+use std::sync::Arc;
+
 use axum::body::Body as AxumBody;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use s3cognito_service::App;
 use s3s::service::{S3Service, S3ServiceBuilder};
 
-pub(crate) use form::{POST_KEY_HEADER, post_form_fields};
-#[cfg(fuzzing)]
-pub(crate) use form::fuzz as fuzz_form;
+pub(crate) use form::POST_KEY_HEADER;
+use form::post_form_fields;
 
-use crate::HttpState;
+/// Entry points for the fuzz targets (`fuzz/`), built only with `--cfg fuzzing`.
+#[cfg(fuzzing)]
+pub mod fuzzing {
+    /// A POST form's head, fed to the field reader in the chunk sizes the first bytes name.
+    pub fn post_form(data: &[u8]) {
+        crate::form::fuzz(data);
+    }
+}
+
+/// What the S3 handlers share.
+#[derive(Debug, Clone)]
+pub(crate) struct S3State {
+    pub app: Arc<App>,
+}
+
+/// The S3 surface: every request the router hands over is an S3 request (path-style, `/<bucket>/<key>`),
+/// with S3's request ids, CORS from each bucket's rules, and its body limits.
+pub fn router(app: Arc<App>) -> axum::Router {
+    let state = S3State { app };
+    axum::Router::new()
+        .fallback(fallback)
+        .with_state(service(&state))
+        .layer(axum::middleware::from_fn(post_form_fields))
+        .layer(axum::middleware::from_fn(xml_body_limit))
+        .layer(axum::middleware::from_fn(request_id))
+        .layer(axum::middleware::from_fn_with_state(state, cors))
+}
 
 /// The largest browser form (POST Object) upload.
 pub(crate) const MAX_POST_OBJECT_BYTES: u64 = 64 << 20;
@@ -43,7 +72,7 @@ fn has_xml_body(request: &Request) -> bool {
 /// s3s answers an XML body over its limit with a 500 (its limit error is not the one it looks for),
 /// and reads a body without a length to the limit before refusing it. The limits are checked here first,
 /// with S3's answers: `MaxMessageLengthExceeded` past the size, `MissingContentLength` without one.
-pub(crate) async fn xml_body_limit(request: Request, next: Next) -> Response {
+async fn xml_body_limit(request: Request, next: Next) -> Response {
     let has_body = request.headers().contains_key("transfer-encoding")
         || request.headers().get("content-length").is_some_and(|length| length.as_bytes() != b"0");
     if !has_body || !has_xml_body(&request) {
@@ -71,7 +100,7 @@ pub(crate) async fn xml_body_limit(request: Request, next: Next) -> Response {
 }
 
 /// The S3 service over our objects use cases.
-pub(crate) fn service(state: &HttpState) -> S3Service {
+fn service(state: &S3State) -> S3Service {
     let mut builder = S3ServiceBuilder::new(api::S3Api { state: state.clone() });
     builder.set_auth(policy::Auth { state: state.clone() });
     builder.set_access(policy::Policy { state: state.clone() });
@@ -87,7 +116,7 @@ pub(crate) fn service(state: &HttpState) -> S3Service {
 
 /// CORS for S3 requests, from the bucket's own rules: a preflight is answered here (s3s does not
 /// know OPTIONS), and an allowed cross-origin request gets its Access-Control headers.
-pub(crate) async fn cors(State(state): State<HttpState>, request: Request, next: Next) -> Response {
+async fn cors(State(state): State<S3State>, request: Request, next: Next) -> Response {
     let Some(origin) = request.headers().get("origin").and_then(|value| value.to_str().ok()).map(str::to_owned) else {
         return next.run(request).await;
     };
@@ -152,7 +181,7 @@ fn insert_grant(headers: &mut axum::http::HeaderMap, grant: &s3cognito_service::
 }
 
 /// Every request no route of ours took is an S3 request (path-style: `/<bucket>/<key>`).
-pub(crate) async fn fallback(State(service): State<S3Service>, request: Request) -> Response {
+async fn fallback(State(service): State<S3Service>, request: Request) -> Response {
     let request = request.map(s3s::Body::http_body_unsync);
     match service.call(request).await {
         Ok(response) => response.map(AxumBody::new),
@@ -200,7 +229,7 @@ async fn escape_control_characters(body: AxumBody) -> AxumBody {
 
 /// Gives every S3 response an `x-amz-request-id`, and every S3 error body the same `<RequestId>`,
 /// which s3s does not do itself.
-pub(crate) async fn request_id(request: Request, next: Next) -> Response {
+async fn request_id(request: Request, next: Next) -> Response {
     let id = uuid::Uuid::new_v4().simple().to_string().to_uppercase()[..16].to_owned();
     let has_body = request.headers().get("content-length").is_some_and(|length| length.as_bytes() != b"0")
         || request.headers().contains_key("transfer-encoding");

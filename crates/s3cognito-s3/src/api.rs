@@ -19,10 +19,10 @@ use s3s::{S3, S3Error, S3Request, S3Response, S3Result, s3_error};
 type Checksum_ = s3s::dto::Checksum;
 
 use super::errors::{body_error, to_s3};
-use crate::HttpState;
+use crate::S3State;
 
 pub(crate) struct S3Api {
-    pub state: HttpState,
+    pub state: S3State,
 }
 
 type Out<T> = S3Result<S3Response<T>>;
@@ -371,7 +371,7 @@ impl S3 for S3Api {
         let owner = principal(&request);
         let S3Request { input, headers, trailing_headers, method, .. } = request;
         // A browser form (POST Object, which s3s hands over as a PUT) may say `${filename}` in its key;
-        // `s3::post_form_fields` stated the key with the file's name filled in, as S3 stores it.
+        // `form::post_form_fields` stated the key with the file's name filled in, as S3 stores it.
         let key = match headers.get(super::POST_KEY_HEADER) {
             Some(stated) if method == axum::http::Method::POST => percent_encoding::percent_decode(stated.as_bytes())
                 .decode_utf8()

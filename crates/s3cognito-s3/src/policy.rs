@@ -11,14 +11,14 @@ use s3s::auth::{S3Auth, SecretKey};
 use s3s::path::S3Path;
 use s3s::{S3Result, s3_error};
 
-use crate::HttpState;
+use crate::S3State;
 
 /// Presigned URLs live at most a week, as on AWS.
 const MAX_PRESIGNED_SECONDS: u64 = 604_800;
 
 /// Looks access keys up in the metadata store.
 pub(crate) struct Auth {
-    pub state: HttpState,
+    pub state: S3State,
 }
 
 #[async_trait::async_trait]
@@ -42,11 +42,11 @@ fn query_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
 /// Signed requests only, with the limits AWS applies that s3s does not, and every request made with
 /// temporary credentials authorized by its role's policies.
 pub(crate) struct Policy {
-    pub state: HttpState,
+    pub state: S3State,
 }
 
 /// The session token of a request: the header, or its query form in a presigned URL. A POST form's
-/// field is moved into the header by `s3::post_form_fields` before s3s sees the request.
+/// field is moved into the header by `form::post_form_fields` before s3s sees the request.
 fn session_token(context: &S3AccessContext<'_>) -> Option<String> {
     if let Some(value) = context.headers().get("x-amz-security-token") {
         return Some(String::from_utf8_lossy(value.as_bytes()).into_owned());
@@ -77,7 +77,7 @@ fn listing_keys(query: &str) -> Vec<(&'static str, String)> {
     keys
 }
 
-/// The key a browser form names in its `key` field, which `s3::post_form_fields` states in a header of ours.
+/// The key a browser form names in its `key` field, which `form::post_form_fields` states in a header of ours.
 fn form_key(context: &S3AccessContext<'_>) -> Option<String> {
     let value = context.headers().get(super::POST_KEY_HEADER)?.to_str().ok()?;
     Some(percent_decode_str(value).decode_utf8().ok()?.into_owned())
