@@ -314,7 +314,7 @@ async fn admin_get_user(pools: &UserPools, input: &Input) -> Answer {
         "UserCreateDate": user.created_at,
         "UserLastModifiedDate": user.updated_at,
         "Enabled": user.enabled,
-        "UserStatus": user.status,
+        "UserStatus": user.status.as_str(),
     }))
 }
 
@@ -606,7 +606,7 @@ fn user_json(user: &UserView) -> Value {
         "UserCreateDate": user.created_at,
         "UserLastModifiedDate": user.updated_at,
         "Enabled": user.enabled,
-        "UserStatus": user.status,
+        "UserStatus": user.status.as_str(),
     })
 }
 

@@ -3,12 +3,12 @@
 use std::collections::BTreeMap;
 
 use s3cognito_crypto::{digest, random, srp};
-use s3cognito_meta::{AuthSessionRecord, UserRecord};
+use s3cognito_meta::{AuthSessionRecord};
 use s3cognito_types::{ClientId, UserPoolId, Username};
 
 use super::tokens::refresh_token_hash;
-use super::users::{status, verifier_binding};
-use super::{Attributes, ClientContext, Tokens, UserPools};
+use super::users::verifier_binding;
+use super::{Attributes, ClientContext, Tokens, User, UserPools, UserStatus};
 use crate::error::{Result, ServiceError};
 
 /// An InitiateAuth or AdminInitiateAuth call.
@@ -140,10 +140,10 @@ impl UserPools {
             return Err(expired());
         }
         let mut user = self.user(&context.pool_id, &record.username).await?;
-        if user.status != status::FORCE_CHANGE_PASSWORD {
+        if user.status != UserStatus::ForceChangePassword {
             return Err(expired());
         }
-        let mut attributes: Attributes = serde_json::from_str(&user.attributes)?;
+        let mut attributes: Attributes = user.attributes.clone();
         for (name, value) in &answer.responses {
             if let Some(attribute) = name.strip_prefix("userAttributes.") {
                 if attribute == "sub" || attribute.ends_with("_verified") {
@@ -156,8 +156,8 @@ impl UserPools {
         }
         let now = self.now();
         self.password_material(&user.pool_id, &user.username, new_password).await?.apply(&mut user, now);
-        user.status = status::CONFIRMED.to_owned();
-        user.attributes = serde_json::to_string(&attributes)?;
+        user.status = UserStatus::Confirmed;
+        user.attributes = attributes;
         user.updated_at = now;
         self.save_user(&user).await?;
         let tokens = self.mint_tokens(&context.client.client_id, &context.client_config, &user, None).await?;
@@ -220,7 +220,7 @@ impl UserPools {
 
     /// Checks a password with Cognito's lockout: after a few failures in a row the user is refused
     /// for a while, doubling with every further failure.
-    pub(super) async fn check_password_with_lockout(&self, user: &UserRecord, password: &str) -> Result<()> {
+    pub(super) async fn check_password_with_lockout(&self, user: &User, password: &str) -> Result<()> {
         self.check_not_locked(user)?;
         if self.verify_password(password, user.password_hash.as_deref()).await? {
             self.record_sign_in_success(user).await
@@ -230,14 +230,14 @@ impl UserPools {
     }
 
     /// During a lockout attempts are refused without checking anything.
-    fn check_not_locked(&self, user: &UserRecord) -> Result<()> {
+    fn check_not_locked(&self, user: &User) -> Result<()> {
         if user.locked_until > self.now() {
             return Err(ServiceError::NotAuthorized(ATTEMPTS_EXCEEDED.to_owned()));
         }
         Ok(())
     }
 
-    async fn record_sign_in_success(&self, user: &UserRecord) -> Result<()> {
+    async fn record_sign_in_success(&self, user: &User) -> Result<()> {
         if user.failed_sign_ins != 0 || user.locked_until != 0 {
             self.store.reset_failed_sign_ins(&user.pool_id, &user.username).await?;
         }
@@ -245,7 +245,7 @@ impl UserPools {
     }
 
     /// Counts a failure, locks the user once there are enough, and returns the error to answer with.
-    async fn record_sign_in_failure(&self, user: &UserRecord) -> ServiceError {
+    async fn record_sign_in_failure(&self, user: &User) -> ServiceError {
         let failures = match self.store.record_failed_sign_in(&user.pool_id, &user.username).await {
             Ok(failures) => failures,
             Err(error) => return error.into(),
@@ -270,7 +270,7 @@ impl UserPools {
         context: &ClientContext,
         username: &Username,
         password: &str,
-    ) -> Result<UserRecord> {
+    ) -> Result<User> {
         let Some(user) = self.find_user(&context.pool_id, &context.pool_config, username.as_str()).await? else {
             if context.reveals_missing_users() {
                 self.verify_password(password, None).await?;
@@ -315,11 +315,11 @@ impl UserPools {
     }
 
     /// What follows a correct password: tokens, or the challenge the user's state calls for.
-    async fn after_password(&self, context: &ClientContext, user: UserRecord) -> Result<AuthOutcome> {
-        match user.status.as_str() {
-            status::UNCONFIRMED => Err(ServiceError::UserNotConfirmed),
-            status::RESET_REQUIRED => Err(ServiceError::PasswordResetRequired),
-            status::FORCE_CHANGE_PASSWORD => {
+    async fn after_password(&self, context: &ClientContext, user: User) -> Result<AuthOutcome> {
+        match user.status {
+            UserStatus::Unconfirmed => Err(ServiceError::UserNotConfirmed),
+            UserStatus::ResetRequired => Err(ServiceError::PasswordResetRequired),
+            UserStatus::ForceChangePassword => {
                 let validity_days = i64::from(context.pool_config.password_policy.temporary_password_validity_days);
                 if user.password_set_at + validity_days * 86_400 < self.now() {
                     return Err(ServiceError::NotAuthorized(
@@ -338,7 +338,7 @@ impl UserPools {
                         expires_at: self.now() + context.client_config.auth_session_validity_minutes * 60,
                     })
                     .await?;
-                let mut attributes: Attributes = serde_json::from_str(&user.attributes)?;
+                let mut attributes: Attributes = user.attributes.clone();
                 attributes.remove("sub");
                 let parameters = BTreeMap::from([
                     ("USER_ID_FOR_SRP".to_owned(), user.username.clone()),
@@ -370,7 +370,7 @@ struct SrpState {
 const SRP_SESSION_BINDING: &[u8] = b"srp-session";
 
 impl UserPools {
-    fn open_verifier(&self, user: &UserRecord, sealed: &str) -> Result<Vec<u8>> {
+    fn open_verifier(&self, user: &User, sealed: &str) -> Result<Vec<u8>> {
         use base64::Engine as _;
         let sealed = base64::engine::general_purpose::STANDARD
             .decode(sealed)
@@ -463,7 +463,7 @@ impl UserPools {
                 .map_err(|_| ServiceError::Internal("stored SRP state does not open".to_owned()))?,
         )?;
         let user = match self.store.user(context.pool_id.as_str(), &record.username).await? {
-            Some(user) if state.known => user,
+            Some(user) if state.known => User::decode(user)?,
             Some(_) => return Err(incorrect()),
             None => {
                 if self.nobody_is_locked(context, &record.username).await? {

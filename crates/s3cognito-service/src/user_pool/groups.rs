@@ -4,7 +4,7 @@ use s3cognito_meta::{GroupRecord, MetaError};
 use s3cognito_types::{GroupName, UserPoolId, Username};
 
 use super::users::UserView;
-use super::{UserPools, decode_page_token, encode_page_token};
+use super::{User, UserPools, decode_page_token, encode_page_token};
 use crate::error::{Result, ServiceError};
 
 #[derive(Debug, Clone)]
@@ -175,6 +175,7 @@ impl UserPools {
         let records = self.store.users_in_group(pool_id.as_str(), group.as_str(), after.as_deref(), limit).await?;
         let next =
             (records.len() as i64 == limit).then(|| records.last().map(|r| encode_page_token(&r.username))).flatten();
-        Ok((records.iter().map(UserView::try_from).collect::<Result<_>>()?, next))
+        let users = records.into_iter().map(|record| User::decode(record).map(|user| UserView::from(&user)));
+        Ok((users.collect::<Result<_>>()?, next))
     }
 }

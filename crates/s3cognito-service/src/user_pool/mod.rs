@@ -8,12 +8,13 @@ mod auth;
 pub mod config;
 mod groups;
 mod tokens;
+mod user;
 mod users;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use s3cognito_meta::{ClientRecord, Store, UserPoolRecord, UserRecord};
+use s3cognito_meta::{ClientRecord, Store, UserPoolRecord};
 use s3cognito_types::{ClientId, UserPoolId};
 
 pub use admin::{ClientSettings, ClientView, PoolSettings, PoolView};
@@ -21,6 +22,7 @@ pub use auth::{AuthOutcome, AuthRequest, ChallengeAnswer};
 pub use groups::GroupView;
 pub use tokens::{AccessTokenUser, Tokens};
 use tokens::KeyCache;
+pub use user::{User, UserStatus};
 pub use users::{CodeDelivery, ListUsersPage, SignUpOutcome, UserView};
 
 use crate::clock::Clock;
@@ -166,34 +168,40 @@ impl UserPools {
 
     /// The user a name means in this pool: the username, or the email where the pool signs in by
     /// email (as the username attribute, or as an alias once verified).
-    async fn find_user(&self, pool_id: &UserPoolId, config: &PoolConfig, name: &str) -> Result<Option<UserRecord>> {
+    async fn find_user(&self, pool_id: &UserPoolId, config: &PoolConfig, name: &str) -> Result<Option<User>> {
         if let Some(user) = self.store.user(pool_id.as_str(), name).await? {
-            return Ok(Some(user));
+            return Ok(Some(User::decode(user)?));
         }
         if !(config.email_is_username() || config.email_is_alias()) || !name.contains('@') {
             return Ok(None);
         }
         let candidates = self.store.users_by_email(pool_id.as_str(), &name.to_lowercase()).await?;
-        Ok(candidates.into_iter().find(|user| config.email_is_username() || email_verified(user)))
+        for candidate in candidates {
+            let user = User::decode(candidate)?;
+            if config.email_is_username() || user.email_verified() {
+                return Ok(Some(user));
+            }
+        }
+        Ok(None)
     }
 
     /// For admin calls, which may also name a user by alias.
-    async fn user(&self, pool_id: &UserPoolId, name: &str) -> Result<UserRecord> {
+    async fn user(&self, pool_id: &UserPoolId, name: &str) -> Result<User> {
         let (_, config) = self.pool(pool_id).await?;
         self.find_user(pool_id, &config, name).await?.ok_or(ServiceError::UserNotFound)
     }
 
     /// Writes a new user, keeping the email lookup column in step with the attributes.
-    async fn insert_user(&self, user: &UserRecord) -> Result<()> {
-        self.store.insert_user(&with_email_index(user)?).await.map_err(|error| match error {
+    async fn insert_user(&self, user: &User) -> Result<()> {
+        self.store.insert_user(&user.encode()?).await.map_err(|error| match error {
             s3cognito_meta::MetaError::Conflict => ServiceError::UsernameExists,
             other => other.into(),
         })
     }
 
     /// Writes a changed user, keeping the email lookup column in step with the attributes.
-    async fn save_user(&self, user: &UserRecord) -> Result<()> {
-        self.store.update_user(&with_email_index(user)?).await?;
+    async fn save_user(&self, user: &User) -> Result<()> {
+        self.store.update_user(&user.encode()?).await?;
         Ok(())
     }
 }
@@ -238,16 +246,6 @@ fn compute_secret_hash(secret: &str, username: &str, client_id: &str) -> String 
     use base64::Engine as _;
     let mac = s3cognito_crypto::digest::hmac_sha256(secret.as_bytes(), format!("{username}{client_id}").as_bytes());
     base64::engine::general_purpose::STANDARD.encode(mac)
-}
-
-fn with_email_index(user: &UserRecord) -> Result<UserRecord> {
-    let attributes: Attributes = serde_json::from_str(&user.attributes)?;
-    Ok(UserRecord { email: attributes.get("email").map(|email| email.to_lowercase()), ..user.clone() })
-}
-
-fn email_verified(user: &UserRecord) -> bool {
-    serde_json::from_str::<Attributes>(&user.attributes)
-        .is_ok_and(|attributes| attributes.get("email_verified").is_some_and(|value| value == "true"))
 }
 
 /// Cognito's masking of a delivery address: `d***@e***`.

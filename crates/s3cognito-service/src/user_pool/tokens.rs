@@ -6,11 +6,11 @@ use std::sync::{Arc, RwLock};
 use base64::Engine as _;
 use s3cognito_crypto::jwt::{self, Expectations, Jwks, SigningKey, TokenUse};
 use s3cognito_crypto::{digest, random};
-use s3cognito_meta::{RefreshTokenRecord, SigningKeyRecord, UserRecord};
+use s3cognito_meta::{RefreshTokenRecord, SigningKeyRecord};
 use s3cognito_types::{ClientId, UserPoolId};
 use serde_json::{Map, Value, json};
 
-use super::{Attributes, UserPools};
+use super::{Attributes, User, UserPools};
 use crate::error::{Result, ServiceError};
 
 /// Parsed private keys by `kid`. Keys never change once written, so a cached parse stays right;
@@ -31,7 +31,7 @@ pub struct Tokens {
 /// The user behind a valid, unrevoked access token.
 #[derive(Debug, Clone)]
 pub struct AccessTokenUser {
-    pub user: UserRecord,
+    pub user: User,
 }
 
 pub(super) fn refresh_token_hash(token: &str) -> String {
@@ -93,7 +93,7 @@ impl UserPools {
         &self,
         client_id: &str,
         client_config: &super::config::ClientConfig,
-        user: &UserRecord,
+        user: &User,
         origin: Option<&RefreshTokenRecord>,
     ) -> Result<Tokens> {
         let now = self.now();
@@ -122,10 +122,10 @@ impl UserPools {
         let roles: Vec<&str> = groups.iter().filter_map(|group| group.role_arn.as_deref()).collect();
         let event_id = uuid::Uuid::new_v4().to_string();
         let issuer = self.issuer(pool_id);
-        let attributes: Attributes = serde_json::from_str(&user.attributes)?;
+        let attributes: &Attributes = &user.attributes;
 
         let mut id_claims = Map::new();
-        for (name, value) in &attributes {
+        for (name, value) in attributes {
             let claim = match name.as_str() {
                 "email_verified" | "phone_number_verified" => json!(value == "true"),
                 _ => json!(value),
@@ -225,7 +225,7 @@ impl UserPools {
         let origin = claims.get("origin_jti").and_then(Value::as_str).ok_or_else(invalid)?;
         let revoked = self.store.refresh_token_by_origin(origin).await?.is_none_or(|record| record.revoked);
         let username = claims.get("username").and_then(Value::as_str).ok_or_else(invalid)?;
-        let user = self.store.user(pool_id.as_str(), username).await?.ok_or(ServiceError::UserNotFound)?;
+        let user = User::decode(self.store.user(pool_id.as_str(), username).await?.ok_or(ServiceError::UserNotFound)?)?;
         if claims.get("sub").and_then(Value::as_str) != Some(user.sub.as_str()) {
             // A user deleted and created again under the same name is someone else.
             return Err(invalid());

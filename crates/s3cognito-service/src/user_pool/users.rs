@@ -1,20 +1,12 @@
 //! Users: sign-up and confirmation, attributes, passwords and their reset, and the admin calls on users.
 
 use s3cognito_crypto::{digest, random};
-use s3cognito_meta::{CodeRecord, UserRecord};
+use s3cognito_meta::{CodeRecord};
 use s3cognito_types::{ClientId, UserPoolId, Username};
 
-use super::{Attributes, ClientContext, UserPools, decode_page_token, encode_page_token, mask_email};
+use super::{Attributes, ClientContext, User, UserPools, UserStatus, decode_page_token, encode_page_token, mask_email};
 use crate::error::{InvalidMember, Result, ServiceError};
 use crate::mail::Mail;
-
-/// Cognito's user statuses that we produce.
-pub(super) mod status {
-    pub const UNCONFIRMED: &str = "UNCONFIRMED";
-    pub const CONFIRMED: &str = "CONFIRMED";
-    pub const FORCE_CHANGE_PASSWORD: &str = "FORCE_CHANGE_PASSWORD";
-    pub const RESET_REQUIRED: &str = "RESET_REQUIRED";
-}
 
 /// What a one-time code is for; each user holds at most one code per purpose.
 #[derive(Debug, Clone, Copy)]
@@ -64,24 +56,22 @@ pub struct SignUpOutcome {
 pub struct UserView {
     pub username: String,
     pub attributes: Attributes,
-    pub status: String,
+    pub status: UserStatus,
     pub enabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-impl TryFrom<&UserRecord> for UserView {
-    type Error = ServiceError;
-
-    fn try_from(user: &UserRecord) -> Result<Self> {
-        Ok(UserView {
+impl From<&User> for UserView {
+    fn from(user: &User) -> Self {
+        UserView {
             username: user.username.clone(),
-            attributes: serde_json::from_str(&user.attributes)?,
-            status: user.status.clone(),
+            attributes: user.attributes.clone(),
+            status: user.status,
             enabled: user.enabled,
             created_at: user.created_at,
             updated_at: user.updated_at,
-        })
+        }
     }
 }
 
@@ -142,15 +132,14 @@ fn looks_like_email(value: &str) -> bool {
 }
 
 /// A user not yet stored, without a password: the caller sets one with `password_material`.
-fn new_user(pool_id: &UserPoolId, username: String, sub: &str, status: &str, attributes: &Attributes, now: i64) -> Result<UserRecord> {
-    Ok(UserRecord {
+fn new_user(pool_id: &UserPoolId, username: String, sub: &str, status: UserStatus, attributes: Attributes, now: i64) -> User {
+    User {
         pool_id: pool_id.to_string(),
         username,
         sub: sub.to_owned(),
-        status: status.to_owned(),
+        status,
         enabled: true,
-        attributes: serde_json::to_string(attributes)?,
-        email: None,
+        attributes,
         password_hash: None,
         srp_salt: None,
         srp_verifier: None,
@@ -159,7 +148,7 @@ fn new_user(pool_id: &UserPoolId, username: String, sub: &str, status: &str, att
         locked_until: 0,
         created_at: now,
         updated_at: now,
-    })
+    }
 }
 
 fn code_hash(pool_id: &str, username: &str, code: &str) -> String {
@@ -175,7 +164,7 @@ pub(super) struct PasswordMaterial {
 }
 
 impl PasswordMaterial {
-    pub(super) fn apply(self, user: &mut UserRecord, now: i64) {
+    pub(super) fn apply(self, user: &mut User, now: i64) {
         user.password_hash = Some(self.hash);
         user.srp_salt = Some(self.srp_salt);
         user.srp_verifier = Some(self.srp_verifier);
@@ -251,7 +240,7 @@ impl UserPools {
         if stored.contains_key("email") {
             stored.insert("email_verified".to_owned(), "false".to_owned());
         }
-        let mut user = new_user(&context.pool_id, internal_username, &sub, status::UNCONFIRMED, &stored, now)?;
+        let mut user = new_user(&context.pool_id, internal_username, &sub, UserStatus::Unconfirmed, stored.clone(), now);
         self.password_material(&user.pool_id, &user.username, password).await?.apply(&mut user, now);
         self.insert_user(&user).await?;
         let delivery = match stored.get("email") {
@@ -283,25 +272,27 @@ impl UserPools {
         let Some(mut user) = self.find_user(&context.pool_id, &context.pool_config, username.as_str()).await? else {
             return Err(self.wrong_guess_for_nobody(&context, username).await);
         };
-        if user.status != status::UNCONFIRMED {
+        if user.status != UserStatus::Unconfirmed {
             return Err(ServiceError::NotAuthorized(format!(
                 "User cannot be confirmed. Current status is {}",
                 user.status
             )));
         }
-        if let (true, Some(email)) = (context.pool_config.email_is_alias(), user.email.clone()) {
-            let others = self.store.users_by_email(context.pool_id.as_str(), &email).await?;
-            if others.iter().any(|other| other.username != user.username && super::email_verified(other)) {
-                return Err(ServiceError::AliasExists);
+        if let (true, Some(email)) = (context.pool_config.email_is_alias(), user.email_index()) {
+            for other in self.store.users_by_email(context.pool_id.as_str(), &email).await? {
+                let other = User::decode(other)?;
+                if other.username != user.username && other.email_verified() {
+                    return Err(ServiceError::AliasExists);
+                }
             }
         }
         self.use_code(&context.pool_id, &user.username, CodePurpose::SignUp, code).await?;
-        user.status = status::CONFIRMED.to_owned();
-        let mut attributes: Attributes = serde_json::from_str(&user.attributes)?;
+        user.status = UserStatus::Confirmed;
+        let mut attributes: Attributes = user.attributes.clone();
         if attributes.contains_key("email") {
             attributes.insert("email_verified".to_owned(), "true".to_owned());
         }
-        user.attributes = serde_json::to_string(&attributes)?;
+        user.attributes = attributes;
         user.updated_at = self.now();
         self.save_user(&user).await?;
         Ok(())
@@ -321,10 +312,10 @@ impl UserPools {
         };
         self.limiter.code_sent(context.pool_id.as_str(), &user.username).await?;
         let started = std::time::Instant::now();
-        if user.status != status::UNCONFIRMED {
+        if user.status != UserStatus::Unconfirmed {
             return Err(ServiceError::InvalidParameter("User is already confirmed.".to_owned()));
         }
-        let attributes: Attributes = serde_json::from_str(&user.attributes)?;
+        let attributes: &Attributes = &user.attributes;
         let email = attributes.get("email").ok_or_else(|| {
             ServiceError::InvalidParameter("Auto verification not turned on.".to_owned())
         })?;
@@ -352,14 +343,14 @@ impl UserPools {
         delivery
     }
 
-    async fn send_reset_code(&self, context: &ClientContext, user: &UserRecord) -> Result<CodeDelivery> {
+    async fn send_reset_code(&self, context: &ClientContext, user: &User) -> Result<CodeDelivery> {
         if !user.enabled {
             return Err(ServiceError::NotAuthorized("User is disabled.".to_owned()));
         }
-        if user.status == status::FORCE_CHANGE_PASSWORD {
+        if user.status == UserStatus::ForceChangePassword {
             return Err(ServiceError::NotAuthorized("User password cannot be reset in the current state.".to_owned()));
         }
-        let attributes: Attributes = serde_json::from_str(&user.attributes)?;
+        let attributes: &Attributes = &user.attributes;
         let email = attributes.get("email").ok_or_else(|| {
             ServiceError::InvalidParameter(
                 "Cannot reset password for the user as there is no registered/verified email or phone_number"
@@ -387,12 +378,12 @@ impl UserPools {
         let now = self.now();
         self.password_material(&user.pool_id, &user.username, new_password).await?.apply(&mut user, now);
         user.updated_at = now;
-        if user.status == status::RESET_REQUIRED || user.status == status::UNCONFIRMED {
+        if user.status == UserStatus::ResetRequired || user.status == UserStatus::Unconfirmed {
             // The code reached the user's address, which proves it as confirmation would.
-            user.status = status::CONFIRMED.to_owned();
-            let mut attributes: Attributes = serde_json::from_str(&user.attributes)?;
+            user.status = UserStatus::Confirmed;
+            let mut attributes: Attributes = user.attributes.clone();
             attributes.insert("email_verified".to_owned(), "true".to_owned());
-            user.attributes = serde_json::to_string(&attributes)?;
+            user.attributes = attributes;
         }
         self.save_user(&user).await?;
         self.store.reset_failed_sign_ins(&user.pool_id, &user.username).await?;
@@ -401,7 +392,7 @@ impl UserPools {
 
     pub async fn get_user(&self, access_token: &str) -> Result<UserView> {
         let authenticated = self.authenticate_access_token(access_token).await?;
-        UserView::try_from(&authenticated.user)
+        Ok(UserView::from(&authenticated.user))
     }
 
     pub async fn update_user_attributes(
@@ -422,9 +413,9 @@ impl UserPools {
         let pool_id = UserPoolId::parse(authenticated.user.pool_id.clone())?;
         self.use_code(&pool_id, &authenticated.user.username, CodePurpose::VerifyEmail, code).await?;
         let mut user = authenticated.user;
-        let mut attributes: Attributes = serde_json::from_str(&user.attributes)?;
+        let mut attributes: Attributes = user.attributes.clone();
         attributes.insert("email_verified".to_owned(), "true".to_owned());
-        user.attributes = serde_json::to_string(&attributes)?;
+        user.attributes = attributes;
         user.updated_at = self.now();
         self.save_user(&user).await?;
         Ok(())
@@ -470,7 +461,7 @@ impl UserPools {
         let now = self.now();
         if message_action == Some("RESEND") {
             let mut user = self.user(pool_id, username.as_str()).await?;
-            if user.status != status::FORCE_CHANGE_PASSWORD {
+            if user.status != UserStatus::ForceChangePassword {
                 return Err(ServiceError::InvalidParameter(
                     "Resend not possible. User status is not FORCE_CHANGE_PASSWORD".to_owned(),
                 ));
@@ -479,7 +470,7 @@ impl UserPools {
             user.updated_at = now;
             self.save_user(&user).await?;
             self.send_invitation(&pool_config, &user, temporary_password).await?;
-            return UserView::try_from(&user);
+            return Ok(UserView::from(&user));
         }
         if let Some(action) = message_action.filter(|action| *action != "SUPPRESS") {
             return Err(InvalidMember::error(
@@ -492,18 +483,18 @@ impl UserPools {
         let mut stored: Attributes = attributes.into_iter().collect();
         stored.insert("sub".to_owned(), sub.clone());
         let internal_username = self.name_new_user(pool_id, &pool_config, &username, &mut stored, &sub).await?;
-        let mut user = new_user(pool_id, internal_username, &sub, status::FORCE_CHANGE_PASSWORD, &stored, now)?;
+        let mut user = new_user(pool_id, internal_username, &sub, UserStatus::ForceChangePassword, stored.clone(), now);
         self.password_material(&user.pool_id, &user.username, temporary_password).await?.apply(&mut user, now);
         self.insert_user(&user).await?;
         if message_action.is_none() {
             self.send_invitation(&pool_config, &user, temporary_password).await?;
         }
-        UserView::try_from(&user)
+        Ok(UserView::from(&user))
     }
 
     pub async fn admin_get_user(&self, pool_id: &UserPoolId, username: &Username) -> Result<UserView> {
         self.pool(pool_id).await?;
-        UserView::try_from(&self.user(pool_id, username.as_str()).await?)
+        Ok(UserView::from(&self.user(pool_id, username.as_str()).await?))
     }
 
     /// Users matching `filter` (Cognito's `name = "value"` or `name ^= "value"`), a page at a time.
@@ -528,7 +519,7 @@ impl UserPools {
             let exhausted = batch.len() < 200;
             for user in &batch {
                 after = Some(user.username.clone());
-                let view = UserView::try_from(user)?;
+                let view = UserView::from(&User::decode(user.clone())?);
                 if filter.as_ref().is_none_or(|filter| filter.matches(&view)) {
                     users.push(view);
                     if users.len() as i64 == limit {
@@ -557,13 +548,13 @@ impl UserPools {
     pub async fn admin_confirm_sign_up(&self, pool_id: &UserPoolId, username: &Username) -> Result<()> {
         self.pool(pool_id).await?;
         let mut user = self.user(pool_id, username.as_str()).await?;
-        if user.status != status::UNCONFIRMED {
+        if user.status != UserStatus::Unconfirmed {
             return Err(ServiceError::NotAuthorized(format!(
                 "User cannot be confirmed. Current status is {}",
                 user.status
             )));
         }
-        user.status = status::CONFIRMED.to_owned();
+        user.status = UserStatus::Confirmed;
         user.updated_at = self.now();
         self.save_user(&user).await?;
         self.store.delete_code(&user.pool_id, &user.username, CodePurpose::SignUp.as_str()).await?;
@@ -583,7 +574,7 @@ impl UserPools {
         let now = self.now();
         self.password_material(&user.pool_id, &user.username, password).await?.apply(&mut user, now);
         user.updated_at = now;
-        user.status = if permanent { status::CONFIRMED } else { status::FORCE_CHANGE_PASSWORD }.to_owned();
+        user.status = if permanent { UserStatus::Confirmed } else { UserStatus::ForceChangePassword };
         self.save_user(&user).await?;
         self.store.reset_failed_sign_ins(&user.pool_id, &user.username).await?;
         Ok(())
@@ -592,14 +583,14 @@ impl UserPools {
     pub async fn admin_reset_user_password(&self, pool_id: &UserPoolId, username: &Username) -> Result<()> {
         self.pool(pool_id).await?;
         let mut user = self.user(pool_id, username.as_str()).await?;
-        let attributes: Attributes = serde_json::from_str(&user.attributes)?;
+        let attributes: &Attributes = &user.attributes;
         let email = attributes.get("email").cloned().ok_or_else(|| {
             ServiceError::InvalidParameter(
                 "Cannot reset password for the user as there is no registered/verified email or phone_number"
                     .to_owned(),
             )
         })?;
-        user.status = status::RESET_REQUIRED.to_owned();
+        user.status = UserStatus::ResetRequired;
         user.updated_at = self.now();
         self.save_user(&user).await?;
         self.send_code(pool_id, &user, &email, CodePurpose::ResetPassword).await?;
@@ -642,14 +633,14 @@ impl UserPools {
     ) -> Result<()> {
         self.pool(pool_id).await?;
         let mut user = self.user(pool_id, username.as_str()).await?;
-        let mut attributes: Attributes = serde_json::from_str(&user.attributes)?;
+        let mut attributes: Attributes = user.attributes.clone();
         for name in names {
             if name == "sub" {
                 return Err(ServiceError::InvalidParameter("Cannot modify the non-mutable attribute sub".to_owned()));
             }
             attributes.remove(&name);
         }
-        user.attributes = serde_json::to_string(&attributes)?;
+        user.attributes = attributes;
         user.updated_at = self.now();
         self.save_user(&user).await?;
         Ok(())
@@ -683,11 +674,11 @@ impl UserPools {
     /// Applies attribute changes; a changed email is unverified again and, for users, gets a code.
     async fn write_attributes(
         &self,
-        mut user: UserRecord,
+        mut user: User,
         changes: Vec<(String, String)>,
         admin: bool,
     ) -> Result<Vec<CodeDelivery>> {
-        let mut attributes: Attributes = serde_json::from_str(&user.attributes)?;
+        let mut attributes: Attributes = user.attributes.clone();
         let old_email = attributes.get("email").cloned();
         for (name, value) in changes {
             if name == "sub" {
@@ -701,7 +692,7 @@ impl UserPools {
         if email_changed && !admin_verified {
             attributes.insert("email_verified".to_owned(), "false".to_owned());
         }
-        user.attributes = serde_json::to_string(&attributes)?;
+        user.attributes = attributes;
         user.updated_at = self.now();
         self.save_user(&user).await?;
         let mut deliveries = Vec::new();
@@ -716,7 +707,7 @@ impl UserPools {
     async fn send_code(
         &self,
         pool_id: &UserPoolId,
-        user: &UserRecord,
+        user: &User,
         email: &str,
         purpose: CodePurpose,
     ) -> Result<CodeDelivery> {
@@ -763,10 +754,10 @@ impl UserPools {
     async fn send_invitation(
         &self,
         pool_config: &super::config::PoolConfig,
-        user: &UserRecord,
+        user: &User,
         temporary_password: &str,
     ) -> Result<()> {
-        let attributes: Attributes = serde_json::from_str(&user.attributes)?;
+        let attributes: &Attributes = &user.attributes;
         let Some(email) = attributes.get("email") else {
             return Ok(());
         };
@@ -890,7 +881,7 @@ mod tests {
         UserView {
             username: username.to_owned(),
             attributes: [("email".to_owned(), email.to_owned())].into(),
-            status: "CONFIRMED".to_owned(),
+            status: UserStatus::Confirmed,
             enabled: true,
             created_at: 0,
             updated_at: 0,
