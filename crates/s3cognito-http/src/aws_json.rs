@@ -141,7 +141,8 @@ pub(crate) async fn dispatch(
             let message = format!("The request body could not be read: {rejection}");
             tracing::info!(status = rejection.status().as_u16(), "request body refused");
             let mut response = if form {
-                query::refused(rejection.status(), "RequestEntityTooLarge", &message, &request_id)
+                let authorization = headers.get("authorization").and_then(|value| value.to_str().ok());
+                query::refused(rejection.status(), "RequestEntityTooLarge", &message, authorization, &request_id)
             } else {
                 ApiError::new(rejection.status(), "SerializationException", message).into_response()
             };

@@ -134,8 +134,17 @@ pub(crate) fn code_of(error: &ServiceError) -> (StatusCode, &'static str) {
 }
 
 /// A query-protocol error for a request refused before it could be parsed (a body past the limit).
-pub(crate) fn refused(status: StatusCode, code: &'static str, message: &str, request_id: &str) -> Response {
-    QueryError::new(status, code, message).into_response(Service::Sts, request_id)
+/// The body is unread, so the service is told by the signature's scope alone.
+pub(crate) fn refused(
+    status: StatusCode,
+    code: &'static str,
+    message: &str,
+    authorization: Option<&str>,
+    request_id: &str,
+) -> Response {
+    let scope = authorization.and_then(|value| sigv4::parse_authorization(value).ok()).map(|parsed| parsed.service);
+    let service = if scope.as_deref() == Some("iam") { Service::Iam } else { Service::Sts };
+    QueryError::new(status, code, message).into_response(service, request_id)
 }
 
 fn xml_response(status: StatusCode, body: String) -> Response {

@@ -119,3 +119,16 @@ async fn sts_errors_carry_their_codes() {
     h.clock.advance(2 * 3600);
     check("sts_web_identity_with_expired_token", &h.send(web_identity(&open_id_token)).await);
 }
+
+/// A form too large to read is answered in the namespace of the service its signature names.
+#[tokio::test]
+async fn an_oversized_iam_form_is_refused_in_iam_shape() {
+    let h = Harness::new().await;
+    let padding = "x".repeat(2 << 20);
+    let call = h.signed(Call::form(&format!("Action=ListRoles&Version=2010-05-08&Padding={padding}")), "iam");
+    let exchange = h.send(call).await;
+    assert_eq!(exchange.status, 413);
+    let body = exchange.body.as_str().unwrap_or_default().to_owned();
+    assert!(body.contains("https://iam.amazonaws.com/doc/2010-05-08/"), "{body}");
+    assert!(body.contains("<Code>RequestEntityTooLarge</Code>"), "{body}");
+}
