@@ -295,11 +295,6 @@ impl BlobStore {
         Ok(BlobStore { store, local_root: None, buffers: Arc::default(), chunk_size: REMOTE_CHUNK })
     }
 
-    /// Any object_store backend (memory in tests).
-    pub fn from_store(store: Arc<dyn ObjectStore>) -> BlobStore {
-        BlobStore { store, local_root: None, buffers: Arc::default(), chunk_size: LOCAL_CHUNK }
-    }
-
     pub async fn writer(&self, id: &str) -> Result<BlobWriter> {
         Ok(BlobWriter {
             store: self.store.clone(),

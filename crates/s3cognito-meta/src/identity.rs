@@ -178,11 +178,6 @@ impl Store {
         Ok(())
     }
 
-    pub async fn delete_identity(&self, identity_id: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM identities WHERE identity_id = $1").bind(identity_id).execute(self.pool()).await?;
-        Ok(done.rows_affected() > 0)
-    }
-
     // ---- IAM roles ----
 
     pub async fn insert_role(&self, role: &RoleRecord) -> Result<()> {

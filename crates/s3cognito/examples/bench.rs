@@ -1,4 +1,4 @@
-//! The S3 benchmark of issue 3 (a documented command, not a test): run it with `scripts/bench`, which
+//! The S3 benchmark (a documented command, not a test): run it with `scripts/bench`, which
 //! builds the server and this example with `--release`.
 //!
 //! It starts the server binary named by `--server` on a fresh data dir and, in the same run, measures:
@@ -16,7 +16,7 @@
 //!    200 of them GET one at a time: the latency of a single request;
 //! 4. the server's peak RSS: VmRSS sampled every 100 ms, and VmHWM at the end.
 //!
-//! It prints a table with the targets of issue 3 (large upload and download at least 80% of the raw
+//! It prints a table with its targets (large upload and download at least 80% of the raw
 //! rates, server peak RSS at most 150 MiB) marked PASS or FAIL, and exits 0 unless something errored.
 //! MB are 10^6 bytes.
 
@@ -51,7 +51,7 @@ const RSS_MAX_SAMPLES: usize = 24 * 3600 * 10;
 const STOP_STEPS: usize = 300;
 
 #[derive(Parser)]
-#[command(about = "Benchmarks s3cognito's S3 API against the raw disk (issue 3)")]
+#[command(about = "Benchmarks s3cognito's S3 API against the raw disk")]
 struct Args {
     /// The s3cognito binary to benchmark.
     #[arg(long)]

@@ -1,7 +1,7 @@
-//! The client commands of seed 000 (`config`, `signup`, `confirm`) and `login`, over the client crate.
+//! The client commands (`config`, `signup`, `confirm`, `login`), over the client crate.
 //!
 //! `config` saves the server's aws-exports.json with a username and password to a file of the user's
-//! (mode 0600: it holds the password, as the seed's CLI does); the other commands read it.
+//! (mode 0600: it holds the password, which `login` signs in with); the other commands read it.
 
 use std::path::PathBuf;
 

@@ -1,4 +1,4 @@
-// Seed 000's storage path with Amplify v6 in Node: a user signs in (SRP), Amplify's fetchAuthSession()
+// An app user's path to their own files with Amplify v6 in Node: a user signs in (SRP), Amplify's fetchAuthSession()
 // turns the ID token into identity-pool credentials (GetId + GetCredentialsForIdentity), and those
 // temporary credentials reach exactly `private/<identityId>/` of the bucket.
 //

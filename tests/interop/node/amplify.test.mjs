@@ -1,4 +1,4 @@
-// Amplify v6 in Node, unchanged apart from `userPoolEndpoint` (issue 5): signIn (SRP by default),
+// Amplify v6 in Node, unchanged apart from `userPoolEndpoint`: signIn (SRP by default),
 // fetchAuthSession, a forced refresh through GetTokensFromRefreshToken, signOut through RevokeToken.
 // Node has no localStorage; Amplify falls back to memory, and we hand it a small in-memory
 // KeyValueStorage of our own so the test can see the refresh token it keeps.

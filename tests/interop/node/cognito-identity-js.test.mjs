@@ -1,5 +1,5 @@
-// amazon-cognito-identity-js (seed 003's React page) in Node, unchanged: its default sign-in is
-// USER_SRP_AUTH answered by PASSWORD_VERIFIER, computed by the library itself (issue 5).
+// amazon-cognito-identity-js (the client library of a React upload page) in Node, unchanged: its
+// default sign-in is USER_SRP_AUTH answered by PASSWORD_VERIFIER, computed by the library itself.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { AuthenticationDetails, CognitoUser, CognitoUserPool } from "amazon-cognito-identity-js";

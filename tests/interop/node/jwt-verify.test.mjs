@@ -1,4 +1,4 @@
-// aws-jwt-verify (what API Gateway authorizers and Lambda@Edge use, seed 004) accepts our tokens.
+// aws-jwt-verify (what API Gateway authorizers and Lambda@Edge use) accepts our tokens.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { CognitoJwtVerifier } from "aws-jwt-verify";

@@ -435,7 +435,7 @@ class Server:
         return json.loads(out) if out.strip() else {}
 
     def sh(self, script: str, extra_env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
-        """Run a shell snippet (seed commands verbatim) with the CLI environment."""
+        """Run a shell snippet (commands as an operator writes them) with the CLI environment."""
         env = self.cli_env
         env["ENDPOINT"] = self.endpoint
         env.update(extra_env or {})

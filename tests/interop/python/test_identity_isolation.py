@@ -234,11 +234,11 @@ def test_get_credentials_refuses_bad_logins(server, alice, bob):
 
 
 # ---------------------------------------------------------------------------------------------------
-# The acceptance: Amplify's access levels, with boto3
+# Amplify's access levels, with boto3
 # ---------------------------------------------------------------------------------------------------
 
 
-def test_acceptance_amplify_access_levels(server, s3):
+def test_amplify_access_levels(server, s3):
     bucket = server.bucket
     me_id, me, _ = make_user(server)
     other_id, other, _ = make_user(server)

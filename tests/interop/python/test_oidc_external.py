@@ -196,7 +196,7 @@ def test_provider_is_registered_with_its_client_ids(iam, idp, provider):
     assert provider in [p["Arn"] for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]]
 
 
-# ---- the acceptance ---------------------------------------------------------------------------------
+# ---- the external provider's tokens through STS -----------------------------------------------------
 def test_assume_role_with_an_external_id_token(server, idp, sts, acct, provider, role, carol):
     token = carol[1]["IdToken"]
     sub = jwt_claims(token)["sub"]

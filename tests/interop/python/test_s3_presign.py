@@ -168,7 +168,7 @@ def test_sigv4_expiry_above_seven_days_is_refused(server, s3, bucket):
 
 
 def test_sigv2_expiry_above_seven_days_is_refused(server, s3, bucket):
-    """Our cap (issue: presigned URLs are capped at 7 days) applies to SigV2's absolute `Expires` too."""
+    """Our 7-day cap on presigned URLs applies to SigV2's absolute `Expires` too."""
     s3.put_object(Bucket=bucket, Key="week-v2", Body=b"one week at most")
     v2 = server.s3()
     url = v2.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "week-v2"}, ExpiresIn=MAX_EXPIRY + 3600)

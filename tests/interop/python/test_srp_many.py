@@ -1,5 +1,5 @@
 """200 SRP sign-ins in a row with random usernames and passwords all succeed, and 200 with wrong
-passwords all fail (issue 5): the padding edge cases of SRP (minimal hex, the 00 prefix of values
+passwords all fail: the padding edge cases of SRP (minimal hex, the 00 prefix of values
 whose top bit is set, short values) only show up over many random values.
 
 One server of the module's own, with a lockout threshold far above the attempts, so that the wrong

@@ -1,4 +1,4 @@
-"""pycognito signs in with SRP (USER_SRP_AUTH answered by PASSWORD_VERIFIER), unchanged (issue 5).
+"""pycognito signs in with SRP (USER_SRP_AUTH answered by PASSWORD_VERIFIER), unchanged.
 
 pycognito's `Cognito.authenticate` and its `AWSSRP` class are what Python services and scripts use
 against Cognito; both compute the client side of Cognito's SRP themselves, so these tests pass only

@@ -233,9 +233,9 @@ fn matches_aws_cognito_srp_known_answers() {
     }
 }
 
-/// The acceptance bar: 200 sign-ins with random usernames and passwords all succeed and
-/// the same with a wrong password all fail. About half of the salts, A and B have their top bit
-/// set (a `00` in front when hashed), so both sides of the padding rule are crossed many times.
+/// 200 sign-ins with random usernames and passwords all succeed, and the same with a wrong password
+/// all fail. About half of the salts, A and B have their top bit set (a `00` in front when hashed),
+/// so both sides of the padding rule are crossed many times.
 #[test]
 fn our_client_signs_in_to_our_server_200_times() {
     let (mut a_top, mut b_top, mut salt_top) = (0, 0, 0);

@@ -1,5 +1,5 @@
-//! Seed 000's client commands, verbatim but for the configuration file's place: config, signup,
-//! confirm (with the code from the outbox), then an SRP sign-in.
+//! The client commands as the README shows them, but for the configuration file's place: config,
+//! signup, confirm (with the code from the outbox), then an SRP sign-in.
 
 use std::process::Command;
 
@@ -37,7 +37,7 @@ fn code_for(server: &Server, address: &str) -> String {
 }
 
 #[tokio::test]
-async fn seed_000_config_signup_confirm_then_sign_in_with_srp() {
+async fn config_signup_confirm_then_sign_in_with_srp() {
     let data = tempfile::tempdir().unwrap();
     let server = Server::start(data.path(), None);
     let profile = data.path().join("client.json");

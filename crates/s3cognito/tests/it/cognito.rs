@@ -1,4 +1,5 @@
-//! The user pool through aws-sdk-cognitoidentityprovider: seed 004's admin flow, errors, restarts.
+//! The user pool through aws-sdk-cognitoidentityprovider: the admin flow (AdminCreateUser,
+//! ADMIN_NO_SRP_AUTH, NEW_PASSWORD_REQUIRED), errors, restarts.
 
 use aws_sdk_cognitoidentityprovider::config::Credentials;
 use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
@@ -13,7 +14,7 @@ fn attribute(name: &str, value: &str) -> AttributeType {
     AttributeType::builder().name(name).value(value).build().unwrap()
 }
 
-/// Seed 004: admin-create-user, admin-initiate-auth ADMIN_NO_SRP_AUTH, NEW_PASSWORD_REQUIRED, tokens.
+/// The admin flow: AdminCreateUser, AdminInitiateAuth ADMIN_NO_SRP_AUTH, NEW_PASSWORD_REQUIRED, tokens.
 async fn create_and_sign_in(server: &Server, username: &str) -> (String, String, String) {
     let admin = server.admin();
     let (pool, client) = (server.pool_id(), server.client_id());
@@ -60,7 +61,7 @@ async fn create_and_sign_in(server: &Server, username: &str) -> (String, String,
 }
 
 #[tokio::test]
-async fn seed_004_admin_flow_on_every_engine() {
+async fn admin_created_user_sets_a_new_password_and_signs_in_on_every_engine() {
     for database in engines().await {
         let data = tempfile::tempdir().unwrap();
         let server = Server::start(data.path(), database.as_deref());

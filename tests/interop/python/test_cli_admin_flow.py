@@ -1,10 +1,11 @@
-"""Seed 004's admin flow, verbatim, with the AWS CLI v1 (only `--endpoint-url` added)."""
+"""The admin flow with the AWS CLI v1 (admin-create-user, ADMIN_NO_SRP_AUTH, NEW_PASSWORD_REQUIRED),
+written as an operator writes it for AWS, with only `--endpoint-url` added."""
 
 import json
 
 from conftest import jwt_claims, unique
 
-# The seed's commands, character for character, with `aws` pointed at our endpoint.
+# The commands exactly as they are written for AWS, with `aws` pointed at our endpoint.
 CREATE = """aws --endpoint-url "$ENDPOINT" cognito-idp admin-create-user \\
     --user-pool-id $USERPOOL \\
     --username demo \\
@@ -31,7 +32,7 @@ RESPOND = """aws --endpoint-url "$ENDPOINT" cognito-idp admin-respond-to-auth-ch
 """
 
 
-def seed_env(server, **extra):
+def pool_env(server, **extra):
     return {"USERPOOL": server.pool_id, "APPCLIENT": server.client_id, **extra}
 
 
@@ -47,7 +48,7 @@ def get_user(server, username):
 
 
 def cli_confirmed_user(server, username, mail, temp="Temp0rary!Pass", final="Fin4l!Password"):
-    """admin-create-user + ADMIN_NO_SRP_AUTH + NEW_PASSWORD_REQUIRED, as the seed does it."""
+    """admin-create-user + ADMIN_NO_SRP_AUTH + NEW_PASSWORD_REQUIRED, as an operator does it with the CLI."""
     server.aws_json(
         "cognito-idp", "admin-create-user", "--user-pool-id", server.pool_id, "--username", username,
         "--user-attributes", f"Name=email,Value={mail}", "Name=email_verified,Value=True",
@@ -78,8 +79,8 @@ def admin_sign_in(server, username, password) -> dict:
     return out["AuthenticationResult"]
 
 
-def test_seed004_admin_flow_verbatim(server):
-    env = seed_env(server)
+def test_admin_flow_with_the_aws_cli(server):
+    env = pool_env(server)
 
     created = json.loads(server.sh(CREATE, env).stdout)
     user = created["User"]
@@ -105,7 +106,7 @@ def test_seed004_admin_flow_verbatim(server):
     assert isinstance(json.loads(params["requiredAttributes"]), list)
     assert params.get("USER_ID_FOR_SRP") == "demo"
 
-    answer = json.loads(server.sh(RESPOND, seed_env(server, SESSION=challenge["Session"])).stdout)
+    answer = json.loads(server.sh(RESPOND, pool_env(server, SESSION=challenge["Session"])).stdout)
     result = answer["AuthenticationResult"]
     assert result["ExpiresIn"] == 3600
     assert result["TokenType"] == "Bearer"

@@ -1,4 +1,4 @@
-"""Seed 001: give an S3 bucket only to users signed in through our Cognito user pool.
+"""An S3 bucket given only to users signed in through our Cognito user pool, two ways.
 
 Approach 1 (federated identity): user pool -> identity pool -> IAM role with access to the bucket; the
 app takes the user's ID token, calls GetId and GetCredentialsForIdentity, and lists the bucket with the
@@ -122,7 +122,7 @@ def sign_in(server, username: str, password: str = PASSWORD) -> dict:
 
 
 def identity_credentials(server, ci_public, provider, pool_id: str, id_token: str, **kw) -> tuple[str, dict]:
-    """What seed 001's Lambda does: GetId, then GetCredentialsForIdentity, with the user's ID token."""
+    """What an app's backend does: GetId, then GetCredentialsForIdentity, with the user's ID token."""
     logins = {provider: id_token}
     identity_id = ci_public.get_id(IdentityPoolId=pool_id, Logins=logins)["IdentityId"]
     out = ci_public.get_credentials_for_identity(IdentityId=identity_id, Logins=logins, **kw)
@@ -356,7 +356,7 @@ def test_approach2_group_roles_in_id_token(server, approach2):
 
 
 def test_approach2a_assume_role_with_web_identity(server, approach2, seeded, other_bucket, acct):
-    """The seed's Lambda: take cognito:roles from the ID token and assume it with STS."""
+    """An app's backend (a Lambda): take cognito:roles from the ID token and assume it with STS."""
     a2 = approach2
     id_token = tokens_of(server, a2, "alice")["IdToken"]
     role_arn = jwt_claims(id_token)["cognito:preferred_role"]

@@ -1,4 +1,4 @@
-"""Seed 000's user journey (sign up, mailed code, confirm, sign in, ...) with boto3."""
+"""A user's journey (sign up, mailed code, confirm, sign in, ...) with boto3."""
 
 import re
 import uuid
@@ -13,7 +13,7 @@ def attrs(resp, key="UserAttributes"):
     return {a["Name"]: a["Value"] for a in resp[key]}
 
 
-def test_seed000_sign_up_confirm_sign_in(server):
+def test_sign_up_confirm_sign_in(server):
     pub = server.public()
     username = unique("seed")
     mail = f"{username}@example.com"
