@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from conftest import REGION, allow, doc, error_code, fail, jwt_claims, unique
 
-PASSWORD = "Passw0rd!Seed001"
+PASSWORD = "Passw0rd!Pool001"
 
 
 # ---- helpers -------------------------------------------------------------------------------------
@@ -87,19 +87,19 @@ def ci_public(server):
 @pytest.fixture(scope="module")
 def seeded(server):
     """Objects put in the bootstrap bucket with the root credentials, plus one outside the prefix."""
-    prefix = unique("seed001-")
+    prefix = unique("pooluser-")
     s3 = server.s3()
     keys = {f"{prefix}/report.txt": b"quarterly numbers", f"{prefix}/photos/cat.jpg": b"\xff\xd8 cat"}
     for key, body in keys.items():
         s3.put_object(Bucket=server.bucket, Key=key, Body=body)
-    outside = unique("seed001-outside-") + ".txt"
+    outside = unique("pooluser-outside-") + ".txt"
     s3.put_object(Bucket=server.bucket, Key=outside, Body=b"not under the prefix")
     return {"prefix": prefix, "keys": keys, "outside": outside}
 
 
 @pytest.fixture(scope="module")
 def other_bucket(server):
-    name = unique("seed001-other-")
+    name = unique("pooluser-other-")
     server.s3().create_bucket(Bucket=name)
     server.s3().put_object(Bucket=name, Key="elsewhere.txt", Body=b"elsewhere")
     return name
@@ -107,7 +107,7 @@ def other_bucket(server):
 
 def new_identity_pool(server, ci, provider: str) -> str:
     pool = ci.create_identity_pool(
-        IdentityPoolName=unique("seed001_"),
+        IdentityPoolName=unique("pooluser_"),
         AllowUnauthenticatedIdentities=False,
         CognitoIdentityProviders=[
             {"ProviderName": provider, "ClientId": server.client_id, "ServerSideTokenCheck": False}
@@ -138,8 +138,8 @@ def approach1(server, ci, provider, acct, tmp_path_factory):
     """The admin's setup: an identity pool on the bootstrap user pool/client and, made with the AWS CLI,
     its authenticated role allowed to list the bucket and read its objects."""
     pool_id = new_identity_pool(server, ci, provider)
-    role_name = unique("seed001-reader-")
-    files = tmp_path_factory.mktemp("seed001-policies")
+    role_name = unique("pooluser-reader-")
+    files = tmp_path_factory.mktemp("pooluser-policies")
     (files / "trust.json").write_text(doc(identity_trust(pool_id)))
     (files / "s3.json").write_text(
         doc(
@@ -239,7 +239,7 @@ def test_approach1_refusals(server, ci, ci_public, provider, approach1, plain_us
         },
     }.items():
         bad_pool = new_identity_pool(server, ci, provider)
-        role = server.client("iam").create_role(RoleName=unique("seed001-untrusted-"), AssumeRolePolicyDocument=doc(trust))
+        role = server.client("iam").create_role(RoleName=unique("pooluser-untrusted-"), AssumeRolePolicyDocument=doc(trust))
         ci.set_identity_pool_roles(IdentityPoolId=bad_pool, Roles={"authenticated": role["Role"]["Arn"]})
         logins = {provider: tokens["IdToken"]}
         bad_identity = ci_public.get_id(IdentityPoolId=bad_pool, Logins=logins)["IdentityId"]
@@ -272,7 +272,7 @@ def approach2(server, ci, iam, provider, acct, seeded):
     from_pools = identity_trust(token_pool, rules_pool)
 
     def role(name, trust, policy):
-        r = iam.create_role(RoleName=f"seed001-{name}-{tag}", AssumeRolePolicyDocument=doc(*trust))["Role"]
+        r = iam.create_role(RoleName=f"pooluser-{name}-{tag}", AssumeRolePolicyDocument=doc(*trust))["Role"]
         iam.put_role_policy(RoleName=r["RoleName"], PolicyName="s3", PolicyDocument=policy)
         return r
 
@@ -361,10 +361,10 @@ def test_approach2a_assume_role_with_web_identity(server, approach2, seeded, oth
     id_token = tokens_of(server, a2, "alice")["IdToken"]
     role_arn = jwt_claims(id_token)["cognito:preferred_role"]
     sts = server.client("sts", signed=False)
-    out = sts.assume_role_with_web_identity(RoleArn=role_arn, RoleSessionName="seed001-lambda", WebIdentityToken=id_token)
+    out = sts.assume_role_with_web_identity(RoleArn=role_arn, RoleSessionName="pooluser-lambda", WebIdentityToken=id_token)
     assert out["SubjectFromWebIdentityToken"] == jwt_claims(id_token)["sub"]
     assert out["Audience"] == server.client_id
-    assert out["AssumedRoleUser"]["Arn"] == assumed(acct, a2["roles"]["reader"], "seed001-lambda")
+    assert out["AssumedRoleUser"]["Arn"] == assumed(acct, a2["roles"]["reader"], "pooluser-lambda")
     creds = out["Credentials"]
     assert caller_arn(server, creds) == out["AssumedRoleUser"]["Arn"]
 

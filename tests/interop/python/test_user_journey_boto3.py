@@ -15,7 +15,7 @@ def attrs(resp, key="UserAttributes"):
 
 def test_sign_up_confirm_sign_in(server):
     pub = server.public()
-    username = unique("seed")
+    username = unique("journey")
     mail = f"{username}@example.com"
     password = "Sup3r!Secret"
 
