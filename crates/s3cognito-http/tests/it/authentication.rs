@@ -142,3 +142,15 @@ async fn temporary_credentials_reach_only_what_their_role_allows() {
         check(name, &h.send(call).await);
     }
 }
+
+/// An administration call without a signature is refused as such before its body is read, in both
+/// JSON services: a malformed body does not turn the refusal into a serialization error.
+#[tokio::test]
+async fn unsigned_administration_is_refused_before_its_body_is_read() {
+    let h = Harness::new().await;
+    for call in [list_identity_pools().body("not json"), list_user_pools().body("not json")] {
+        let exchange = h.send(call).await;
+        assert_eq!(exchange.status, 403, "{:?}", exchange.body);
+        assert_eq!(exchange.headers.get("x-amzn-errortype").map(String::as_str), Some("MissingAuthenticationTokenException"));
+    }
+}
