@@ -2,9 +2,11 @@
 //! GetCredentialsForIdentity for anyone holding a login token; pool administration SigV4-signed
 //! (decided with the operation in `aws_json::dispatch`).
 
+mod wire;
+
 use std::collections::BTreeMap;
 
-use s3cognito_service::identity::{Identity, IdentityPoolConfig, IdentityPoolView, IdentityView, RoleMapping};
+use s3cognito_service::identity::{Identity, IdentityPoolView, IdentityView};
 use s3cognito_types::operation::CognitoIdentity as Op;
 use serde_json::{Value, json};
 
@@ -13,15 +15,7 @@ use crate::error::ApiError;
 use crate::input::Input;
 
 fn pool_json(pool: &IdentityPoolView) -> Value {
-    let mut value = serde_json::to_value(&pool.config).unwrap_or_else(|_| json!({}));
-    if let Value::Object(members) = &mut value {
-        members.remove("Roles");
-        members.remove("RoleMappings");
-        members.retain(|_, member| !member.is_null());
-        members.insert("IdentityPoolId".to_owned(), json!(pool.id));
-        members.insert("IdentityPoolName".to_owned(), json!(pool.name));
-    }
-    value
+    serde_json::to_value(wire::PoolAnswer::from(pool)).unwrap_or_else(|_| json!({}))
 }
 
 fn identity_json(identity: &IdentityView) -> Value {
@@ -33,8 +27,9 @@ fn identity_json(identity: &IdentityView) -> Value {
     })
 }
 
-fn pool_config(input: &Input) -> Result<IdentityPoolConfig, ApiError> {
-    let config: IdentityPoolConfig = input.structure()?;
+/// The pool settings of CreateIdentityPool and UpdateIdentityPool, as sent.
+fn pool_config(input: &Input) -> Result<wire::IdentityPoolConfig, ApiError> {
+    let config: wire::IdentityPoolConfig = input.structure()?;
     if input.opt_bool("AllowUnauthenticatedIdentities")?.is_none() {
         return Err(ApiError::member_missing("allowUnauthenticatedIdentities"));
     }
@@ -94,7 +89,8 @@ async fn get_open_id_token(identity: &Identity, input: &Input) -> Answer {
 }
 
 async fn create_identity_pool(identity: &Identity, input: &Input) -> Answer {
-    let pool = identity.create_identity_pool(&input.string("IdentityPoolName")?, pool_config(input)?).await?;
+    let name = input.string("IdentityPoolName")?;
+    let pool = identity.create_identity_pool(&name, pool_config(input)?.into_domain()?).await?;
     Ok(pool_json(&pool))
 }
 
@@ -114,9 +110,9 @@ async fn list_identity_pools(identity: &Identity, input: &Input) -> Answer {
 }
 
 async fn update_identity_pool(identity: &Identity, input: &Input) -> Answer {
-    let pool = identity
-        .update_identity_pool(&input.string("IdentityPoolId")?, &input.string("IdentityPoolName")?, pool_config(input)?)
-        .await?;
+    let (id, name) = (input.string("IdentityPoolId")?, input.string("IdentityPoolName")?);
+    let config = pool_config(input)?.without_roles().into_domain()?;
+    let pool = identity.update_identity_pool(&id, &name, config).await?;
     Ok(pool_json(&pool))
 }
 
@@ -127,20 +123,15 @@ async fn delete_identity_pool(identity: &Identity, input: &Input) -> Answer {
 
 async fn set_identity_pool_roles(identity: &Identity, input: &Input) -> Answer {
     let roles = input.string_map("Roles")?;
-    let mappings: BTreeMap<String, RoleMapping> = input.typed("RoleMappings")?.unwrap_or_default();
-    identity.set_identity_pool_roles(&input.string("IdentityPoolId")?, roles, mappings).await?;
+    let mappings: BTreeMap<String, wire::RoleMapping> = input.typed("RoleMappings")?.unwrap_or_default();
+    let id = input.string("IdentityPoolId")?;
+    identity.set_identity_pool_roles(&id, roles, wire::role_mappings_into_domain(mappings)?).await?;
     Ok(json!({}))
 }
 
 async fn get_identity_pool_roles(identity: &Identity, input: &Input) -> Answer {
     let pool = identity.describe_identity_pool(&input.string("IdentityPoolId")?).await?;
-    let mut answer = json!({"IdentityPoolId": pool.id, "Roles": pool.config.roles});
-    if !pool.config.role_mappings.is_empty() {
-        let mut mappings = serde_json::to_value(&pool.config.role_mappings).unwrap_or_else(|_| json!({}));
-        strip_nulls(&mut mappings);
-        answer["RoleMappings"] = mappings;
-    }
-    Ok(answer)
+    Ok(serde_json::to_value(wire::PoolRoles::from(&pool)).unwrap_or_else(|_| json!({})))
 }
 
 async fn list_identities(identity: &Identity, input: &Input) -> Answer {
@@ -159,15 +150,4 @@ async fn list_identities(identity: &Identity, input: &Input) -> Answer {
 
 async fn describe_identity(identity: &Identity, input: &Input) -> Answer {
     Ok(identity_json(&identity.describe_identity(&input.string("IdentityId")?).await?))
-}
-
-fn strip_nulls(value: &mut Value) {
-    match value {
-        Value::Object(members) => {
-            members.retain(|_, member| !member.is_null());
-            members.values_mut().for_each(strip_nulls);
-        }
-        Value::Array(items) => items.iter_mut().for_each(strip_nulls),
-        _ => {}
-    }
 }

@@ -8,6 +8,7 @@ mod iam;
 mod oidc;
 mod open_id;
 mod pools;
+mod stored;
 mod sts;
 
 use std::collections::BTreeMap;
@@ -20,8 +21,8 @@ use serde::{Deserialize, Serialize};
 pub use iam::{OidcProviderView, RoleSettings, RoleView};
 pub use open_id::OPEN_ID_ISSUER;
 pub use pools::{
-    CognitoProvider, IdentityPoolConfig, IdentityPoolView, IdentityView, MappingRule, RoleMapping,
-    RulesConfiguration,
+    AmbiguousRoleResolution, CognitoProvider, IdentityPoolConfig, IdentityPoolView, IdentityView, MappingRule,
+    MappingType, MatchType, RoleMapping, RulesConfiguration,
 };
 pub use sts::{AssumedRole, IssuedCredentials, WebIdentityAssumed};
 

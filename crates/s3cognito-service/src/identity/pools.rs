@@ -7,69 +7,161 @@ use s3cognito_crypto::jwt::TokenUse;
 use s3cognito_meta::{IdentityPoolRecord, IdentityRecord, MetaError, RoleRecord};
 use s3cognito_types::UserPoolId;
 use s3cognito_types::policy::Principal as PolicyPrincipal;
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::stored;
 use super::sts::IssuedCredentials;
 use super::{Identity, role_name_of};
 use crate::error::{Result, ServiceError};
 
 /// A user pool app client whose ID tokens the identity pool accepts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CognitoProvider {
     /// `cognito-idp.<region>.amazonaws.com/<userPoolId>`: the tokens' issuer without its scheme.
     pub provider_name: String,
     pub client_id: Option<String>,
-    #[serde(default)]
+    /// Whether a token whose sign-in was revoked since it was issued is refused.
     pub server_side_token_check: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+/// How a mapping rule compares a claim's values with its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchType {
+    Equals,
+    Contains,
+    StartsWith,
+    NotEqual,
+}
+
+impl MatchType {
+    /// The name cognito-identity gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchType::Equals => "Equals",
+            MatchType::Contains => "Contains",
+            MatchType::StartsWith => "StartsWith",
+            MatchType::NotEqual => "NotEqual",
+        }
+    }
+}
+
+impl std::str::FromStr for MatchType {
+    type Err = ServiceError;
+
+    fn from_str(name: &str) -> Result<Self> {
+        match name {
+            "Equals" => Ok(MatchType::Equals),
+            "Contains" => Ok(MatchType::Contains),
+            "StartsWith" => Ok(MatchType::StartsWith),
+            "NotEqual" => Ok(MatchType::NotEqual),
+            other => Err(invalid(format!("Invalid MatchType: {other}"))),
+        }
+    }
+}
+
+/// One rule of a Rules mapping: the role for users whose claim matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MappingRule {
     pub claim: String,
-    /// Equals, Contains, StartsWith or NotEqual.
-    pub match_type: String,
+    pub match_type: MatchType,
     pub value: String,
-    #[serde(rename = "RoleARN")]
     pub role_arn: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RulesConfiguration {
+    /// Tried in order; the first that matches gives the role.
     pub rules: Vec<MappingRule>,
+}
+
+/// Where a role mapping finds a user's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MappingType {
+    /// The token's `cognito:preferred_role`, or the `CustomRoleArn` asked for if the token's
+    /// `cognito:roles` hold it.
+    Token,
+    /// The first of the mapping's rules that matches the token's claims.
+    Rules,
+}
+
+impl MappingType {
+    /// The name cognito-identity gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MappingType::Token => "Token",
+            MappingType::Rules => "Rules",
+        }
+    }
+}
+
+impl std::str::FromStr for MappingType {
+    type Err = ServiceError;
+
+    fn from_str(name: &str) -> Result<Self> {
+        match name {
+            "Token" => Ok(MappingType::Token),
+            "Rules" => Ok(MappingType::Rules),
+            other => Err(invalid(format!("Invalid role mapping type: {other}"))),
+        }
+    }
+}
+
+/// What a role mapping does when it finds no role for a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmbiguousRoleResolution {
+    /// The pool's authenticated role.
+    AuthenticatedRole,
+    /// A refusal.
+    Deny,
+}
+
+impl AmbiguousRoleResolution {
+    /// The name cognito-identity gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AmbiguousRoleResolution::AuthenticatedRole => "AuthenticatedRole",
+            AmbiguousRoleResolution::Deny => "Deny",
+        }
+    }
+}
+
+impl std::str::FromStr for AmbiguousRoleResolution {
+    type Err = ServiceError;
+
+    fn from_str(name: &str) -> Result<Self> {
+        match name {
+            "AuthenticatedRole" => Ok(AmbiguousRoleResolution::AuthenticatedRole),
+            "Deny" => Ok(AmbiguousRoleResolution::Deny),
+            other => Err(invalid(format!("Invalid AmbiguousRoleResolution: {other}"))),
+        }
+    }
 }
 
 /// How a provider's users are given a role: from the token's `cognito:preferred_role` (Token) or by
 /// rules on its claims (Rules), falling back to the authenticated role or a refusal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleMapping {
-    #[serde(rename = "Type")]
-    pub mapping_type: String,
-    pub ambiguous_role_resolution: Option<String>,
+    pub mapping_type: MappingType,
+    /// Absent means a refusal, as Deny does; it is kept apart from Deny because it is answered as given.
+    pub ambiguous_role_resolution: Option<AmbiguousRoleResolution>,
+    /// Read only by Rules mappings; a Token mapping keeps what it was given, to answer it back.
     pub rules_configuration: Option<RulesConfiguration>,
 }
 
-/// An identity pool's settings, named as cognito-identity names them.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
+/// An identity pool's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct IdentityPoolConfig {
     pub allow_unauthenticated_identities: bool,
     pub allow_classic_flow: bool,
     pub cognito_identity_providers: Vec<CognitoProvider>,
     pub supported_login_providers: BTreeMap<String, String>,
     pub developer_provider_name: Option<String>,
-    #[serde(rename = "OpenIdConnectProviderARNs")]
     pub open_id_connect_provider_arns: Vec<String>,
-    #[serde(rename = "SamlProviderARNs")]
     pub saml_provider_arns: Vec<String>,
     pub identity_pool_tags: BTreeMap<String, String>,
     /// `authenticated` and `unauthenticated` role ARNs.
     pub roles: BTreeMap<String, String>,
-    /// By provider name.
+    /// By provider name (`<provider>` or `<provider>:<appClientId>`).
     pub role_mappings: BTreeMap<String, RoleMapping>,
 }
 
@@ -141,6 +233,8 @@ fn check_role_arn(arn: &str) -> Result<()> {
     }
 }
 
+/// The checks the types leave: names and ARNs, and how many rules a Rules mapping has. The closed sets
+/// (mapping types, match types, resolutions) were parsed where the settings came in.
 fn check_config(config: &IdentityPoolConfig) -> Result<()> {
     for provider in &config.cognito_identity_providers {
         if provider.provider_name.is_empty() || provider.provider_name.len() > 128 || !provider.provider_name.contains('/') {
@@ -154,25 +248,17 @@ fn check_config(config: &IdentityPoolConfig) -> Result<()> {
         check_role_arn(arn)?;
     }
     for (provider, mapping) in &config.role_mappings {
-        match mapping.mapping_type.as_str() {
-            "Token" => {}
-            "Rules" => {
+        match mapping.mapping_type {
+            MappingType::Token => {}
+            MappingType::Rules => {
                 let rules = mapping.rules_configuration.as_ref().map(|rules| rules.rules.as_slice()).unwrap_or_default();
                 if rules.is_empty() || rules.len() > 25 {
                     return Err(invalid(format!("Role mapping for {provider} needs between 1 and 25 rules")));
                 }
                 for rule in rules {
-                    if !["Equals", "Contains", "StartsWith", "NotEqual"].contains(&rule.match_type.as_str()) {
-                        return Err(invalid(format!("Invalid MatchType: {}", rule.match_type)));
-                    }
                     check_role_arn(&rule.role_arn)?;
                 }
             }
-            other => return Err(invalid(format!("Invalid role mapping type: {other}"))),
-        }
-        match mapping.ambiguous_role_resolution.as_deref() {
-            None | Some("AuthenticatedRole" | "Deny") => {}
-            Some(other) => return Err(invalid(format!("Invalid AmbiguousRoleResolution: {other}"))),
         }
     }
     Ok(())
@@ -191,23 +277,22 @@ fn claim_values(claims: &Map<String, Value>, name: &str) -> Vec<String> {
 
 fn rule_matches(rule: &MappingRule, claims: &Map<String, Value>) -> bool {
     let values = claim_values(claims, &rule.claim);
-    match rule.match_type.as_str() {
-        "Equals" => values.contains(&rule.value),
-        "Contains" => values.iter().any(|value| value.contains(&rule.value)),
-        "StartsWith" => values.iter().any(|value| value.starts_with(&rule.value)),
-        "NotEqual" => !values.is_empty() && values.iter().all(|value| *value != rule.value),
-        _ => false,
+    match rule.match_type {
+        MatchType::Equals => values.contains(&rule.value),
+        MatchType::Contains => values.iter().any(|value| value.contains(&rule.value)),
+        MatchType::StartsWith => values.iter().any(|value| value.starts_with(&rule.value)),
+        MatchType::NotEqual => !values.is_empty() && values.iter().all(|value| *value != rule.value),
     }
 }
 
 impl Identity {
     fn identity_pool_view(record: IdentityPoolRecord) -> Result<IdentityPoolView> {
-        Ok(IdentityPoolView { config: serde_json::from_str(&record.config)?, id: record.id, name: record.name })
+        Ok(IdentityPoolView { config: stored::read(&record.config)?, id: record.id, name: record.name })
     }
 
     async fn pool_record(&self, id: &str) -> Result<(IdentityPoolRecord, IdentityPoolConfig)> {
         let record = self.store.identity_pool(id).await?.ok_or_else(|| no_such_pool(id))?;
-        let config = serde_json::from_str(&record.config)?;
+        let config = stored::read(&record.config)?;
         Ok((record, config))
     }
 
@@ -235,7 +320,7 @@ impl Identity {
         let record = IdentityPoolRecord {
             id: id.to_owned(),
             name: name.to_owned(),
-            config: serde_json::to_string(&config)?,
+            config: stored::write(&config)?,
             created_at: now,
             updated_at: now,
         };
@@ -271,7 +356,7 @@ impl Identity {
         let config = IdentityPoolConfig { roles: current.roles, role_mappings: current.role_mappings, ..config };
         check_config(&config)?;
         name.clone_into(&mut record.name);
-        record.config = serde_json::to_string(&config)?;
+        record.config = stored::write(&config)?;
         record.updated_at = self.now();
         if !self.store.update_identity_pool(&record).await? {
             return Err(no_such_pool(id));
@@ -292,7 +377,7 @@ impl Identity {
         let (mut record, config) = self.pool_record(id).await?;
         let config = IdentityPoolConfig { roles, role_mappings, ..config };
         check_config(&config)?;
-        record.config = serde_json::to_string(&config)?;
+        record.config = stored::write(&config)?;
         record.updated_at = self.now();
         self.store.update_identity_pool(&record).await?;
         Ok(())
@@ -483,8 +568,8 @@ impl Identity {
         else {
             return default_role();
         };
-        let mapped = match mapping.mapping_type.as_str() {
-            "Token" => {
+        let mapped = match mapping.mapping_type {
+            MappingType::Token => {
                 let roles = claim_values(&login.claims, "cognito:roles");
                 match custom_role_arn {
                     Some(custom) if roles.iter().any(|role| role == custom) => Some(custom.to_owned()),
@@ -494,7 +579,7 @@ impl Identity {
                     None => claim_values(&login.claims, "cognito:preferred_role").into_iter().next(),
                 }
             }
-            _ => mapping
+            MappingType::Rules => mapping
                 .rules_configuration
                 .as_ref()
                 .and_then(|rules| rules.rules.iter().find(|rule| rule_matches(rule, &login.claims)))
@@ -502,7 +587,7 @@ impl Identity {
         };
         match mapped {
             Some(role) => Ok(role),
-            None if mapping.ambiguous_role_resolution.as_deref() == Some("AuthenticatedRole") => default_role(),
+            None if mapping.ambiguous_role_resolution == Some(AmbiguousRoleResolution::AuthenticatedRole) => default_role(),
             None => Err(not_authorized(format!(
                 "The ambiguous role mapping rules for: {} denied this request.",
                 login.provider

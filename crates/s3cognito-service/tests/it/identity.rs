@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use s3cognito_service::ServiceError;
 use s3cognito_service::access::SessionTokenError;
-use s3cognito_service::identity::{CognitoProvider, IdentityPoolConfig, RoleSettings};
+use s3cognito_service::identity::{
+    AmbiguousRoleResolution, CognitoProvider, IdentityPoolConfig, MappingType, MatchType, RoleSettings,
+};
 
 use crate::Harness;
 
@@ -308,4 +310,112 @@ async fn logins_of_two_different_users_are_refused() {
     let both = BTreeMap::from([(provider, judy.id_token.clone()), (other_provider, ivan_tokens.id_token.clone())]);
     let refused = identity.get_id(&pool, &both).await;
     assert!(matches!(&refused, Err(ServiceError::NotAuthorized(message)) if message.contains("don't match")), "{refused:?}");
+}
+
+/// A pool's settings exactly as the `identity_pools.config` column holds them: every member, in the
+/// order they are written, with the nulls written for absent options.
+const STORED_CONFIG: &str = concat!(
+    r#"{"AllowUnauthenticatedIdentities":true,"AllowClassicFlow":true,"#,
+    r#""CognitoIdentityProviders":[{"ProviderName":"cognito-idp.us-east-1.amazonaws.com/us-east-1_Stored123","ClientId":"stored-client","ServerSideTokenCheck":true},"#,
+    r#"{"ProviderName":"cognito-idp.us-east-1.amazonaws.com/us-east-1_Other1234","ClientId":null,"ServerSideTokenCheck":false}],"#,
+    r#""SupportedLoginProviders":{"accounts.google.com":"google-client"},"DeveloperProviderName":"login.example","#,
+    r#""OpenIdConnectProviderARNs":["arn:aws:iam::123456789012:oidc-provider/issuer.example"],"#,
+    r#""SamlProviderARNs":["arn:aws:iam::123456789012:saml-provider/corp"],"IdentityPoolTags":{"team":"storage"},"#,
+    r#""Roles":{"authenticated":"arn:aws:iam::123456789012:role/users","unauthenticated":"arn:aws:iam::123456789012:role/guests"},"#,
+    r#""RoleMappings":{"cognito-idp.us-east-1.amazonaws.com/us-east-1_Other1234":{"Type":"Token","AmbiguousRoleResolution":null,"RulesConfiguration":null},"#,
+    r#""cognito-idp.us-east-1.amazonaws.com/us-east-1_Stored123:stored-client":{"Type":"Rules","AmbiguousRoleResolution":"AuthenticatedRole","RulesConfiguration":{"Rules":["#,
+    r#"{"Claim":"email","MatchType":"StartsWith","Value":"alice","RoleARN":"arn:aws:iam::123456789012:role/readers"},"#,
+    r#"{"Claim":"cognito:groups","MatchType":"NotEqual","Value":"guests","RoleARN":"arn:aws:iam::123456789012:role/editors"}]}}}}"#,
+);
+
+/// Puts a pool row with `config` straight into the store, as an earlier release would have left it.
+async fn stored_pool(harness: &Harness, id: &str, config: &str) {
+    let record = s3cognito_meta::IdentityPoolRecord {
+        id: id.to_owned(),
+        name: "stored".to_owned(),
+        config: config.to_owned(),
+        created_at: crate::START,
+        updated_at: crate::START,
+    };
+    harness.app.store.insert_identity_pool(&record).await.unwrap();
+}
+
+async fn stored_config(harness: &Harness, id: &str) -> String {
+    harness.app.store.identity_pool(id).await.unwrap().unwrap().config
+}
+
+#[tokio::test]
+async fn pools_stored_by_earlier_releases_load_and_are_written_back_unchanged() {
+    let harness = Harness::new().await;
+    let identity = &harness.app.identity;
+    let id = "us-east-1:00000000-0000-0000-0000-000000000001";
+    stored_pool(&harness, id, STORED_CONFIG).await;
+
+    let view = identity.describe_identity_pool(id).await.unwrap();
+    assert!(view.config.allow_unauthenticated_identities && view.config.allow_classic_flow);
+    assert_eq!(view.config.cognito_identity_providers.len(), 2);
+    assert_eq!(view.config.cognito_identity_providers[1].client_id, None);
+    assert_eq!(view.config.developer_provider_name.as_deref(), Some("login.example"));
+    assert_eq!(view.config.roles.len(), 2);
+    let token = &view.config.role_mappings["cognito-idp.us-east-1.amazonaws.com/us-east-1_Other1234"];
+    assert_eq!((token.mapping_type, token.ambiguous_role_resolution, &token.rules_configuration), (MappingType::Token, None, &None));
+    let rules = &view.config.role_mappings["cognito-idp.us-east-1.amazonaws.com/us-east-1_Stored123:stored-client"];
+    assert_eq!(rules.mapping_type, MappingType::Rules);
+    assert_eq!(rules.ambiguous_role_resolution, Some(AmbiguousRoleResolution::AuthenticatedRole));
+    let match_types: Vec<MatchType> =
+        rules.rules_configuration.as_ref().unwrap().rules.iter().map(|rule| rule.match_type).collect();
+    assert_eq!(match_types, [MatchType::StartsWith, MatchType::NotEqual]);
+
+    // Both writers of the row rewrite the whole document.
+    identity.set_identity_pool_roles(id, view.config.roles.clone(), view.config.role_mappings.clone()).await.unwrap();
+    assert_eq!(stored_config(&harness, id).await, STORED_CONFIG);
+    identity.update_identity_pool(id, &view.name, view.config.clone()).await.unwrap();
+    assert_eq!(stored_config(&harness, id).await, STORED_CONFIG);
+    assert_eq!(identity.describe_identity_pool(id).await.unwrap(), view);
+}
+
+#[tokio::test]
+async fn stored_pools_missing_members_load_with_their_defaults() {
+    let harness = Harness::new().await;
+    let identity = &harness.app.identity;
+    let id = "us-east-1:00000000-0000-0000-0000-000000000002";
+    let sparse = concat!(
+        r#"{"AllowUnauthenticatedIdentities":true,"#,
+        r#""CognitoIdentityProviders":[{"ProviderName":"cognito-idp.us-east-1.amazonaws.com/us-east-1_Stored123"}],"#,
+        r#""RoleMappings":{"cognito-idp.us-east-1.amazonaws.com/us-east-1_Stored123":{"Type":"Token"}}}"#,
+    );
+    stored_pool(&harness, id, sparse).await;
+    let view = identity.describe_identity_pool(id).await.unwrap();
+    assert!(view.config.allow_unauthenticated_identities && !view.config.allow_classic_flow);
+    assert!(!view.config.cognito_identity_providers[0].server_side_token_check);
+    assert!(view.config.roles.is_empty() && view.config.identity_pool_tags.is_empty());
+
+    identity.update_identity_pool(id, &view.name, view.config.clone()).await.unwrap();
+    let written = concat!(
+        r#"{"AllowUnauthenticatedIdentities":true,"AllowClassicFlow":false,"#,
+        r#""CognitoIdentityProviders":[{"ProviderName":"cognito-idp.us-east-1.amazonaws.com/us-east-1_Stored123","ClientId":null,"ServerSideTokenCheck":false}],"#,
+        r#""SupportedLoginProviders":{},"DeveloperProviderName":null,"OpenIdConnectProviderARNs":[],"SamlProviderARNs":[],"#,
+        r#""IdentityPoolTags":{},"Roles":{},"#,
+        r#""RoleMappings":{"cognito-idp.us-east-1.amazonaws.com/us-east-1_Stored123":{"Type":"Token","AmbiguousRoleResolution":null,"RulesConfiguration":null}}}"#,
+    );
+    assert_eq!(stored_config(&harness, id).await, written);
+}
+
+#[tokio::test]
+async fn a_stored_token_mapping_with_rules_no_longer_accepted_still_loads() {
+    // Earlier releases checked match types only in Rules mappings, so a Token mapping may have been
+    // stored with rules whose match type is now refused. A Token mapping never reads its rules.
+    let harness = Harness::new().await;
+    let id = "us-east-1:00000000-0000-0000-0000-000000000003";
+    let config = concat!(
+        r#"{"AllowUnauthenticatedIdentities":false,"#,
+        r#""RoleMappings":{"cognito-idp.us-east-1.amazonaws.com/us-east-1_Stored123":{"Type":"Token","AmbiguousRoleResolution":"Deny","RulesConfiguration":{"Rules":["#,
+        r#"{"Claim":"email","MatchType":"Bogus","Value":"a","RoleARN":"arn:aws:iam::123456789012:role/readers"}]}}}}"#,
+    );
+    stored_pool(&harness, id, config).await;
+    let view = harness.app.identity.describe_identity_pool(id).await.unwrap();
+    let mapping = &view.config.role_mappings["cognito-idp.us-east-1.amazonaws.com/us-east-1_Stored123"];
+    assert_eq!(mapping.mapping_type, MappingType::Token);
+    assert_eq!(mapping.ambiguous_role_resolution, Some(AmbiguousRoleResolution::Deny));
+    assert_eq!(mapping.rules_configuration, None);
 }
