@@ -36,7 +36,7 @@ impl ApiError {
     /// For plain GET routes: a missing pool is a 404, anything else keeps its meaning.
     pub fn not_found_or(error: ServiceError) -> Self {
         match error {
-            ServiceError::ResourceNotFound(_) => ApiError::not_found(),
+            ServiceError::NotFound(_) => ApiError::not_found(),
             other => other.into(),
         }
     }
@@ -75,30 +75,30 @@ impl From<ServiceError> for ApiError {
         let bad = StatusCode::BAD_REQUEST;
         let (status, code) = match &error {
             E::NotAuthorized(_) => (bad, "NotAuthorizedException"),
-            E::InvalidParameter(_) => (bad, "InvalidParameterException"),
+            E::Invalid(_) => (bad, "InvalidParameterException"),
             E::InvalidMember(invalid) => {
                 return ApiError::new(bad, "InvalidParameterException", invalid_member_message(invalid));
             }
             E::InvalidPassword(_) => (bad, "InvalidPasswordException"),
-            E::ResourceNotFound(_) => (bad, "ResourceNotFoundException"),
+            E::NotFound(_) => (bad, "ResourceNotFoundException"),
             E::UserNotFound => (bad, "UserNotFoundException"),
             E::UsernameExists => (bad, "UsernameExistsException"),
             E::GroupExists(_) => (bad, "GroupExistsException"),
             E::AliasExists => (bad, "AliasExistsException"),
-            E::CodeDeliveryFailure => (bad, "CodeDeliveryFailureException"),
+            E::DeliveryFailed => (bad, "CodeDeliveryFailureException"),
             E::UserNotConfirmed => (bad, "UserNotConfirmedException"),
             E::PasswordResetRequired => (bad, "PasswordResetRequiredException"),
             E::CodeMismatch => (bad, "CodeMismatchException"),
             E::ExpiredCode => (bad, "ExpiredCodeException"),
-            E::LimitExceeded(_) => (bad, "LimitExceededException"),
-            E::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "TooManyRequestsException"),
-            E::UnsupportedTokenType(_) => (bad, "UnsupportedTokenTypeException"),
+            E::QuotaExceeded(_) => (bad, "LimitExceededException"),
+            E::Overloaded(_) => (StatusCode::TOO_MANY_REQUESTS, "TooManyRequestsException"),
+            E::WrongTokenType(_) => (bad, "UnsupportedTokenTypeException"),
             E::AlreadyExists(_) => (bad, "ResourceConflictException"),
             E::MalformedPolicy(_) => (bad, "InvalidParameterException"),
             E::DeleteConflict(_) => (bad, "ResourceConflictException"),
             E::AccessDenied(_) => (StatusCode::FORBIDDEN, "AccessDeniedException"),
             E::InvalidIdentityToken(_) | E::ExpiredToken(_) => (bad, "NotAuthorizedException"),
-            E::InvalidIdentityPoolConfiguration(_) => (bad, "InvalidIdentityPoolConfigurationException"),
+            E::NoUsableRole(_) => (bad, "InvalidIdentityPoolConfigurationException"),
             E::Authentication(authentication) => match authentication {
                 AuthenticationError::MissingAuthenticationToken => {
                     (StatusCode::FORBIDDEN, "MissingAuthenticationTokenException")

@@ -89,30 +89,30 @@ fn service_code(error: &ServiceError, service: Service) -> (StatusCode, &'static
     use ServiceError as E;
     let bad = StatusCode::BAD_REQUEST;
     match error {
-        E::ResourceNotFound(_) => (StatusCode::NOT_FOUND, "NoSuchEntity"),
+        E::NotFound(_) => (StatusCode::NOT_FOUND, "NoSuchEntity"),
         E::AlreadyExists(_) => (StatusCode::CONFLICT, "EntityAlreadyExists"),
         E::MalformedPolicy(_) => (bad, "MalformedPolicyDocument"),
         E::DeleteConflict(_) => (StatusCode::CONFLICT, "DeleteConflict"),
         E::AccessDenied(_) | E::NotAuthorized(_) => (StatusCode::FORBIDDEN, "AccessDenied"),
         E::InvalidIdentityToken(_) => (bad, "InvalidIdentityToken"),
         E::ExpiredToken(_) => (bad, "ExpiredTokenException"),
-        E::LimitExceeded(_) if service == Service::Sts => (bad, "PackedPolicyTooLarge"),
-        E::LimitExceeded(_) => (StatusCode::CONFLICT, "LimitExceeded"),
-        E::InvalidParameter(_) | E::InvalidPassword(_) | E::InvalidMember(_) => (bad, "ValidationError"),
-        E::TooManyRequests(_) => (bad, "Throttling"),
+        E::QuotaExceeded(_) if service == Service::Sts => (bad, "PackedPolicyTooLarge"),
+        E::QuotaExceeded(_) => (StatusCode::CONFLICT, "LimitExceeded"),
+        E::Invalid(_) | E::InvalidPassword(_) | E::InvalidMember(_) => (bad, "ValidationError"),
+        E::Overloaded(_) => (bad, "Throttling"),
         // The user-pool failures below are never raised by STS or IAM use cases; should one be, it is
         // reported as a request the service could not take.
         E::UserNotFound
         | E::UsernameExists
         | E::GroupExists(_)
         | E::AliasExists
-        | E::CodeDeliveryFailure
+        | E::DeliveryFailed
         | E::UserNotConfirmed
         | E::PasswordResetRequired
         | E::CodeMismatch
         | E::ExpiredCode
-        | E::UnsupportedTokenType(_)
-        | E::InvalidIdentityPoolConfiguration(_) => (bad, "ValidationError"),
+        | E::WrongTokenType(_)
+        | E::NoUsableRole(_) => (bad, "ValidationError"),
         E::Authentication(authentication) => match authentication {
             AuthenticationError::MissingAuthenticationToken => (StatusCode::FORBIDDEN, "MissingAuthenticationToken"),
             AuthenticationError::IncompleteSignature(_) => (bad, "IncompleteSignature"),

@@ -8,15 +8,18 @@ pub enum ServiceError {
     /// Wrong credentials, a revoked or expired token, a disabled user, a refused operation.
     #[error("{0}")]
     NotAuthorized(String),
+    /// A request that cannot be carried out as asked (a flow the client may not use, a value out of range).
     #[error("{0}")]
-    InvalidParameter(String),
+    Invalid(String),
     /// One member of a request breaks its constraint; each protocol words it its own way.
     #[error("{0}")]
     InvalidMember(InvalidMember),
+    /// A new password that breaks the pool's password policy.
     #[error("{0}")]
     InvalidPassword(String),
+    /// What the request names does not exist (a pool, a client, a role, a group).
     #[error("{0}")]
-    ResourceNotFound(String),
+    NotFound(String),
     #[error("User does not exist.")]
     UserNotFound,
     #[error("User account already exists")]
@@ -27,7 +30,7 @@ pub enum ServiceError {
     AliasExists,
     /// The mail with a code could not be sent; the cause is logged.
     #[error("Unable to deliver the verification code; please try again later.")]
-    CodeDeliveryFailure,
+    DeliveryFailed,
     #[error("User is not confirmed.")]
     UserNotConfirmed,
     #[error("Password reset required for the user")]
@@ -36,12 +39,15 @@ pub enum ServiceError {
     CodeMismatch,
     #[error("Invalid code provided, please request a code again.")]
     ExpiredCode,
+    /// A budget is spent: codes mailed or guessed per user, mails per address, policy sizes, attempts.
     #[error("{0}")]
-    LimitExceeded(String),
+    QuotaExceeded(String),
+    /// Too many calls at once or from one address; the client should retry later.
     #[error("{0}")]
-    TooManyRequests(String),
+    Overloaded(String),
+    /// A token of another kind than the operation takes (an access token where a refresh token belongs).
     #[error("{0}")]
-    UnsupportedTokenType(String),
+    WrongTokenType(String),
     /// A name already taken (an IAM role, an identity pool, an OpenID Connect provider).
     #[error("{0}")]
     AlreadyExists(String),
@@ -60,9 +66,9 @@ pub enum ServiceError {
     /// A web identity token past its expiry.
     #[error("{0}")]
     ExpiredToken(String),
-    /// The identity pool has no usable role for the request.
+    /// The identity pool has no role it can give the caller.
     #[error("{0}")]
-    InvalidIdentityPoolConfiguration(String),
+    NoUsableRole(String),
     /// The request's signature or credentials are not acceptable.
     #[error(transparent)]
     Authentication(#[from] AuthenticationError),
@@ -130,7 +136,7 @@ impl From<s3cognito_crypto::CryptoError> for ServiceError {
 
 impl From<s3cognito_types::InvalidName> for ServiceError {
     fn from(error: s3cognito_types::InvalidName) -> Self {
-        ServiceError::InvalidParameter(error.to_string())
+        ServiceError::Invalid(error.to_string())
     }
 }
 

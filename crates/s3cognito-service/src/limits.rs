@@ -91,7 +91,7 @@ impl Limiter {
             if hits == limit + 1 {
                 tracing::warn!(budget = name, "a source address went over its rate limit for this minute");
             }
-            return Err(ServiceError::TooManyRequests(TOO_MANY_REQUESTS.to_owned()));
+            return Err(ServiceError::Overloaded(TOO_MANY_REQUESTS.to_owned()));
         }
         Ok(())
     }
@@ -100,7 +100,7 @@ impl Limiter {
     pub async fn code_sent(&self, pool_id: &str, user: &str) -> Result<()> {
         let key = format!("codes:{pool_id}:{}", user.to_lowercase());
         if self.hit(&key, HOUR).await? > self.limits.user_codes_per_hour {
-            return Err(ServiceError::LimitExceeded(ATTEMPT_LIMIT.to_owned()));
+            return Err(ServiceError::QuotaExceeded(ATTEMPT_LIMIT.to_owned()));
         }
         Ok(())
     }
@@ -124,7 +124,7 @@ impl Limiter {
             if hits == self.limits.mails_per_address_per_hour + 1 {
                 tracing::warn!("an email address went over its hourly mail limit; nothing more is sent to it this hour");
             }
-            return Err(ServiceError::LimitExceeded(MAIL_LIMIT.to_owned()));
+            return Err(ServiceError::QuotaExceeded(MAIL_LIMIT.to_owned()));
         }
         Ok(())
     }

@@ -27,7 +27,7 @@ fn build_message(from: &str, mail: &Mail) -> Result<Message> {
     let to: Mailbox = mail
         .to
         .parse()
-        .map_err(|_| ServiceError::InvalidParameter("Invalid email address format.".to_owned()))?;
+        .map_err(|_| ServiceError::Invalid("Invalid email address format.".to_owned()))?;
     Message::builder()
         .from(from)
         .to(to)

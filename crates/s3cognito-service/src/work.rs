@@ -70,7 +70,7 @@ impl SlowWork {
             let _ = answer.send(job(memory));
         });
         self.jobs.try_send(job).map_err(|error| match error {
-            mpsc::error::TrySendError::Full(_) => ServiceError::TooManyRequests(TOO_MANY_REQUESTS.to_owned()),
+            mpsc::error::TrySendError::Full(_) => ServiceError::Overloaded(TOO_MANY_REQUESTS.to_owned()),
             mpsc::error::TrySendError::Closed(_) => ServiceError::Internal("the password workers have stopped".to_owned()),
         })?;
         answered.await.map_err(|_| ServiceError::Internal("a password worker failed".to_owned()))
@@ -132,7 +132,7 @@ mod tests {
             tokio::task::yield_now().await;
         }
         let refused = work.run(|_| ()).await.expect_err("the queue is full");
-        assert!(matches!(refused, ServiceError::TooManyRequests(ref message) if message == TOO_MANY_REQUESTS));
+        assert!(matches!(refused, ServiceError::Overloaded(ref message) if message == TOO_MANY_REQUESTS));
         release.send(()).unwrap();
         blocker.await.unwrap().unwrap();
         for job in queued {

@@ -32,7 +32,7 @@ const ROLE_ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const MAX_POLICY_BYTES: usize = 10_240;
 
 fn validation(message: impl Into<String>) -> ServiceError {
-    ServiceError::InvalidParameter(message.into())
+    ServiceError::Invalid(message.into())
 }
 
 /// IAM's name pattern `[\w+=,.@-]+`, with its length limit.
@@ -62,7 +62,7 @@ fn check_path(path: &str) -> Result<()> {
 /// Parses a policy for a place that wants (`trust`) or forbids a `Principal`.
 pub(super) fn parse_policy(document: &str, trust: bool) -> Result<PolicyDocument> {
     if document.len() > MAX_POLICY_BYTES {
-        return Err(ServiceError::LimitExceeded("Cannot exceed quota for PolicySize: 10240".to_owned()));
+        return Err(ServiceError::QuotaExceeded("Cannot exceed quota for PolicySize: 10240".to_owned()));
     }
     let parsed = PolicyDocument::parse(document).map_err(|error| ServiceError::MalformedPolicy(error.to_string()))?;
     if trust && !parsed.has_principal() {
@@ -96,7 +96,7 @@ impl From<RoleRecord> for RoleView {
 }
 
 fn no_such_role(name: &str) -> ServiceError {
-    ServiceError::ResourceNotFound(format!("The role with name {name} cannot be found."))
+    ServiceError::NotFound(format!("The role with name {name} cannot be found."))
 }
 
 impl Identity {
@@ -211,7 +211,7 @@ impl Identity {
             .find(|(name, _)| name == policy_name)
             .map(|(_, document)| (role.name, document))
             .ok_or_else(|| {
-                ServiceError::ResourceNotFound(format!(
+                ServiceError::NotFound(format!(
                     "The role policy with name {policy_name} cannot be found."
                 ))
             })
@@ -227,7 +227,7 @@ impl Identity {
         if self.store.delete_role_policy(role_name, policy_name).await? {
             Ok(())
         } else {
-            Err(ServiceError::ResourceNotFound(format!("The role policy with name {policy_name} cannot be found.")))
+            Err(ServiceError::NotFound(format!("The role policy with name {policy_name} cannot be found.")))
         }
     }
 
@@ -283,7 +283,7 @@ impl Identity {
             .store
             .oidc_provider(arn)
             .await?
-            .ok_or_else(|| ServiceError::ResourceNotFound(format!("OpenIDConnect Provider not found for arn {arn}")))?;
+            .ok_or_else(|| ServiceError::NotFound(format!("OpenIDConnect Provider not found for arn {arn}")))?;
         Ok(OidcProviderView {
             client_ids: serde_json::from_str(&record.client_ids)?,
             thumbprints: serde_json::from_str(&record.thumbprints)?,
@@ -301,7 +301,7 @@ impl Identity {
         if self.store.delete_oidc_provider(arn).await? {
             Ok(())
         } else {
-            Err(ServiceError::ResourceNotFound(format!("OpenIDConnect Provider not found for arn {arn}")))
+            Err(ServiceError::NotFound(format!("OpenIDConnect Provider not found for arn {arn}")))
         }
     }
 }

@@ -205,15 +205,15 @@ fn not_authorized(message: impl Into<String>) -> ServiceError {
 }
 
 fn invalid(message: impl Into<String>) -> ServiceError {
-    ServiceError::InvalidParameter(message.into())
+    ServiceError::Invalid(message.into())
 }
 
 fn no_such_pool(id: &str) -> ServiceError {
-    ServiceError::ResourceNotFound(format!("IdentityPool '{id}' not found."))
+    ServiceError::NotFound(format!("IdentityPool '{id}' not found."))
 }
 
 fn bad_configuration() -> ServiceError {
-    ServiceError::InvalidIdentityPoolConfiguration(
+    ServiceError::NoUsableRole(
         "Invalid identity pool configuration. Check assigned IAM roles for this pool.".to_owned(),
     )
 }
@@ -411,7 +411,7 @@ impl Identity {
         self.store
             .identity(identity_id)
             .await?
-            .ok_or_else(|| ServiceError::ResourceNotFound(format!("Identity '{identity_id}' not found.")))
+            .ok_or_else(|| ServiceError::NotFound(format!("Identity '{identity_id}' not found.")))
     }
 
     /// Checks one `Logins` entry: the provider must be one of the pool's, and the token an unexpired ID

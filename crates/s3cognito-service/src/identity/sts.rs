@@ -42,7 +42,7 @@ pub struct WebIdentityAssumed {
 }
 
 fn validation(message: impl Into<String>) -> ServiceError {
-    ServiceError::InvalidParameter(message.into())
+    ServiceError::Invalid(message.into())
 }
 
 /// `[\w+=,.@-]*`, 2 to 64 characters.
@@ -144,7 +144,7 @@ impl Identity {
     fn check_session_policy(policy_document: Option<&str>) -> Result<()> {
         if let Some(document) = policy_document {
             if document.len() > 2048 {
-                return Err(ServiceError::LimitExceeded("Session policy too large; at most 2048 characters".to_owned()));
+                return Err(ServiceError::QuotaExceeded("Session policy too large; at most 2048 characters".to_owned()));
             }
             super::iam::parse_policy(document, false)?;
         }

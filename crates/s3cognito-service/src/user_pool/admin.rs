@@ -82,10 +82,10 @@ fn check_client_config(config: &ClientConfig) -> Result<()> {
     config.id_token_validity.check("IdTokenValidity", 300, 86_400)?;
     config.refresh_token_validity.check("RefreshTokenValidity", 3600, 315_360_000)?;
     if !["ENABLED", "LEGACY"].contains(&config.prevent_user_existence_errors.as_str()) {
-        return Err(ServiceError::InvalidParameter("PreventUserExistenceErrors must be ENABLED or LEGACY".to_owned()));
+        return Err(ServiceError::Invalid("PreventUserExistenceErrors must be ENABLED or LEGACY".to_owned()));
     }
     if !(3..=15).contains(&config.auth_session_validity_minutes) {
-        return Err(ServiceError::InvalidParameter("AuthSessionValidity must be between 3 and 15 minutes".to_owned()));
+        return Err(ServiceError::Invalid("AuthSessionValidity must be between 3 and 15 minutes".to_owned()));
     }
     Ok(())
 }
@@ -116,7 +116,7 @@ impl UserPools {
     pub async fn create_user_pool_with_id(&self, id: &UserPoolId, settings: PoolSettings) -> Result<PoolView> {
         check_name("poolName", &settings.name)?;
         if settings.config.password_policy.minimum_length < 6 || settings.config.password_policy.minimum_length > 99 {
-            return Err(ServiceError::InvalidParameter("MinimumLength must be between 6 and 99".to_owned()));
+            return Err(ServiceError::Invalid("MinimumLength must be between 6 and 99".to_owned()));
         }
         let now = self.now();
         let record = UserPoolRecord {
@@ -127,7 +127,7 @@ impl UserPools {
             updated_at: now,
         };
         self.store.insert_user_pool(&record).await.map_err(|error| match error {
-            MetaError::Conflict => ServiceError::InvalidParameter(format!("User pool {id} already exists.")),
+            MetaError::Conflict => ServiceError::Invalid(format!("User pool {id} already exists.")),
             other => other.into(),
         })?;
         self.rotate_signing_key(id).await?;
@@ -141,7 +141,7 @@ impl UserPools {
 
     pub async fn list_user_pools(&self, max_results: i64, next: Option<&str>) -> Result<(Vec<PoolView>, Option<String>)> {
         if !(1..=60).contains(&max_results) {
-            return Err(ServiceError::InvalidParameter("MaxResults must be between 1 and 60".to_owned()));
+            return Err(ServiceError::Invalid("MaxResults must be between 1 and 60".to_owned()));
         }
         let after = next.map(decode_page_token).transpose()?;
         let records = self.store.list_user_pools(after.as_deref(), max_results).await?;
@@ -152,7 +152,7 @@ impl UserPools {
     pub async fn delete_user_pool(&self, id: &UserPoolId) -> Result<()> {
         let (_, config) = self.pool(id).await?;
         if config.deletion_protection == "ACTIVE" {
-            return Err(ServiceError::InvalidParameter(
+            return Err(ServiceError::Invalid(
                 "The user pool cannot be deleted because deletion protection is activated.".to_owned(),
             ));
         }
@@ -185,7 +185,7 @@ impl UserPools {
             updated_at: now,
         };
         self.store.insert_client(&record).await.map_err(|error| match error {
-            MetaError::Conflict => ServiceError::InvalidParameter(format!("Client {client_id} already exists.")),
+            MetaError::Conflict => ServiceError::Invalid(format!("Client {client_id} already exists.")),
             other => other.into(),
         })?;
         ClientView::try_from(record)
@@ -195,7 +195,7 @@ impl UserPools {
         self.pool(pool_id).await?;
         match self.store.client(client_id.as_str()).await? {
             Some(record) if record.pool_id == pool_id.as_str() => Ok(record),
-            _ => Err(ServiceError::ResourceNotFound(format!("User pool client {client_id} does not exist."))),
+            _ => Err(ServiceError::NotFound(format!("User pool client {client_id} does not exist."))),
         }
     }
 
@@ -237,7 +237,7 @@ impl UserPools {
         self.pool(pool_id).await?;
         let limit = max_results.unwrap_or(60);
         if !(1..=60).contains(&limit) {
-            return Err(ServiceError::InvalidParameter("MaxResults must be between 1 and 60".to_owned()));
+            return Err(ServiceError::Invalid("MaxResults must be between 1 and 60".to_owned()));
         }
         let after = next.map(decode_page_token).transpose()?;
         let records = self.store.list_clients(pool_id.as_str(), after.as_deref(), limit).await?;

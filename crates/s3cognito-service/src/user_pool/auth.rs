@@ -48,7 +48,7 @@ fn required<'a>(parameters: &'a BTreeMap<String, String>, name: &str) -> Result<
     parameters
         .get(name)
         .map(String::as_str)
-        .ok_or_else(|| ServiceError::InvalidParameter(format!("Missing required parameter {name}")))
+        .ok_or_else(|| ServiceError::Invalid(format!("Missing required parameter {name}")))
 }
 
 impl UserPools {
@@ -57,7 +57,7 @@ impl UserPools {
         if let Some(pool_id) = admin_pool {
             self.pool(pool_id).await?;
             if &context.pool_id != pool_id {
-                return Err(ServiceError::ResourceNotFound(format!("User pool client {client_id} does not exist.")));
+                return Err(ServiceError::NotFound(format!("User pool client {client_id} does not exist.")));
             }
         }
         Ok(context)
@@ -71,7 +71,7 @@ impl UserPools {
             ("USER_PASSWORD_AUTH", false) | ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH", true) => {
                 let allowed = if admin { "ALLOW_ADMIN_USER_PASSWORD_AUTH" } else { "ALLOW_USER_PASSWORD_AUTH" };
                 if !context.client_config.allows(allowed) {
-                    return Err(ServiceError::InvalidParameter(format!(
+                    return Err(ServiceError::Invalid(format!(
                         "{} flow not enabled for this client",
                         request.flow
                     )));
@@ -103,14 +103,14 @@ impl UserPools {
             }
             ("USER_SRP_AUTH", _) => {
                 if !context.client_config.allows("ALLOW_USER_SRP_AUTH") {
-                    return Err(ServiceError::InvalidParameter("USER_SRP_AUTH flow not enabled for this client".to_owned()));
+                    return Err(ServiceError::Invalid("USER_SRP_AUTH flow not enabled for this client".to_owned()));
                 }
                 let username = Username::parse(required(parameters, "USERNAME")?)?;
                 let srp_a = required(parameters, "SRP_A")?;
                 context.check_secret_hash(username.as_str(), parameters.get("SECRET_HASH").map(String::as_str))?;
                 self.start_srp(&context, &username, srp_a).await
             }
-            (flow, _) => Err(ServiceError::InvalidParameter(format!("Initiate Auth method not supported: {flow}"))),
+            (flow, _) => Err(ServiceError::Invalid(format!("Initiate Auth method not supported: {flow}"))),
         }
     }
 
@@ -120,7 +120,7 @@ impl UserPools {
             return self.finish_srp(&context, &answer).await;
         }
         if answer.challenge_name != NEW_PASSWORD_REQUIRED {
-            return Err(ServiceError::InvalidParameter(format!(
+            return Err(ServiceError::Invalid(format!(
                 "Challenge {} is not supported",
                 answer.challenge_name
             )));
@@ -202,7 +202,7 @@ impl UserPools {
         let context = self.client_and_pool(client_id).await?;
         check_client_secret(&context, client_secret)?;
         if s3cognito_crypto::jwt::decode_unverified(token).is_ok() {
-            return Err(ServiceError::UnsupportedTokenType(
+            return Err(ServiceError::WrongTokenType(
                 "The token provided is not a refresh token; only refresh tokens can be revoked.".to_owned(),
             ));
         }
@@ -385,7 +385,7 @@ impl UserPools {
     /// challenge (a stable salt, a random verifier) that looks the same and can never be answered.
     async fn start_srp(&self, context: &ClientContext, username: &Username, srp_a: &str) -> Result<AuthOutcome> {
         use base64::Engine as _;
-        srp::parse_client_public(srp_a).map_err(|_| ServiceError::InvalidParameter("Invalid SRP_A".to_owned()))?;
+        srp::parse_client_public(srp_a).map_err(|_| ServiceError::Invalid("Invalid SRP_A".to_owned()))?;
         let user = self.find_user(&context.pool_id, &context.pool_config, username.as_str()).await?;
         let material = user.as_ref().and_then(|user| Some((user, user.srp_salt.clone()?, user.srp_verifier.clone()?)));
         let (salt, verifier, known) = match material {

@@ -188,7 +188,7 @@ impl Validity {
     pub fn check(self, name: &str, min_seconds: i64, max_seconds: i64) -> Result<Self> {
         let seconds = self.seconds();
         if self.amount <= 0 || seconds < min_seconds || seconds > max_seconds {
-            return Err(ServiceError::InvalidParameter(format!(
+            return Err(ServiceError::Invalid(format!(
                 "Invalid range for token validity: {name} must be between {min_seconds} and {max_seconds} seconds."
             )));
         }

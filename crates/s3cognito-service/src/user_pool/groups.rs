@@ -34,10 +34,10 @@ impl From<GroupRecord> for GroupView {
 
 fn check_group_fields(role_arn: Option<&str>, precedence: Option<i64>) -> Result<()> {
     if role_arn.is_some_and(|arn| !arn.starts_with("arn:") || arn.len() > 2048) {
-        return Err(ServiceError::InvalidParameter("RoleArn must be an IAM role ARN".to_owned()));
+        return Err(ServiceError::Invalid("RoleArn must be an IAM role ARN".to_owned()));
     }
     if precedence.is_some_and(|value| value < 0) {
-        return Err(ServiceError::InvalidParameter("Precedence must be at least 0".to_owned()));
+        return Err(ServiceError::Invalid("Precedence must be at least 0".to_owned()));
     }
     Ok(())
 }
@@ -45,7 +45,7 @@ fn check_group_fields(role_arn: Option<&str>, precedence: Option<i64>) -> Result
 fn page_limit(limit: Option<i64>) -> Result<i64> {
     let limit = limit.unwrap_or(60);
     if !(1..=60).contains(&limit) {
-        return Err(ServiceError::InvalidParameter("Limit must be between 1 and 60".to_owned()));
+        return Err(ServiceError::Invalid("Limit must be between 1 and 60".to_owned()));
     }
     Ok(limit)
 }
@@ -55,7 +55,7 @@ impl UserPools {
         self.store
             .group(pool_id.as_str(), name.as_str())
             .await?
-            .ok_or_else(|| ServiceError::ResourceNotFound("Group not found.".to_owned()))
+            .ok_or_else(|| ServiceError::NotFound("Group not found.".to_owned()))
     }
 
     pub async fn create_group(
@@ -114,7 +114,7 @@ impl UserPools {
         if self.store.delete_group(pool_id.as_str(), name.as_str()).await? {
             Ok(())
         } else {
-            Err(ServiceError::ResourceNotFound("Group not found.".to_owned()))
+            Err(ServiceError::NotFound("Group not found.".to_owned()))
         }
     }
 

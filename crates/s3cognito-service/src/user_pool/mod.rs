@@ -143,7 +143,7 @@ impl UserPools {
             .store
             .user_pool(pool_id.as_str())
             .await?
-            .ok_or_else(|| ServiceError::ResourceNotFound(format!("User pool {pool_id} does not exist.")))?;
+            .ok_or_else(|| ServiceError::NotFound(format!("User pool {pool_id} does not exist.")))?;
         let config = serde_json::from_str(&record.config)?;
         Ok((record, config))
     }
@@ -153,7 +153,7 @@ impl UserPools {
             .store
             .client(client_id.as_str())
             .await?
-            .ok_or_else(|| ServiceError::ResourceNotFound(format!("User pool client {client_id} does not exist.")))?;
+            .ok_or_else(|| ServiceError::NotFound(format!("User pool client {client_id} does not exist.")))?;
         let config = serde_json::from_str(&record.config)?;
         Ok((record, config))
     }
@@ -272,7 +272,7 @@ fn decode_page_token(token: &str) -> Result<String> {
         .decode(token)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
-        .ok_or_else(|| ServiceError::InvalidParameter("Invalid pagination token".to_owned()))
+        .ok_or_else(|| ServiceError::Invalid("Invalid pagination token".to_owned()))
 }
 
 #[cfg(test)]

@@ -90,7 +90,7 @@ fn check_attributes(attributes: &mut [(String, String)], admin: bool) -> Result<
                 "true" => "true".to_owned(),
                 "false" => "false".to_owned(),
                 _ => {
-                    return Err(ServiceError::InvalidParameter(format!(
+                    return Err(ServiceError::Invalid(format!(
                         "{name} must be true or false"
                     )));
                 }
@@ -99,7 +99,7 @@ fn check_attributes(attributes: &mut [(String, String)], admin: bool) -> Result<
         let known = STANDARD_ATTRIBUTES.contains(&name.as_str())
             || (name.starts_with("custom:") && name.len() > "custom:".len());
         if !known {
-            return Err(ServiceError::InvalidParameter(format!(
+            return Err(ServiceError::Invalid(format!(
                 "Attributes did not conform to the schema: {name}: Attribute does not exist in the schema.\n"
             )));
         }
@@ -109,10 +109,10 @@ fn check_attributes(attributes: &mut [(String, String)], admin: bool) -> Result<
             )));
         }
         if value.chars().count() > 2048 {
-            return Err(ServiceError::InvalidParameter(format!("Attribute value for {name} must not be longer than 2048")));
+            return Err(ServiceError::Invalid(format!("Attribute value for {name} must not be longer than 2048")));
         }
         if name == "email" && !looks_like_email(value) {
-            return Err(ServiceError::InvalidParameter("Invalid email address format.".to_owned()));
+            return Err(ServiceError::Invalid("Invalid email address format.".to_owned()));
         }
     }
     Ok(())
@@ -313,11 +313,11 @@ impl UserPools {
         self.limiter.code_sent(context.pool_id.as_str(), &user.username).await?;
         let started = std::time::Instant::now();
         if user.status != UserStatus::Unconfirmed {
-            return Err(ServiceError::InvalidParameter("User is already confirmed.".to_owned()));
+            return Err(ServiceError::Invalid("User is already confirmed.".to_owned()));
         }
         let attributes: &Attributes = &user.attributes;
         let email = attributes.get("email").ok_or_else(|| {
-            ServiceError::InvalidParameter("Auto verification not turned on.".to_owned())
+            ServiceError::Invalid("Auto verification not turned on.".to_owned())
         })?;
         let delivery = self.send_code(&context.pool_id, &user, email, CodePurpose::SignUp).await;
         self.delivery_cost.record(started.elapsed());
@@ -352,7 +352,7 @@ impl UserPools {
         }
         let attributes: &Attributes = &user.attributes;
         let email = attributes.get("email").ok_or_else(|| {
-            ServiceError::InvalidParameter(
+            ServiceError::Invalid(
                 "Cannot reset password for the user as there is no registered/verified email or phone_number"
                     .to_owned(),
             )
@@ -408,7 +408,7 @@ impl UserPools {
     pub async fn verify_user_attribute(&self, access_token: &str, attribute: &str, code: &str) -> Result<()> {
         let authenticated = self.authenticate_access_token(access_token).await?;
         if attribute != "email" {
-            return Err(ServiceError::InvalidParameter(format!("Cannot verify attribute {attribute}")));
+            return Err(ServiceError::Invalid(format!("Cannot verify attribute {attribute}")));
         }
         let pool_id = UserPoolId::parse(authenticated.user.pool_id.clone())?;
         self.use_code(&pool_id, &authenticated.user.username, CodePurpose::VerifyEmail, code).await?;
@@ -462,7 +462,7 @@ impl UserPools {
         if message_action == Some("RESEND") {
             let mut user = self.user(pool_id, username.as_str()).await?;
             if user.status != UserStatus::ForceChangePassword {
-                return Err(ServiceError::InvalidParameter(
+                return Err(ServiceError::Invalid(
                     "Resend not possible. User status is not FORCE_CHANGE_PASSWORD".to_owned(),
                 ));
             }
@@ -585,7 +585,7 @@ impl UserPools {
         let mut user = self.user(pool_id, username.as_str()).await?;
         let attributes: &Attributes = &user.attributes;
         let email = attributes.get("email").cloned().ok_or_else(|| {
-            ServiceError::InvalidParameter(
+            ServiceError::Invalid(
                 "Cannot reset password for the user as there is no registered/verified email or phone_number"
                     .to_owned(),
             )
@@ -636,7 +636,7 @@ impl UserPools {
         let mut attributes: Attributes = user.attributes.clone();
         for name in names {
             if name == "sub" {
-                return Err(ServiceError::InvalidParameter("Cannot modify the non-mutable attribute sub".to_owned()));
+                return Err(ServiceError::Invalid("Cannot modify the non-mutable attribute sub".to_owned()));
             }
             attributes.remove(&name);
         }
@@ -662,7 +662,7 @@ impl UserPools {
             return Ok(given.to_string());
         }
         if !looks_like_email(given.as_str()) {
-            return Err(ServiceError::InvalidParameter("Username should be an email.".to_owned()));
+            return Err(ServiceError::Invalid("Username should be an email.".to_owned()));
         }
         if !self.store.users_by_email(pool_id.as_str(), &given.as_str().to_lowercase()).await?.is_empty() {
             return Err(ServiceError::UsernameExists);
@@ -682,7 +682,7 @@ impl UserPools {
         let old_email = attributes.get("email").cloned();
         for (name, value) in changes {
             if name == "sub" {
-                return Err(ServiceError::InvalidParameter("Cannot modify the non-mutable attribute sub".to_owned()));
+                return Err(ServiceError::Invalid("Cannot modify the non-mutable attribute sub".to_owned()));
             }
             attributes.insert(name, value);
         }
@@ -746,7 +746,7 @@ impl UserPools {
         };
         if let Err(error) = self.mailer.send(Mail { to: email.to_owned(), subject, body, kind }).await {
             tracing::error!(%error, kind, "a code could not be delivered");
-            return Err(ServiceError::CodeDeliveryFailure);
+            return Err(ServiceError::DeliveryFailed);
         }
         Ok(CodeDelivery { destination: mask_email(email), medium: "EMAIL", attribute: "email" })
     }
@@ -773,7 +773,7 @@ impl UserPools {
     /// Checks a code and uses it up. Wrong guesses are counted twice: per code (a few end it) and per
     /// user across all their codes within the hour, so that asking for a fresh code brings no fresh guesses.
     async fn use_code(&self, pool_id: &UserPoolId, username: &str, purpose: CodePurpose, code: &str) -> Result<()> {
-        let attempt_limit = || ServiceError::LimitExceeded(crate::limits::ATTEMPT_LIMIT.to_owned());
+        let attempt_limit = || ServiceError::QuotaExceeded(crate::limits::ATTEMPT_LIMIT.to_owned());
         if !self.limiter.guesses_left(pool_id.as_str(), username).await? {
             return Err(attempt_limit());
         }
@@ -811,7 +811,7 @@ impl UserPools {
         }
         match self.limiter.wrong_guess(context.pool_id.as_str(), username.as_str()).await {
             Ok(guesses) if guesses % CODE_ATTEMPTS == 0 || guesses >= self.limiter.limits().user_code_guesses_per_hour => {
-                ServiceError::LimitExceeded(crate::limits::ATTEMPT_LIMIT.to_owned())
+                ServiceError::QuotaExceeded(crate::limits::ATTEMPT_LIMIT.to_owned())
             }
             Ok(_) => ServiceError::CodeMismatch,
             Err(error) => error,
@@ -845,7 +845,7 @@ const FILTERABLE: &[&str] = &[
 
 impl UserFilter {
     fn parse(text: &str) -> Result<UserFilter> {
-        let invalid = || ServiceError::InvalidParameter("Invalid search filter".to_owned());
+        let invalid = || ServiceError::Invalid("Invalid search filter".to_owned());
         let (attribute, rest, prefix) = if let Some((attribute, rest)) = text.split_once("^=") {
             (attribute, rest, true)
         } else if let Some((attribute, rest)) = text.split_once('=') {

@@ -17,7 +17,7 @@ fn email_pool() -> PoolConfig {
 }
 
 fn is_limit(result: &s3cognito_service::Result<impl std::fmt::Debug>) -> bool {
-    matches!(result, Err(ServiceError::LimitExceeded(message)) if message == "Attempt limit exceeded, please try after some time.")
+    matches!(result, Err(ServiceError::QuotaExceeded(message)) if message == "Attempt limit exceeded, please try after some time.")
 }
 
 /// A code guess that is surely wrong for `code`.
@@ -101,7 +101,7 @@ async fn mail_to_one_address_is_limited() {
         "email".to_owned(),
         "victim@example.com".to_owned(),
     )]);
-    assert!(matches!(refused.await, Err(ServiceError::LimitExceeded(message)) if message.starts_with("Exceeded daily email limit")));
+    assert!(matches!(refused.await, Err(ServiceError::QuotaExceeded(message)) if message.starts_with("Exceeded daily email limit")));
     assert!(matches!(
         pools.admin_get_user(&harness.pool, &Username::parse("four").unwrap()).await,
         Err(ServiceError::UserNotFound)
@@ -145,7 +145,7 @@ async fn code_guesses_for_names_that_match_nobody_answer_as_for_users() {
     let nobody = Username::parse("nobody").unwrap();
     let kind = |result: s3cognito_service::Result<()>| match result {
         Err(ServiceError::CodeMismatch) => "mismatch",
-        Err(ServiceError::LimitExceeded(_)) => "limit",
+        Err(ServiceError::QuotaExceeded(_)) => "limit",
         other => panic!("unexpected {other:?}"),
     };
     let mut for_bob = Vec::new();

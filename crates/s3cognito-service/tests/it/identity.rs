@@ -151,7 +151,7 @@ async fn a_trust_policy_that_does_not_name_the_pool_refuses_credentials() {
     let logins = BTreeMap::from([(provider, tokens.id_token.clone())]);
     let identity_id = identity.get_id(&pool, &logins).await.unwrap();
     let refused = identity.get_credentials_for_identity(&identity_id, &logins, None).await;
-    assert!(matches!(refused, Err(ServiceError::InvalidIdentityPoolConfiguration(_))), "{refused:?}");
+    assert!(matches!(refused, Err(ServiceError::NoUsableRole(_))), "{refused:?}");
 }
 
 #[tokio::test]
@@ -255,7 +255,7 @@ async fn unauthenticated_identities_get_the_unauthenticated_role_only_when_allow
     roles.insert("unauthenticated".to_owned(), format!("arn:aws:iam::{ACCOUNT}:role/users"));
     identity.set_identity_pool_roles(&pool, roles, BTreeMap::new()).await.unwrap();
     let refused = identity.get_credentials_for_identity(&guest, &none, None).await;
-    assert!(matches!(refused, Err(ServiceError::InvalidIdentityPoolConfiguration(_))), "{refused:?}");
+    assert!(matches!(refused, Err(ServiceError::NoUsableRole(_))), "{refused:?}");
 }
 
 #[tokio::test]

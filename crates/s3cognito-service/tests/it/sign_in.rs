@@ -165,7 +165,7 @@ async fn refresh_global_sign_out_and_revocation() {
     pools.get_user(&second.access_token).await.unwrap();
     assert!(matches!(
         pools.revoke_token(&harness.client, None, &second.access_token).await,
-        Err(ServiceError::UnsupportedTokenType(_))
+        Err(ServiceError::WrongTokenType(_))
     ));
 
     pools.global_sign_out(&second.access_token).await.unwrap();
@@ -246,9 +246,9 @@ async fn flows_a_client_does_not_allow_are_refused() {
     let pools = &harness.app.user_pools;
     assert!(matches!(pools.initiate_auth(request("ADMIN_NO_SRP_AUTH", true)).await, Ok(AuthOutcome::Tokens(_))));
     // Admin flows are for admin calls, and the other way round.
-    assert!(matches!(pools.initiate_auth(request("ADMIN_NO_SRP_AUTH", false)).await, Err(ServiceError::InvalidParameter(_))));
-    assert!(matches!(pools.initiate_auth(request("USER_PASSWORD_AUTH", true)).await, Err(ServiceError::InvalidParameter(_))));
-    assert!(matches!(pools.initiate_auth(request("CUSTOM_AUTH", false)).await, Err(ServiceError::InvalidParameter(_))));
+    assert!(matches!(pools.initiate_auth(request("ADMIN_NO_SRP_AUTH", false)).await, Err(ServiceError::Invalid(_))));
+    assert!(matches!(pools.initiate_auth(request("USER_PASSWORD_AUTH", true)).await, Err(ServiceError::Invalid(_))));
+    assert!(matches!(pools.initiate_auth(request("CUSTOM_AUTH", false)).await, Err(ServiceError::Invalid(_))));
     let default_client = pools
         .create_user_pool_client(
             &harness.pool,

@@ -160,7 +160,7 @@ async fn a_zero_client_public_value_is_refused() {
             admin_pool: None,
         })
         .await;
-    assert!(matches!(outcome, Err(ServiceError::InvalidParameter(_))));
+    assert!(matches!(outcome, Err(ServiceError::Invalid(_))));
 }
 
 #[tokio::test]
@@ -196,7 +196,7 @@ async fn signing_in_by_email_runs_srp_over_the_internal_username() {
     ));
     assert!(matches!(
         pools.sign_up(&harness.client, None, Username::parse("dana").unwrap(), PASSWORD, vec![]).await,
-        Err(ServiceError::InvalidParameter(_))
+        Err(ServiceError::Invalid(_))
     ));
 }
 

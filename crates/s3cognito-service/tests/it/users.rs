@@ -51,7 +51,7 @@ async fn codes_expire_and_give_out_after_five_wrong_guesses() {
     for _ in 0..4 {
         assert!(matches!(pools.confirm_sign_up(&harness.client, None, &bob, wrong).await, Err(ServiceError::CodeMismatch)));
     }
-    assert!(matches!(pools.confirm_sign_up(&harness.client, None, &bob, wrong).await, Err(ServiceError::LimitExceeded(_))));
+    assert!(matches!(pools.confirm_sign_up(&harness.client, None, &bob, wrong).await, Err(ServiceError::QuotaExceeded(_))));
     // The code is gone: the right one no longer works either.
     assert!(matches!(pools.confirm_sign_up(&harness.client, None, &bob, &code).await, Err(ServiceError::CodeMismatch)));
 }
@@ -110,7 +110,7 @@ async fn attributes_are_checked_and_a_new_email_is_verified_again() {
     let tokens = harness.sign_in("alice").await;
     assert!(matches!(
         pools.update_user_attributes(&tokens.access_token, vec![("shoe_size".into(), "9".into())]).await,
-        Err(ServiceError::InvalidParameter(_))
+        Err(ServiceError::Invalid(_))
     ));
     assert!(pools.update_user_attributes(&tokens.access_token, vec![("email_verified".into(), "true".into())]).await.is_err());
     assert!(pools.update_user_attributes(&tokens.access_token, vec![("sub".into(), "mine".into())]).await.is_err());
@@ -152,7 +152,7 @@ async fn list_users_filters_and_pages() {
     assert!(second.next.is_none());
     assert!(matches!(
         pools.list_users(&harness.pool, Some("shoe_size = \"9\""), None, None).await,
-        Err(ServiceError::InvalidParameter(_))
+        Err(ServiceError::Invalid(_))
     ));
 }
 
@@ -164,7 +164,7 @@ async fn admin_calls_name_missing_users_and_pools() {
     assert!(matches!(pools.admin_get_user(&harness.pool, &nobody).await, Err(ServiceError::UserNotFound)));
     assert!(matches!(pools.admin_delete_user(&harness.pool, &nobody).await, Err(ServiceError::UserNotFound)));
     let missing = s3cognito_types::UserPoolId::parse("us-east-1_missing").unwrap();
-    assert!(matches!(pools.admin_get_user(&missing, &nobody).await, Err(ServiceError::ResourceNotFound(_))));
+    assert!(matches!(pools.admin_get_user(&missing, &nobody).await, Err(ServiceError::NotFound(_))));
     let alice = harness.confirmed_user("alice").await;
     let tokens = harness.sign_in("alice").await;
     pools.admin_delete_user(&harness.pool, &alice).await.unwrap();
@@ -210,6 +210,6 @@ async fn groups_reach_the_tokens() {
     let ghosts = GroupName::parse("ghosts").unwrap();
     assert!(matches!(
         pools.admin_add_user_to_group(&harness.pool, &alice, &ghosts).await,
-        Err(ServiceError::ResourceNotFound(_))
+        Err(ServiceError::NotFound(_))
     ));
 }
