@@ -8,6 +8,7 @@ use futures::{StreamExt, TryStreamExt};
 use s3cognito_service::ServiceError;
 use s3cognito_service::authorization::{Caller, Resource, S3Resource};
 use s3cognito_service::objects::cors::CorsRule;
+use s3cognito_types::ChecksumAlgorithm as Algorithm;
 use s3cognito_types::operation::S3 as S3Operation;
 use s3cognito_service::objects::{
     BodyError, ByteStream, Checksum, ChecksumSlot, Conditions, ObjectAttributes, ObjectError, ObjectInfo, Objects, Upload,
@@ -65,12 +66,12 @@ fn upload(
 macro_rules! set_checksum {
     ($output:expr, $checksum:expr) => {
         if let Some(Checksum { algorithm, value }) = $checksum.as_ref() {
-            match algorithm.as_str() {
-                "CRC32" => $output.checksum_crc32 = Some(value.clone()),
-                "CRC32C" => $output.checksum_crc32c = Some(value.clone()),
-                "CRC64NVME" => $output.checksum_crc64nvme = Some(value.clone()),
-                "SHA1" => $output.checksum_sha1 = Some(value.clone()),
-                _ => $output.checksum_sha256 = Some(value.clone()),
+            match algorithm {
+                Algorithm::Crc32 => $output.checksum_crc32 = Some(value.clone()),
+                Algorithm::Crc32c => $output.checksum_crc32c = Some(value.clone()),
+                Algorithm::Crc64Nvme => $output.checksum_crc64nvme = Some(value.clone()),
+                Algorithm::Sha1 => $output.checksum_sha1 = Some(value.clone()),
+                Algorithm::Sha256 => $output.checksum_sha256 = Some(value.clone()),
             }
         }
     };
@@ -266,7 +267,7 @@ impl S3Api {
         key: &str,
         upload_id: &str,
         requested: &[(i32, String)],
-        claimed: &[Option<(&'static str, String)>],
+        claimed: &[Option<(Algorithm, String)>],
         full_object: bool,
     ) -> S3Result<Option<Checksum>> {
         let (_, parts) = self.objects().list_parts(bucket, key, upload_id).await.map_err(to_s3)?;
@@ -286,16 +287,16 @@ impl S3Api {
         let Some(Some((first, _))) = values.first() else {
             return Ok(None);
         };
-        let algorithm = first.algorithm.clone();
+        let algorithm = first.algorithm;
         if !values.iter().all(|value| value.is_some_and(|(value, _)| value.algorithm == algorithm)) {
             return Ok(None);
         }
         let sized: Vec<(&str, u64)> = values.iter().flatten().map(|(value, size)| (value.value.as_str(), *size)).collect();
-        if full_object && let Some(value) = super::checksum::combine_crc(&algorithm, &sized) {
+        if full_object && let Some(value) = super::checksum::combine_crc(algorithm, &sized) {
             return Ok(Some(Checksum { algorithm, value }));
         }
         let raw: Vec<&str> = sized.iter().map(|(value, _)| *value).collect();
-        Ok(super::checksum::composite(&algorithm, &raw).map(|value| Checksum { algorithm, value }))
+        Ok(super::checksum::composite(algorithm, &raw).map(|value| Checksum { algorithm, value }))
     }
 
     /// The object a copy reads, after `x-amz-copy-source-if-*`: its bucket, key and info.
@@ -660,11 +661,11 @@ impl S3 for S3Api {
         for part in input.multipart_upload.and_then(|upload| upload.parts).unwrap_or_default() {
             let number = part.part_number.ok_or_else(|| s3_error!(MalformedXML, "Every part needs a PartNumber"))?;
             let claimed = [
-                ("CRC32", part.checksum_crc32),
-                ("CRC32C", part.checksum_crc32c),
-                ("CRC64NVME", part.checksum_crc64nvme),
-                ("SHA1", part.checksum_sha1),
-                ("SHA256", part.checksum_sha256),
+                (Algorithm::Crc32, part.checksum_crc32),
+                (Algorithm::Crc32c, part.checksum_crc32c),
+                (Algorithm::Crc64Nvme, part.checksum_crc64nvme),
+                (Algorithm::Sha1, part.checksum_sha1),
+                (Algorithm::Sha256, part.checksum_sha256),
             ]
             .into_iter()
             .find_map(|(algorithm, value)| value.map(|value| (algorithm, value)));
@@ -674,11 +675,11 @@ impl S3 for S3Api {
         }
         // The whole-object checksum the client computed, if it sent one (FULL_OBJECT uploads do).
         let whole = [
-            ("CRC32", input.checksum_crc32.clone()),
-            ("CRC32C", input.checksum_crc32c.clone()),
-            ("CRC64NVME", input.checksum_crc64nvme.clone()),
-            ("SHA1", input.checksum_sha1.clone()),
-            ("SHA256", input.checksum_sha256.clone()),
+            (Algorithm::Crc32, input.checksum_crc32.clone()),
+            (Algorithm::Crc32c, input.checksum_crc32c.clone()),
+            (Algorithm::Crc64Nvme, input.checksum_crc64nvme.clone()),
+            (Algorithm::Sha1, input.checksum_sha1.clone()),
+            (Algorithm::Sha256, input.checksum_sha256.clone()),
         ]
         .into_iter()
         .find_map(|(algorithm, value)| value.map(|value| (algorithm, value)));
@@ -693,7 +694,7 @@ impl S3 for S3Api {
             return Err(s3_error!(
                 BadDigest,
                 "The {} you specified did not match the calculated checksum.",
-                format!("x-amz-checksum-{}", algorithm.to_lowercase())
+                algorithm.header()
             ));
         }
         let info = self

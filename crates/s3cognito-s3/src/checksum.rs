@@ -8,57 +8,45 @@ use s3cognito_service::objects::{BodyError, ByteStream, Checksum, ChecksumSlot};
 use s3s::checksum::ChecksumHasher;
 use s3s::dto::ChecksumAlgorithm;
 use s3s::TrailingHeaders;
+use s3cognito_types::ChecksumAlgorithm as Algorithm;
 
-const ALGORITHMS: &[(&str, &str)] = &[
-    ("CRC32", "x-amz-checksum-crc32"),
-    ("CRC32C", "x-amz-checksum-crc32c"),
-    ("CRC64NVME", "x-amz-checksum-crc64nvme"),
-    ("SHA1", "x-amz-checksum-sha1"),
-    ("SHA256", "x-amz-checksum-sha256"),
-];
-
-/// The checksum a client asked for: its algorithm, header name, and value if sent as a header.
+/// The checksum a client asked for: its algorithm, and its value if sent as a header.
 #[derive(Debug, Clone)]
 pub(crate) struct Requested {
-    algorithm: &'static str,
-    header: &'static str,
+    algorithm: Algorithm,
     expected: Option<String>,
 }
 
 /// What the request asks to be checked: a checksum header, or an algorithm whose value follows in
 /// a trailer (`x-amz-sdk-checksum-algorithm` / `x-amz-trailer`, which s3s reads into the input).
 pub(crate) fn requested(headers: &HeaderMap, algorithm: Option<&ChecksumAlgorithm>) -> Option<Requested> {
-    for (name, header) in ALGORITHMS {
-        if let Some(value) = headers.get(*header).and_then(|value| value.to_str().ok()) {
-            return Some(Requested { algorithm: name, header, expected: Some(value.trim().to_owned()) });
+    for candidate in Algorithm::ALL {
+        if let Some(value) = headers.get(candidate.header()).and_then(|value| value.to_str().ok()) {
+            return Some(Requested { algorithm: candidate, expected: Some(value.trim().to_owned()) });
         }
     }
-    let algorithm = algorithm?.as_str().to_ascii_uppercase();
-    ALGORITHMS
-        .iter()
-        .find(|(name, _)| *name == algorithm)
-        .map(|(name, header)| Requested { algorithm: name, header, expected: None })
+    Algorithm::parse(algorithm?.as_str()).map(|algorithm| Requested { algorithm, expected: None })
 }
 
-fn hasher_for(algorithm: &str) -> ChecksumHasher {
+fn hasher_for(algorithm: Algorithm) -> ChecksumHasher {
     let mut hasher = ChecksumHasher::default();
     match algorithm {
-        "CRC32" => hasher.crc32 = Some(Default::default()),
-        "CRC32C" => hasher.crc32c = Some(Default::default()),
-        "CRC64NVME" => hasher.crc64nvme = Some(Default::default()),
-        "SHA1" => hasher.sha1 = Some(Default::default()),
-        _ => hasher.sha256 = Some(Default::default()),
+        Algorithm::Crc32 => hasher.crc32 = Some(Default::default()),
+        Algorithm::Crc32c => hasher.crc32c = Some(Default::default()),
+        Algorithm::Crc64Nvme => hasher.crc64nvme = Some(Default::default()),
+        Algorithm::Sha1 => hasher.sha1 = Some(Default::default()),
+        Algorithm::Sha256 => hasher.sha256 = Some(Default::default()),
     }
     hasher
 }
 
-fn value_of(algorithm: &str, checksum: s3s::dto::Checksum) -> Option<String> {
+fn value_of(algorithm: Algorithm, checksum: s3s::dto::Checksum) -> Option<String> {
     match algorithm {
-        "CRC32" => checksum.checksum_crc32,
-        "CRC32C" => checksum.checksum_crc32c,
-        "CRC64NVME" => checksum.checksum_crc64nvme,
-        "SHA1" => checksum.checksum_sha1,
-        _ => checksum.checksum_sha256,
+        Algorithm::Crc32 => checksum.checksum_crc32,
+        Algorithm::Crc32c => checksum.checksum_crc32c,
+        Algorithm::Crc64Nvme => checksum.checksum_crc64nvme,
+        Algorithm::Sha1 => checksum.checksum_sha1,
+        Algorithm::Sha256 => checksum.checksum_sha256,
     }
 }
 
@@ -98,14 +86,14 @@ pub(crate) fn verify(
                 let expected = state.requested.expected.clone().or_else(|| {
                     state.trailers.as_ref().and_then(|trailers| {
                         trailers.read(|headers| {
-                            headers.get(state.requested.header).and_then(|value| value.to_str().ok()).map(|v| v.trim().to_owned())
+                            headers.get(state.requested.algorithm.header()).and_then(|value| value.to_str().ok()).map(|v| v.trim().to_owned())
                         })
                     })?
                 });
                 if expected.as_ref().is_some_and(|expected| *expected != computed) {
-                    return Some((Err(BodyError::ChecksumMismatch(state.requested.algorithm.to_owned())), None));
+                    return Some((Err(BodyError::ChecksumMismatch(state.requested.algorithm.name().to_owned())), None));
                 }
-                let _ = state.slot.set(Checksum { algorithm: state.requested.algorithm.to_owned(), value: computed });
+                let _ = state.slot.set(Checksum { algorithm: state.requested.algorithm, value: computed });
                 None
             }
         }
@@ -116,7 +104,7 @@ pub(crate) fn verify(
 /// A multipart object's checksum as S3 computes it when its parts carry one (the COMPOSITE type): the
 /// checksum of the parts' raw checksums, in order, then `-<number of parts>`. `None` when a part's
 /// value is not base64.
-pub(crate) fn composite(algorithm: &str, part_values: &[&str]) -> Option<String> {
+pub(crate) fn composite(algorithm: Algorithm, part_values: &[&str]) -> Option<String> {
     use base64::Engine as _;
     let mut hasher = hasher_for(algorithm);
     for value in part_values {
@@ -128,12 +116,12 @@ pub(crate) fn composite(algorithm: &str, part_values: &[&str]) -> Option<String>
 }
 
 /// The reflected polynomial and width of each CRC S3 offers.
-fn crc_parameters(algorithm: &str) -> Option<(u64, u32)> {
+fn crc_parameters(algorithm: Algorithm) -> Option<(u64, u32)> {
     match algorithm {
-        "CRC32" => Some((0xEDB8_8320, 32)),
-        "CRC32C" => Some((0x82F6_3B78, 32)),
-        "CRC64NVME" => Some((0x9A6C_9329_AC4B_C9B5, 64)),
-        _ => None,
+        Algorithm::Crc32 => Some((0xEDB8_8320, 32)),
+        Algorithm::Crc32c => Some((0x82F6_3B78, 32)),
+        Algorithm::Crc64Nvme => Some((0x9A6C_9329_AC4B_C9B5, 64)),
+        Algorithm::Sha1 | Algorithm::Sha256 => None,
     }
 }
 
@@ -170,7 +158,7 @@ fn shift_for(bytes: u64, polynomial: u64, width: u32) -> u64 {
 
 /// The CRC of the whole object from its parts' CRCs and sizes (S3's FULL_OBJECT type for multipart
 /// uploads): crc(A‖B) = crc(A)·x^(8·|B|) + crc(B). `None` for a non-CRC algorithm or a malformed value.
-pub(crate) fn combine_crc(algorithm: &str, parts: &[(&str, u64)]) -> Option<String> {
+pub(crate) fn combine_crc(algorithm: Algorithm, parts: &[(&str, u64)]) -> Option<String> {
     use base64::Engine as _;
     let (polynomial, width) = crc_parameters(algorithm)?;
     let bytes = (width / 8) as usize;
@@ -195,7 +183,7 @@ pub(crate) fn combine_crc(algorithm: &str, parts: &[(&str, u64)]) -> Option<Stri
 mod tests {
     use super::*;
 
-    fn crc_of(algorithm: &str, data: &[u8]) -> String {
+    fn crc_of(algorithm: Algorithm, data: &[u8]) -> String {
         let mut hasher = hasher_for(algorithm);
         hasher.update(data);
         value_of(algorithm, hasher.finalize()).unwrap()
@@ -204,7 +192,7 @@ mod tests {
     #[test]
     fn combined_crcs_equal_the_crc_of_the_whole() {
         let data: Vec<u8> = (0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
-        for algorithm in ["CRC32", "CRC32C", "CRC64NVME"] {
+        for algorithm in [Algorithm::Crc32, Algorithm::Crc32c, Algorithm::Crc64Nvme] {
             for cuts in [vec![0usize, 100_000], vec![0, 1, 100_000], vec![0, 65_536, 65_537, 99_999, 100_000], vec![0, 50_000, 100_000]] {
                 let parts: Vec<(String, u64)> =
                     cuts.windows(2).map(|w| (crc_of(algorithm, &data[w[0]..w[1]]), (w[1] - w[0]) as u64)).collect();
@@ -212,6 +200,6 @@ mod tests {
                 assert_eq!(combine_crc(algorithm, &borrowed), Some(crc_of(algorithm, &data)), "{algorithm} {cuts:?}");
             }
         }
-        assert_eq!(combine_crc("SHA256", &[("AAAA", 1)]), None);
+        assert_eq!(combine_crc(Algorithm::Sha256, &[("AAAA", 1)]), None);
     }
 }

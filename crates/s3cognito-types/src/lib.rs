@@ -3,10 +3,12 @@
 //! No IO happens here: the types only know their own shape.
 
 pub mod arn;
+mod checksum;
 mod ids;
 pub mod operation;
 pub mod policy;
 
+pub use checksum::ChecksumAlgorithm;
 pub use ids::{ClientId, GroupName, InvalidName, UserPoolId, Username};
 
 /// The AWS region every id and issuer of this deployment is minted in.

@@ -50,7 +50,7 @@ pub enum BodyError {
 /// A whole-object checksum as S3 names it (`CRC32`, `CRC32C`, `CRC64NVME`, `SHA1`, `SHA256`), base64.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checksum {
-    pub algorithm: String,
+    pub algorithm: s3cognito_types::ChecksumAlgorithm,
     pub value: String,
 }
 
