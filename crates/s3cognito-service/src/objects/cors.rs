@@ -115,7 +115,7 @@ impl Objects {
 
     /// The bucket's rules; `None` when it has none.
     pub async fn bucket_cors(&self, bucket: &str) -> Result<Option<Vec<CorsRule>>> {
-        let record = self.bucket(bucket).await?;
+        let record = self.store.bucket(bucket).await?.ok_or(ObjectError::NoSuchBucket)?;
         Ok(record.cors.as_deref().map(serde_json::from_str).transpose()?)
     }
 }

@@ -47,6 +47,20 @@ pub enum BodyError {
     ChecksumMismatch(String),
 }
 
+/// A bucket as callers see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketView {
+    pub name: String,
+    pub owner: String,
+    pub created_at: i64,
+}
+
+impl From<BucketRecord> for BucketView {
+    fn from(record: BucketRecord) -> BucketView {
+        BucketView { name: record.name, owner: record.owner, created_at: record.created_at }
+    }
+}
+
 /// A whole-object checksum as S3 names it (`CRC32`, `CRC32C`, `CRC64NVME`, `SHA1`, `SHA256`), base64.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checksum {
@@ -328,12 +342,12 @@ impl Objects {
         }
     }
 
-    pub async fn bucket(&self, name: &str) -> Result<BucketRecord> {
-        self.store.bucket(name).await?.ok_or(ObjectError::NoSuchBucket)
+    pub async fn bucket(&self, name: &str) -> Result<BucketView> {
+        self.store.bucket(name).await?.map(BucketView::from).ok_or(ObjectError::NoSuchBucket)
     }
 
-    pub async fn list_buckets(&self) -> Result<Vec<BucketRecord>> {
-        Ok(self.store.list_buckets().await?)
+    pub async fn list_buckets(&self) -> Result<Vec<BucketView>> {
+        Ok(self.store.list_buckets().await?.into_iter().map(BucketView::from).collect())
     }
 
     pub async fn delete_bucket(&self, name: &str) -> Result<()> {
