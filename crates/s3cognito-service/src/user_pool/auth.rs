@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use s3cognito_crypto::{digest, random, srp};
-use s3cognito_meta::{AuthSessionRecord};
+use s3cognito_meta::AuthSessionRecord;
 use s3cognito_types::{ClientId, UserPoolId, Username};
 
 use super::tokens::refresh_token_hash;
@@ -19,6 +19,46 @@ pub struct AuthRequest {
     pub parameters: BTreeMap<String, String>,
     /// Set for AdminInitiateAuth: the pool named in the call, which must own the client.
     pub admin_pool: Option<UserPoolId>,
+}
+
+/// The sign-in flows InitiateAuth and AdminInitiateAuth take, by Cognito's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFlow {
+    UserPassword,
+    AdminUserPassword,
+    /// The older name of `ADMIN_USER_PASSWORD_AUTH`.
+    AdminNoSrp,
+    RefreshTokenAuth,
+    /// The older name of `REFRESH_TOKEN_AUTH`.
+    RefreshToken,
+    UserSrp,
+}
+
+impl AuthFlow {
+    const ALL: [AuthFlow; 6] = [
+        AuthFlow::UserPassword,
+        AuthFlow::AdminUserPassword,
+        AuthFlow::AdminNoSrp,
+        AuthFlow::RefreshTokenAuth,
+        AuthFlow::RefreshToken,
+        AuthFlow::UserSrp,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthFlow::UserPassword => "USER_PASSWORD_AUTH",
+            AuthFlow::AdminUserPassword => "ADMIN_USER_PASSWORD_AUTH",
+            AuthFlow::AdminNoSrp => "ADMIN_NO_SRP_AUTH",
+            AuthFlow::RefreshTokenAuth => "REFRESH_TOKEN_AUTH",
+            AuthFlow::RefreshToken => "REFRESH_TOKEN",
+            AuthFlow::UserSrp => "USER_SRP_AUTH",
+        }
+    }
+
+    /// The flow a request names; `None` for one this server does not offer (custom auth, user auth).
+    pub fn parse(name: &str) -> Option<AuthFlow> {
+        AuthFlow::ALL.into_iter().find(|flow| flow.name() == name)
+    }
 }
 
 /// A RespondToAuthChallenge or AdminRespondToAuthChallenge call.
@@ -67,8 +107,10 @@ impl UserPools {
         let context = self.context_for(&request.client_id, request.admin_pool.as_ref()).await?;
         let admin = request.admin_pool.is_some();
         let parameters = &request.parameters;
-        match (request.flow.as_str(), admin) {
-            ("USER_PASSWORD_AUTH", false) | ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH", true) => {
+        // The client is looked up first, so a flow this server does not offer is reported after an
+        // unknown client, as Cognito orders them.
+        match (AuthFlow::parse(&request.flow), admin) {
+            (Some(AuthFlow::UserPassword), false) | (Some(AuthFlow::AdminUserPassword | AuthFlow::AdminNoSrp), true) => {
                 let allowed = if admin { "ALLOW_ADMIN_USER_PASSWORD_AUTH" } else { "ALLOW_USER_PASSWORD_AUTH" };
                 if !context.client_config.allows(allowed) {
                     return Err(ServiceError::Invalid(format!(
@@ -82,7 +124,7 @@ impl UserPools {
                 let user = self.sign_in_with_password(&context, &username, password).await?;
                 self.after_password(&context, user).await
             }
-            ("REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN", _) => {
+            (Some(AuthFlow::RefreshTokenAuth | AuthFlow::RefreshToken), _) => {
                 let token = required(parameters, "REFRESH_TOKEN")?;
                 let record = self.live_refresh_token(token, &request.client_id).await?;
                 let user = self.user(&context.pool_id, &record.username).await.map_err(|_| {
@@ -101,7 +143,7 @@ impl UserPools {
                 let tokens = self.mint_tokens(&context.client.client_id, &context.client_config, &user, Some(&record)).await?;
                 Ok(AuthOutcome::Tokens(tokens))
             }
-            ("USER_SRP_AUTH", _) => {
+            (Some(AuthFlow::UserSrp), _) => {
                 if !context.client_config.allows("ALLOW_USER_SRP_AUTH") {
                     return Err(ServiceError::Invalid("USER_SRP_AUTH flow not enabled for this client".to_owned()));
                 }
@@ -110,7 +152,11 @@ impl UserPools {
                 context.check_secret_hash(username.as_str(), parameters.get("SECRET_HASH").map(String::as_str))?;
                 self.start_srp(&context, &username, srp_a).await
             }
-            (flow, _) => Err(ServiceError::Invalid(format!("Initiate Auth method not supported: {flow}"))),
+            // A password flow called through the other entry point (USER_PASSWORD_AUTH on the admin call,
+            // the admin flows on the public one) is as unsupported there as an unknown name.
+            (None | Some(AuthFlow::UserPassword | AuthFlow::AdminUserPassword | AuthFlow::AdminNoSrp), _) => {
+                Err(ServiceError::Invalid(format!("Initiate Auth method not supported: {}", request.flow)))
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 //! Users: sign-up and confirmation, attributes, passwords and their reset, and the admin calls on users.
 
 use s3cognito_crypto::{digest, random};
-use s3cognito_meta::{CodeRecord};
+use s3cognito_meta::CodeRecord;
 use s3cognito_types::{ClientId, UserPoolId, Username};
 
 use super::{Attributes, ClientContext, User, UserPools, UserStatus, decode_page_token, encode_page_token, mask_email};
