@@ -8,6 +8,7 @@ use futures::{StreamExt, TryStreamExt};
 use s3cognito_service::ServiceError;
 use s3cognito_service::authorization::{Caller, Resource, S3Resource};
 use s3cognito_service::objects::cors::CorsRule;
+use s3cognito_types::BucketName;
 use s3cognito_types::ChecksumAlgorithm as Algorithm;
 use s3cognito_types::operation::S3 as S3Operation;
 use s3cognito_service::objects::{
@@ -27,6 +28,12 @@ pub(crate) struct S3Api {
 }
 
 type Out<T> = S3Result<S3Response<T>>;
+
+/// A bucket name s3s has let through: it checks names with `types::BucketName` (`policy::BucketNames`),
+/// so this fails only if the two ever disagree, and then as S3 would answer.
+fn bucket_name(name: &str) -> S3Result<BucketName> {
+    BucketName::parse(name).map_err(|_| s3_error!(InvalidBucketName, "The specified bucket is not valid."))
+}
 
 fn timestamp(epoch: i64) -> Timestamp {
     Timestamp::from(UNIX_EPOCH + Duration::from_secs(epoch.max(0) as u64))
@@ -263,7 +270,7 @@ impl S3Api {
     /// be the stored one.
     async fn object_checksum(
         &self,
-        bucket: &str,
+        bucket: &BucketName,
         key: &str,
         upload_id: &str,
         requested: &[(i32, String)],
@@ -312,7 +319,8 @@ impl S3Api {
             if_modified_since: http_date(headers, "x-amz-copy-source-if-modified-since"),
             if_unmodified_since: http_date(headers, "x-amz-copy-source-if-unmodified-since"),
         };
-        let source = self.objects().object(bucket, key, &conditions).await.map_err(|error| match error {
+        let source_bucket = BucketName::parse(bucket.to_string()).map_err(|_| to_s3(ObjectError::NoSuchBucket))?;
+        let source = self.objects().object(&source_bucket, key, &conditions).await.map_err(|error| match error {
             // A copy source that did not change is a failed precondition, not a 304.
             ObjectError::NotModified { .. } => to_s3(ObjectError::PreconditionFailed),
             other => to_s3(other),
@@ -348,23 +356,23 @@ impl S3 for S3Api {
     async fn create_bucket(&self, request: S3Request<CreateBucketInput>) -> Out<CreateBucketOutput> {
         let owner = principal(&request);
         let name = request.input.bucket;
-        self.objects().create_bucket(&name, &owner).await.map_err(to_s3)?;
+        self.objects().create_bucket(&bucket_name(&name)?, &owner).await.map_err(to_s3)?;
         Ok(S3Response::new(CreateBucketOutput { location: Some(format!("/{name}")) }))
     }
 
     async fn head_bucket(&self, request: S3Request<HeadBucketInput>) -> Out<HeadBucketOutput> {
-        self.objects().bucket(&request.input.bucket).await.map_err(to_s3)?;
+        self.objects().bucket(&bucket_name(&request.input.bucket)?).await.map_err(to_s3)?;
         Ok(S3Response::new(HeadBucketOutput { bucket_region: Some(self.state.app.region.clone()), ..Default::default() }))
     }
 
     async fn get_bucket_location(&self, request: S3Request<GetBucketLocationInput>) -> Out<GetBucketLocationOutput> {
-        self.objects().bucket(&request.input.bucket).await.map_err(to_s3)?;
+        self.objects().bucket(&bucket_name(&request.input.bucket)?).await.map_err(to_s3)?;
         // An empty LocationConstraint means us-east-1, as in S3.
         Ok(S3Response::new(GetBucketLocationOutput::default()))
     }
 
     async fn delete_bucket(&self, request: S3Request<DeleteBucketInput>) -> Out<DeleteBucketOutput> {
-        self.objects().delete_bucket(&request.input.bucket).await.map_err(to_s3)?;
+        self.objects().delete_bucket(&bucket_name(&request.input.bucket)?).await.map_err(to_s3)?;
         Ok(S3Response::new(DeleteBucketOutput::default()))
     }
 
@@ -382,7 +390,7 @@ impl S3 for S3Api {
         };
         let attributes = attributes(&headers, input.content_type, input.metadata);
         let upload = upload(input.body, input.content_length, input.content_md5, &headers, input.checksum_algorithm.as_ref(), trailing_headers)?;
-        let info = self.objects().put_object(&input.bucket, &key, &owner, attributes, upload).await.map_err(to_s3)?;
+        let info = self.objects().put_object(&bucket_name(&input.bucket)?, &key, &owner, attributes, upload).await.map_err(to_s3)?;
         let mut output = PutObjectOutput { e_tag: Some(etag(&info.etag)), ..Default::default() };
         set_checksum!(output, info.checksum);
         Ok(S3Response::new(output))
@@ -390,7 +398,7 @@ impl S3 for S3Api {
 
     async fn get_object(&self, request: S3Request<GetObjectInput>) -> Out<GetObjectOutput> {
         let S3Request { input, headers, extensions, .. } = request;
-        let info = match self.objects().object(&input.bucket, &input.key, &conditions(&headers)).await {
+        let info = match self.objects().object(&bucket_name(&input.bucket)?, &input.key, &conditions(&headers)).await {
             Ok(info) => info,
             Err(error) => return Err(self.missing_or_denied(error, &extensions, &input.bucket, &input.key).await),
         };
@@ -423,7 +431,7 @@ impl S3 for S3Api {
 
     async fn head_object(&self, request: S3Request<HeadObjectInput>) -> Out<HeadObjectOutput> {
         let S3Request { input, headers, extensions, .. } = request;
-        let info = match self.objects().object(&input.bucket, &input.key, &conditions(&headers)).await {
+        let info = match self.objects().object(&bucket_name(&input.bucket)?, &input.key, &conditions(&headers)).await {
             Ok(info) => info,
             Err(error) => return Err(self.missing_or_denied(error, &extensions, &input.bucket, &input.key).await),
         };
@@ -446,7 +454,7 @@ impl S3 for S3Api {
     }
 
     async fn delete_object(&self, request: S3Request<DeleteObjectInput>) -> Out<DeleteObjectOutput> {
-        self.objects().delete_object(&request.input.bucket, &request.input.key).await.map_err(to_s3)?;
+        self.objects().delete_object(&bucket_name(&request.input.bucket)?, &request.input.key).await.map_err(to_s3)?;
         Ok(S3Response::new(DeleteObjectOutput::default()))
     }
 
@@ -481,7 +489,7 @@ impl S3 for S3Api {
                     continue;
                 }
             }
-            match self.objects().delete_object(&input.bucket, &object.key).await {
+            match self.objects().delete_object(&bucket_name(&input.bucket)?, &object.key).await {
                 Ok(()) => deleted.push(DeletedObject { key: Some(object.key), ..Default::default() }),
                 Err(error) => {
                     let error = to_s3(error);
@@ -515,7 +523,7 @@ impl S3 for S3Api {
         let new_attributes = replace.then(|| attributes(&headers, input.content_type.clone(), input.metadata.clone()));
         let info = self
             .objects()
-            .copy_object(&source, &input.bucket, &input.key, &owner, new_attributes)
+            .copy_object(&source, &bucket_name(&input.bucket)?, &input.key, &owner, new_attributes)
             .await
             .map_err(to_s3)?;
         Ok(S3Response::new(CopyObjectOutput {
@@ -539,7 +547,7 @@ impl S3 for S3Api {
         let max = max_keys(input.max_keys)?;
         let page = self
             .objects()
-            .list(&input.bucket, &prefix, input.delimiter.as_deref(), after.as_deref(), max)
+            .list(&bucket_name(&input.bucket)?, &prefix, input.delimiter.as_deref(), after.as_deref(), max)
             .await
             .map_err(to_s3)?;
         let key_count = (page.objects.len() + page.common_prefixes.len()) as i32;
@@ -569,7 +577,7 @@ impl S3 for S3Api {
         let max = max_keys(input.max_keys)?;
         let page = self
             .objects()
-            .list(&input.bucket, &prefix, input.delimiter.as_deref(), input.marker.as_deref().filter(|m| !m.is_empty()), max)
+            .list(&bucket_name(&input.bucket)?, &prefix, input.delimiter.as_deref(), input.marker.as_deref().filter(|m| !m.is_empty()), max)
             .await
             .map_err(to_s3)?;
         Ok(S3Response::new(ListObjectsOutput {
@@ -593,7 +601,7 @@ impl S3 for S3Api {
         let owner = principal(&request);
         let S3Request { input, headers, .. } = request;
         let attributes = attributes(&headers, input.content_type, input.metadata);
-        let upload = self.objects().create_upload(&input.bucket, &input.key, &owner, attributes).await.map_err(to_s3)?;
+        let upload = self.objects().create_upload(&bucket_name(&input.bucket)?, &input.key, &owner, attributes).await.map_err(to_s3)?;
         Ok(S3Response::new(CreateMultipartUploadOutput {
             bucket: Some(upload.bucket),
             key: Some(upload.key),
@@ -628,7 +636,7 @@ impl S3 for S3Api {
         };
         let part = self
             .objects()
-            .upload_part_copy(&input.bucket, &input.key, &input.upload_id, input.part_number, &source, range)
+            .upload_part_copy(&bucket_name(&input.bucket)?, &input.key, &input.upload_id, input.part_number, &source, range)
             .await
             .map_err(to_s3)?;
         Ok(S3Response::new(UploadPartCopyOutput {
@@ -646,7 +654,7 @@ impl S3 for S3Api {
         let upload = upload(input.body, input.content_length, input.content_md5, &headers, input.checksum_algorithm.as_ref(), trailing_headers)?;
         let part = self
             .objects()
-            .upload_part(&input.bucket, &input.key, &input.upload_id, input.part_number, upload)
+            .upload_part(&bucket_name(&input.bucket)?, &input.key, &input.upload_id, input.part_number, upload)
             .await
             .map_err(to_s3)?;
         let mut output = UploadPartOutput { e_tag: Some(etag(&part.etag)), ..Default::default() };
@@ -686,7 +694,7 @@ impl S3 for S3Api {
         let full_object = input.checksum_type.as_ref().is_some_and(|kind| kind.as_str() == ChecksumType::FULL_OBJECT)
             || whole.as_ref().is_some_and(|(_, value)| !value.contains('-'));
         let checksum = self
-            .object_checksum(&input.bucket, &input.key, &input.upload_id, &requested, &claimed_checksums, full_object)
+            .object_checksum(&bucket_name(&input.bucket)?, &input.key, &input.upload_id, &requested, &claimed_checksums, full_object)
             .await?;
         if let Some((algorithm, value)) = &whole
             && checksum.as_ref().is_some_and(|computed| computed.algorithm == *algorithm && computed.value != *value)
@@ -699,7 +707,7 @@ impl S3 for S3Api {
         }
         let info = self
             .objects()
-            .complete_upload(&input.bucket, &input.key, &input.upload_id, &requested, checksum)
+            .complete_upload(&bucket_name(&input.bucket)?, &input.key, &input.upload_id, &requested, checksum)
             .await
             .map_err(to_s3)?;
         let mut output = CompleteMultipartUploadOutput {
@@ -716,13 +724,13 @@ impl S3 for S3Api {
 
     async fn abort_multipart_upload(&self, request: S3Request<AbortMultipartUploadInput>) -> Out<AbortMultipartUploadOutput> {
         let input = request.input;
-        self.objects().abort_upload(&input.bucket, &input.key, &input.upload_id).await.map_err(to_s3)?;
+        self.objects().abort_upload(&bucket_name(&input.bucket)?, &input.key, &input.upload_id).await.map_err(to_s3)?;
         Ok(S3Response::new(AbortMultipartUploadOutput::default()))
     }
 
     async fn list_parts(&self, request: S3Request<ListPartsInput>) -> Out<ListPartsOutput> {
         let input = request.input;
-        let (upload, parts) = self.objects().list_parts(&input.bucket, &input.key, &input.upload_id).await.map_err(to_s3)?;
+        let (upload, parts) = self.objects().list_parts(&bucket_name(&input.bucket)?, &input.key, &input.upload_id).await.map_err(to_s3)?;
         let marker = input.part_number_marker.unwrap_or(0);
         let max = input.max_parts.unwrap_or(1000).clamp(0, 1000) as usize;
         let after: Vec<_> = parts.into_iter().filter(|part| part.part_number > marker).collect();
@@ -753,7 +761,7 @@ impl S3 for S3Api {
 
     async fn get_object_attributes(&self, request: S3Request<GetObjectAttributesInput>) -> Out<GetObjectAttributesOutput> {
         let S3Request { input, headers, .. } = request;
-        let info = self.objects().object(&input.bucket, &input.key, &conditions(&headers)).await.map_err(object_error)?;
+        let info = self.objects().object(&bucket_name(&input.bucket)?, &input.key, &conditions(&headers)).await.map_err(object_error)?;
         // s3s passes the comma-separated header as one value.
         let wanted: Vec<String> = input
             .object_attributes
@@ -787,7 +795,7 @@ impl S3 for S3Api {
         let after = input.key_marker.as_deref().filter(|marker| !marker.is_empty());
         let page = self
             .objects()
-            .list(&input.bucket, &prefix, input.delimiter.as_deref(), after, max)
+            .list(&bucket_name(&input.bucket)?, &prefix, input.delimiter.as_deref(), after, max)
             .await
             .map_err(to_s3)?;
         Ok(S3Response::new(ListObjectVersionsOutput {
@@ -837,12 +845,12 @@ impl S3 for S3Api {
                 max_age_seconds: rule.max_age_seconds,
             })
             .collect();
-        self.objects().put_bucket_cors(&input.bucket, rules).await.map_err(to_s3)?;
+        self.objects().put_bucket_cors(&bucket_name(&input.bucket)?, rules).await.map_err(to_s3)?;
         Ok(S3Response::new(PutBucketCorsOutput::default()))
     }
 
     async fn get_bucket_cors(&self, request: S3Request<GetBucketCorsInput>) -> Out<GetBucketCorsOutput> {
-        let rules = self.objects().bucket_cors(&request.input.bucket).await.map_err(to_s3)?;
+        let rules = self.objects().bucket_cors(&bucket_name(&request.input.bucket)?).await.map_err(to_s3)?;
         let rules = rules.ok_or_else(|| s3_error!(NoSuchCORSConfiguration, "The CORS configuration does not exist"))?;
         Ok(S3Response::new(GetBucketCorsOutput {
             cors_rules: Some(
@@ -862,7 +870,7 @@ impl S3 for S3Api {
     }
 
     async fn delete_bucket_cors(&self, request: S3Request<DeleteBucketCorsInput>) -> Out<DeleteBucketCorsOutput> {
-        self.objects().delete_bucket_cors(&request.input.bucket).await.map_err(to_s3)?;
+        self.objects().delete_bucket_cors(&bucket_name(&request.input.bucket)?).await.map_err(to_s3)?;
         Ok(S3Response::new(DeleteBucketCorsOutput::default()))
     }
 
@@ -872,7 +880,7 @@ impl S3 for S3Api {
         let (uploads, truncated) = self
             .objects()
             .list_uploads(
-                &input.bucket,
+                &bucket_name(&input.bucket)?,
                 input.prefix.as_deref().unwrap_or(""),
                 input.key_marker.as_deref().unwrap_or(""),
                 input.upload_id_marker.as_deref().unwrap_or(""),

@@ -137,7 +137,11 @@ async fn cors(State(state): State<S3State>, request: Request, next: Next) -> Res
     } else {
         Vec::new()
     };
-    let rules = match state.app.objects.bucket_cors(&bucket).await {
+    let rules = match s3cognito_types::BucketName::parse(bucket) {
+        Ok(bucket) => state.app.objects.bucket_cors(&bucket).await,
+        Err(_) => Ok(None),
+    };
+    let rules = match rules {
         Ok(rules) => rules.unwrap_or_default(),
         Err(_) => Vec::new(),
     };

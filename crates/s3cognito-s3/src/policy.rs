@@ -205,15 +205,11 @@ fn check_signing_region(region: &str, authorization: &[u8], query: &str) -> S3Re
     Ok(())
 }
 
-/// AWS's bucket naming rules, reserved prefixes and suffixes included.
+/// AWS's bucket naming rules, reserved prefixes and suffixes included (`types::BucketName`).
 pub(crate) struct BucketNames;
 
 impl s3s::validation::NameValidation for BucketNames {
     fn validate_bucket_name(&self, name: &str) -> bool {
-        const RESERVED_PREFIXES: &[&str] = &["xn--", "sthree-", "amzn-s3-demo-"];
-        const RESERVED_SUFFIXES: &[&str] = &["-s3alias", "--ol-s3", "--x-s3", "--table-s3"];
-        s3s::validation::AwsNameValidation::default().validate_bucket_name(name)
-            && !RESERVED_PREFIXES.iter().any(|prefix| name.starts_with(prefix))
-            && !RESERVED_SUFFIXES.iter().any(|suffix| name.ends_with(suffix))
+        s3cognito_types::BucketName::parse(name).is_ok()
     }
 }

@@ -2,7 +2,7 @@
 //! account id and root access key. Idempotent: every id is recorded in `settings` and read back later,
 //! so restarts and replicas sharing a database agree on one set.
 
-use s3cognito_types::arn;
+use s3cognito_types::{BucketName, arn};
 use s3cognito_crypto::random;
 use s3cognito_meta::AccessKeyRecord;
 use s3cognito_types::{ClientId, UserPoolId};
@@ -75,18 +75,19 @@ pub async fn ensure(app: &App) -> Result<Bootstrap> {
     let bucket = store
         .setting_or_insert("default_bucket", &format!("s3cognito-{}", random::random_from_alphabet(12, "abcdefghijklmnopqrstuvwxyz0123456789".as_bytes())))
         .await?;
+    let bucket_name = BucketName::parse(bucket.clone())?;
 
     app.objects
-        .ensure_bucket(&bucket, "root")
+        .ensure_bucket(&bucket_name, "root")
         .await
         .map_err(|error| crate::ServiceError::Internal(format!("creating the bootstrap bucket: {error}")))?;
     // The upload page talks to the bucket from the browser; its rules are set once and then the
     // admin's to change.
-    if app.objects.bucket_cors(&bucket).await.map_err(|error| crate::ServiceError::Internal(error.to_string()))?.is_none()
+    if app.objects.bucket_cors(&bucket_name).await.map_err(|error| crate::ServiceError::Internal(error.to_string()))?.is_none()
         && store.setting("default_bucket_cors_set").await?.is_none()
     {
         app.objects
-            .put_bucket_cors(&bucket, crate::objects::cors::upload_page_rules())
+            .put_bucket_cors(&bucket_name, crate::objects::cors::upload_page_rules())
             .await
             .map_err(|error| crate::ServiceError::Internal(error.to_string()))?;
         store.setting_or_insert("default_bucket_cors_set", "true").await?;

@@ -174,3 +174,43 @@ mod tests {
         assert!(ClientId::parse("").is_err());
     }
 }
+
+name_type!(
+    /// An S3 bucket name by AWS's rules: 3 to 63 lowercase letters, digits, `.` and `-`, starting and
+    /// ending with a letter or digit, no `..`, not an IP address, none of the reserved prefixes and
+    /// suffixes.
+    BucketName,
+    "bucket name",
+    |value| {
+        const RESERVED_PREFIXES: &[&str] = &["xn--", "sthree-", "amzn-s3-demo-"];
+        const RESERVED_SUFFIXES: &[&str] = &["-s3alias", "--ol-s3", "--x-s3", "--table-s3"];
+        let alphanumeric = |byte: Option<&u8>| byte.is_some_and(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit());
+        if !(3..64).contains(&value.len()) {
+            return Err("must be 3 to 63 characters long");
+        }
+        if !value.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'.' || byte == b'-') {
+            return Err("may contain only lowercase letters, digits, '.' and '-'");
+        }
+        if !alphanumeric(value.as_bytes().first()) || !alphanumeric(value.as_bytes().last()) {
+            return Err("must start and end with a letter or digit");
+        }
+        if value.contains("..") || value.parse::<std::net::IpAddr>().is_ok() {
+            return Err("must not contain '..' or be an IP address");
+        }
+        if RESERVED_PREFIXES.iter().any(|prefix| value.starts_with(prefix))
+            || RESERVED_SUFFIXES.iter().any(|suffix| value.ends_with(suffix))
+        {
+            return Err("uses a reserved prefix or suffix");
+        }
+        Ok(())
+    }
+);
+
+/// A bucket name is read as text wherever it is stored or shown; only making one needs `parse`.
+impl std::ops::Deref for BucketName {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}

@@ -1,5 +1,6 @@
 //! A bucket's CORS rules: stored with the bucket, matched against a browser's request as S3 does.
 
+use s3cognito_types::BucketName;
 use serde::{Deserialize, Serialize};
 
 use super::{ObjectError, Objects, Result};
@@ -97,7 +98,7 @@ pub fn upload_page_rules() -> Vec<CorsRule> {
 }
 
 impl Objects {
-    pub async fn put_bucket_cors(&self, bucket: &str, rules: Vec<CorsRule>) -> Result<()> {
+    pub async fn put_bucket_cors(&self, bucket: &BucketName, rules: Vec<CorsRule>) -> Result<()> {
         check_rules(&rules)?;
         let text = serde_json::to_string(&rules)?;
         if !self.store.set_bucket_cors(bucket, Some(&text)).await? {
@@ -106,7 +107,7 @@ impl Objects {
         Ok(())
     }
 
-    pub async fn delete_bucket_cors(&self, bucket: &str) -> Result<()> {
+    pub async fn delete_bucket_cors(&self, bucket: &BucketName) -> Result<()> {
         if !self.store.set_bucket_cors(bucket, None).await? {
             return Err(ObjectError::NoSuchBucket);
         }
@@ -114,7 +115,7 @@ impl Objects {
     }
 
     /// The bucket's rules; `None` when it has none.
-    pub async fn bucket_cors(&self, bucket: &str) -> Result<Option<Vec<CorsRule>>> {
+    pub async fn bucket_cors(&self, bucket: &BucketName) -> Result<Option<Vec<CorsRule>>> {
         let record = self.store.bucket(bucket).await?.ok_or(ObjectError::NoSuchBucket)?;
         Ok(record.cors.as_deref().map(serde_json::from_str).transpose()?)
     }

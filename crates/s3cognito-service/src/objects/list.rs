@@ -1,6 +1,7 @@
 //! Listing: keys under a prefix, rolled up into common prefixes at a delimiter, a page at a time.
 
 use s3cognito_meta::prefix_successor;
+use s3cognito_types::BucketName;
 
 use super::{ObjectInfo, Objects, Result};
 
@@ -22,7 +23,7 @@ impl Objects {
     /// prefixes together), with keys that contain `delimiter` past the prefix rolled up.
     pub async fn list(
         &self,
-        bucket: &str,
+        bucket: &BucketName,
         prefix: &str,
         delimiter: Option<&str>,
         after: Option<&str>,

@@ -8,6 +8,7 @@ pub mod cors;
 mod list;
 mod multipart;
 
+use s3cognito_types::BucketName;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
@@ -325,8 +326,8 @@ impl Objects {
 
     // ---- buckets ----
 
-    pub async fn create_bucket(&self, name: &str, owner: &str) -> Result<()> {
-        let record = BucketRecord { name: name.to_owned(), owner: owner.to_owned(), cors: None, created_at: self.now() };
+    pub async fn create_bucket(&self, name: &BucketName, owner: &str) -> Result<()> {
+        let record = BucketRecord { name: name.to_string(), owner: owner.to_owned(), cors: None, created_at: self.now() };
         match self.store.insert_bucket(&record).await {
             Ok(()) => Ok(()),
             Err(MetaError::Conflict) => Err(ObjectError::BucketAlreadyOwnedByYou),
@@ -335,14 +336,14 @@ impl Objects {
     }
 
     /// Creates the bucket unless it exists (the bootstrap bucket, on every start).
-    pub async fn ensure_bucket(&self, name: &str, owner: &str) -> Result<()> {
+    pub async fn ensure_bucket(&self, name: &BucketName, owner: &str) -> Result<()> {
         match self.create_bucket(name, owner).await {
             Ok(()) | Err(ObjectError::BucketAlreadyOwnedByYou) => Ok(()),
             Err(other) => Err(other),
         }
     }
 
-    pub async fn bucket(&self, name: &str) -> Result<BucketView> {
+    pub async fn bucket(&self, name: &BucketName) -> Result<BucketView> {
         self.store.bucket(name).await?.map(BucketView::from).ok_or(ObjectError::NoSuchBucket)
     }
 
@@ -350,7 +351,7 @@ impl Objects {
         Ok(self.store.list_buckets().await?.into_iter().map(BucketView::from).collect())
     }
 
-    pub async fn delete_bucket(&self, name: &str) -> Result<()> {
+    pub async fn delete_bucket(&self, name: &BucketName) -> Result<()> {
         match self.store.delete_bucket_if_empty(name).await? {
             BucketDeletion::Deleted => Ok(()),
             BucketDeletion::NotFound => Err(ObjectError::NoSuchBucket),
@@ -450,7 +451,7 @@ impl Objects {
 
     pub async fn put_object<E: Into<BodyError>>(
         &self,
-        bucket: &str,
+        bucket: &BucketName,
         key: &str,
         owner: &str,
         attributes: ObjectAttributes,
@@ -460,7 +461,7 @@ impl Objects {
         let written = self.write_blob(upload.body, upload.declared_length, MAX_SINGLE_UPLOAD).await?;
         self.check_content_md5(&written, upload.content_md5.as_deref()).await?;
         let info = ObjectInfo {
-            bucket: bucket.to_owned(),
+            bucket: bucket.to_string(),
             key: key.to_owned(),
             size: written.segment.size,
             etag: format!("\"{}\"", hex::encode(written.md5)),
@@ -475,7 +476,7 @@ impl Objects {
     }
 
     /// The object, if the preconditions hold.
-    pub async fn object(&self, bucket: &str, key: &str, conditions: &Conditions) -> Result<ObjectInfo> {
+    pub async fn object(&self, bucket: &BucketName, key: &str, conditions: &Conditions) -> Result<ObjectInfo> {
         let record = match self.store.object(bucket, key).await? {
             Some(record) => record,
             None => {
@@ -514,7 +515,7 @@ impl Objects {
     }
 
     /// Deletes the object; deleting a missing key succeeds, as in S3.
-    pub async fn delete_object(&self, bucket: &str, key: &str) -> Result<()> {
+    pub async fn delete_object(&self, bucket: &BucketName, key: &str) -> Result<()> {
         if self.store.delete_object(bucket, key, blobs_of, self.now()).await?.is_none() {
             self.bucket(bucket).await?;
         }
@@ -525,7 +526,7 @@ impl Objects {
     pub async fn copy_object(
         &self,
         source: &ObjectInfo,
-        bucket: &str,
+        bucket: &BucketName,
         key: &str,
         owner: &str,
         replace_attributes: Option<ObjectAttributes>,
@@ -534,7 +535,7 @@ impl Objects {
         let body = self.read(source, 0..source.size);
         let written = self.write_blob(body, Some(source.size), MAX_SINGLE_UPLOAD).await?;
         let info = ObjectInfo {
-            bucket: bucket.to_owned(),
+            bucket: bucket.to_string(),
             key: key.to_owned(),
             size: written.segment.size,
             // A copy of a multipart object is one part: its ETag is the plain MD5, as in S3.
