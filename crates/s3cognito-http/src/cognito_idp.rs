@@ -657,7 +657,7 @@ fn pool_json(pool: &PoolView) -> Value {
         "AutoVerifiedAttributes": pool.config.auto_verified_attributes,
         "UsernameAttributes": pool.config.username_attributes,
         "AliasAttributes": pool.config.alias_attributes,
-        "MfaConfiguration": pool.config.mfa_configuration,
+        "MfaConfiguration": pool.config.mfa_configuration.as_str(),
         "EstimatedNumberOfUsers": 0,
         "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": pool.config.allow_admin_create_user_only},
         "UserPoolTags": pool.config.tags,

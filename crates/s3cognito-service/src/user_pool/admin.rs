@@ -5,7 +5,7 @@ use s3cognito_meta::{ClientRecord, MetaError, UserPoolRecord};
 use s3cognito_types::{ClientId, UserPoolId};
 
 use super::config::{ClientConfig, KNOWN_AUTH_FLOWS, PoolConfig};
-use super::{UserPools, decode_page_token, encode_page_token};
+use super::{UserPools, decode_page_token, encode_page_token, stored};
 use crate::error::{InvalidMember, Result, ServiceError};
 
 /// What CreateUserPool asks for.
@@ -49,7 +49,7 @@ impl TryFrom<ClientRecord> for ClientView {
 
     fn try_from(record: ClientRecord) -> Result<Self> {
         Ok(ClientView {
-            config: serde_json::from_str(&record.config)?,
+            config: stored::read_client(&record.config)?,
             client_id: record.client_id,
             pool_id: record.pool_id,
             name: record.name,
@@ -98,7 +98,7 @@ impl UserPools {
                 &self.settings.account_id,
                 &record.id,
             ),
-            config: serde_json::from_str(&record.config)?,
+            config: stored::read_pool(&record.config)?,
             id: record.id,
             name: record.name,
             created_at: record.created_at,
@@ -122,7 +122,7 @@ impl UserPools {
         let record = UserPoolRecord {
             id: id.to_string(),
             name: settings.name,
-            config: serde_json::to_string(&settings.config)?,
+            config: stored::write_pool(&settings.config)?,
             created_at: now,
             updated_at: now,
         };
@@ -180,7 +180,7 @@ impl UserPools {
             pool_id: pool_id.to_string(),
             name: settings.name,
             secret: settings.generate_secret.then(|| random::random_alphanumeric(51)),
-            config: serde_json::to_string(&settings.config)?,
+            config: stored::write_client(&settings.config)?,
             created_at: now,
             updated_at: now,
         };
@@ -216,7 +216,7 @@ impl UserPools {
             record.name = name;
         }
         check_client_config(&config)?;
-        record.config = serde_json::to_string(&config)?;
+        record.config = stored::write_client(&config)?;
         record.updated_at = self.now();
         self.store.update_client(&record).await?;
         ClientView::try_from(record)

@@ -1,12 +1,10 @@
-//! The settings of pools and app clients as stored, with Cognito's defaults and its password policy.
-
-use serde::{Deserialize, Serialize};
+//! The settings of pools and app clients as the use cases see them, with Cognito's defaults and its
+//! password policy. How they are stored is `stored`'s concern, so these types change without a migration.
 
 use crate::error::{InvalidMember, Result, ServiceError};
 
 /// A pool's password rules, Cognito's defaults unless the pool says otherwise.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordPolicy {
     pub minimum_length: u32,
     pub require_uppercase: bool,
@@ -91,9 +89,8 @@ impl PasswordPolicy {
     }
 }
 
-/// A pool's settings as stored in `user_pools.config`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+/// A pool's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolConfig {
     pub password_policy: PasswordPolicy,
     /// Attributes verified by a mailed code at sign-up (Cognito's AutoVerifiedAttributes).
@@ -102,8 +99,10 @@ pub struct PoolConfig {
     pub username_attributes: Vec<String>,
     /// `["email"]`: users have a username and may also sign in with their verified email.
     pub alias_attributes: Vec<String>,
-    pub mfa_configuration: String,
+    pub mfa_configuration: MfaConfiguration,
     pub allow_admin_create_user_only: bool,
+    /// `ACTIVE` refuses DeleteUserPool. A string because any value has always been accepted and echoed:
+    /// an enum would refuse, at CreateUserPool, values that are taken today.
     pub deletion_protection: String,
     pub email_subject: Option<String>,
     pub email_message: Option<String>,
@@ -119,7 +118,7 @@ impl Default for PoolConfig {
             auto_verified_attributes: Vec::new(),
             username_attributes: Vec::new(),
             alias_attributes: Vec::new(),
-            mfa_configuration: "OFF".to_owned(),
+            mfa_configuration: MfaConfiguration::Off,
             allow_admin_create_user_only: false,
             deletion_protection: "INACTIVE".to_owned(),
             email_subject: None,
@@ -131,9 +130,23 @@ impl Default for PoolConfig {
     }
 }
 
+/// Whether sign-in asks for a second factor. This server has none, so requests naming anything but
+/// `OFF` are refused where they come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MfaConfiguration {
+    Off,
+}
+
+impl MfaConfiguration {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MfaConfiguration::Off => "OFF",
+        }
+    }
+}
+
 /// The unit a token validity is expressed in, as Cognito's `TokenValidityUnits` names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeUnit {
     Seconds,
     Minutes,
@@ -173,7 +186,7 @@ impl TimeUnit {
 }
 
 /// A token lifetime as configured: an amount and its unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Validity {
     pub amount: i64,
     pub unit: TimeUnit,
@@ -212,8 +225,12 @@ pub const KNOWN_AUTH_FLOWS: &[&str] = &[
     "ALLOW_USER_AUTH",
 ];
 
-/// An app client's settings as stored in `user_pool_clients.config`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An app client's settings.
+///
+/// The auth flows and `prevent_user_existence_errors` are closed sets kept as strings: the service
+/// checks them after the pool is found and in a set order (flows, validities, then this), and parsing
+/// them where requests come in would answer some invalid requests with a different error.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientConfig {
     pub explicit_auth_flows: Vec<String>,
     pub access_token_validity: Validity,

@@ -7,6 +7,7 @@ mod admin;
 mod auth;
 pub mod config;
 mod groups;
+mod stored;
 mod tokens;
 mod user;
 mod users;
@@ -144,7 +145,7 @@ impl UserPools {
             .user_pool(pool_id.as_str())
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("User pool {pool_id} does not exist.")))?;
-        let config = serde_json::from_str(&record.config)?;
+        let config = stored::read_pool(&record.config)?;
         Ok((record, config))
     }
 
@@ -154,7 +155,7 @@ impl UserPools {
             .client(client_id.as_str())
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("User pool client {client_id} does not exist.")))?;
-        let config = serde_json::from_str(&record.config)?;
+        let config = stored::read_client(&record.config)?;
         Ok((record, config))
     }
 

@@ -6,6 +6,7 @@ mod identity;
 mod objects;
 mod sign_in;
 mod srp;
+mod stored;
 mod tokens;
 mod users;
 
