@@ -9,7 +9,7 @@ use s3cognito_service::user_pool::{
     PoolView, Tokens, UserPools, UserView,
 };
 use s3cognito_types::operation::CognitoIdp as Op;
-use s3cognito_types::{ClientId, GroupName, UserPoolId, Username};
+use s3cognito_types::{ClientId, GroupName, UserPoolId, Username, Violation};
 use serde_json::{Value, json};
 
 use crate::HttpState;
@@ -477,24 +477,51 @@ async fn list_users_in_group(pools: &UserPools, input: &Input) -> Answer {
 
 // ---- members ----
 
-fn invalid_member(member: &str, error: s3cognito_types::InvalidName) -> ApiError {
-    ApiError::invalid_parameter(crate::error::one_validation_error(member, crate::error::Shown::Hidden, &error.to_string()))
+/// What Cognito requires of a name member: its longest length and the pattern it must match.
+struct NameRule {
+    member: &'static str,
+    max_length: usize,
+    pattern: &'static str,
+}
+
+const POOL_ID_RULE: NameRule = NameRule { member: "userPoolId", max_length: 55, pattern: r"[\w-]+_[0-9a-zA-Z]+" };
+const CLIENT_ID_RULE: NameRule = NameRule { member: "clientId", max_length: 128, pattern: r"[\w+]+" };
+const USERNAME_RULE: NameRule =
+    NameRule { member: "username", max_length: 128, pattern: r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+" };
+const GROUP_NAME_RULE: NameRule =
+    NameRule { member: "groupName", max_length: 128, pattern: r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+" };
+
+/// A name that does not have its kind's shape, worded as Cognito words it: the length bound it breaks,
+/// or the pattern it must match, with the value shown back.
+fn invalid_member(rule: &NameRule, value: &str, error: &s3cognito_types::InvalidName) -> ApiError {
+    let constraint = match error.violation() {
+        Violation::Empty => "Member must have length greater than or equal to 1".to_owned(),
+        Violation::TooLong => format!("Member must have length less than or equal to {}", rule.max_length),
+        Violation::Shape => format!("Member must satisfy regular expression pattern: {}", rule.pattern),
+    };
+    ApiError::invalid_parameter(crate::error::one_validation_error(rule.member, crate::error::Shown::Value(value), &constraint))
+}
+
+/// A name member, parsed into its type.
+fn name<T>(input: &Input, member: &str, rule: &NameRule, parse: fn(String) -> Result<T, s3cognito_types::InvalidName>) -> Result<T, ApiError> {
+    let value = input.string(member)?;
+    parse(value.clone()).map_err(|error| invalid_member(rule, &value, &error))
 }
 
 fn pool_id(input: &Input) -> Result<UserPoolId, ApiError> {
-    UserPoolId::parse(input.string("UserPoolId")?).map_err(|error| invalid_member("userPoolId", error))
+    name(input, "UserPoolId", &POOL_ID_RULE, UserPoolId::parse)
 }
 
 fn client_id(input: &Input) -> Result<ClientId, ApiError> {
-    ClientId::parse(input.string("ClientId")?).map_err(|error| invalid_member("clientId", error))
+    name(input, "ClientId", &CLIENT_ID_RULE, ClientId::parse)
 }
 
 fn username(input: &Input, member: &str) -> Result<Username, ApiError> {
-    Username::parse(input.string(member)?).map_err(|error| invalid_member("username", error))
+    name(input, member, &USERNAME_RULE, Username::parse)
 }
 
 fn group_name(input: &Input) -> Result<GroupName, ApiError> {
-    GroupName::parse(input.string("GroupName")?).map_err(|error| invalid_member("groupName", error))
+    name(input, "GroupName", &GROUP_NAME_RULE, GroupName::parse)
 }
 
 fn pool_config(input: &Input) -> Result<PoolConfig, ApiError> {

@@ -50,12 +50,34 @@ macro_rules! name_type {
     };
 }
 
+const EMPTY: &str = "must not be empty";
+const TOO_LONG: &str = "is too long";
+
+/// Which rule a name broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Violation {
+    Empty,
+    TooLong,
+    /// Its characters or their arrangement.
+    Shape,
+}
+
+impl InvalidName {
+    pub fn violation(&self) -> Violation {
+        match self.reason {
+            EMPTY => Violation::Empty,
+            TOO_LONG => Violation::TooLong,
+            _ => Violation::Shape,
+        }
+    }
+}
+
 fn check_length(value: &str, max: usize) -> Result<(), &'static str> {
     if value.is_empty() {
-        return Err("must not be empty");
+        return Err(EMPTY);
     }
     if value.chars().count() > max {
-        return Err("is too long");
+        return Err(TOO_LONG);
     }
     Ok(())
 }

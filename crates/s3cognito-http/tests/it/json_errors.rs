@@ -47,6 +47,8 @@ async fn cognito_idp_errors_carry_their_codes() {
         ("idp_missing_client_id_member", Call::idp("SignUp", json!({"Username": "carol", "Password": PASSWORD}))),
         ("idp_missing_max_results_member", h.signed(Call::idp("ListUserPools", json!({})), idp)),
         ("idp_malformed_pool_id", h.signed(Call::idp("DescribeUserPool", json!({"UserPoolId": "not-a-pool"})), idp)),
+        ("idp_pool_id_too_long", h.signed(Call::idp("DescribeUserPool", json!({"UserPoolId": format!("us-east-1_{}", "a".repeat(60))})), idp)),
+        ("idp_empty_username", h.signed(Call::idp("AdminGetUser", json!({"UserPoolId": POOL_ID, "Username": ""})), idp)),
         ("idp_malformed_username", h.signed(Call::idp("AdminGetUser", pool_and("has space")), idp)),
         ("idp_malformed_client_id", Call::idp("InitiateAuth", json!({"ClientId": "no/slashes", "AuthFlow": "USER_PASSWORD_AUTH"}))),
         ("idp_unsupported_auth_flow", Call::idp("InitiateAuth", json!({"ClientId": CLIENT_ID, "AuthFlow": "CUSTOM_AUTH", "AuthParameters": {"USERNAME": "alice"}}))),
