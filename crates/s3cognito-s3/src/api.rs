@@ -8,7 +8,7 @@ use futures::{StreamExt, TryStreamExt};
 use s3cognito_service::ServiceError;
 use s3cognito_service::authorization::{Caller, Resource, S3Resource};
 use s3cognito_service::objects::cors::CorsRule;
-use s3cognito_types::BucketName;
+use s3cognito_types::{BucketName, ObjectKey};
 use s3cognito_types::ChecksumAlgorithm as Algorithm;
 use s3cognito_types::operation::S3 as S3Operation;
 use s3cognito_service::objects::{
@@ -33,6 +33,14 @@ type Out<T> = S3Result<S3Response<T>>;
 /// so this fails only if the two ever disagree, and then as S3 would answer.
 fn bucket_name(name: &str) -> S3Result<BucketName> {
     BucketName::parse(name).map_err(|_| s3_error!(InvalidBucketName, "The specified bucket is not valid."))
+}
+
+/// An object key s3s has let through (non-empty, at most 1,024 bytes), or S3's answer to one it would not.
+fn object_key(key: &str) -> S3Result<ObjectKey> {
+    ObjectKey::parse(key).map_err(|error| match error.violation() {
+        s3cognito_types::Violation::TooLong => s3_error!(KeyTooLongError, "Your key is too long"),
+        _ => s3_error!(InvalidArgument, "An object key must not be empty"),
+    })
 }
 
 fn timestamp(epoch: i64) -> Timestamp {
@@ -271,7 +279,7 @@ impl S3Api {
     async fn object_checksum(
         &self,
         bucket: &BucketName,
-        key: &str,
+        key: &ObjectKey,
         upload_id: &str,
         requested: &[(i32, String)],
         claimed: &[Option<(Algorithm, String)>],
@@ -320,7 +328,8 @@ impl S3Api {
             if_unmodified_since: http_date(headers, "x-amz-copy-source-if-unmodified-since"),
         };
         let source_bucket = BucketName::parse(bucket.to_string()).map_err(|_| to_s3(ObjectError::NoSuchBucket))?;
-        let source = self.objects().object(&source_bucket, key, &conditions).await.map_err(|error| match error {
+        let source_key = ObjectKey::parse(key.to_string()).map_err(|_| to_s3(ObjectError::NoSuchKey))?;
+        let source = self.objects().object(&source_bucket, &source_key, &conditions).await.map_err(|error| match error {
             // A copy source that did not change is a failed precondition, not a 304.
             ObjectError::NotModified { .. } => to_s3(ObjectError::PreconditionFailed),
             other => to_s3(other),
@@ -390,7 +399,7 @@ impl S3 for S3Api {
         };
         let attributes = attributes(&headers, input.content_type, input.metadata);
         let upload = upload(input.body, input.content_length, input.content_md5, &headers, input.checksum_algorithm.as_ref(), trailing_headers)?;
-        let info = self.objects().put_object(&bucket_name(&input.bucket)?, &key, &owner, attributes, upload).await.map_err(to_s3)?;
+        let info = self.objects().put_object(&bucket_name(&input.bucket)?, &object_key(&key)?, &owner, attributes, upload).await.map_err(to_s3)?;
         let mut output = PutObjectOutput { e_tag: Some(etag(&info.etag)), ..Default::default() };
         set_checksum!(output, info.checksum);
         Ok(S3Response::new(output))
@@ -398,9 +407,9 @@ impl S3 for S3Api {
 
     async fn get_object(&self, request: S3Request<GetObjectInput>) -> Out<GetObjectOutput> {
         let S3Request { input, headers, extensions, .. } = request;
-        let info = match self.objects().object(&bucket_name(&input.bucket)?, &input.key, &conditions(&headers)).await {
+        let info = match self.objects().object(&bucket_name(&input.bucket)?, &object_key(&input.key)?, &conditions(&headers)).await {
             Ok(info) => info,
-            Err(error) => return Err(self.missing_or_denied(error, &extensions, &input.bucket, &input.key).await),
+            Err(error) => return Err(self.missing_or_denied(error, &extensions, &input.bucket, &object_key(&input.key)?).await),
         };
         let range = match (&input.range, input.part_number) {
             (Some(_), Some(_)) => return Err(s3_error!(InvalidRequest, "Cannot specify both Range header and partNumber query parameter")),
@@ -431,9 +440,9 @@ impl S3 for S3Api {
 
     async fn head_object(&self, request: S3Request<HeadObjectInput>) -> Out<HeadObjectOutput> {
         let S3Request { input, headers, extensions, .. } = request;
-        let info = match self.objects().object(&bucket_name(&input.bucket)?, &input.key, &conditions(&headers)).await {
+        let info = match self.objects().object(&bucket_name(&input.bucket)?, &object_key(&input.key)?, &conditions(&headers)).await {
             Ok(info) => info,
-            Err(error) => return Err(self.missing_or_denied(error, &extensions, &input.bucket, &input.key).await),
+            Err(error) => return Err(self.missing_or_denied(error, &extensions, &input.bucket, &object_key(&input.key)?).await),
         };
         let checksum = if checksum_enabled(&input.checksum_mode) { info.checksum.as_ref() } else { None };
         let part = input.part_number.map(|number| part_range(&info, number)).transpose()?;
@@ -454,7 +463,7 @@ impl S3 for S3Api {
     }
 
     async fn delete_object(&self, request: S3Request<DeleteObjectInput>) -> Out<DeleteObjectOutput> {
-        self.objects().delete_object(&bucket_name(&request.input.bucket)?, &request.input.key).await.map_err(to_s3)?;
+        self.objects().delete_object(&bucket_name(&request.input.bucket)?, &object_key(&request.input.key)?).await.map_err(to_s3)?;
         Ok(S3Response::new(DeleteObjectOutput::default()))
     }
 
@@ -489,7 +498,13 @@ impl S3 for S3Api {
                     continue;
                 }
             }
-            match self.objects().delete_object(&bucket_name(&input.bucket)?, &object.key).await {
+            // No object can have a key that is not one (empty, or past 1,024 bytes): deleting it finds
+            // nothing, which S3 reports as deleted.
+            let Ok(key) = ObjectKey::parse(object.key.clone()) else {
+                deleted.push(DeletedObject { key: Some(object.key), ..Default::default() });
+                continue;
+            };
+            match self.objects().delete_object(&bucket_name(&input.bucket)?, &key).await {
                 Ok(()) => deleted.push(DeletedObject { key: Some(object.key), ..Default::default() }),
                 Err(error) => {
                     let error = to_s3(error);
@@ -523,7 +538,7 @@ impl S3 for S3Api {
         let new_attributes = replace.then(|| attributes(&headers, input.content_type.clone(), input.metadata.clone()));
         let info = self
             .objects()
-            .copy_object(&source, &bucket_name(&input.bucket)?, &input.key, &owner, new_attributes)
+            .copy_object(&source, &bucket_name(&input.bucket)?, &object_key(&input.key)?, &owner, new_attributes)
             .await
             .map_err(to_s3)?;
         Ok(S3Response::new(CopyObjectOutput {
@@ -601,7 +616,7 @@ impl S3 for S3Api {
         let owner = principal(&request);
         let S3Request { input, headers, .. } = request;
         let attributes = attributes(&headers, input.content_type, input.metadata);
-        let upload = self.objects().create_upload(&bucket_name(&input.bucket)?, &input.key, &owner, attributes).await.map_err(to_s3)?;
+        let upload = self.objects().create_upload(&bucket_name(&input.bucket)?, &object_key(&input.key)?, &owner, attributes).await.map_err(to_s3)?;
         Ok(S3Response::new(CreateMultipartUploadOutput {
             bucket: Some(upload.bucket),
             key: Some(upload.key),
@@ -636,7 +651,7 @@ impl S3 for S3Api {
         };
         let part = self
             .objects()
-            .upload_part_copy(&bucket_name(&input.bucket)?, &input.key, &input.upload_id, input.part_number, &source, range)
+            .upload_part_copy(&bucket_name(&input.bucket)?, &object_key(&input.key)?, &input.upload_id, input.part_number, &source, range)
             .await
             .map_err(to_s3)?;
         Ok(S3Response::new(UploadPartCopyOutput {
@@ -654,7 +669,7 @@ impl S3 for S3Api {
         let upload = upload(input.body, input.content_length, input.content_md5, &headers, input.checksum_algorithm.as_ref(), trailing_headers)?;
         let part = self
             .objects()
-            .upload_part(&bucket_name(&input.bucket)?, &input.key, &input.upload_id, input.part_number, upload)
+            .upload_part(&bucket_name(&input.bucket)?, &object_key(&input.key)?, &input.upload_id, input.part_number, upload)
             .await
             .map_err(to_s3)?;
         let mut output = UploadPartOutput { e_tag: Some(etag(&part.etag)), ..Default::default() };
@@ -694,7 +709,7 @@ impl S3 for S3Api {
         let full_object = input.checksum_type.as_ref().is_some_and(|kind| kind.as_str() == ChecksumType::FULL_OBJECT)
             || whole.as_ref().is_some_and(|(_, value)| !value.contains('-'));
         let checksum = self
-            .object_checksum(&bucket_name(&input.bucket)?, &input.key, &input.upload_id, &requested, &claimed_checksums, full_object)
+            .object_checksum(&bucket_name(&input.bucket)?, &object_key(&input.key)?, &input.upload_id, &requested, &claimed_checksums, full_object)
             .await?;
         if let Some((algorithm, value)) = &whole
             && checksum.as_ref().is_some_and(|computed| computed.algorithm == *algorithm && computed.value != *value)
@@ -707,7 +722,7 @@ impl S3 for S3Api {
         }
         let info = self
             .objects()
-            .complete_upload(&bucket_name(&input.bucket)?, &input.key, &input.upload_id, &requested, checksum)
+            .complete_upload(&bucket_name(&input.bucket)?, &object_key(&input.key)?, &input.upload_id, &requested, checksum)
             .await
             .map_err(to_s3)?;
         let mut output = CompleteMultipartUploadOutput {
@@ -724,13 +739,13 @@ impl S3 for S3Api {
 
     async fn abort_multipart_upload(&self, request: S3Request<AbortMultipartUploadInput>) -> Out<AbortMultipartUploadOutput> {
         let input = request.input;
-        self.objects().abort_upload(&bucket_name(&input.bucket)?, &input.key, &input.upload_id).await.map_err(to_s3)?;
+        self.objects().abort_upload(&bucket_name(&input.bucket)?, &object_key(&input.key)?, &input.upload_id).await.map_err(to_s3)?;
         Ok(S3Response::new(AbortMultipartUploadOutput::default()))
     }
 
     async fn list_parts(&self, request: S3Request<ListPartsInput>) -> Out<ListPartsOutput> {
         let input = request.input;
-        let (upload, parts) = self.objects().list_parts(&bucket_name(&input.bucket)?, &input.key, &input.upload_id).await.map_err(to_s3)?;
+        let (upload, parts) = self.objects().list_parts(&bucket_name(&input.bucket)?, &object_key(&input.key)?, &input.upload_id).await.map_err(to_s3)?;
         let marker = input.part_number_marker.unwrap_or(0);
         let max = input.max_parts.unwrap_or(1000).clamp(0, 1000) as usize;
         let after: Vec<_> = parts.into_iter().filter(|part| part.part_number > marker).collect();
@@ -761,7 +776,7 @@ impl S3 for S3Api {
 
     async fn get_object_attributes(&self, request: S3Request<GetObjectAttributesInput>) -> Out<GetObjectAttributesOutput> {
         let S3Request { input, headers, .. } = request;
-        let info = self.objects().object(&bucket_name(&input.bucket)?, &input.key, &conditions(&headers)).await.map_err(object_error)?;
+        let info = self.objects().object(&bucket_name(&input.bucket)?, &object_key(&input.key)?, &conditions(&headers)).await.map_err(object_error)?;
         // s3s passes the comma-separated header as one value.
         let wanted: Vec<String> = input
             .object_attributes

@@ -236,3 +236,28 @@ impl std::ops::Deref for BucketName {
         &self.0
     }
 }
+
+name_type!(
+    /// An S3 object key: 1 to 1,024 bytes of UTF-8, any characters (S3 stores `..`, control characters and
+    /// leading slashes as given; a namespace with stricter rules checks them itself).
+    ObjectKey,
+    "object key",
+    |value| {
+        if value.is_empty() {
+            return Err(EMPTY);
+        }
+        if value.len() > 1024 {
+            return Err(TOO_LONG);
+        }
+        Ok(())
+    }
+);
+
+/// A key is read as text wherever it is stored, listed or signed; only making one needs `parse`.
+impl std::ops::Deref for ObjectKey {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}

@@ -8,7 +8,7 @@ pub mod cors;
 mod list;
 mod multipart;
 
-use s3cognito_types::BucketName;
+use s3cognito_types::{BucketName, ObjectKey};
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
@@ -452,7 +452,7 @@ impl Objects {
     pub async fn put_object<E: Into<BodyError>>(
         &self,
         bucket: &BucketName,
-        key: &str,
+        key: &ObjectKey,
         owner: &str,
         attributes: ObjectAttributes,
         upload: Upload<E>,
@@ -462,7 +462,7 @@ impl Objects {
         self.check_content_md5(&written, upload.content_md5.as_deref()).await?;
         let info = ObjectInfo {
             bucket: bucket.to_string(),
-            key: key.to_owned(),
+            key: key.to_string(),
             size: written.segment.size,
             etag: format!("\"{}\"", hex::encode(written.md5)),
             attributes,
@@ -476,7 +476,7 @@ impl Objects {
     }
 
     /// The object, if the preconditions hold.
-    pub async fn object(&self, bucket: &BucketName, key: &str, conditions: &Conditions) -> Result<ObjectInfo> {
+    pub async fn object(&self, bucket: &BucketName, key: &ObjectKey, conditions: &Conditions) -> Result<ObjectInfo> {
         let record = match self.store.object(bucket, key).await? {
             Some(record) => record,
             None => {
@@ -515,7 +515,7 @@ impl Objects {
     }
 
     /// Deletes the object; deleting a missing key succeeds, as in S3.
-    pub async fn delete_object(&self, bucket: &BucketName, key: &str) -> Result<()> {
+    pub async fn delete_object(&self, bucket: &BucketName, key: &ObjectKey) -> Result<()> {
         if self.store.delete_object(bucket, key, blobs_of, self.now()).await?.is_none() {
             self.bucket(bucket).await?;
         }
@@ -527,7 +527,7 @@ impl Objects {
         &self,
         source: &ObjectInfo,
         bucket: &BucketName,
-        key: &str,
+        key: &ObjectKey,
         owner: &str,
         replace_attributes: Option<ObjectAttributes>,
     ) -> Result<ObjectInfo> {
@@ -536,7 +536,7 @@ impl Objects {
         let written = self.write_blob(body, Some(source.size), MAX_SINGLE_UPLOAD).await?;
         let info = ObjectInfo {
             bucket: bucket.to_string(),
-            key: key.to_owned(),
+            key: key.to_string(),
             size: written.segment.size,
             // A copy of a multipart object is one part: its ETag is the plain MD5, as in S3.
             etag: format!("\"{}\"", hex::encode(written.md5)),

@@ -1,7 +1,7 @@
 //! Multipart uploads: parts become blobs of their own, and completing the upload makes an object
 //! whose segments are those blobs, without copying a byte.
 
-use s3cognito_types::BucketName;
+use s3cognito_types::{BucketName, ObjectKey};
 use md5::{Digest, Md5};
 use s3cognito_meta::{MetaError, PartRecord, UploadRecord};
 
@@ -58,9 +58,9 @@ impl From<&PartRecord> for PartInfo {
 }
 
 impl Objects {
-    async fn upload_of(&self, bucket: &BucketName, key: &str, upload_id: &str) -> Result<UploadRecord> {
+    async fn upload_of(&self, bucket: &BucketName, key: &ObjectKey, upload_id: &str) -> Result<UploadRecord> {
         match self.store.upload(upload_id).await? {
-            Some(upload) if upload.bucket == bucket.as_str() && upload.key == key => Ok(upload),
+            Some(upload) if upload.bucket == bucket.as_str() && upload.key == key.as_str() => Ok(upload),
             _ => {
                 self.bucket(bucket).await?;
                 Err(ObjectError::NoSuchUpload)
@@ -68,12 +68,12 @@ impl Objects {
         }
     }
 
-    pub async fn create_upload(&self, bucket: &BucketName, key: &str, owner: &str, attributes: ObjectAttributes) -> Result<UploadInfo> {
+    pub async fn create_upload(&self, bucket: &BucketName, key: &ObjectKey, owner: &str, attributes: ObjectAttributes) -> Result<UploadInfo> {
         self.bucket(bucket).await?;
         let record = UploadRecord {
             upload_id: super::new_blob_id(),
             bucket: bucket.to_string(),
-            key: key.to_owned(),
+            key: key.to_string(),
             content_type: attributes.content_type,
             headers: serde_json::to_string(&attributes.headers)?,
             user_metadata: serde_json::to_string(&attributes.user_metadata)?,
@@ -88,7 +88,7 @@ impl Objects {
     pub async fn upload_part<E: Into<BodyError>>(
         &self,
         bucket: &BucketName,
-        key: &str,
+        key: &ObjectKey,
         upload_id: &str,
         part_number: i32,
         upload: Upload<E>,
@@ -127,7 +127,7 @@ impl Objects {
     pub async fn upload_part_copy(
         &self,
         bucket: &BucketName,
-        key: &str,
+        key: &ObjectKey,
         upload_id: &str,
         part_number: i32,
         source: &ObjectInfo,
@@ -143,7 +143,7 @@ impl Objects {
         self.upload_part(bucket, key, upload_id, part_number, upload).await
     }
 
-    pub async fn list_parts(&self, bucket: &BucketName, key: &str, upload_id: &str) -> Result<(UploadInfo, Vec<PartInfo>)> {
+    pub async fn list_parts(&self, bucket: &BucketName, key: &ObjectKey, upload_id: &str) -> Result<(UploadInfo, Vec<PartInfo>)> {
         let upload = self.upload_of(bucket, key, upload_id).await?;
         let parts = self.store.parts(upload_id).await?;
         Ok((UploadInfo::from(&upload), parts.iter().map(PartInfo::from).collect()))
@@ -154,7 +154,7 @@ impl Objects {
     pub async fn complete_upload(
         &self,
         bucket: &BucketName,
-        key: &str,
+        key: &ObjectKey,
         upload_id: &str,
         requested: &[(i32, String)],
         checksum: Option<Checksum>,
@@ -185,7 +185,7 @@ impl Objects {
         }
         let info = ObjectInfo {
             bucket: bucket.to_string(),
-            key: key.to_owned(),
+            key: key.to_string(),
             size: segments.iter().map(|segment| segment.size).sum(),
             etag: format!("\"{}-{}\"", hex::encode(md5_of_md5s.finalize()), requested.len()),
             attributes: ObjectAttributes {
@@ -206,7 +206,7 @@ impl Objects {
         Ok(info)
     }
 
-    pub async fn abort_upload(&self, bucket: &BucketName, key: &str, upload_id: &str) -> Result<()> {
+    pub async fn abort_upload(&self, bucket: &BucketName, key: &ObjectKey, upload_id: &str) -> Result<()> {
         self.upload_of(bucket, key, upload_id).await?;
         if !self.store.abort_upload(upload_id, self.now()).await? {
             return Err(ObjectError::NoSuchUpload);

@@ -20,14 +20,19 @@ fn named(bucket: &str) -> s3cognito_types::BucketName {
     s3cognito_types::BucketName::parse(bucket).unwrap()
 }
 
+/// An object key the tests know to be valid.
+fn key_of(key: &str) -> s3cognito_types::ObjectKey {
+    s3cognito_types::ObjectKey::parse(key).unwrap()
+}
+
 async fn read_all(objects: &Objects, bucket: &str, key: &str, range: Option<std::ops::Range<u64>>) -> Vec<u8> {
-    let info = objects.object(&named(bucket), key, &Conditions::default()).await.unwrap();
+    let info = objects.object(&named(bucket), &key_of(key), &Conditions::default()).await.unwrap();
     let range = range.unwrap_or(0..info.size);
     objects.read(&info, range).map_ok(|chunk| chunk.to_vec()).try_concat().await.unwrap()
 }
 
 async fn put(objects: &Objects, key: &str, data: &[u8]) {
-    objects.put_object(&named("bucket"), key, "root", ObjectAttributes::default(), upload(body(data), Some(data.len() as u64), None)).await.unwrap();
+    objects.put_object(&named("bucket"), &key_of(key), "root", ObjectAttributes::default(), upload(body(data), Some(data.len() as u64), None)).await.unwrap();
 }
 
 async fn objects() -> (Harness, Objects) {
@@ -44,12 +49,12 @@ async fn objects_round_trip_and_replace_whole() {
     put(&objects, "a.txt", b"second").await;
     assert_eq!(read_all(&objects, "bucket", "a.txt", None).await, b"second");
     assert_eq!(read_all(&objects, "bucket", "a.txt", Some(1..4)).await, b"eco");
-    let info = objects.object(&named("bucket"), "a.txt", &Conditions::default()).await.unwrap();
+    let info = objects.object(&named("bucket"), &key_of("a.txt"), &Conditions::default()).await.unwrap();
     assert_eq!(info.etag, format!("\"{:x}\"", md5_of(b"second")));
-    objects.delete_object(&named("bucket"), "a.txt").await.unwrap();
-    objects.delete_object(&named("bucket"), "a.txt").await.unwrap();
-    assert!(matches!(objects.object(&named("bucket"), "a.txt", &Conditions::default()).await, Err(ObjectError::NoSuchKey)));
-    assert!(matches!(objects.object(&named("nobucket"), "a.txt", &Conditions::default()).await, Err(ObjectError::NoSuchBucket)));
+    objects.delete_object(&named("bucket"), &key_of("a.txt")).await.unwrap();
+    objects.delete_object(&named("bucket"), &key_of("a.txt")).await.unwrap();
+    assert!(matches!(objects.object(&named("bucket"), &key_of("a.txt"), &Conditions::default()).await, Err(ObjectError::NoSuchKey)));
+    assert!(matches!(objects.object(&named("nobucket"), &key_of("a.txt"), &Conditions::default()).await, Err(ObjectError::NoSuchBucket)));
 }
 
 fn md5_of(data: &[u8]) -> md5_hex::Hex {
@@ -75,12 +80,12 @@ async fn a_failed_or_short_body_stores_nothing() {
         Err(BodyError::DigestMismatch),
     ])
     .boxed();
-    let outcome = objects.put_object(&named("bucket"), "kept", "root", ObjectAttributes::default(), upload(broken, None, None)).await;
+    let outcome = objects.put_object(&named("bucket"), &key_of("kept"), "root", ObjectAttributes::default(), upload(broken, None, None)).await;
     assert!(matches!(outcome, Err(ObjectError::Body(BodyError::DigestMismatch))));
-    let short = objects.put_object(&named("bucket"), "kept", "root", ObjectAttributes::default(), upload(body(b"abc"), Some(10), None)).await;
+    let short = objects.put_object(&named("bucket"), &key_of("kept"), "root", ObjectAttributes::default(), upload(body(b"abc"), Some(10), None)).await;
     assert!(matches!(short, Err(ObjectError::IncompleteBody)));
     let wrong_md5 = objects
-        .put_object(&named("bucket"), "kept", "root", ObjectAttributes::default(), upload(body(b"abc"), Some(3), Some("1B2M2Y8AsgTpgAmY7PhCfg==")))
+        .put_object(&named("bucket"), &key_of("kept"), "root", ObjectAttributes::default(), upload(body(b"abc"), Some(3), Some("1B2M2Y8AsgTpgAmY7PhCfg==")))
         .await;
     assert!(matches!(wrong_md5, Err(ObjectError::BadDigest)));
     assert_eq!(read_all(&objects, "bucket", "kept", None).await, b"old bytes");
@@ -126,19 +131,19 @@ async fn listings_roll_up_common_prefixes_and_page() {
 async fn multipart_uploads_follow_s3s_rules() {
     let (_harness, objects) = objects().await;
     let five_mib = vec![7u8; 5 << 20];
-    let started = objects.create_upload(&named("bucket"), "big", "root", ObjectAttributes::default()).await.unwrap();
+    let started = objects.create_upload(&named("bucket"), &key_of("big"), "root", ObjectAttributes::default()).await.unwrap();
     let id = started.upload_id.clone();
-    let first = objects.upload_part(&named("bucket"), "big", &id, 1, upload(body(&five_mib), None, None)).await.unwrap();
-    let second = objects.upload_part(&named("bucket"), "big", &id, 2, upload(body(b"tail"), None, None)).await.unwrap();
-    let small = objects.upload_part(&named("bucket"), "big", &id, 3, upload(body(b"small"), None, None)).await.unwrap();
+    let first = objects.upload_part(&named("bucket"), &key_of("big"), &id, 1, upload(body(&five_mib), None, None)).await.unwrap();
+    let second = objects.upload_part(&named("bucket"), &key_of("big"), &id, 2, upload(body(b"tail"), None, None)).await.unwrap();
+    let small = objects.upload_part(&named("bucket"), &key_of("big"), &id, 3, upload(body(b"small"), None, None)).await.unwrap();
     assert!(matches!(
-        objects.upload_part(&named("bucket"), "big", &id, 0, upload(body(b"x"), None, None)).await,
+        objects.upload_part(&named("bucket"), &key_of("big"), &id, 0, upload(body(b"x"), None, None)).await,
         Err(ObjectError::InvalidArgument(_))
     ));
     let complete = |parts: Vec<(i32, String)>| {
         let objects = objects.clone();
         let id = id.clone();
-        async move { objects.complete_upload(&named("bucket"), "big", &id, &parts, None).await }
+        async move { objects.complete_upload(&named("bucket"), &key_of("big"), &id, &parts, None).await }
     };
     assert!(matches!(complete(vec![(2, second.etag.clone()), (1, first.etag.clone())]).await, Err(ObjectError::InvalidPartOrder)));
     assert!(matches!(complete(vec![(1, "\"00\"".to_owned())]).await, Err(ObjectError::InvalidPart)));
@@ -150,10 +155,10 @@ async fn multipart_uploads_follow_s3s_rules() {
     assert_eq!(tail, [7, 7, b't', b'a', b'i', b'l']);
     // The upload is gone; so is the part it did not use.
     assert!(matches!(complete(vec![(1, first.etag)]).await, Err(ObjectError::NoSuchUpload)));
-    let aborted = objects.create_upload(&named("bucket"), "other", "root", ObjectAttributes::default()).await.unwrap();
-    objects.abort_upload(&named("bucket"), "other", &aborted.upload_id).await.unwrap();
+    let aborted = objects.create_upload(&named("bucket"), &key_of("other"), "root", ObjectAttributes::default()).await.unwrap();
+    objects.abort_upload(&named("bucket"), &key_of("other"), &aborted.upload_id).await.unwrap();
     assert!(matches!(
-        objects.upload_part(&named("bucket"), "other", &aborted.upload_id, 1, upload(body(b"x"), None, None)).await,
+        objects.upload_part(&named("bucket"), &key_of("other"), &aborted.upload_id, 1, upload(body(b"x"), None, None)).await,
         Err(ObjectError::NoSuchUpload)
     ));
 }
@@ -163,7 +168,7 @@ async fn replaced_bytes_are_reclaimed_after_the_grace_period() {
     let (harness, objects) = objects().await;
     put(&objects, "a", b"one").await;
     put(&objects, "a", b"two").await;
-    objects.delete_object(&named("bucket"), "a").await.unwrap();
+    objects.delete_object(&named("bucket"), &key_of("a")).await.unwrap();
     assert_eq!(objects.reclaim_garbage().await.unwrap(), 0, "nothing before the grace period");
     harness.clock.advance(s3cognito_service::objects::GARBAGE_GRACE_SECONDS + 1);
     assert_eq!(objects.reclaim_garbage().await.unwrap(), 2);
@@ -174,11 +179,11 @@ async fn replaced_bytes_are_reclaimed_after_the_grace_period() {
 async fn preconditions_follow_s3s_precedence() {
     let (harness, objects) = objects().await;
     put(&objects, "a", b"data").await;
-    let info = objects.object(&named("bucket"), "a", &Conditions::default()).await.unwrap();
+    let info = objects.object(&named("bucket"), &key_of("a"), &Conditions::default()).await.unwrap();
     let etag = info.etag.trim_matches('"').to_owned();
     let check = |conditions: Conditions| {
         let objects = objects.clone();
-        async move { objects.object(&named("bucket"), "a", &conditions).await }
+        async move { objects.object(&named("bucket"), &key_of("a"), &conditions).await }
     };
     assert!(check(Conditions { if_match: Some(vec![etag.clone()]), ..Default::default() }).await.is_ok());
     assert!(matches!(check(Conditions { if_match: Some(vec!["other".into()]), ..Default::default() }).await, Err(ObjectError::PreconditionFailed)));
@@ -200,11 +205,11 @@ async fn blobs_a_crash_left_uncommitted_are_reclaimed_and_committed_ones_never()
     put(&objects, "kept", b"committed").await;
     let failing: ByteStream<BodyError> =
         futures::stream::iter(vec![Ok(Bytes::from_static(b"half")), Err(BodyError::Incomplete("reset".to_owned()))]).boxed();
-    assert!(objects.put_object(&named("bucket"), "failed", "root", ObjectAttributes::default(), upload(failing, None, None)).await.is_err());
-    let upload_id = objects.create_upload(&named("bucket"), "multi", "root", ObjectAttributes::default()).await.unwrap().upload_id;
-    let part = objects.upload_part(&named("bucket"), "multi", &upload_id, 1, upload(body(b"part"), Some(4), None)).await.unwrap();
+    assert!(objects.put_object(&named("bucket"), &key_of("failed"), "root", ObjectAttributes::default(), upload(failing, None, None)).await.is_err());
+    let upload_id = objects.create_upload(&named("bucket"), &key_of("multi"), "root", ObjectAttributes::default()).await.unwrap().upload_id;
+    let part = objects.upload_part(&named("bucket"), &key_of("multi"), &upload_id, 1, upload(body(b"part"), Some(4), None)).await.unwrap();
     let store = &harness.app.store;
-    let kept = objects.object(&named("bucket"), "kept", &Conditions::default()).await.unwrap();
+    let kept = objects.object(&named("bucket"), &key_of("kept"), &Conditions::default()).await.unwrap();
     let pending = store.stale_pending_blobs(i64::MAX, 1000).await.unwrap();
     assert!(kept.segments.iter().all(|segment| !pending.contains(&segment.blob)), "a committed blob is pending no more");
     // Three ids taken from one reserved batch (the failed upload's is forgotten): the rest wait unused.
@@ -221,7 +226,7 @@ async fn blobs_a_crash_left_uncommitted_are_reclaimed_and_committed_ones_never()
     assert_eq!(store.stale_pending_blobs(i64::MAX, 10).await.unwrap(), Vec::<String>::new());
     assert_eq!(read_all(&objects, "bucket", "kept", None).await, b"committed");
     // A part is one upload's only part, and so its last: it may be small.
-    objects.complete_upload(&named("bucket"), "multi", &upload_id, &[(1, part.etag)], None).await.unwrap();
+    objects.complete_upload(&named("bucket"), &key_of("multi"), &upload_id, &[(1, part.etag)], None).await.unwrap();
     assert_eq!(read_all(&objects, "bucket", "multi", None).await, b"part", "the upload's part survived");
 }
 
@@ -245,7 +250,7 @@ async fn pending_blob_ids_are_reserved_in_batches_and_never_used_stale() {
     put(&objects, "later", b"later").await;
     let pending = store.stale_pending_blobs(i64::MAX, 1000).await.unwrap();
     assert_eq!(pending.len(), 2 * RESERVE_BATCH - count + RESERVE_BATCH - 1);
-    let later = objects.object(&named("bucket"), "later", &Conditions::default()).await.unwrap();
+    let later = objects.object(&named("bucket"), &key_of("later"), &Conditions::default()).await.unwrap();
     assert!(later.segments.iter().all(|segment| !pending.contains(&segment.blob)));
 
     // Past the grace of the first batch, only unused ids go; every object reads back.

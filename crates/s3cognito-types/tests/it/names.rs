@@ -1,6 +1,6 @@
 //! Names parsed once at the boundary: what each kind accepts and refuses.
 
-use s3cognito_types::{BucketName, ChecksumAlgorithm};
+use s3cognito_types::{BucketName, ChecksumAlgorithm, ObjectKey, Violation};
 
 #[test]
 fn bucket_names_follow_aws_rules() {
@@ -25,4 +25,13 @@ fn checksum_algorithms_parse_in_any_case_and_keep_s3s_names() {
         assert_eq!(serde_json::to_string(&algorithm).unwrap(), format!("\"{}\"", algorithm.name()), "stored by name");
     }
     assert_eq!(ChecksumAlgorithm::parse("MD5"), None);
+}
+
+#[test]
+fn object_keys_are_one_to_1024_bytes_of_anything() {
+    for valid in ["a", "private/us-east-1:abc/report.pdf", "../up", "/leading", "tab\there", &"é".repeat(512)] {
+        assert!(ObjectKey::parse(valid).is_ok(), "{valid:?} is a key S3 stores as given");
+    }
+    assert_eq!(ObjectKey::parse("").unwrap_err().violation(), Violation::Empty);
+    assert_eq!(ObjectKey::parse("é".repeat(513)).unwrap_err().violation(), Violation::TooLong, "1,026 bytes");
 }
