@@ -654,7 +654,7 @@ fn outcome_json(outcome: AuthOutcome) -> Value {
     match outcome {
         AuthOutcome::Tokens(tokens) => json!({"ChallengeParameters": {}, "AuthenticationResult": tokens_json(&tokens)}),
         AuthOutcome::Challenge { name, session, parameters } => {
-            let mut answer = json!({"ChallengeName": name, "ChallengeParameters": parameters});
+            let mut answer = json!({"ChallengeName": name.as_str(), "ChallengeParameters": parameters});
             if let Some(session) = session {
                 answer["Session"] = json!(session);
             }

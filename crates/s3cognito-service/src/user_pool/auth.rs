@@ -76,13 +76,39 @@ pub struct ChallengeAnswer {
 pub enum AuthOutcome {
     Tokens(Tokens),
     /// `session` is absent for PASSWORD_VERIFIER, whose state travels in `SECRET_BLOCK`, as in Cognito.
-    Challenge { name: String, session: Option<String>, parameters: BTreeMap<String, String> },
+    Challenge { name: ChallengeName, session: Option<String>, parameters: BTreeMap<String, String> },
 }
 
 const INCORRECT: &str = "Incorrect username or password.";
 const ATTEMPTS_EXCEEDED: &str = "Password attempts exceeded";
-const NEW_PASSWORD_REQUIRED: &str = "NEW_PASSWORD_REQUIRED";
-const PASSWORD_VERIFIER: &str = "PASSWORD_VERIFIER";
+/// The challenges a sign-in can answer with, by Cognito's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChallengeName {
+    /// An admin-created user signs in with the temporary password and must choose a new one.
+    NewPasswordRequired,
+    /// The SRP step: the client proves it knows the password.
+    PasswordVerifier,
+}
+
+impl ChallengeName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChallengeName::NewPasswordRequired => "NEW_PASSWORD_REQUIRED",
+            ChallengeName::PasswordVerifier => "PASSWORD_VERIFIER",
+        }
+    }
+
+    /// The challenge an answer names; `None` for one this server never asks (MFA, custom challenges).
+    pub fn parse(name: &str) -> Option<ChallengeName> {
+        [ChallengeName::NewPasswordRequired, ChallengeName::PasswordVerifier].into_iter().find(|challenge| challenge.as_str() == name)
+    }
+}
+
+impl PartialEq<&str> for ChallengeName {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
 
 fn required<'a>(parameters: &'a BTreeMap<String, String>, name: &str) -> Result<&'a str> {
     parameters
@@ -162,14 +188,12 @@ impl UserPools {
 
     pub async fn respond_to_auth_challenge(&self, answer: ChallengeAnswer) -> Result<AuthOutcome> {
         let context = self.context_for(&answer.client_id, answer.admin_pool.as_ref()).await?;
-        if answer.challenge_name == PASSWORD_VERIFIER {
-            return self.finish_srp(&context, &answer).await;
-        }
-        if answer.challenge_name != NEW_PASSWORD_REQUIRED {
-            return Err(ServiceError::Invalid(format!(
-                "Challenge {} is not supported",
-                answer.challenge_name
-            )));
+        match ChallengeName::parse(&answer.challenge_name) {
+            Some(ChallengeName::PasswordVerifier) => return self.finish_srp(&context, &answer).await,
+            Some(ChallengeName::NewPasswordRequired) => {}
+            None => {
+                return Err(ServiceError::Invalid(format!("Challenge {} is not supported", answer.challenge_name)));
+            }
         }
         let username = Username::parse(required(&answer.responses, "USERNAME")?)?;
         let new_password = required(&answer.responses, "NEW_PASSWORD")?;
@@ -180,7 +204,7 @@ impl UserPools {
         let record = self.store.take_auth_session(&digest::sha256_hex(session.as_bytes())).await?.ok_or_else(expired)?;
         if record.expires_at < self.now()
             || record.client_id != context.client.client_id
-            || record.challenge != answer.challenge_name
+            || record.challenge != ChallengeName::NewPasswordRequired.as_str()
             || record.username != username.as_str()
         {
             return Err(expired());
@@ -379,7 +403,7 @@ impl UserPools {
                         pool_id: context.pool_id.to_string(),
                         client_id: context.client.client_id.clone(),
                         username: user.username.clone(),
-                        challenge: NEW_PASSWORD_REQUIRED.to_owned(),
+                        challenge: ChallengeName::NewPasswordRequired.as_str().to_owned(),
                         data: "{}".to_owned(),
                         expires_at: self.now() + context.client_config.auth_session_validity_minutes * 60,
                     })
@@ -391,7 +415,7 @@ impl UserPools {
                     ("requiredAttributes".to_owned(), "[]".to_owned()),
                     ("userAttributes".to_owned(), serde_json::to_string(&attributes)?),
                 ]);
-                Ok(AuthOutcome::Challenge { name: NEW_PASSWORD_REQUIRED.to_owned(), session: Some(session), parameters })
+                Ok(AuthOutcome::Challenge { name: ChallengeName::NewPasswordRequired, session: Some(session), parameters })
             }
             _ => {
                 let tokens = self.mint_tokens(&context.client.client_id, &context.client_config, &user, None).await?;
@@ -460,7 +484,7 @@ impl UserPools {
                 pool_id: context.pool_id.to_string(),
                 client_id: context.client.client_id.clone(),
                 username: internal_username.clone(),
-                challenge: PASSWORD_VERIFIER.to_owned(),
+                challenge: ChallengeName::PasswordVerifier.as_str().to_owned(),
                 data: base64::engine::general_purpose::STANDARD.encode(sealed),
                 expires_at: self.now() + context.client_config.auth_session_validity_minutes * 60,
             })
@@ -472,7 +496,7 @@ impl UserPools {
             ("USERNAME".to_owned(), internal_username.clone()),
             ("USER_ID_FOR_SRP".to_owned(), internal_username),
         ]);
-        Ok(AuthOutcome::Challenge { name: PASSWORD_VERIFIER.to_owned(), session: None, parameters })
+        Ok(AuthOutcome::Challenge { name: ChallengeName::PasswordVerifier, session: None, parameters })
     }
 
     /// PASSWORD_VERIFIER: checks the client's proof of the password, with the same lockout
@@ -493,7 +517,7 @@ impl UserPools {
             .ok_or_else(incorrect)?;
         if record.expires_at < self.now()
             || record.client_id != context.client.client_id
-            || record.challenge != PASSWORD_VERIFIER
+            || record.challenge != ChallengeName::PasswordVerifier.as_str()
             || record.username != username.as_str()
         {
             return Err(incorrect());

@@ -19,7 +19,7 @@ use s3cognito_meta::{ClientRecord, Store, UserPoolRecord};
 use s3cognito_types::{ClientId, UserPoolId};
 
 pub use admin::{ClientSettings, ClientView, PoolSettings, PoolView};
-pub use auth::{AuthOutcome, AuthRequest, ChallengeAnswer};
+pub use auth::{AuthFlow, AuthOutcome, AuthRequest, ChallengeAnswer, ChallengeName};
 pub use groups::GroupView;
 pub use tokens::{AccessTokenUser, Tokens};
 use tokens::KeyCache;
