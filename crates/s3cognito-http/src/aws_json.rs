@@ -103,12 +103,12 @@ async fn run(state: &HttpState, operation: JsonOperation, request: &RawRequest) 
     };
     let input = Input::parse(&request.body)?;
     let caller = principal.as_ref().map_or(Caller::Anonymous, Caller::Signed);
-    // Only what a policy is checked against is read here: the pool a signed call names.
-    let named = match (&principal, operation) {
-        (None, _) => None,
-        (Some(_), JsonOperation::CognitoIdp(_)) => input.opt_string("UserPoolId")?,
-        (Some(_), JsonOperation::CognitoIdentity(_)) => input.opt_string("IdentityPoolId")?,
+    // Only what a policy is checked against is read here, and only for a signed call: the pool it names.
+    let member = match operation {
+        JsonOperation::CognitoIdp(_) => "UserPoolId",
+        JsonOperation::CognitoIdentity(_) => "IdentityPoolId",
     };
+    let named = if principal.is_some() { input.opt_string(member)? } else { None };
     let resource = match (named.as_deref(), operation) {
         (None, _) => Resource::Any,
         (Some(pool), JsonOperation::CognitoIdp(_)) => Resource::UserPool(pool),
@@ -181,7 +181,7 @@ pub(crate) async fn dispatch(
     }
     let result = match json_operation(&target) {
         Ok(operation) => run(&state, operation, &request).await,
-        Err(unknown) => Err(unknown),
+        Err(unknown_operation) => Err(unknown_operation),
     };
     let mut response = match result {
         Ok(value) => {

@@ -333,6 +333,8 @@ async fn run(state: &HttpState, request: &RawRequest, form: &Form, service: Serv
         (QueryOperation::Sts(Sts::AssumeRoleWithWebIdentity), _) => assume_role_with_web_identity(identity, form).await,
         (QueryOperation::Sts(Sts::AssumeRole), Some(principal)) => assume_role(identity, principal, form).await,
         (QueryOperation::Sts(Sts::GetCallerIdentity), Some(principal)) => get_caller_identity(identity, principal),
+        // AssumeRole and GetCallerIdentity are signed, so a principal was established above; were one
+        // ever declared public, it would be refused rather than run without a caller.
         (QueryOperation::Sts(_), None) => Err(failed(ServiceError::Authentication(AuthenticationError::MissingAuthenticationToken))),
         (QueryOperation::Iam(operation), _) => run_iam(identity, operation, form).await.map_err(|failure| match failure {
             IamFailure::Form(error) => error,

@@ -49,10 +49,10 @@ pub struct S3Resource<'a> {
 
 /// One permission a request needs: an IAM action on a resource, with the condition keys it sets.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Check {
-    pub action: &'static str,
-    pub resource: String,
-    pub keys: Vec<(&'static str, Vec<String>)>,
+struct Check {
+    action: &'static str,
+    resource: String,
+    keys: Vec<(&'static str, Vec<String>)>,
 }
 
 impl Check {
@@ -74,7 +74,7 @@ impl Authorizer {
 
     /// Whether `caller` may run `operation` on `resource`. Public operations are open to anyone;
     /// signed ones need a principal, and a principal with temporary credentials needs every permission
-    /// of `checks` allowed by its policies.
+    /// the operation's table row names allowed by its policies.
     pub async fn authorize(&self, caller: Caller<'_>, operation: Operation, resource: &Resource<'_>) -> Result<()> {
         let principal = match (operation.authorization(), caller) {
             (Authorization::Public, _) => return Ok(()),
@@ -105,7 +105,7 @@ impl Authorizer {
     }
 
     /// The permissions `operation` on `resource` needs, as AWS documents them per operation.
-    pub fn checks(&self, operation: Operation, resource: &Resource<'_>) -> Vec<Check> {
+    fn checks(&self, operation: Operation, resource: &Resource<'_>) -> Vec<Check> {
         let settings = self.identity.settings();
         let (region, account) = (settings.region.as_str(), settings.account_id.as_str());
         let named = match resource {

@@ -263,49 +263,35 @@ pub enum Operation {
     Own(Own),
 }
 
+/// Calls `$method` on the service's own operation inside `$operation`.
+macro_rules! each_service {
+    ($operation:expr, $method:ident) => {
+        match $operation {
+            Operation::CognitoIdp(operation) => operation.$method(),
+            Operation::CognitoIdentity(operation) => operation.$method(),
+            Operation::Sts(operation) => operation.$method(),
+            Operation::Iam(operation) => operation.$method(),
+            Operation::S3(operation) => operation.$method(),
+            Operation::Own(operation) => operation.$method(),
+        }
+    };
+}
+
 impl Operation {
     pub fn name(self) -> &'static str {
-        match self {
-            Operation::CognitoIdp(operation) => operation.name(),
-            Operation::CognitoIdentity(operation) => operation.name(),
-            Operation::Sts(operation) => operation.name(),
-            Operation::Iam(operation) => operation.name(),
-            Operation::S3(operation) => operation.name(),
-            Operation::Own(operation) => operation.name(),
-        }
+        each_service!(self, name)
     }
 
     pub fn service(self) -> Service {
-        match self {
-            Operation::CognitoIdp(_) => Service::CognitoIdp,
-            Operation::CognitoIdentity(_) => Service::CognitoIdentity,
-            Operation::Sts(_) => Service::Sts,
-            Operation::Iam(_) => Service::Iam,
-            Operation::S3(_) => Service::S3,
-            Operation::Own(_) => Service::Own,
-        }
+        each_service!(self, service)
     }
 
     pub fn authorization(self) -> Authorization {
-        match self {
-            Operation::CognitoIdp(operation) => operation.authorization(),
-            Operation::CognitoIdentity(operation) => operation.authorization(),
-            Operation::Sts(operation) => operation.authorization(),
-            Operation::Iam(operation) => operation.authorization(),
-            Operation::S3(operation) => operation.authorization(),
-            Operation::Own(operation) => operation.authorization(),
-        }
+        each_service!(self, authorization)
     }
 
     pub fn action(self) -> &'static str {
-        match self {
-            Operation::CognitoIdp(operation) => operation.action(),
-            Operation::CognitoIdentity(operation) => operation.action(),
-            Operation::Sts(operation) => operation.action(),
-            Operation::Iam(operation) => operation.action(),
-            Operation::S3(operation) => operation.action(),
-            Operation::Own(operation) => operation.action(),
-        }
+        each_service!(self, action)
     }
 }
 

@@ -19,7 +19,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{
-    PayloadChecksumKind, SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign,
+    PayloadChecksumKind, SignableBody, SignableRequest, SignatureLocation, SigningInstructions, SigningSettings, sign,
 };
 use aws_sigv4::sign::v4;
 use axum::http::{Method, Request};
@@ -353,30 +353,11 @@ impl Call {
 
     /// Signed as the AWS SDKs sign: SigV4 in the Authorization header, with `x-amz-content-sha256` for S3.
     pub fn sign(mut self, signing: &Signing) -> Call {
-        let credentials = Credentials::new(&signing.key.id, &signing.key.secret, signing.key.token.clone(), None, "test");
-        let identity = credentials.into();
         let mut settings = SigningSettings::default();
         if signing.service == "s3" {
             settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
         }
-        let params = v4::SigningParams::builder()
-            .identity(&identity)
-            .region(&signing.region)
-            .name(&signing.service)
-            .time(signing.time)
-            .settings(settings)
-            .build()
-            .unwrap()
-            .into();
-        let url = format!("http://localhost{}", self.path);
-        let signable = SignableRequest::new(
-            self.method.as_str(),
-            &url,
-            self.headers.iter().map(|(name, value)| (name.as_str(), value.as_str())),
-            SignableBody::Bytes(&self.body),
-        )
-        .unwrap();
-        let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+        let instructions = self.instructions(signing, settings, SignableBody::Bytes(&self.body));
         let added: Vec<(String, String)> =
             instructions.headers().map(|(name, value)| (name.to_owned(), value.to_owned())).collect();
         self.headers.extend(added);
@@ -385,11 +366,22 @@ impl Call {
 
     /// A presigned URL for the request, valid for `expires`, as the SDKs' presigners make them.
     pub fn presigned(mut self, signing: &Signing, expires: Duration) -> Call {
-        let credentials = Credentials::new(&signing.key.id, &signing.key.secret, signing.key.token.clone(), None, "test");
-        let identity = credentials.into();
         let mut settings = SigningSettings::default();
         settings.signature_location = SignatureLocation::QueryParams;
         settings.expires_in = Some(expires);
+        let instructions = self.instructions(signing, settings, SignableBody::UnsignedPayload);
+        for (name, value) in instructions.params() {
+            let separator = if self.path.contains('?') { '&' } else { '?' };
+            let value = percent_encoding::utf8_percent_encode(value, URI_ENCODE);
+            self.path = format!("{}{separator}{name}={value}", self.path);
+        }
+        self
+    }
+
+    /// What aws-sigv4 adds to this request (headers or query parameters) to sign it with `settings`.
+    fn instructions(&self, signing: &Signing, settings: SigningSettings, body: SignableBody<'_>) -> SigningInstructions {
+        let credentials = Credentials::new(&signing.key.id, &signing.key.secret, signing.key.token.clone(), None, "test");
+        let identity = credentials.into();
         let params = v4::SigningParams::builder()
             .identity(&identity)
             .region(&signing.region)
@@ -404,16 +396,10 @@ impl Call {
             self.method.as_str(),
             &url,
             self.headers.iter().map(|(name, value)| (name.as_str(), value.as_str())),
-            SignableBody::UnsignedPayload,
+            body,
         )
         .unwrap();
-        let (instructions, _) = sign(signable, &params).unwrap().into_parts();
-        for (name, value) in instructions.params() {
-            let separator = if self.path.contains('?') { '&' } else { '?' };
-            let value = percent_encoding::utf8_percent_encode(value, URI_ENCODE);
-            self.path = format!("{}{separator}{name}={value}", self.path);
-        }
-        self
+        sign(signable, &params).unwrap().into_parts().0
     }
 
     /// The same request with the last character of its signature changed.
