@@ -96,7 +96,8 @@ async fn run(state: &HttpState, operation: JsonOperation, request: &RawRequest) 
     }
     let service = operation.operation().service().name();
     let principal = match operation.operation().authorization() {
-        Authorization::Public => None,
+        // No operation of these protocols takes a pool token; the Authorizer refuses one without a signature.
+        Authorization::Public | Authorization::UserPoolToken => None,
         Authorization::Signed | Authorization::SignedByAnyone => Some(
             state.app.access.authenticate(&request.signed(), service).await.map_err(ServiceError::Authentication)?,
         ),

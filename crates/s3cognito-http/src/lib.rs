@@ -79,12 +79,15 @@ pub fn router(state: HttpState) -> Router {
         .route("/{pool_id}/.well-known/openid-configuration", get(oidc::discovery))
         .with_state(state.clone())
         .layer(cors());
+    let gateway = s3cognito_gateway::GatewayState { app: state.app.clone(), public_url: state.public_url.clone() };
     let main = Router::new()
         // POST / is a JSON-protocol call; other methods on / are sent to S3 before this router.
         .route("/", post(aws_json::dispatch))
         .route("/_s3cognito/health", get(ops::health))
         .route("/_s3cognito/identity/.well-known/jwks.json", get(oidc::identity_jwks))
         .with_state(state)
+        .nest("/_s3cognito/presign", s3cognito_gateway::presign_routes(gateway.clone()))
+        .nest("/_s3cognito/upload", s3cognito_gateway::edge_routes(gateway))
         // Our own routes and the JSON protocols allow any origin; S3 follows each bucket's rules.
         .layer(cors())
         .fallback_service(s3.clone());

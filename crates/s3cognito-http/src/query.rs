@@ -313,7 +313,8 @@ async fn run(state: &HttpState, request: &RawRequest, form: &Form, service: Serv
     };
     let failed = |error: ServiceError| QueryError::from_service(error, service);
     let principal = match operation.operation().authorization() {
-        Authorization::Public => None,
+        // No operation of these protocols takes a pool token; the Authorizer refuses one without a signature.
+        Authorization::Public | Authorization::UserPoolToken => None,
         Authorization::Signed | Authorization::SignedByAnyone => {
             Some(authenticate(state, request, operation.operation().service().name(), service).await?)
         }

@@ -8,12 +8,14 @@ mod migrate;
 mod objects;
 mod records;
 mod store;
+mod upload_jobs;
 
 pub use objects::{BucketDeletion, prefix_successor};
+pub use upload_jobs::JobCursor;
 pub use records::{
     AccessKeyRecord, AuthSessionRecord, BucketRecord, ClientRecord, CodeRecord, GroupRecord, IdentityPoolRecord,
     IdentityRecord, ObjectRecord, OidcProviderRecord, PartRecord, RefreshTokenRecord, RoleRecord,
-    SessionCredentialRecord, SigningKeyRecord, UploadRecord, UserPoolRecord, UserRecord,
+    SessionCredentialRecord, SigningKeyRecord, UploadJobRecord, UploadRecord, UserPoolRecord, UserRecord,
 };
 pub use store::Store;
 

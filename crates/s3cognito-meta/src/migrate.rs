@@ -59,6 +59,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0007_rate_limits.sql"),
         postgres: include_str!("migrations/0007_rate_limits.sql"),
     },
+    Migration {
+        version: 8,
+        name: "upload jobs",
+        sqlite: include_str!("migrations/0008_upload_jobs.sql"),
+        postgres: include_str!("migrations/0008_upload_jobs.sql"),
+    },
 ];
 
 /// A number every replica agrees on, so that two replicas starting together migrate one at a time.

@@ -234,3 +234,31 @@ pub struct SessionCredentialRecord {
     pub expires_at: i64,
     pub created_at: i64,
 }
+
+/// One upload a user made, or was handed a presigned URL for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadJobRecord {
+    pub id: String,
+    /// The identity id whose `private/<owner>/` namespace holds the object.
+    pub owner: String,
+    pub username: String,
+    pub bucket: String,
+    pub obj_key: String,
+    /// The key within the owner's namespace.
+    pub file_key: String,
+    /// The name the file had on the user's side, where the route knows it.
+    pub file_name: Option<String>,
+    /// `Pending` or `Done`, or what a client recorded.
+    pub status: String,
+    /// How the bytes came (`s3`, `presigned`, `multipart`, `form`, `edge`, `client`).
+    pub route: String,
+    pub size: Option<i64>,
+    pub etag: Option<String>,
+    pub content_type: Option<String>,
+    /// A pending job's presigned URL ends then.
+    pub expires_at: Option<i64>,
+    /// ISO 8601.
+    pub uploaded_on: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}

@@ -318,6 +318,15 @@ impl Store {
         row.as_ref().map(user_from_row).transpose()
     }
 
+    /// The user with this `sub` (unique: subs are fresh uuids).
+    pub async fn user_by_sub(&self, pool_id: &str, sub: &str) -> Result<Option<UserRecord>> {
+        let row = sqlx::query("SELECT * FROM users WHERE pool_id = $1 AND sub = $2")
+            .bind(pool_id)
+            .bind(sub)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
 
     /// The users of a pool with this (lowercased) email, oldest first.
     pub async fn users_by_email(&self, pool_id: &str, email: &str) -> Result<Vec<UserRecord>> {

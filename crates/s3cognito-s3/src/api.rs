@@ -8,6 +8,7 @@ use futures::{StreamExt, TryStreamExt};
 use s3cognito_service::ServiceError;
 use s3cognito_service::authorization::{Caller, Resource, S3Resource};
 use s3cognito_service::objects::cors::CorsRule;
+use s3cognito_service::uploads::{Completed, Route};
 use s3cognito_types::{BucketName, ObjectKey};
 use s3cognito_types::ChecksumAlgorithm as Algorithm;
 use s3cognito_types::operation::S3 as S3Operation;
@@ -339,6 +340,14 @@ impl S3Api {
     fn objects(&self) -> &Objects {
         &self.state.app.objects
     }
+
+    /// Records the upload's job when its object is in a user's namespace. The object is committed
+    /// whatever happens here, so a failure is logged rather than failing the request.
+    async fn record_upload(&self, info: &ObjectInfo, route: Route) {
+        if let Err(error) = self.state.app.uploads.completed(info, Completed { route, file_name: None }).await {
+            tracing::warn!(%error, bucket = %info.bucket, route = route.as_str(), "recording an upload job failed");
+        }
+    }
 }
 
 #[async_trait::async_trait]
@@ -387,7 +396,7 @@ impl S3 for S3Api {
 
     async fn put_object(&self, request: S3Request<PutObjectInput>) -> Out<PutObjectOutput> {
         let owner = principal(&request);
-        let S3Request { input, headers, trailing_headers, method, .. } = request;
+        let S3Request { input, headers, trailing_headers, method, uri, .. } = request;
         // A browser form (POST Object, which s3s hands over as a PUT) may say `${filename}` in its key;
         // `form::post_form_fields` stated the key with the file's name filled in, as S3 stores it.
         let key = match headers.get(super::POST_KEY_HEADER) {
@@ -400,6 +409,15 @@ impl S3 for S3Api {
         let attributes = attributes(&headers, input.content_type, input.metadata);
         let upload = upload(input.body, input.content_length, input.content_md5, &headers, input.checksum_algorithm.as_ref(), trailing_headers)?;
         let info = self.objects().put_object(&bucket_name(&input.bucket)?, &object_key(&key)?, &owner, attributes, upload).await.map_err(to_s3)?;
+        let presigned = uri.query().is_some_and(|query| {
+            query.split('&').any(|pair| pair.starts_with("X-Amz-Signature=") || pair.starts_with("Signature="))
+        });
+        let route = match (method == axum::http::Method::POST, presigned) {
+            (true, _) => Route::Form,
+            (false, true) => Route::Presigned,
+            (false, false) => Route::S3,
+        };
+        self.record_upload(&info, route).await;
         let mut output = PutObjectOutput { e_tag: Some(etag(&info.etag)), ..Default::default() };
         set_checksum!(output, info.checksum);
         Ok(S3Response::new(output))
@@ -725,6 +743,7 @@ impl S3 for S3Api {
             .complete_upload(&bucket_name(&input.bucket)?, &object_key(&input.key)?, &input.upload_id, &requested, checksum)
             .await
             .map_err(to_s3)?;
+        self.record_upload(&info, Route::Multipart).await;
         let mut output = CompleteMultipartUploadOutput {
             bucket: Some(info.bucket.clone()),
             key: Some(info.key.clone()),

@@ -12,12 +12,15 @@ use s3cognito_types::operation::{self, Authorization, Operation};
 use crate::access::Principal;
 use crate::error::{AuthenticationError, Result, ServiceError};
 use crate::identity::Identity;
+use crate::uploads::PoolUser;
 
-/// Who calls: nobody in particular (no signature), or a verified principal.
+/// Who calls: nobody in particular (no signature), a verified principal, or a user of the deployment's
+/// pool with a verified token.
 #[derive(Debug, Clone, Copy)]
 pub enum Caller<'a> {
     Anonymous,
     Signed(&'a Principal),
+    PoolUser(&'a PoolUser),
 }
 
 /// What a request names beside its operation.
@@ -33,6 +36,8 @@ pub enum Resource<'a> {
     /// An OpenID Connect provider by ARN.
     OidcProvider(&'a str),
     S3(S3Resource<'a>),
+    /// An object a pool user names through the upload routes, by its key.
+    UserFile(&'a str),
 }
 
 /// What an S3 request names: its bucket and key, the condition keys a listing sets, and a copy's source.
@@ -81,6 +86,10 @@ impl Authorizer {
             (_, Caller::Anonymous) => {
                 return Err(ServiceError::Authentication(AuthenticationError::MissingAuthenticationToken));
             }
+            (Authorization::UserPoolToken, Caller::PoolUser(user)) => return user_file_check(user, resource),
+            (Authorization::UserPoolToken, Caller::Signed(_)) | (Authorization::Signed | Authorization::SignedByAnyone, Caller::PoolUser(_)) => {
+                return Err(ServiceError::NotAuthorized("This operation takes another kind of credentials.".to_owned()));
+            }
             (Authorization::SignedByAnyone, Caller::Signed(_)) => return Ok(()),
             (Authorization::Signed, Caller::Signed(principal)) => principal,
         };
@@ -114,12 +123,25 @@ impl Authorizer {
             Resource::IdentityPool(pool) => arn::identity_pool(region, account, pool),
             Resource::Role(name) => arn::role(account, "/", name),
             Resource::OidcProvider(provider) => (*provider).to_owned(),
+            Resource::UserFile(key) => arn::object("*", key),
             Resource::S3(target) => return match operation {
                 Operation::S3(operation) => s3_checks(operation, target),
                 _ => vec![Check::new(operation.action(), "*".to_owned())],
             },
         };
         vec![Check::new(operation.action(), named)]
+    }
+}
+
+/// A pool user acts only in its own namespace; what it names beside a file (its jobs, an upload's
+/// parts) is filtered by owner where it is read.
+fn user_file_check(user: &PoolUser, resource: &Resource<'_>) -> Result<()> {
+    match resource {
+        Resource::UserFile(key) if !user.owns(key) => {
+            Err(ServiceError::AccessDenied("The file is not in the caller's own namespace.".to_owned()))
+        }
+        Resource::UserFile(_) | Resource::Any => Ok(()),
+        _ => Err(ServiceError::AccessDenied("A pool user may name only its own files.".to_owned())),
     }
 }
 

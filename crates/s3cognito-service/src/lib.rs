@@ -12,6 +12,7 @@ pub mod identity;
 pub mod limits;
 pub mod mail;
 pub mod objects;
+pub mod uploads;
 pub mod user_pool;
 pub mod work;
 
@@ -28,6 +29,7 @@ use identity::{Identity, IdentitySettings};
 use limits::{Limiter, RateLimits};
 use mail::Mailer;
 use objects::Objects;
+use uploads::{UploadSettings, Uploads};
 use user_pool::{UserPoolSettings, UserPools};
 
 /// Every service, wired once by the binary.
@@ -44,6 +46,7 @@ pub struct App {
     pub limiter: Limiter,
     /// Every request's authorization decision.
     pub authorizer: Authorizer,
+    pub uploads: Uploads,
 }
 
 /// How long identity-pool credentials last unless configured otherwise: an hour, as on AWS.
@@ -68,7 +71,9 @@ impl App {
         let limiter = Limiter::new(store.clone(), clock.clone(), rate_limits);
         let user_pools = UserPools::new(store.clone(), clock.clone(), mailer, user_pool_settings, limiter.clone());
         let identity = Identity::new(store.clone(), clock.clone(), access.clone(), user_pools.clone(), identity_settings);
+        let uploads = Uploads::new(store.clone(), clock.clone(), user_pools.clone(), identity.clone(), UploadSettings::default());
         App {
+            uploads,
             objects: Objects::new(store.clone(), blobs, clock.clone()),
             authorizer: Authorizer::new(identity.clone()),
             identity,
@@ -93,6 +98,20 @@ impl App {
             settings,
         );
         self.authorizer = Authorizer::new(self.identity.clone());
+        self.uploads = Uploads::new(
+            self.store.clone(),
+            self.clock.clone(),
+            self.user_pools.clone(),
+            self.identity.clone(),
+            self.uploads.settings().clone(),
+        );
+        self
+    }
+
+    #[must_use]
+    pub fn with_upload_settings(mut self, settings: UploadSettings) -> App {
+        self.uploads =
+            Uploads::new(self.store.clone(), self.clock.clone(), self.user_pools.clone(), self.identity.clone(), settings);
         self
     }
 }

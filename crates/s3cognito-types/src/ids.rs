@@ -261,3 +261,77 @@ impl std::ops::Deref for ObjectKey {
         &self.0
     }
 }
+
+name_type!(
+    /// A file name as a user gives it to the upload routes: a relative path of `/`-separated segments
+    /// placed under the user's own namespace. Nothing that could escape it or mean something else there
+    /// is taken, and nothing is normalised: no empty, `.` or `..` segment (so no leading, trailing or
+    /// doubled `/`), no control character, at most 1,024 bytes.
+    FileName,
+    "file name",
+    |value| {
+        if value.is_empty() {
+            return Err(EMPTY);
+        }
+        if value.len() > 1024 {
+            return Err(TOO_LONG);
+        }
+        if value.chars().any(char::is_control) {
+            return Err("must not contain control characters");
+        }
+        if value.starts_with('/') {
+            return Err("must be a relative path");
+        }
+        if value.split('/').any(|segment| segment.is_empty() || segment == "." || segment == "..") {
+            return Err("must not contain empty, `.` or `..` path segments");
+        }
+        Ok(())
+    }
+);
+
+impl std::ops::Deref for FileName {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FileName {
+    /// The last segment: what the file is called without its folders.
+    pub fn base_name(&self) -> &str {
+        self.0.rsplit('/').next().unwrap_or(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod file_name_tests {
+    use super::*;
+
+    #[test]
+    fn file_names_stay_inside_their_namespace() {
+        for (value, ok) in [
+            ("image.jpg", true),
+            ("photos/2026/summer.png", true),
+            ("名前 with spaces & symbols!.txt", true),
+            ("..hidden", true),
+            ("a..b", true),
+            ("", false),
+            ("/etc/passwd", false),
+            ("../other/x", false),
+            ("a/../../b", false),
+            ("a/./b", false),
+            (".", false),
+            ("a//b", false),
+            ("folder/", false),
+            ("line\nbreak", false),
+            ("nul\0", false),
+            ("del\u{7f}", false),
+        ] {
+            assert_eq!(FileName::parse(value).is_ok(), ok, "{value:?}");
+        }
+        assert!(FileName::parse("x".repeat(1024)).is_ok());
+        assert!(FileName::parse("x".repeat(1025)).is_err());
+        assert_eq!(FileName::parse("a/b/c.txt").unwrap().base_name(), "c.txt");
+    }
+}

@@ -9,7 +9,7 @@ pub mod operation;
 pub mod policy;
 
 pub use checksum::ChecksumAlgorithm;
-pub use ids::{BucketName, ClientId, GroupName, InvalidName, ObjectKey, UserPoolId, Username, Violation};
+pub use ids::{BucketName, ClientId, FileName, GroupName, InvalidName, ObjectKey, UserPoolId, Username, Violation};
 
 /// The AWS region every id and issuer of this deployment is minted in.
 pub const DEFAULT_REGION: &str = "us-east-1";

@@ -42,6 +42,9 @@ pub enum Authorization {
     /// A SigV4 signature; every caller may, or the use case decides (AssumeRole reads the role's trust
     /// policy and checks `sts:AssumeRole` itself).
     SignedByAnyone,
+    /// A token of the deployment's user pool (`Authorization: <token>`), as an API behind a Cognito
+    /// authorizer takes it; the caller acts on its own files.
+    UserPoolToken,
 }
 
 /// Declares one service's operations: the variant is the wire name; each has its authorization and
@@ -243,12 +246,23 @@ operations! {
 }
 
 operations! {
-    /// Our own routes, which need no signature.
+    /// Our own routes: health, the published signing keys, and the upload routes that take a user
+    /// pool token instead of a signature (the presign API with Uppy's multipart signing, the upload
+    /// edge, GraphQL).
     Own, Service::Own, "s3cognito", {
         Health: Public,
         GetUserPoolKeys: Public,
         GetUserPoolDiscovery: Public,
         GetIdentityKeys: Public,
+        PresignFile: UserPoolToken,
+        CreateFileMultipartUpload: UserPoolToken,
+        SignFileUploadPart: UserPoolToken,
+        ListFileUploadParts: UserPoolToken,
+        CompleteFileMultipartUpload: UserPoolToken,
+        AbortFileMultipartUpload: UserPoolToken,
+        PutFile: UserPoolToken,
+        GetFile: UserPoolToken,
+        GraphQl: UserPoolToken,
     }
 }
 

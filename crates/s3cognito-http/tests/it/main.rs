@@ -6,6 +6,7 @@
 //! with a clock the tests move and a mailer that keeps what it was asked to send.
 
 mod authentication;
+mod gateway;
 mod json_errors;
 mod query_errors;
 mod routing;
@@ -222,6 +223,11 @@ impl Harness {
 
     /// The ID token of a confirmed user's password sign-in.
     pub async fn id_token(&self, username: &str) -> String {
+        self.tokens(username).await.id_token
+    }
+
+    /// The tokens of a confirmed user's password sign-in.
+    pub async fn tokens(&self, username: &str) -> s3cognito_service::user_pool::Tokens {
         let request = AuthRequest {
             client_id: self.client(),
             flow: "USER_PASSWORD_AUTH".to_owned(),
@@ -229,7 +235,7 @@ impl Harness {
             admin_pool: None,
         };
         match self.app.user_pools.initiate_auth(request).await.unwrap() {
-            AuthOutcome::Tokens(tokens) => tokens.id_token,
+            AuthOutcome::Tokens(tokens) => tokens,
             other => panic!("expected tokens, got {other:?}"),
         }
     }

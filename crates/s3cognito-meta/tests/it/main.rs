@@ -2,6 +2,7 @@
 //! `S3COGNITO_TEST_POSTGRES_URL` names a server (each run gets a database of its own).
 
 mod identity;
+mod upload_jobs;
 
 use s3cognito_meta::*;
 
@@ -124,6 +125,8 @@ async fn users_round_trip_and_conflict() {
         assert!(store.update_user(&demo).await.unwrap(), "{engine}");
         assert_eq!(store.user("us-east-1_a", "demo").await.unwrap(), Some(demo.clone()), "{engine}");
         assert_eq!(store.users_by_email("us-east-1_a", "new@example.com").await.unwrap(), vec![demo.clone()], "{engine}");
+        assert_eq!(store.user_by_sub("us-east-1_a", &demo.sub).await.unwrap(), Some(demo.clone()), "{engine}");
+        assert_eq!(store.user_by_sub("us-east-1_b", &demo.sub).await.unwrap(), None, "{engine}: subs are per pool");
         // A name in another pool is another user.
         store.insert_user_pool(&pool("us-east-1_b")).await.unwrap();
         store.insert_user(&user("us-east-1_b", "demo")).await.unwrap();

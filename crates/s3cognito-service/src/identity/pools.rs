@@ -498,7 +498,14 @@ impl Identity {
             self.store.insert_identity(&record).await?;
             return Ok(record.identity_id);
         };
-        let login_key = format!("{}|{}", login.provider, login.subject);
+        self.identity_of_login(pool_id, &login.provider, &login.subject).await
+    }
+
+    /// The identity of a user of a pool's login provider (created on first use, the same ever after):
+    /// what GetId answers for that user. The caller has verified the login.
+    pub async fn identity_of_login(&self, pool_id: &str, provider: &str, subject: &str) -> Result<String> {
+        let now = self.now();
+        let login_key = format!("{provider}|{subject}");
         if let Some(existing) = self.store.identity_by_login(pool_id, &login_key).await? {
             return Ok(existing.identity_id);
         }
@@ -506,7 +513,7 @@ impl Identity {
             identity_id: format!("{}:{}", self.settings.region, uuid::Uuid::new_v4()),
             pool_id: pool_id.to_owned(),
             login_key: Some(login_key.clone()),
-            logins: serde_json::to_string(&[&login.provider])?,
+            logins: serde_json::to_string(&[provider])?,
             created_at: now,
             updated_at: now,
         };

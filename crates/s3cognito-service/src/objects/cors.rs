@@ -92,7 +92,7 @@ pub fn upload_page_rules() -> Vec<CorsRule> {
         allowed_origins: vec!["*".to_owned()],
         allowed_methods: METHODS.iter().map(|method| method.to_string()).collect(),
         allowed_headers: vec!["*".to_owned()],
-        expose_headers: ["ETag", "x-amz-request-id", "x-amz-version-id", "x-amz-checksum-crc32"].map(str::to_owned).to_vec(),
+        expose_headers: ["ETag", "Location", "x-amz-request-id", "x-amz-version-id", "x-amz-checksum-crc32"].map(str::to_owned).to_vec(),
         max_age_seconds: Some(3000),
     }]
 }

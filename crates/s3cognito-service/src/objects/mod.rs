@@ -23,7 +23,7 @@ use s3cognito_meta::{BucketDeletion, BucketRecord, MetaError, ObjectRecord, Stor
 use serde::{Deserialize, Serialize};
 
 pub use list::ListPage;
-pub use multipart::{PartInfo, UploadInfo};
+pub use multipart::{MAX_PART_NUMBER, PartInfo, UploadInfo};
 
 use crate::clock::Clock;
 

@@ -68,6 +68,11 @@ impl Objects {
         }
     }
 
+    /// The multipart upload `upload_id` of `key`, if it is in progress.
+    pub async fn upload(&self, bucket: &BucketName, key: &ObjectKey, upload_id: &str) -> Result<UploadInfo> {
+        Ok(UploadInfo::from(&self.upload_of(bucket, key, upload_id).await?))
+    }
+
     pub async fn create_upload(&self, bucket: &BucketName, key: &ObjectKey, owner: &str, attributes: ObjectAttributes) -> Result<UploadInfo> {
         self.bucket(bucket).await?;
         let record = UploadRecord {
