@@ -79,6 +79,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/{pool_id}/.well-known/openid-configuration", get(oidc::discovery))
         .with_state(state.clone())
         .layer(cors());
+    let state_app = state.app.clone();
     let gateway = s3cognito_gateway::GatewayState { app: state.app.clone(), public_url: state.public_url.clone() };
     let main = Router::new()
         // POST / is a JSON-protocol call; other methods on / are sent to S3 before this router.
@@ -88,6 +89,7 @@ pub fn router(state: HttpState) -> Router {
         .with_state(state)
         .nest("/_s3cognito/presign", s3cognito_gateway::presign_routes(gateway.clone()))
         .nest("/_s3cognito/upload", s3cognito_gateway::edge_routes(gateway))
+        .nest("/_s3cognito/graphql", s3cognito_graphql::routes(s3cognito_graphql::GraphQlState::new(state_app)))
         // Our own routes and the JSON protocols allow any origin; S3 follows each bucket's rules.
         .layer(cors())
         .fallback_service(s3.clone());

@@ -7,6 +7,7 @@
 
 mod authentication;
 mod gateway;
+mod graphql;
 mod json_errors;
 mod query_errors;
 mod routing;
