@@ -252,8 +252,10 @@ struct RequestBody {
     operation_name: Option<String>,
 }
 
-fn refusal(status: StatusCode, error_type: &str, message: &str) -> Response {
-    (status, Json(json!({ "errors": [{ "errorType": error_type, "message": message }] }))).into_response()
+/// A refusal before execution, its type also in `x-amzn-ErrorType`, where Amplify reads it.
+fn refusal(status: StatusCode, error_type: &'static str, message: &str) -> Response {
+    let body = Json(json!({ "errors": [{ "errorType": error_type, "message": message }] }));
+    (status, [("x-amzn-errortype", error_type)], body).into_response()
 }
 
 async fn handle(State(state): State<GraphQlState>, headers: HeaderMap, body: Bytes) -> Response {

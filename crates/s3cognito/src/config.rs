@@ -61,6 +61,15 @@ pub struct ServeArgs {
     /// How long temporary credentials from GetCredentialsForIdentity last, in seconds (900–43200).
     #[arg(long, env = "S3COGNITO_CREDENTIAL_SECONDS")]
     pub credential_seconds: Option<i64>,
+    /// How long a presigned URL from the presign API lasts when the caller does not say, in seconds.
+    #[arg(long, env = "S3COGNITO_PRESIGN_SECONDS")]
+    pub presign_seconds: Option<i64>,
+    /// The longest a caller of the presign API may ask a URL to last, in seconds (at most a week).
+    #[arg(long, env = "S3COGNITO_MAX_PRESIGN_SECONDS")]
+    pub max_presign_seconds: Option<i64>,
+    /// The group of the deployment's user pool whose members see every user's upload jobs.
+    #[arg(long, env = "S3COGNITO_ADMIN_GROUP")]
+    pub admin_group: Option<String>,
     /// The file holding the key that seals secrets at rest (SRP verifiers); created if missing.
     /// Replicas sharing a database must share this key.
     #[arg(long, env = "S3COGNITO_MASTER_KEY_FILE")]
@@ -122,6 +131,7 @@ pub struct Settings {
     pub lockout_base_seconds: i64,
     pub lockout_max_seconds: i64,
     pub credential_seconds: i64,
+    pub uploads: s3cognito_service::uploads::UploadSettings,
     pub master_key_file: PathBuf,
     pub log: String,
     pub work: WorkLimits,
@@ -161,6 +171,14 @@ impl ServeArgs {
                 .credential_seconds
                 .or(file.credential_seconds)
                 .unwrap_or(s3cognito_service::DEFAULT_CREDENTIAL_SECONDS),
+            uploads: {
+                let default = s3cognito_service::uploads::UploadSettings::default();
+                s3cognito_service::uploads::UploadSettings {
+                    presign_seconds: self.presign_seconds.or(file.presign_seconds).unwrap_or(default.presign_seconds),
+                    max_presign_seconds: self.max_presign_seconds.or(file.max_presign_seconds).unwrap_or(default.max_presign_seconds),
+                    admin_group: self.admin_group.or(file.admin_group).unwrap_or(default.admin_group),
+                }
+            },
             log: log_filter(self.log.or(file.log).as_deref().unwrap_or("info")),
             master_key_file: self.master_key_file.or(file.master_key_file).unwrap_or_else(|| data.join("master.key")),
             data,
@@ -224,6 +242,14 @@ impl ServeArgs {
         anyhow::ensure!(settings.work.queue >= 1, "the hash queue must hold at least 1 request");
         anyhow::ensure!(settings.lockout_threshold >= 1, "lockout threshold must be at least 1");
         anyhow::ensure!(settings.lockout_base_seconds >= 1, "lockout base must be at least 1 second");
+        anyhow::ensure!(
+            (1..=604_800).contains(&settings.uploads.max_presign_seconds),
+            "max presign seconds must be between 1 and 604800 (a week)"
+        );
+        anyhow::ensure!(
+            (1..=settings.uploads.max_presign_seconds).contains(&settings.uploads.presign_seconds),
+            "presign seconds must be between 1 and the max presign seconds"
+        );
         anyhow::ensure!(
             (900..=43_200).contains(&settings.credential_seconds),
             "credential seconds must be between 900 and 43200"

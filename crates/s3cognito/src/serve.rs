@@ -50,7 +50,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     .context("opening the blob store")?;
     let app = Arc::new(
         App::new(store.clone(), clock, mailer, blobs, settings.region.clone(), user_pool_settings, settings.rate_limits)
-            .with_credential_seconds(settings.credential_seconds),
+            .with_credential_seconds(settings.credential_seconds)
+            .with_upload_settings(settings.uploads.clone()),
     );
     let bootstrap = bootstrap::ensure(&app).await.context("bootstrapping the data dir")?;
 

@@ -40,7 +40,7 @@ async fn stored_keys(h: &Harness) -> Vec<String> {
 }
 
 /// A token of a confirmed user of a second pool of the same deployment.
-async fn other_pool_token(h: &Harness) -> String {
+pub(crate) async fn other_pool_token(h: &Harness) -> String {
     let pools = &h.app.user_pools;
     let pool = pools.create_user_pool("us-east-1", PoolSettings { name: "other".to_owned(), config: PoolConfig::default() }).await.unwrap();
     let pool_id = UserPoolId::parse(pool.id).unwrap();

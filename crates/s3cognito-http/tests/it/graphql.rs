@@ -70,6 +70,16 @@ async fn refused_tokens_and_bad_bodies_get_appsyncs_answers() {
     let unknown = h.send(graphql(Some(&tokens.id_token), json!({"query": "query { nothing }"}))).await;
     assert_eq!((unknown.status, errors(&unknown)[0].0.as_str()), (200, "ValidationError"));
 
+    let foreign = crate::gateway::other_pool_token(&h).await;
+    let other_pool = h.send(graphql(Some(&foreign), json!({"query": LIST}))).await;
+    assert_eq!(other_pool.status, 401, "a token of another pool");
+    assert_eq!(other_pool.headers.get("x-amzn-errortype").map(String::as_str), Some("UnauthorizedException"));
+    let mut tampered = tokens.access_token.clone().into_bytes();
+    let middle = tampered.len() - 100;
+    tampered[middle] = if tampered[middle] == b'A' { b'B' } else { b'A' };
+    let tampered = h.send(graphql(Some(&String::from_utf8(tampered).unwrap()), json!({"query": LIST}))).await;
+    assert_eq!(tampered.status, 401, "a tampered signature");
+
     h.app.user_pools.global_sign_out(&tokens.access_token).await.unwrap();
     let revoked = h.send(graphql(Some(&tokens.access_token), json!({"query": LIST}))).await;
     assert_eq!(revoked.status, 401, "signed out everywhere");
