@@ -263,7 +263,7 @@ async fn edge_put(State(state): State<GatewayState>, Path(name): Path<String>, h
     };
     let namespace = state.app.uploads.namespace().await?;
     let info = state.app.objects.put_object(&namespace.bucket, &key, &user.identity_id, attributes, upload).await?;
-    if let Err(error) = state.app.uploads.completed(&info, Completed { route: Route::Edge, file_name: Some(&base_name) }).await {
+    if let Err(error) = state.app.uploads.completed(&info, Completed { route: Route::Edge, file_name: Some(&base_name), user: Some(&user) }).await {
         tracing::warn!(%error, "recording an upload job failed");
     }
     let answer = json!({ "bucket": info.bucket, "key": info.key, "etag": info.etag, "size": info.size });

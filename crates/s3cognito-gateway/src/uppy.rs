@@ -127,12 +127,12 @@ pub(crate) async fn complete(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Answer {
-    let (_, key) = caller_and_key(&state, &headers, query.as_deref(), Own::CompleteFileMultipartUpload).await?;
+    let (user, key) = caller_and_key(&state, &headers, query.as_deref(), Own::CompleteFileMultipartUpload).await?;
     let input: CompleteInput = json_body(&body, "{parts: [{PartNumber, ETag}]}")?;
     let requested: Vec<(i32, String)> = input.parts.into_iter().map(|part| (part.part_number, part.etag)).collect();
     let namespace = state.app.uploads.namespace().await?;
     let info = state.app.objects.complete_upload(&namespace.bucket, &key, &upload_id, &requested, None).await?;
-    if let Err(error) = state.app.uploads.completed(&info, Completed { route: Route::Multipart, file_name: None }).await {
+    if let Err(error) = state.app.uploads.completed(&info, Completed { route: Route::Multipart, file_name: None, user: Some(&user) }).await {
         tracing::warn!(%error, "recording an upload job failed");
     }
     let location = format!("{}/{}/{}", state.public_url.trim_end_matches('/'), info.bucket, sign::encode_key(&info.key));

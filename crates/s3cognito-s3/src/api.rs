@@ -344,7 +344,7 @@ impl S3Api {
     /// Records the upload's job when its object is in a user's namespace. The object is committed
     /// whatever happens here, so a failure is logged rather than failing the request.
     async fn record_upload(&self, info: &ObjectInfo, route: Route) {
-        if let Err(error) = self.state.app.uploads.completed(info, Completed { route, file_name: None }).await {
+        if let Err(error) = self.state.app.uploads.completed(info, Completed { route, file_name: None, user: None }).await {
             tracing::warn!(%error, bucket = %info.bucket, route = route.as_str(), "recording an upload job failed");
         }
     }

@@ -60,12 +60,29 @@ pub struct UploadSettings {
     pub max_presign_seconds: i64,
     /// Members of this group of the deployment's user pool see every user's jobs.
     pub admin_group: String,
+    /// Another user pool (a real Cognito pool, say) whose access tokens the upload routes also take.
+    pub trusted_issuer: Option<TrustedIssuer>,
 }
 
 impl Default for UploadSettings {
     fn default() -> Self {
-        UploadSettings { presign_seconds: 300, max_presign_seconds: 3600, admin_group: "administrators".to_owned() }
+        UploadSettings {
+            presign_seconds: 300,
+            max_presign_seconds: 3600,
+            admin_group: "administrators".to_owned(),
+            trusted_issuer: None,
+        }
     }
+}
+
+/// A user pool trusted by configuration: tokens whose `iss` is `issuer` are checked against the keys at
+/// `jwks_url`, as a resource server with aws-jwt-verify checks them (signature, issuer, `token_use`,
+/// `client_id` among `client_ids` when given, expiry). Revocation is that pool's to check, not ours.
+#[derive(Debug, Clone)]
+pub struct TrustedIssuer {
+    pub issuer: String,
+    pub jwks_url: String,
+    pub client_ids: Option<Vec<String>>,
 }
 
 /// The deployment's pools and bucket, which every user's namespace lives in.
@@ -189,6 +206,8 @@ pub struct Completed<'a> {
     pub route: Route,
     /// The name the file had on the user's side, where the route knows it.
     pub file_name: Option<&'a str>,
+    /// Who uploaded it, where the route verified it; else the namespace's identity says.
+    pub user: Option<&'a PoolUser>,
 }
 
 /// The longest page of jobs.
@@ -256,7 +275,13 @@ impl Uploads {
         let namespace = self.namespace().await?;
         let pool_id = &namespace.user_pool_id;
         let unverified = jwt::decode_unverified(token).map_err(|_| UploadError::Unauthorized("not a JWT"))?;
-        if unverified.get("iss").and_then(Value::as_str) != Some(self.user_pools.issuer(pool_id.as_str()).as_str()) {
+        let issuer = unverified.get("iss").and_then(Value::as_str);
+        if let Some(trusted) = &self.settings.trusted_issuer
+            && issuer == Some(trusted.issuer.as_str())
+        {
+            return self.authenticate_trusted(trusted, token, accepted).await;
+        }
+        if issuer != Some(self.user_pools.issuer(pool_id.as_str()).as_str()) {
             return Err(UploadError::Unauthorized("another issuer"));
         }
         let clients: Vec<String> =
@@ -300,6 +325,47 @@ impl Uploads {
         let provider = self.identity.provider_name(pool_id);
         let identity_id = self.identity.identity_of_login(&namespace.identity_pool_id, &provider, &user.sub).await?;
         Ok(PoolUser { username: user.username, sub: user.sub, identity_id, admin, token_use })
+    }
+
+    /// A user of the trusted pool: its token verified against that pool's published keys. Its namespace
+    /// is the identity of its login with that pool, in the deployment's identity pool.
+    async fn authenticate_trusted(&self, trusted: &TrustedIssuer, token: &str, accepted: &[TokenUse]) -> Result<PoolUser> {
+        let kid = token
+            .split('.')
+            .next()
+            .and_then(|header| base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, header).ok())
+            .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+            .and_then(|header| header.get("kid").and_then(Value::as_str).map(str::to_owned));
+        let keys = match self.identity.issuer_keys(&trusted.issuer, &trusted.jwks_url, kid.as_deref()).await {
+            Ok(keys) => keys,
+            Err(_) => return Err(UploadError::Unauthorized("the trusted issuer's keys could not be fetched")),
+        };
+        let expectations = jwt::Expectations {
+            issuer: trusted.issuer.clone(),
+            client_ids: trusted.client_ids.clone(),
+            token_use: None,
+            now: self.now().max(0) as u64,
+            leeway_seconds: 0,
+        };
+        let claims = jwt::verify_cognito_token(token, &keys, &expectations)
+            .map_err(|_| UploadError::Unauthorized("not a valid token of the trusted issuer"))?;
+        let token_use = match claims.get("token_use").and_then(Value::as_str) {
+            Some("access") => TokenUse::Access,
+            Some("id") => TokenUse::Id,
+            _ => return Err(UploadError::Unauthorized("no token use")),
+        };
+        if !accepted.contains(&token_use) {
+            return Err(UploadError::Unauthorized("a token of another use"));
+        }
+        let username_claim = if token_use == TokenUse::Access { "username" } else { "cognito:username" };
+        let sub = claims.get("sub").and_then(Value::as_str).ok_or(UploadError::Unauthorized("no sub"))?;
+        let username = claims.get(username_claim).and_then(Value::as_str).unwrap_or(sub);
+        let groups = claims.get("cognito:groups").and_then(Value::as_array);
+        let admin = groups.is_some_and(|groups| groups.iter().any(|group| group.as_str() == Some(self.settings.admin_group.as_str())));
+        let provider = trusted.issuer.split_once("://").map_or(trusted.issuer.as_str(), |(_, rest)| rest);
+        let namespace = self.namespace().await?;
+        let identity_id = self.identity.identity_of_login(&namespace.identity_pool_id, provider, sub).await?;
+        Ok(PoolUser { username: username.to_owned(), sub: sub.to_owned(), identity_id, admin, token_use })
     }
 
     /// Where `name` lives for `user`: `private/<identityId>/<name>`.
@@ -378,8 +444,13 @@ impl Uploads {
         if file_key.is_empty() {
             return Ok(None);
         }
-        let Some(username) = self.username_of_identity(identity_id).await? else {
-            return Ok(None);
+        let known = completed.user.filter(|user| user.identity_id == identity_id).map(|user| user.username.clone());
+        let username = match known {
+            Some(username) => username,
+            None => match self.username_of_identity(identity_id).await? {
+                Some(username) => username,
+                None => return Ok(None),
+            },
         };
         let now = self.now();
         let latest = self.store.latest_upload_job(&object.bucket, &object.key).await?;

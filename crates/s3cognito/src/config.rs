@@ -67,6 +67,16 @@ pub struct ServeArgs {
     /// The longest a caller of the presign API may ask a URL to last, in seconds (at most a week).
     #[arg(long, env = "S3COGNITO_MAX_PRESIGN_SECONDS")]
     pub max_presign_seconds: Option<i64>,
+    /// Another user pool whose access tokens the upload routes also take (a real Cognito pool, say): its
+    /// issuer, exactly as its tokens' `iss` says it. Needs --trusted-issuer-jwks-url.
+    #[arg(long, env = "S3COGNITO_TRUSTED_ISSUER")]
+    pub trusted_issuer: Option<String>,
+    /// Where the trusted issuer publishes its keys (for Cognito, `<issuer>/.well-known/jwks.json`).
+    #[arg(long, env = "S3COGNITO_TRUSTED_ISSUER_JWKS_URL")]
+    pub trusted_issuer_jwks_url: Option<String>,
+    /// The trusted issuer's app clients whose tokens are taken, comma-separated (default: any).
+    #[arg(long, env = "S3COGNITO_TRUSTED_ISSUER_CLIENT_IDS")]
+    pub trusted_issuer_client_ids: Option<String>,
     /// The group of the deployment's user pool whose members see every user's upload jobs.
     #[arg(long, env = "S3COGNITO_ADMIN_GROUP")]
     pub admin_group: Option<String>,
@@ -177,6 +187,20 @@ impl ServeArgs {
                     presign_seconds: self.presign_seconds.or(file.presign_seconds).unwrap_or(default.presign_seconds),
                     max_presign_seconds: self.max_presign_seconds.or(file.max_presign_seconds).unwrap_or(default.max_presign_seconds),
                     admin_group: self.admin_group.or(file.admin_group).unwrap_or(default.admin_group),
+                    trusted_issuer: match (
+                        self.trusted_issuer.or(file.trusted_issuer),
+                        self.trusted_issuer_jwks_url.or(file.trusted_issuer_jwks_url),
+                    ) {
+                        (Some(issuer), Some(jwks_url)) => Some(s3cognito_service::uploads::TrustedIssuer {
+                            issuer,
+                            jwks_url,
+                            client_ids: self.trusted_issuer_client_ids.or(file.trusted_issuer_client_ids).map(|ids| {
+                                ids.split(',').map(str::trim).filter(|id| !id.is_empty()).map(str::to_owned).collect()
+                            }),
+                        }),
+                        (None, None) => None,
+                        _ => anyhow::bail!("--trusted-issuer and --trusted-issuer-jwks-url go together"),
+                    },
                 }
             },
             log: log_filter(self.log.or(file.log).as_deref().unwrap_or("info")),

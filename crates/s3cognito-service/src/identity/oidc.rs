@@ -106,6 +106,20 @@ impl ProviderKeys {
 }
 
 impl Identity {
+    /// The keys published at `jwks_url` for the issuer `issuer`: cached, or fetched when stale or when
+    /// `kid` is unknown (for issuers trusted by configuration rather than registered with IAM).
+    pub async fn issuer_keys(&self, issuer: &str, jwks_url: &str, kid: Option<&str>) -> Result<Arc<Vec<Jwk>>> {
+        let provider = OidcProviderRecord {
+            arn: String::new(),
+            url: issuer.to_owned(),
+            client_ids: "[]".to_owned(),
+            thumbprints: "[]".to_owned(),
+            jwks_url: Some(jwks_url.to_owned()),
+            created_at: 0,
+        };
+        self.provider_keys.keys(&provider, kid, self.now()).await
+    }
+
     /// Verifies a token of a registered OpenID Connect provider: signature with the provider's keys,
     /// expiry, and an audience among the provider's client ids. Returns the provider record and claims.
     pub(super) async fn verify_external_token(
