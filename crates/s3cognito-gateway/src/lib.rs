@@ -158,7 +158,7 @@ struct PresignInput {
 }
 
 fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
-    query.map(|query| percent_decode_pairs(query)).unwrap_or_default()
+    query.map(percent_decode_pairs).unwrap_or_default()
 }
 
 fn percent_decode_pairs(query: &str) -> Vec<(String, String)> {
