@@ -172,7 +172,7 @@ impl Access {
         if record.expires_at <= self.clock.now() {
             return Err(SessionTokenError::Expired);
         }
-        let Ok(context) = serde_json::from_str::<SessionContext>(&record.context) else {
+        let Ok(context) = crate::identity::stored::read_session_context(&record.context) else {
             tracing::error!(access_key_id = %record.access_key_id, "stored session context is malformed");
             return Err(SessionTokenError::Invalid);
         };

@@ -8,7 +8,7 @@ mod iam;
 mod oidc;
 mod open_id;
 mod pools;
-mod stored;
+pub(crate) mod stored;
 mod sts;
 
 use std::collections::BTreeMap;
@@ -16,7 +16,6 @@ use std::sync::Arc;
 
 use s3cognito_meta::Store;
 use s3cognito_types::policy::{self, Decision, PolicyDocument, RequestContext};
-use serde::{Deserialize, Serialize};
 
 pub use iam::{OidcProviderView, RoleSettings, RoleView};
 pub use open_id::OPEN_ID_ISSUER;
@@ -41,7 +40,7 @@ pub struct IdentitySettings {
 }
 
 /// What temporary credentials were issued for, kept with them and evaluated on every request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionContext {
     /// `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
     pub assumed_role_arn: String,

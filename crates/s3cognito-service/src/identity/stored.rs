@@ -197,3 +197,47 @@ impl From<&RoleMapping> for StoredRoleMapping {
         }
     }
 }
+
+/// What temporary credentials were issued for, as the `session_credentials.context` column holds it.
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredSessionContext {
+    assumed_role_arn: String,
+    user_id: String,
+    keys: BTreeMap<String, Vec<String>>,
+    session_policy: Option<String>,
+}
+
+/// Reads temporary credentials' stored context.
+pub(crate) fn read_session_context(text: &str) -> Result<super::SessionContext> {
+    let stored: StoredSessionContext = serde_json::from_str(text)?;
+    Ok(super::SessionContext {
+        assumed_role_arn: stored.assumed_role_arn,
+        user_id: stored.user_id,
+        keys: stored.keys,
+        session_policy: stored.session_policy,
+    })
+}
+
+/// The text to store for temporary credentials' context.
+pub(crate) fn write_session_context(context: &super::SessionContext) -> Result<String> {
+    Ok(serde_json::to_string(&StoredSessionContext {
+        assumed_role_arn: context.assumed_role_arn.clone(),
+        user_id: context.user_id.clone(),
+        keys: context.keys.clone(),
+        session_policy: context.session_policy.clone(),
+    })?)
+}
+
+#[cfg(test)]
+mod session_context_tests {
+    use super::*;
+
+    #[test]
+    fn session_contexts_read_and_write_the_stored_text() {
+        let text = r#"{"assumed_role_arn":"arn:aws:sts::123456789012:assumed-role/r/s","user_id":"AROAEXAMPLE:s","keys":{"cognito-identity.amazonaws.com:sub":["us-east-1:x"]},"session_policy":null}"#;
+        let context = read_session_context(text).unwrap();
+        assert_eq!(context.user_id, "AROAEXAMPLE:s");
+        assert_eq!(context.keys["cognito-identity.amazonaws.com:sub"], ["us-east-1:x"]);
+        assert_eq!(write_session_context(&context).unwrap(), text);
+    }
+}

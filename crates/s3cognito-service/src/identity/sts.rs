@@ -109,7 +109,7 @@ impl Identity {
             session_token_hash: digest::sha256_hex(session_token.as_bytes()),
             role_arn: role.arn.clone(),
             session_name: session_name.to_owned(),
-            context: serde_json::to_string(&context)?,
+            context: super::stored::write_session_context(&context)?,
             source,
             revoked: false,
             expires_at: expiration,

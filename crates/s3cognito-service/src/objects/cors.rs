@@ -1,12 +1,11 @@
 //! A bucket's CORS rules: stored with the bucket, matched against a browser's request as S3 does.
 
 use s3cognito_types::BucketName;
-use serde::{Deserialize, Serialize};
 
 use super::{ObjectError, Objects, Result};
 
 /// One rule, as S3's CORSRule has it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CorsRule {
     pub id: Option<String>,
     pub allowed_origins: Vec<String>,
@@ -100,7 +99,7 @@ pub fn upload_page_rules() -> Vec<CorsRule> {
 impl Objects {
     pub async fn put_bucket_cors(&self, bucket: &BucketName, rules: Vec<CorsRule>) -> Result<()> {
         check_rules(&rules)?;
-        let text = serde_json::to_string(&rules)?;
+        let text = super::stored::write_cors(&rules)?;
         if !self.store.set_bucket_cors(bucket, Some(&text)).await? {
             return Err(ObjectError::NoSuchBucket);
         }
@@ -117,7 +116,7 @@ impl Objects {
     /// The bucket's rules; `None` when it has none.
     pub async fn bucket_cors(&self, bucket: &BucketName) -> Result<Option<Vec<CorsRule>>> {
         let record = self.store.bucket(bucket).await?.ok_or(ObjectError::NoSuchBucket)?;
-        Ok(record.cors.as_deref().map(serde_json::from_str).transpose()?)
+        record.cors.as_deref().map(super::stored::read_cors).transpose()
     }
 }
 

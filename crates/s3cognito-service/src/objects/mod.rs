@@ -7,6 +7,7 @@
 pub mod cors;
 mod list;
 mod multipart;
+mod stored;
 
 use s3cognito_types::{BucketName, ObjectKey};
 use std::collections::BTreeMap;
@@ -20,7 +21,6 @@ use futures::{StreamExt, TryStreamExt};
 use md5::{Digest, Md5};
 use s3cognito_blob::BlobStore;
 use s3cognito_meta::{BucketDeletion, BucketRecord, MetaError, ObjectRecord, Store};
-use serde::{Deserialize, Serialize};
 
 pub use list::ListPage;
 pub use multipart::{MAX_PART_NUMBER, PartInfo, UploadInfo};
@@ -63,7 +63,7 @@ impl From<BucketRecord> for BucketView {
 }
 
 /// A whole-object checksum as S3 names it (`CRC32`, `CRC32C`, `CRC64NVME`, `SHA1`, `SHA256`), base64.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checksum {
     pub algorithm: s3cognito_types::ChecksumAlgorithm,
     pub value: String,
@@ -153,7 +153,7 @@ impl From<serde_json::Error> for ObjectError {
 pub type Result<T, E = ObjectError> = std::result::Result<T, E>;
 
 /// One blob of an object's bytes; a simple object has one, a multipart object one per part.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segment {
     pub blob: String,
     pub size: u64,
@@ -198,8 +198,8 @@ impl ObjectInfo {
             },
             modified_at: record.modified_at,
             owner: record.owner.clone(),
-            segments: serde_json::from_str(&record.segments)?,
-            checksum: record.checksum.as_deref().map(serde_json::from_str).transpose()?,
+            segments: stored::read_segments(&record.segments)?,
+            checksum: record.checksum.as_deref().map(stored::read_checksum).transpose()?,
         })
     }
 
@@ -212,8 +212,8 @@ impl ObjectInfo {
             content_type: self.attributes.content_type.clone(),
             headers: serde_json::to_string(&self.attributes.headers)?,
             user_metadata: serde_json::to_string(&self.attributes.user_metadata)?,
-            checksum: self.checksum.as_ref().map(serde_json::to_string).transpose()?,
-            segments: serde_json::to_string(&self.segments)?,
+            checksum: self.checksum.as_ref().map(stored::write_checksum).transpose()?,
+            segments: stored::write_segments(&self.segments)?,
             owner: self.owner.clone(),
             modified_at: self.modified_at,
         })
@@ -222,7 +222,7 @@ impl ObjectInfo {
 
 /// The blobs an object's row names, for garbage collection.
 fn blobs_of(record: &ObjectRecord) -> Vec<String> {
-    serde_json::from_str::<Vec<Segment>>(&record.segments)
+    stored::read_segments(&record.segments)
         .map(|segments| segments.into_iter().map(|segment| segment.blob).collect())
         .unwrap_or_default()
 }

@@ -52,7 +52,7 @@ impl From<&PartRecord> for PartInfo {
             size: record.size as u64,
             etag: record.etag.clone(),
             uploaded_at: record.uploaded_at,
-            checksum: record.checksum.as_deref().and_then(|text| serde_json::from_str(text).ok()),
+            checksum: record.checksum.as_deref().and_then(|text| super::stored::read_checksum(text).ok()),
         }
     }
 }
@@ -112,7 +112,7 @@ impl Objects {
             blob_id: written.segment.blob.clone(),
             size: written.segment.size as i64,
             etag: format!("\"{}\"", hex::encode(written.md5)),
-            checksum: upload.checksum.get().map(serde_json::to_string).transpose()?,
+            checksum: upload.checksum.get().map(super::stored::write_checksum).transpose()?,
             uploaded_at: self.now(),
         };
         match self.store.put_part(&record).await {
