@@ -279,3 +279,26 @@ async fn uppy_multipart_routes_keep_uploads_to_their_owner() {
     assert_eq!(params.status, 200, "{params:?}");
     assert_eq!((params.body["method"].clone(), params.body["headers"].clone()), (json!("PUT"), json!({"Content-Type": "text/plain"})));
 }
+
+#[tokio::test]
+async fn uploads_with_identity_credentials_record_jobs_and_uploads_elsewhere_do_not() {
+    let h = Harness::new().await;
+    h.confirmed_user("alice").await;
+    let identity = identity_of(&h, "alice").await;
+    let key = h.temporary_key("alice").await;
+    let signing = crate::Signing { key, ..h.signing("s3") };
+    let path = format!("/{}/private/{identity}/notes.txt", crate::BUCKET);
+    let stored = h.send(Call::put(&path, b"mine".to_vec()).header("content-type", "text/plain").sign(&signing)).await;
+    assert_eq!(stored.status, 200, "{stored:?}");
+    // The account's own upload outside any namespace is no one's job.
+    let public = h.send(h.signed(Call::put(&format!("/{}/public/readme.txt", crate::BUCKET), b"all".to_vec()), "s3")).await;
+    assert_eq!(public.status, 200);
+
+    let token = h.tokens("alice").await.access_token;
+    let user = h.app.uploads.authenticate(&token, &[s3cognito_crypto::jwt::TokenUse::Access]).await.unwrap();
+    let (jobs, _) = h.app.uploads.jobs(&user, None, None).await.unwrap();
+    let shown: Vec<_> = jobs.iter().map(|job| (job.user.as_str(), job.file_key.as_str(), job.status.as_str(), job.route.as_str())).collect();
+    assert_eq!(shown, [("alice", "notes.txt", "Done", "s3")]);
+    let everyone = s3cognito_service::uploads::PoolUser { admin: true, ..user };
+    assert_eq!(h.app.uploads.jobs(&everyone, None, None).await.unwrap().0.len(), 1, "the public upload recorded nothing");
+}
