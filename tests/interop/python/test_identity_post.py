@@ -101,6 +101,17 @@ def test_upload_to_own_private_prefix(server, alice):
     assert head["ETag"] == '"%s"' % hashlib.md5(data).hexdigest()
     # The uploader reads it back with the same credentials.
     assert alice.s3.get_object(Bucket=server.bucket, Key=key)["Body"].read() == data
+    # The upload is recorded as the user's job, by the route it came.
+    query = "query { listUploadJobs(limit: 1000) { items { user objKey status route size } } }"
+    status, _, answer = server.http(
+        "POST",
+        server.exports["aws_appsync_graphqlEndpoint"],
+        json.dumps({"query": query}).encode(),
+        {"authorization": alice.id_token, "content-type": "application/json"},
+    )
+    assert status == 200, answer
+    jobs = [job for job in json.loads(answer)["data"]["listUploadJobs"]["items"] if job["objKey"] == key]
+    assert jobs == [{"user": alice.username, "objKey": key, "status": "Done", "route": "form", "size": float(len(data))}]
 
 
 @pytest.mark.parametrize("level", ["protected", "public"])
