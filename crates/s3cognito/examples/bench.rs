@@ -12,29 +12,50 @@
 //!    in flight, each range's bytes counted and CRC32'd as they arrive (the client keeps none of them,
 //!    as a downloader writing to its own disk would not) and checked against the source's after the
 //!    clock stops;
-//! 3. many small objects with 32 requests in flight: PUT ops/s, then GET ops/s (bodies compared), then
+//! 3. an object of the same size PUT whole through the upload gateway as a user pool user (made with
+//!    AdminCreateUser, signed in with ADMIN_USER_PASSWORD_AUTH): through the JWT upload edge
+//!    (`s3cognito_upload_endpoint`, the access token in `authorization`), and through a presigned URL
+//!    from the presign API (asked for before the clock starts; the PUT sends the headers it names and
+//!    the signed Content-Length). The two take turns, edge first, `--repeat` times, each run under a name
+//!    of its own, and the median of each counts. Bodies stream from one random 1 MiB buffer repeated (the
+//!    client holds no object), and each ETag is checked against the MD5 of the bytes after the clock
+//!    stops; the server's VmRSS is read before these PUTs and sampled every 100 ms during them: bodies
+//!    stream, so it should stay flat;
+//! 4. many small objects with 32 requests in flight: PUT ops/s, then GET ops/s (bodies compared), then
 //!    200 of them GET one at a time: the latency of a single request;
-//! 4. the server's peak RSS: VmRSS sampled every 100 ms, and VmHWM at the end.
+//! 5. the server's peak RSS: VmRSS sampled every 100 ms, and VmHWM at the end.
 //!
-//! It prints a table with its targets (large upload and download at least 80% of the raw
-//! rates, server peak RSS at most 150 MiB) marked PASS or FAIL, and exits 0 unless something errored.
+//! It prints a table with its targets (large upload and download at least 80% of the raw rates, the
+//! upload edge's PUT at least 90% of the presigned PUT's rate, server peak RSS at most 150 MiB, over
+//! the run and during the large PUTs) marked PASS or FAIL, and exits 0 unless something errored.
 //! MB are 10^6 bytes.
 
+use std::convert::Infallible;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::task::{Context as TaskContext, Poll};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, MessageActionType};
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::{Credentials, Region};
 use aws_sdk_s3::primitives::{ByteStream, SdkBody};
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use clap::Parser;
+use http_body_util::{BodyExt, Empty};
+use hyper::body::{Bytes, Frame, SizeHint};
+use hyper::{Request, StatusCode, header};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use md5::{Digest, Md5};
 use s3cognito_crypto::random::random_bytes;
 
 const MIB: usize = 1024 * 1024;
@@ -43,12 +64,20 @@ const SMALL_IN_FLIGHT: usize = 32;
 /// How many small objects are read back one request at a time, for the latency of one GET.
 const SERIAL_GETS: usize = 200;
 const TARGET_RATIO: f64 = 0.80;
+/// The upload edge's large PUT against the presigned URL's.
+const TARGET_EDGE_RATIO: f64 = 0.90;
 const TARGET_RSS_MIB: f64 = 150.0;
 const RSS_SAMPLE_EVERY: Duration = Duration::from_millis(100);
 /// The sampler's bound: 24 hours of samples.
 const RSS_MAX_SAMPLES: usize = 24 * 3600 * 10;
 /// How long the server may take to exit after SIGTERM, in 100 ms steps.
 const STOP_STEPS: usize = 300;
+/// The large PUTs through the upload gateway repeat one random buffer of this size.
+const PUT_CHUNK: usize = MIB;
+/// The user pool user the large PUTs through the upload gateway are made as.
+const BENCH_USER: &str = "bench";
+const BENCH_PASSWORD: &str = "Bench-Pass-123!";
+const PUT_CONTENT_TYPE: &str = "application/octet-stream";
 
 #[derive(Parser)]
 #[command(about = "Benchmarks s3cognito's S3 API against the raw disk")]
@@ -68,7 +97,8 @@ struct Args {
     /// Size of each small object, in KiB.
     #[arg(long, default_value_t = 4)]
     small_kib: usize,
-    /// How many times the raw read and the download run (each from the disk); the median counts.
+    /// How many times the raw read and the download run (each from the disk), and the large PUTs through
+    /// the upload edge and a presigned URL; the median counts.
     #[arg(long, default_value_t = 3)]
     repeat: usize,
     /// Keep the data dir (its path is printed) instead of deleting it.
@@ -103,6 +133,9 @@ fn run(args: &Args, data: &Path) -> Result<()> {
         .collect();
     let part_digests: Vec<u32> = parts.iter().map(|p| crc32fast::hash(p.bytes().expect("in-memory body"))).collect();
     let smalls: Vec<SdkBody> = (0..args.small_count).map(|_| SdkBody::from(random_bytes(small_len))).collect();
+    // The upload gateway's PUTs: one random buffer repeated to the large size, and the ETag it must get.
+    let put_body = Repeated::new(Bytes::from(random_bytes(PUT_CHUNK.min(large_len))), large_len as u64);
+    let put_etag = put_body.etag();
 
     let mut server = Server::start(&args.server, data)?;
     let sampler = RssSampler::start(server.pid());
@@ -139,19 +172,26 @@ fn run(args: &Args, data: &Path) -> Result<()> {
         std::fs::remove_file(&raw_path)?;
         println!("raw reads took {} s, downloads {} s", seconds(&raw_reads), seconds(&downloads));
         let (raw_read, download) = (median(raw_reads), median(downloads));
+        println!(
+            "large PUTs of {} MiB through the upload gateway: JWT upload edge and presigned URL, in turn, {} times ...",
+            args.large_mib, args.repeat
+        );
+        let gateway = Gateway::start(&server.endpoint, data).await.context("the upload gateway's user")?;
+        let puts_large =
+            gateway_puts(&gateway, server.pid(), &sampler, &put_body, &put_etag, args.repeat).await.context("large PUTs")?;
         println!("small objects: {} x {} KiB, {SMALL_IN_FLIGHT} in flight ...", args.small_count, args.small_kib);
         let (puts, gets) = small_objects(&s3, &bucket, &smalls).await.context("small objects")?;
         let serial_count = smalls.len().min(SERIAL_GETS);
         println!("small objects: {serial_count} GETs one at a time ...");
         let serial = serial_gets(&s3, &bucket, &smalls[..serial_count]).await.context("small GETs one at a time")?;
-        anyhow::Ok((raw_read, upload, download, puts, gets, serial_count, serial))
+        anyhow::Ok((raw_read, upload, download, puts_large, puts, gets, serial_count, serial))
     });
 
     let hwm_kib = proc_status_kib(server.pid(), "VmHWM:");
     let sampled_kib = sampler.stop();
     let exit = server.stop();
     drop(runtime);
-    let (raw_read, upload, download, puts, gets, serial_count, serial) = s3_result?;
+    let (raw_read, upload, download, puts_large, puts, gets, serial_count, serial) = s3_result?;
     let exit = exit?;
 
     let large = large_len as f64;
@@ -161,6 +201,8 @@ fn run(args: &Args, data: &Path) -> Result<()> {
         raw_read: mb_per_s(large, raw_read),
         upload: mb_per_s(large, upload),
         download: mb_per_s(large, download),
+        edge: mb_per_s(large, puts_large.edge),
+        presigned: mb_per_s(large, puts_large.presigned),
     };
     println!();
     line("measure", "figure", "time", "vs raw", "target", "result");
@@ -183,6 +225,15 @@ fn run(args: &Args, data: &Path) -> Result<()> {
         Some(rates.download / rates.raw_read),
         Some(("≥ 80% raw", rates.download >= TARGET_RATIO * rates.raw_read)),
     );
+    row(
+        "large PUT, JWT upload edge",
+        rates.edge,
+        "MB/s",
+        puts_large.edge,
+        Some(rates.edge / rates.raw_write),
+        Some(("≥ 90% presigned", rates.edge >= TARGET_EDGE_RATIO * rates.presigned)),
+    );
+    row("large PUT, presigned URL", rates.presigned, "MB/s", puts_large.presigned, Some(rates.presigned / rates.raw_write), None);
     row(&format!("small PUT ({} KiB, {SMALL_IN_FLIGHT} in flight)", args.small_kib), small_ops / puts.as_secs_f64(), "ops/s", puts, None, None);
     row(&format!("small GET ({} KiB, {SMALL_IN_FLIGHT} in flight)", args.small_kib), small_ops / gets.as_secs_f64(), "ops/s", gets, None, None);
     let serial_ms = serial.as_secs_f64() * 1e3 / serial_count as f64;
@@ -196,6 +247,7 @@ fn run(args: &Args, data: &Path) -> Result<()> {
     };
     rss_row("server peak RSS (VmHWM)", hwm_kib);
     rss_row("server peak RSS (VmRSS / 100 ms)", sampled_kib);
+    rss_row("server peak RSS, large PUTs (VmRSS)", puts_large.rss_during);
     println!("{}", "-".repeat(RULE));
     println!(
         "large object {} MiB ({} parts of {} MiB), verified by length and CRC32 per range; small objects {} x {} KiB, verified by comparison",
@@ -204,6 +256,14 @@ fn run(args: &Args, data: &Path) -> Result<()> {
         args.part_mib,
         args.small_count,
         args.small_kib
+    );
+    println!(
+        "large PUTs {} MiB, {} per route in turn, ETags checked; edge at {:.1}% of presigned; server VmRSS {} before, at most {} during",
+        args.large_mib,
+        args.repeat,
+        rates.edge / rates.presigned * 100.0,
+        mib(puts_large.rss_before),
+        mib(puts_large.rss_during),
     );
     println!("server stopped with SIGTERM: {exit}");
     ensure!(exit.success(), "the server exited with {exit} after SIGTERM");
@@ -215,10 +275,17 @@ struct Rates {
     raw_read: f64,
     upload: f64,
     download: f64,
+    edge: f64,
+    presigned: f64,
 }
 
 fn mb_per_s(bytes: f64, elapsed: Duration) -> f64 {
     bytes / 1e6 / elapsed.as_secs_f64()
+}
+
+/// KiB of RSS as MiB, for the record.
+fn mib(kib: Option<u64>) -> String {
+    kib.map_or("n/a".to_owned(), |kib| format!("{:.1} MiB", kib as f64 / 1024.0))
 }
 
 fn verdict(pass: bool) -> &'static str {
@@ -235,7 +302,7 @@ fn row(name: &str, figure: f64, unit: &str, time: Duration, ratio: Option<f64>, 
 const RULE: usize = 96;
 
 fn line(name: &str, figure: &str, time: &str, ratio: &str, target: &str, result: &str) {
-    let text = format!("{name:<38} {figure:>14} {time:>9} {ratio:>8}   {target:<11} {result}");
+    let text = format!("{name:<38} {figure:>14} {time:>9} {ratio:>8}   {target:<15} {result}");
     println!("{}", text.trim_end());
 }
 
@@ -467,20 +534,237 @@ async fn serial_gets(s3: &aws_sdk_s3::Client, bucket: &str, bodies: &[SdkBody]) 
     Ok(start.elapsed())
 }
 
-fn client(endpoint: &str, data: &Path) -> Result<aws_sdk_s3::Client> {
+/// The large PUTs through the upload gateway: the median time of each route, and the server's VmRSS
+/// before them and at most during them, in KiB.
+struct LargePuts {
+    edge: Duration,
+    presigned: Duration,
+    rss_before: Option<u64>,
+    rss_during: Option<u64>,
+}
+
+/// PUTs `body` through the upload edge and through a presigned URL in turn, `repeat` times, each under a
+/// name of its own; checks each ETag against `etag` after the clock stops.
+async fn gateway_puts(
+    gateway: &Gateway,
+    pid: u32,
+    sampler: &RssSampler,
+    body: &Repeated,
+    etag: &str,
+    repeat: usize,
+) -> Result<LargePuts> {
+    let rss_before = proc_status_kib(pid, "VmRSS:");
+    sampler.restart_window();
+    let (mut edge, mut presigned) = (Vec::with_capacity(repeat), Vec::with_capacity(repeat));
+    for run in 1..=repeat {
+        // A fresh access token each turn (one lasts an hour), before the clocks start.
+        let token = gateway.sign_in().await.context("signing in")?;
+        let name = format!("edge-{run}.bin");
+        let put = gateway.edge_put(&token, &name, body, etag).await;
+        edge.push(put.with_context(|| format!("PUT {name} through the upload edge"))?);
+        let name = format!("presigned-{run}.bin");
+        let put = gateway.presigned_put(&token, &name, body, etag).await;
+        presigned.push(put.with_context(|| format!("PUT {name} through a presigned URL"))?);
+    }
+    let rss_during = sampler.window_max().max(proc_status_kib(pid, "VmRSS:"));
+    println!("edge PUTs took {} s, presigned PUTs {} s", seconds(&edge), seconds(&presigned));
+    Ok(LargePuts { edge: median(edge), presigned: median(presigned), rss_before, rss_during })
+}
+
+/// The upload gateway's routes from aws-exports.json, the user pool user the bench made to use them, and
+/// HTTP/1.1 clients for them.
+struct Gateway {
+    upload_endpoint: String,
+    presign_endpoint: String,
+    pool_id: String,
+    client_id: String,
+    cognito: aws_sdk_cognitoidentityprovider::Client,
+    puts: Client<HttpConnector, Repeated>,
+    gets: Client<HttpConnector, Empty<Bytes>>,
+}
+
+impl Gateway {
+    /// Reads the routes and the pool from aws-exports.json and makes the user (AdminCreateUser, then
+    /// AdminSetUserPassword permanent) with the root key, on the server at `endpoint`.
+    async fn start(endpoint: &str, data: &Path) -> Result<Gateway> {
+        let exports = aws_exports(data)?;
+        let text = |value: &serde_json::Value, name: &str| {
+            value.as_str().map(str::to_owned).with_context(|| format!("{name} in aws-exports.json"))
+        };
+        let presign = exports["aws_cloud_logic_custom"]
+            .as_array()
+            .and_then(|apis| apis.iter().find(|api| api["name"] == "presign"))
+            .context("the presign API in aws_cloud_logic_custom in aws-exports.json")?;
+        let config = aws_sdk_cognitoidentityprovider::Config::builder()
+            .behavior_version_latest()
+            .region(Region::new("us-east-1"))
+            .endpoint_url(endpoint)
+            .credentials_provider(root_credentials(data)?)
+            .build();
+        let gateway = Gateway {
+            upload_endpoint: text(&exports["s3cognito_upload_endpoint"], "s3cognito_upload_endpoint")?,
+            presign_endpoint: text(&presign["endpoint"], "the presign API's endpoint")?,
+            pool_id: text(&exports["aws_user_pools_id"], "aws_user_pools_id")?,
+            client_id: text(&exports["aws_user_pools_web_client_id"], "aws_user_pools_web_client_id")?,
+            cognito: aws_sdk_cognitoidentityprovider::Client::from_conf(config),
+            puts: Client::builder(TokioExecutor::new()).build_http(),
+            gets: Client::builder(TokioExecutor::new()).build_http(),
+        };
+        let email = AttributeType::builder().name("email").value(format!("{BENCH_USER}@example.com")).build()?;
+        gateway
+            .cognito
+            .admin_create_user()
+            .user_pool_id(&gateway.pool_id)
+            .username(BENCH_USER)
+            .user_attributes(email)
+            .message_action(MessageActionType::Suppress)
+            .send()
+            .await
+            .context("AdminCreateUser")?;
+        gateway
+            .cognito
+            .admin_set_user_password()
+            .user_pool_id(&gateway.pool_id)
+            .username(BENCH_USER)
+            .password(BENCH_PASSWORD)
+            .permanent(true)
+            .send()
+            .await
+            .context("AdminSetUserPassword")?;
+        Ok(gateway)
+    }
+
+    /// The user's access token (AdminInitiateAuth, ADMIN_USER_PASSWORD_AUTH).
+    async fn sign_in(&self) -> Result<String> {
+        let answer = self
+            .cognito
+            .admin_initiate_auth()
+            .user_pool_id(&self.pool_id)
+            .client_id(&self.client_id)
+            .auth_flow(AuthFlowType::AdminUserPasswordAuth)
+            .auth_parameters("USERNAME", BENCH_USER)
+            .auth_parameters("PASSWORD", BENCH_PASSWORD)
+            .send()
+            .await
+            .context("AdminInitiateAuth")?;
+        let tokens = answer.authentication_result().context("AdminInitiateAuth returned no tokens")?;
+        tokens.access_token().map(str::to_owned).context("AdminInitiateAuth returned no access token")
+    }
+
+    /// PUTs `body` to the upload edge as `name`; returns how long the request took.
+    async fn edge_put(&self, token: &str, name: &str, body: &Repeated, etag: &str) -> Result<Duration> {
+        let request = Request::put(format!("{}/{name}", self.upload_endpoint))
+            .header(header::AUTHORIZATION, token)
+            .header(header::CONTENT_TYPE, PUT_CONTENT_TYPE)
+            .header(header::CONTENT_LENGTH, body.remaining)
+            .body(body.clone())?;
+        self.timed_put(request, etag).await
+    }
+
+    /// Asks the presign API for a PUT of `name` (before the clock starts), then PUTs `body` to the URL
+    /// with the headers it names and the signed Content-Length; returns how long the PUT took.
+    async fn presigned_put(&self, token: &str, name: &str, body: &Repeated, etag: &str) -> Result<Duration> {
+        let size = body.remaining;
+        let query = format!("name={name}&method=PUT&contentType=application%2Foctet-stream&size={size}");
+        let request =
+            Request::get(format!("{}?{query}", self.presign_endpoint)).header(header::AUTHORIZATION, token).body(Empty::new())?;
+        let response = self.gets.request(request).await.context("the presign API")?;
+        let status = response.status();
+        let answer = response.into_body().collect().await.context("reading the presign API's answer")?.to_bytes();
+        ensure!(status == StatusCode::OK, "the presign API answered {status}: {}", String::from_utf8_lossy(&answer));
+        let answer: serde_json::Value = serde_json::from_slice(&answer).context("the presign API's answer is not JSON")?;
+        let url = answer["url"].as_str().context("no url in the presign API's answer")?;
+        let mut request = Request::put(url);
+        for (header, value) in answer["headers"].as_object().context("no headers in the presign API's answer")? {
+            let value = value.as_str().with_context(|| format!("the presign API's header {header} is not a string"))?;
+            request = request.header(header.as_str(), value);
+        }
+        let request = request.header(header::CONTENT_LENGTH, size).body(body.clone())?;
+        self.timed_put(request, etag).await
+    }
+
+    /// Sends a PUT and reads its answer; once the clock stops, checks for 200 and `etag`.
+    async fn timed_put(&self, request: Request<Repeated>, etag: &str) -> Result<Duration> {
+        let start = Instant::now();
+        let response = self.puts.request(request).await.context("sending the PUT")?;
+        let status = response.status();
+        let got = response.headers().get(header::ETAG).and_then(|value| value.to_str().ok()).map(str::to_owned);
+        let answer = response.into_body().collect().await.context("reading the answer")?.to_bytes();
+        let elapsed = start.elapsed();
+        ensure!(status == StatusCode::OK, "answered {status}: {}", String::from_utf8_lossy(&answer));
+        ensure!(got.as_deref() == Some(etag), "ETag {got:?}, expected {etag} (the MD5 of the bytes sent)");
+        Ok(elapsed)
+    }
+}
+
+/// A request body of `remaining` bytes: `chunk` over and over, the last time cut short. Clones share the
+/// chunk, so a large PUT streams without the client holding the object.
+#[derive(Clone)]
+struct Repeated {
+    chunk: Bytes,
+    remaining: u64,
+}
+
+impl Repeated {
+    fn new(chunk: Bytes, len: u64) -> Repeated {
+        assert!(!chunk.is_empty() || len == 0, "an empty chunk repeats to nothing");
+        Repeated { chunk, remaining: len }
+    }
+
+    fn next_chunk(&mut self) -> Option<Bytes> {
+        if self.remaining == 0 {
+            return None;
+        }
+        let len = usize::try_from(self.remaining).map_or(self.chunk.len(), |remaining| remaining.min(self.chunk.len()));
+        self.remaining -= len as u64;
+        Some(self.chunk.slice(..len))
+    }
+
+    /// The ETag S3 gives an object of these bytes PUT whole: their MD5 in hex, quoted.
+    fn etag(&self) -> String {
+        let (mut body, mut md5) = (self.clone(), Md5::new());
+        while let Some(chunk) = body.next_chunk() {
+            md5.update(&chunk);
+        }
+        let digest: [u8; 16] = md5.finalize().into();
+        format!("\"{}\"", hex::encode(digest))
+    }
+}
+
+impl hyper::body::Body for Repeated {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(mut self: Pin<&mut Self>, _: &mut TaskContext<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        Poll::Ready(self.next_chunk().map(|chunk| Ok(Frame::data(chunk))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.remaining == 0
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining)
+    }
+}
+
+/// The root access key the server wrote to DATA/credentials.
+fn root_credentials(data: &Path) -> Result<Credentials> {
     let text = std::fs::read_to_string(data.join("credentials")).context("reading DATA/credentials")?;
     let value = |key: &str| {
         text.lines()
             .find_map(|line| line.split_once('=').filter(|(k, _)| k.trim() == key).map(|(_, v)| v.trim().to_owned()))
             .with_context(|| format!("{key} in DATA/credentials"))
     };
-    let credentials =
-        Credentials::new(value("aws_access_key_id")?, value("aws_secret_access_key")?, None, None, "s3cognito");
+    Ok(Credentials::new(value("aws_access_key_id")?, value("aws_secret_access_key")?, None, None, "s3cognito"))
+}
+
+fn client(endpoint: &str, data: &Path) -> Result<aws_sdk_s3::Client> {
     let config = aws_sdk_s3::Config::builder()
         .behavior_version_latest()
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
-        .credentials_provider(credentials)
+        .credentials_provider(root_credentials(data)?)
         .force_path_style(true)
         // A failed request fails the run instead of being retried inside the clock.
         .retry_config(RetryConfig::disabled())
@@ -488,9 +772,13 @@ fn client(endpoint: &str, data: &Path) -> Result<aws_sdk_s3::Client> {
     Ok(aws_sdk_s3::Client::from_conf(config))
 }
 
+fn aws_exports(data: &Path) -> Result<serde_json::Value> {
+    let text = std::fs::read(data.join("aws-exports.json")).context("reading DATA/aws-exports.json")?;
+    serde_json::from_slice(&text).context("parsing DATA/aws-exports.json")
+}
+
 fn bootstrap_bucket(data: &Path) -> Result<String> {
-    let exports: serde_json::Value = serde_json::from_slice(&std::fs::read(data.join("aws-exports.json"))?)?;
-    exports["aws_user_files_s3_bucket"]
+    aws_exports(data)?["aws_user_files_s3_bucket"]
         .as_str()
         .map(str::to_owned)
         .context("aws_user_files_s3_bucket in aws-exports.json")
@@ -565,16 +853,20 @@ fn proc_status_kib(pid: u32, field: &str) -> Option<u64> {
     line[field.len()..].trim().trim_end_matches("kB").trim().parse().ok()
 }
 
-/// Samples a process's VmRSS every 100 ms in a thread, keeping the maximum.
+/// Samples a process's VmRSS every 100 ms in a thread, keeping the maximum, over the whole run and
+/// since the window was last restarted.
 struct RssSampler {
     stop: Arc<AtomicBool>,
+    /// The largest VmRSS since `restart_window`, in KiB; 0 before the first sample.
+    window: Arc<AtomicU64>,
     thread: JoinHandle<Option<u64>>,
 }
 
 impl RssSampler {
     fn start(pid: u32) -> RssSampler {
         let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
+        let window = Arc::new(AtomicU64::new(0));
+        let (flag, window_max) = (stop.clone(), window.clone());
         let thread = std::thread::spawn(move || {
             let mut max = None;
             for _ in 0..RSS_MAX_SAMPLES {
@@ -583,12 +875,23 @@ impl RssSampler {
                 }
                 if let Some(kib) = proc_status_kib(pid, "VmRSS:") {
                     max = max.max(Some(kib));
+                    window_max.fetch_max(kib, Ordering::Relaxed);
                 }
                 std::thread::sleep(RSS_SAMPLE_EVERY);
             }
             max
         });
-        RssSampler { stop, thread }
+        RssSampler { stop, window, thread }
+    }
+
+    /// Starts a new window: `window_max` counts samples from now on.
+    fn restart_window(&self) {
+        self.window.store(0, Ordering::Relaxed);
+    }
+
+    /// The largest VmRSS sampled since `restart_window`, in KiB.
+    fn window_max(&self) -> Option<u64> {
+        Some(self.window.load(Ordering::Relaxed)).filter(|&kib| kib > 0)
     }
 
     /// The largest VmRSS seen, in KiB.
