@@ -1,10 +1,14 @@
-//! The client side of s3cognito, used by the CLI and the tests: Amplify's configuration file, and the
-//! user pool flows (sign-up, confirmation, SRP sign-in) on the official AWS SDK for Rust.
+//! The client side of s3cognito, used by the CLI and the tests: Amplify's configuration file, the user
+//! pool flows (sign-up, confirmation, SRP sign-in) and the user's own files (identity-pool credentials,
+//! S3, the upload's record on GraphQL), on the official AWS SDKs for Rust.
 
 mod exports;
+mod http;
+mod storage;
 mod user_pool;
 
 pub use exports::AwsExports;
+pub use storage::{MIN_PART_SIZE, UploadPlan, Uploaded, UserStorage};
 pub use user_pool::{SignedIn, UserPoolClient};
 
 /// What can go wrong on the client side.

@@ -1,4 +1,4 @@
-//! The client commands (`config`, `signup`, `confirm`, `login`), over the client crate.
+//! The client commands (`config`, `signup`, `confirm`, `login`, `upload`), over the client crate.
 //!
 //! `config` saves the server's aws-exports.json with a username and password to a file of the user's
 //! (mode 0600: it holds the password, which `login` signs in with); the other commands read it.
@@ -84,4 +84,80 @@ pub async fn login(args: &ProfileArgs, username: Option<String>, password: Optio
     let signed_in = UserPoolClient::new(profile.exports).sign_in(&username, &password).await?;
     println!("{}", signed_in.id_token);
     Ok(())
+}
+
+/// What `upload` is told beside the files.
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    /// The object key to store one file at, instead of `private/<identityId>/<file name>` (for the shared
+    /// levels, `public/…` or `protected/<identityId>/…`, as the role allows).
+    #[arg(long)]
+    pub key: Option<String>,
+    /// Part size of multipart uploads, in MiB (at least 5; grown for files past 10,000 parts).
+    #[arg(long, default_value_t = 8)]
+    pub part_size_mib: u64,
+    /// Parts in flight at once.
+    #[arg(long, default_value_t = 4)]
+    pub parallel: usize,
+}
+
+/// `s3cognito upload <file>...`: signs in (SRP), trades the ID token for identity-pool credentials, uploads
+/// each file into the user's own `private/<identityId>/` (multipart with parallel parts when it is large),
+/// records the upload job with the original file name, and prints each object's key.
+pub async fn upload(args: &ProfileArgs, files: &[PathBuf], options: &UploadArgs) -> anyhow::Result<()> {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicU64;
+
+    anyhow::ensure!(!files.is_empty(), "name at least one file to upload");
+    anyhow::ensure!(options.key.is_none() || files.len() == 1, "--key names the place of one file; name one file with it");
+    anyhow::ensure!(options.part_size_mib >= 5, "--part-size-mib must be at least 5 (S3's smallest part)");
+    anyhow::ensure!(options.parallel >= 1, "--parallel must be at least 1");
+    let profile = load(args)?;
+    let username = profile.username.clone().context("no username saved: run `s3cognito config --set <aws-exports.json> --usr <user> --pwd <password>`")?;
+    let password = profile.password.clone().context("no password saved: run `s3cognito config … --pwd <password>`")?;
+    let signed_in = UserPoolClient::new(profile.exports.clone()).sign_in(&username, &password).await?;
+    let storage = s3cognito_client::UserStorage::open(&profile.exports, &signed_in).await?;
+    let plan = s3cognito_client::UploadPlan { part_size: options.part_size_mib << 20, parallel: options.parallel };
+    for file in files {
+        let file_name = file
+            .file_name()
+            .and_then(|name| name.to_str())
+            .with_context(|| format!("{} has no file name", file.display()))?;
+        let key = options.key.clone().unwrap_or_else(|| storage.key_of(file_name));
+        let content_type = content_type_of(file_name);
+        let uploaded = storage
+            .upload(file, &key, content_type, plan, Arc::new(AtomicU64::new(0)))
+            .await
+            .with_context(|| format!("uploading {}", file.display()))?;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.as_secs() as i64);
+        let uploaded_on = s3cognito_crypto::calendar::iso8601(now);
+        if let Err(error) = storage.record_job(&signed_in, &username, &uploaded, file_name, &uploaded_on).await {
+            // The file is stored; only its record failed.
+            eprintln!("{} is stored at {}, but recording its upload job failed: {error}", file.display(), uploaded.key);
+        }
+        println!("{}", uploaded.key);
+    }
+    Ok(())
+}
+
+/// The content type of common file names, else `application/octet-stream`.
+fn content_type_of(name: &str) -> &'static str {
+    let extension = name.rsplit_once('.').map(|(_, extension)| extension.to_ascii_lowercase()).unwrap_or_default();
+    match extension.as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "svg" => "image/svg+xml",
+        "pdf" => "application/pdf",
+        "txt" | "log" => "text/plain",
+        "csv" => "text/csv",
+        "json" => "application/json",
+        "html" | "htm" => "text/html",
+        "zip" => "application/zip",
+        "gz" => "application/gzip",
+        "mp4" => "video/mp4",
+        "mp3" => "audio/mpeg",
+        _ => "application/octet-stream",
+    }
 }

@@ -50,6 +50,15 @@ enum Command {
         #[command(flatten)]
         profile: cli::ProfileArgs,
     },
+    /// Upload files into the user's own folder (`private/<identityId>/`) and record the uploads.
+    Upload {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<std::path::PathBuf>,
+        #[command(flatten)]
+        options: cli::UploadArgs,
+        #[command(flatten)]
+        profile: cli::ProfileArgs,
+    },
     /// Sign in with SRP and print the ID token.
     Login {
         #[arg(long = "usr")]
@@ -72,5 +81,6 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Confirm { username, code, profile } => runtime.block_on(cli::confirm(&profile, &username, &code)),
         Command::Login { username, password, profile } => runtime.block_on(cli::login(&profile, username, password)),
+        Command::Upload { files, options, profile } => runtime.block_on(cli::upload(&profile, &files, &options)),
     }
 }

@@ -59,3 +59,58 @@ async fn config_signup_confirm_then_sign_in_with_srp() {
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("NotAuthorizedException"));
     server.stop();
 }
+
+/// The four commands a user of the client runs, as they are written: config, signup, confirm (the code
+/// from the outbox), then upload; the files land in the user's own namespace and their jobs are Done,
+/// with the original file names.
+#[tokio::test]
+async fn the_four_commands_then_upload_store_the_files_and_record_their_jobs() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), None);
+    let profile = data.path().join("client.json");
+    let exports = data.path().join("aws-exports.json");
+    succeeds(s3cognito(&profile, &["config", "--set", exports.to_str().unwrap(), "--usr", "dave", "--pwd", "Dave-Pass-123"]));
+    succeeds(s3cognito(&profile, &["signup", "--usr", "dave", "--pwd", "Dave-Pass-123", "--email", "dave@example.com"]));
+    let code = code_for(&server, "dave@example.com");
+    succeeds(s3cognito(&profile, &["confirm", "--usr", "dave", "--code", &code]));
+
+    // A small file goes in one PUT; a 13 MiB one in parts (two of 5 MiB and the rest).
+    let small = data.path().join("notes.txt");
+    std::fs::write(&small, b"a small file").unwrap();
+    let large = data.path().join("video.bin");
+    let bytes: Vec<u8> = (0..13u32 << 20).map(|index| (index.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    std::fs::write(&large, &bytes).unwrap();
+    let printed = succeeds(s3cognito(&profile, &["upload", small.to_str().unwrap(), large.to_str().unwrap(), "--part-size-mib", "5"]));
+    let keys: Vec<&str> = printed.lines().collect();
+    assert_eq!(keys.len(), 2, "{printed}");
+    assert!(keys[0].starts_with("private/us-east-1:") && keys[0].ends_with("/notes.txt"), "{printed}");
+    assert_eq!(keys[1].rsplit_once('/').unwrap().0, keys[0].rsplit_once('/').unwrap().0, "one namespace");
+
+    let s3 = crate::s3::s3(&server);
+    let bucket = server.exports["aws_user_files_s3_bucket"].as_str().unwrap();
+    let read = s3.get_object().bucket(bucket).key(keys[1]).send().await.unwrap();
+    assert!(read.e_tag().unwrap().ends_with("-3\""), "a multipart object of three parts: {:?}", read.e_tag());
+    assert_eq!(read.body.collect().await.unwrap().into_bytes().as_ref(), bytes.as_slice());
+
+    // The jobs, as the database holds them: one per file, Done, with the file's own name.
+    sqlx::any::install_default_drivers();
+    let url = format!("sqlite:{}", data.path().join("meta.db").display());
+    let database = sqlx::AnyPool::connect(&url).await.unwrap();
+    let rows: Vec<(String, String, String, String)> =
+        sqlx::query_as("SELECT username, obj_key, file_name, status FROM upload_jobs ORDER BY obj_key")
+            .fetch_all(&database)
+            .await
+            .unwrap();
+    database.close().await;
+    let expected: Vec<(String, String, String, String)> = vec![
+        ("dave".to_owned(), keys[0].to_owned(), "notes.txt".to_owned(), "Done".to_owned()),
+        ("dave".to_owned(), keys[1].to_owned(), "video.bin".to_owned(), "Done".to_owned()),
+    ];
+    assert_eq!(rows, expected);
+
+    let missing = s3cognito(&profile, &["upload", data.path().join("absent.bin").to_str().unwrap()]);
+    assert!(!missing.status.success());
+    let said = String::from_utf8_lossy(&missing.stderr);
+    assert!(said.contains("absent.bin"), "the error names the file: {said}");
+    server.stop();
+}

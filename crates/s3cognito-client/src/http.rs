@@ -1,0 +1,38 @@
+//! The one plain HTTP call the client makes beside the AWS SDKs: a JSON POST to the GraphQL API.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+use crate::{ClientError, Result};
+
+/// Answers longer than this are not read.
+const MAX_ANSWER_BYTES: usize = 4 << 20;
+
+/// POSTs `body` to `url` with `Authorization: <token>`, and reads the JSON answer (errors included).
+pub(crate) async fn post_json(url: &str, token: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
+    let transport = |detail: String| ClientError::Transport(format!("{url}: {detail}"));
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_native_roots()
+        .map_err(|error| transport(error.to_string()))?
+        .https_or_http()
+        .enable_http1()
+        .build();
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build(connector);
+    let request = hyper::Request::post(url)
+        .header("content-type", "application/json")
+        .header("authorization", token)
+        .body(Full::new(Bytes::from(serde_json::to_vec(body).map_err(|error| transport(error.to_string()))?)))
+        .map_err(|error| transport(error.to_string()))?;
+    let response = client.request(request).await.map_err(|error| transport(error.to_string()))?;
+    let status = response.status();
+    let bytes = Limited::new(response.into_body(), MAX_ANSWER_BYTES)
+        .collect()
+        .await
+        .map_err(|error| transport(error.to_string()))?
+        .to_bytes();
+    let answer: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|_| ClientError::Protocol(format!("{url} answered HTTP {status}, not JSON")))?;
+    Ok(answer)
+}

@@ -1,0 +1,285 @@
+//! A signed-in user's own files: identity-pool credentials for the user's ID token, then S3 under
+//! `private/<identityId>/`, as Amplify Storage's private level keeps them; and the upload's record on the
+//! GraphQL API, as an app records it with `createUploadJob`.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use futures::{StreamExt, TryStreamExt};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+use crate::{AwsExports, ClientError, Result, SignedIn};
+
+/// The smallest part S3 takes, but for the last.
+pub const MIN_PART_SIZE: u64 = 5 << 20;
+/// S3's most parts of one upload.
+const MAX_PARTS: u64 = 10_000;
+
+/// How an upload is cut: the part size (grown when the file would need more than 10,000 parts) and how
+/// many parts are in flight.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadPlan {
+    pub part_size: u64,
+    pub parallel: usize,
+}
+
+impl Default for UploadPlan {
+    fn default() -> Self {
+        UploadPlan { part_size: 8 << 20, parallel: 4 }
+    }
+}
+
+impl UploadPlan {
+    /// The part size for a file of `size` bytes: the planned one, or the smallest multiple of 1 MiB that
+    /// keeps the part count within S3's limit.
+    pub fn part_size_for(&self, size: u64) -> u64 {
+        let needed = size.div_ceil(MAX_PARTS).next_multiple_of(1 << 20);
+        self.part_size.max(MIN_PART_SIZE).max(needed)
+    }
+}
+
+/// A stored file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Uploaded {
+    pub bucket: String,
+    pub key: String,
+    pub etag: String,
+    pub size: u64,
+}
+
+/// The user's storage: an S3 client with the identity's temporary credentials.
+#[derive(Debug, Clone)]
+pub struct UserStorage {
+    s3: aws_sdk_s3::Client,
+    bucket: String,
+    identity_id: String,
+    exports: AwsExports,
+}
+
+fn sdk_error<E: aws_sdk_s3::error::ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
+    error: aws_sdk_s3::error::SdkError<E, R>,
+) -> ClientError {
+    match error.as_service_error() {
+        Some(service) => ClientError::Service {
+            code: service.code().unwrap_or("Unknown").to_owned(),
+            message: service.message().unwrap_or_default().to_owned(),
+        },
+        None => ClientError::Transport(format!("{error:?}")),
+    }
+}
+
+impl UserStorage {
+    /// Trades the user's ID token for the identity pool's temporary credentials (GetId, then
+    /// GetCredentialsForIdentity), as Amplify does.
+    pub async fn open(exports: &AwsExports, signed_in: &SignedIn) -> Result<UserStorage> {
+        use aws_sdk_cognitoidentity::config::{BehaviorVersion, Credentials, Region};
+        let pool = exports
+            .aws_cognito_identity_pool_id
+            .clone()
+            .ok_or_else(|| ClientError::Config("aws-exports.json names no identity pool (aws_cognito_identity_pool_id)".to_owned()))?;
+        let bucket = exports
+            .aws_user_files_s3_bucket
+            .clone()
+            .ok_or_else(|| ClientError::Config("aws-exports.json names no bucket (aws_user_files_s3_bucket)".to_owned()))?;
+        let region = Region::new(exports.aws_cognito_region.clone());
+        let mut config = aws_sdk_cognitoidentity::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(region.clone())
+            // GetId and GetCredentialsForIdentity are unsigned; the SDK still wants a provider.
+            .credentials_provider(Credentials::new("public", "public", None, None, "s3cognito-client"));
+        if let Some(endpoint) = &exports.s3cognito_endpoint {
+            config = config.endpoint_url(endpoint);
+        }
+        let identity = aws_sdk_cognitoidentity::Client::from_conf(config.build());
+        let provider = format!("cognito-idp.{}.amazonaws.com/{}", exports.aws_cognito_region, exports.aws_user_pools_id);
+        let identity_error = |error: String| ClientError::Service { code: "IdentityPool".to_owned(), message: error };
+        let identity_id = identity
+            .get_id()
+            .identity_pool_id(&pool)
+            .logins(&provider, &signed_in.id_token)
+            .send()
+            .await
+            .map_err(|error| identity_error(service_message(&error)))?
+            .identity_id
+            .ok_or_else(|| ClientError::Protocol("GetId answered no IdentityId".to_owned()))?;
+        let answer = identity
+            .get_credentials_for_identity()
+            .identity_id(&identity_id)
+            .logins(&provider, &signed_in.id_token)
+            .send()
+            .await
+            .map_err(|error| identity_error(service_message(&error)))?;
+        let credentials = answer.credentials.ok_or_else(|| ClientError::Protocol("no Credentials".to_owned()))?;
+        let credentials = aws_sdk_s3::config::Credentials::new(
+            credentials.access_key_id.unwrap_or_default(),
+            credentials.secret_key.unwrap_or_default(),
+            credentials.session_token,
+            None,
+            "cognito-identity",
+        );
+        let bucket_region = exports
+            .other
+            .get("aws_user_files_s3_bucket_region")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or(&exports.aws_cognito_region)
+            .to_owned();
+        let mut config = aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new(bucket_region))
+            .credentials_provider(credentials);
+        if let Some(endpoint) = &exports.s3cognito_endpoint {
+            config = config.endpoint_url(endpoint).force_path_style(true);
+        }
+        Ok(UserStorage { s3: aws_sdk_s3::Client::from_conf(config.build()), bucket, identity_id, exports: exports.clone() })
+    }
+
+    pub fn identity_id(&self) -> &str {
+        &self.identity_id
+    }
+
+    /// `private/<identityId>/<name>`.
+    pub fn key_of(&self, name: &str) -> String {
+        format!("private/{}/{name}", self.identity_id)
+    }
+
+    /// Uploads the file at `path` to `key`: one PUT when it fits in a part, else a multipart upload with
+    /// `plan.parallel` parts in flight, each read from the file when it is sent (memory stays at about
+    /// `parallel × part size`). `sent` counts the bytes acknowledged so far.
+    pub async fn upload(&self, path: &Path, key: &str, content_type: &str, plan: UploadPlan, sent: Arc<AtomicU64>) -> Result<Uploaded> {
+        let size = tokio::fs::metadata(path).await.map_err(|error| ClientError::Config(format!("{}: {error}", path.display())))?.len();
+        let part_size = plan.part_size_for(size);
+        if size <= part_size {
+            let body = ByteStream::from_path(path).await.map_err(|error| ClientError::Config(format!("{}: {error}", path.display())))?;
+            let answer = self
+                .s3
+                .put_object()
+                .bucket(&self.bucket)
+                .key(key)
+                .content_type(content_type)
+                .body(body)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            sent.fetch_add(size, Ordering::Relaxed);
+            return Ok(Uploaded { bucket: self.bucket.clone(), key: key.to_owned(), etag: answer.e_tag.unwrap_or_default(), size });
+        }
+        let created = self
+            .s3
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let upload_id = created.upload_id.ok_or_else(|| ClientError::Protocol("no UploadId".to_owned()))?;
+        let parts = size.div_ceil(part_size);
+        let result = futures::stream::iter(1..=parts)
+            .map(|number| {
+                let sent = sent.clone();
+                let upload_id = upload_id.clone();
+                async move {
+                    let offset = (number - 1) * part_size;
+                    let length = part_size.min(size - offset);
+                    let bytes = read_range(path, offset, length).await?;
+                    let answer = self
+                        .s3
+                        .upload_part()
+                        .bucket(&self.bucket)
+                        .key(key)
+                        .upload_id(&upload_id)
+                        .part_number(number as i32)
+                        .content_length(length as i64)
+                        .body(ByteStream::from(bytes))
+                        .send()
+                        .await
+                        .map_err(sdk_error)?;
+                    sent.fetch_add(length, Ordering::Relaxed);
+                    Ok::<_, ClientError>(CompletedPart::builder().part_number(number as i32).set_e_tag(answer.e_tag).build())
+                }
+            })
+            .buffered(plan.parallel.max(1))
+            .try_collect::<Vec<_>>()
+            .await;
+        let completed = match result {
+            Ok(completed) => completed,
+            Err(error) => {
+                // Nothing half-written stays behind: the parts sent so far are dropped with the upload.
+                let _ = self.s3.abort_multipart_upload().bucket(&self.bucket).key(key).upload_id(&upload_id).send().await;
+                return Err(error);
+            }
+        };
+        let answer = self
+            .s3
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(&upload_id)
+            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(completed)).build())
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(Uploaded { bucket: self.bucket.clone(), key: key.to_owned(), etag: answer.e_tag.unwrap_or_default(), size })
+    }
+
+    /// Records the upload on the GraphQL API (`createUploadJob`), as an app does after an upload: the
+    /// original file name, the owner, `Done`. `None` when the configuration names no GraphQL endpoint.
+    pub async fn record_job(&self, signed_in: &SignedIn, username: &str, uploaded: &Uploaded, file_name: &str, uploaded_on: &str) -> Result<Option<serde_json::Value>> {
+        let Some(endpoint) = self.exports.other.get("aws_appsync_graphqlEndpoint").and_then(serde_json::Value::as_str) else {
+            return Ok(None);
+        };
+        let prefix = format!("private/{}/", self.identity_id);
+        let file_key = uploaded.key.strip_prefix(&prefix).unwrap_or(&uploaded.key);
+        let body = serde_json::json!({
+            "query": CREATE_UPLOAD_JOB,
+            "variables": {"input": {
+                "user": username,
+                "objKey": uploaded.key,
+                "fileKey": file_key,
+                "fileName": file_name,
+                "status": "Done",
+                "uploadedOn": uploaded_on,
+            }},
+        });
+        let answer = crate::http::post_json(endpoint, &signed_in.access_token, &body).await?;
+        if let Some(errors) = answer.get("errors").and_then(serde_json::Value::as_array).filter(|errors| !errors.is_empty()) {
+            let message = errors[0].get("message").and_then(serde_json::Value::as_str).unwrap_or("unknown error");
+            let code = errors[0].get("errorType").and_then(serde_json::Value::as_str).unwrap_or("GraphQL");
+            return Err(ClientError::Service { code: code.to_owned(), message: message.to_owned() });
+        }
+        Ok(answer.pointer("/data/createUploadJob").cloned())
+    }
+}
+
+const CREATE_UPLOAD_JOB: &str = "mutation CreateUploadJob($input: CreateUploadJob!) {
+  createUploadJob(input: $input) {
+    user
+    objKey
+    fileKey
+    fileName
+    status
+    uploadedOn
+  }
+}
+";
+
+fn service_message<E: aws_sdk_cognitoidentity::error::ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
+    error: &aws_sdk_cognitoidentity::error::SdkError<E, R>,
+) -> String {
+    match error.as_service_error() {
+        Some(service) => format!("{}: {}", service.code().unwrap_or("Unknown"), service.message().unwrap_or_default()),
+        None => format!("{error:?}"),
+    }
+}
+
+async fn read_range(path: &Path, offset: u64, length: u64) -> Result<Vec<u8>> {
+    let failed = |error: std::io::Error| ClientError::Config(format!("{}: {error}", path.display()));
+    let mut file = tokio::fs::File::open(path).await.map_err(failed)?;
+    file.seek(std::io::SeekFrom::Start(offset)).await.map_err(failed)?;
+    let mut bytes = vec![0; length as usize];
+    file.read_exact(&mut bytes).await.map_err(failed)?;
+    Ok(bytes)
+}
