@@ -29,6 +29,11 @@ use serde_json::{Value, json};
 
 type UploadSchema = Schema<Query, Mutation, EmptySubscription>;
 
+/// How deep a query may nest.
+const MAX_DEPTH: usize = 12;
+/// How many fields a query may ask for, counted as async-graphql counts them.
+const MAX_COMPLEXITY: usize = 2_000;
+
 /// What the handler shares: the app and the schema built once.
 #[derive(Clone)]
 pub struct GraphQlState {
@@ -44,7 +49,13 @@ impl std::fmt::Debug for GraphQlState {
 
 impl GraphQlState {
     pub fn new(app: Arc<App>) -> GraphQlState {
-        let schema = Schema::build(Query, Mutation, EmptySubscription).data(app.clone()).finish();
+        // The schema is shallow; a query nested deeper or asking for more than a few pages' worth of
+        // fields is an attack on the server, not a client's need.
+        let schema = Schema::build(Query, Mutation, EmptySubscription)
+            .data(app.clone())
+            .limit_depth(MAX_DEPTH)
+            .limit_complexity(MAX_COMPLEXITY)
+            .finish();
         GraphQlState { app, schema }
     }
 }

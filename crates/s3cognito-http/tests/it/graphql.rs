@@ -80,6 +80,16 @@ async fn refused_tokens_and_bad_bodies_get_appsyncs_answers() {
     let tampered = h.send(graphql(Some(&String::from_utf8(tampered).unwrap()), json!({"query": LIST}))).await;
     assert_eq!(tampered.status, 401, "a tampered signature");
 
+    // A query nested past any real client's need is refused before it runs.
+    let deep = format!("query {}{}", "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } }", "");
+    let refused = h.send(graphql(Some(&tokens.access_token), json!({"query": deep}))).await;
+    assert_eq!((refused.status, errors(&refused)[0].0.as_str()), (200, "ValidationError"), "{refused:?}");
+    assert!(errors(&refused)[0].1.contains("too deep"), "{refused:?}");
+    // The schema, for code generators.
+    let schema = h.send(Call::get("/_s3cognito/graphql/schema.graphql")).await;
+    let text = schema.body.as_str().unwrap_or_default().to_owned();
+    assert!(text.contains("createUploadJob(input: CreateUploadJob!): UploadJob!"), "{text}");
+
     h.app.user_pools.global_sign_out(&tokens.access_token).await.unwrap();
     let revoked = h.send(graphql(Some(&tokens.access_token), json!({"query": LIST}))).await;
     assert_eq!(revoked.status, 401, "signed out everywhere");
