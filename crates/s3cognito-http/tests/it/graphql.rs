@@ -81,7 +81,7 @@ async fn refused_tokens_and_bad_bodies_get_appsyncs_answers() {
     assert_eq!(tampered.status, 401, "a tampered signature");
 
     // A query nested past any real client's need is refused before it runs.
-    let deep = format!("query {}{}", "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } }", "");
+    let deep = format!("query {{ __schema {{ types {{ fields {{ type {{ {}name{} }} }} }} }} }}", "ofType { ".repeat(12), " }".repeat(12));
     let refused = h.send(graphql(Some(&tokens.access_token), json!({"query": deep}))).await;
     assert_eq!((refused.status, errors(&refused)[0].0.as_str()), (200, "ValidationError"), "{refused:?}");
     assert!(errors(&refused)[0].1.contains("too deep"), "{refused:?}");
