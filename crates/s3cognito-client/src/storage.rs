@@ -225,6 +225,119 @@ impl UserStorage {
         Ok(Uploaded { bucket: self.bucket.clone(), key: key.to_owned(), etag: answer.e_tag.unwrap_or_default(), size })
     }
 
+    /// Writes the object at `key` to `dest` as it arrives (a temporary file beside it, renamed when
+    /// whole), checking a simple object's bytes against its ETag (the MD5 of its bytes). Returns the size.
+    pub async fn download(&self, key: &str, dest: &Path) -> Result<u64> {
+        use md5::{Digest, Md5};
+        use tokio::io::AsyncWriteExt;
+
+        let answer = self.s3.get_object().bucket(&self.bucket).key(key).send().await.map_err(sdk_error)?;
+        let etag = answer.e_tag.clone().unwrap_or_default();
+        let failed = |error: std::io::Error| ClientError::Config(format!("{}: {error}", dest.display()));
+        let partial = dest.with_file_name(format!(
+            ".{}.s3cognito-partial",
+            dest.file_name().and_then(|name| name.to_str()).unwrap_or("download")
+        ));
+        let mut file = tokio::fs::File::create(&partial).await.map_err(failed)?;
+        let mut body = answer.body;
+        let mut md5 = Md5::new();
+        let mut size = 0u64;
+        let outcome: Result<()> = async {
+            while let Some(chunk) = body.try_next().await.map_err(|error| ClientError::Transport(error.to_string()))? {
+                md5.update(&chunk);
+                size += chunk.len() as u64;
+                file.write_all(&chunk).await.map_err(failed)?;
+            }
+            file.sync_all().await.map_err(failed)?;
+            Ok(())
+        }
+        .await;
+        if let Err(error) = outcome {
+            let _ = tokio::fs::remove_file(&partial).await;
+            return Err(error);
+        }
+        let expected = etag.trim_matches('"');
+        // A multipart object's ETag is not the MD5 of its bytes; a simple one's is.
+        if !expected.contains('-') && !expected.is_empty() && hex_of(&md5.finalize()) != expected {
+            let _ = tokio::fs::remove_file(&partial).await;
+            return Err(ClientError::Protocol(format!("the bytes of {key} did not match their ETag; nothing was written")));
+        }
+        tokio::fs::rename(&partial, dest).await.map_err(failed)?;
+        Ok(size)
+    }
+
+    /// The objects under `prefix` (a key prefix), every page of them: key, size, last modified (epoch
+    /// seconds).
+    pub async fn list(&self, prefix: &str) -> Result<Vec<(String, u64, i64)>> {
+        let mut objects = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let answer = self
+                .s3
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            for object in answer.contents() {
+                let modified = object.last_modified().map_or(0, |time| time.secs());
+                objects.push((object.key().unwrap_or_default().to_owned(), object.size().unwrap_or(0).max(0) as u64, modified));
+            }
+            match answer.next_continuation_token {
+                Some(next) if answer.is_truncated == Some(true) => token = Some(next),
+                _ => return Ok(objects),
+            }
+        }
+    }
+
+    /// Deletes the object at `key`.
+    pub async fn remove(&self, key: &str) -> Result<()> {
+        // S3 answers success for a key that is not there; say so instead.
+        self.s3.head_object().bucket(&self.bucket).key(key).send().await.map_err(|error| {
+            if error.as_service_error().is_some_and(|service| service.is_not_found()) {
+                ClientError::Service { code: "NoSuchKey".to_owned(), message: format!("there is no {key}") }
+            } else {
+                sdk_error(error)
+            }
+        })?;
+        self.s3.delete_object().bucket(&self.bucket).key(key).send().await.map_err(sdk_error)?;
+        Ok(())
+    }
+
+    /// A URL anyone can GET `key` with until `expires` passes (signed with the identity's temporary
+    /// credentials, so it also ends when they do).
+    pub async fn presign_get(&self, key: &str, expires: std::time::Duration) -> Result<String> {
+        let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(expires)
+            .map_err(|error| ClientError::Config(error.to_string()))?;
+        let request = self.s3.get_object().bucket(&self.bucket).key(key).presigned(config).await.map_err(sdk_error)?;
+        Ok(request.uri().to_owned())
+    }
+
+    /// The user's upload jobs from the GraphQL API, oldest first, every page.
+    pub async fn jobs(&self, signed_in: &SignedIn) -> Result<Vec<serde_json::Value>> {
+        let Some(endpoint) = self.exports.other.get("aws_appsync_graphqlEndpoint").and_then(serde_json::Value::as_str) else {
+            return Err(ClientError::Config("aws-exports.json names no GraphQL endpoint (aws_appsync_graphqlEndpoint)".to_owned()));
+        };
+        let mut jobs = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let body = serde_json::json!({
+                "query": LIST_UPLOAD_JOBS,
+                "variables": {"nextToken": token},
+            });
+            let answer = crate::http::post_json(endpoint, &signed_in.access_token, &body).await?;
+            graphql_errors(&answer)?;
+            let page = answer.pointer("/data/listUploadJobs").cloned().unwrap_or_default();
+            jobs.extend(page.get("items").and_then(serde_json::Value::as_array).cloned().unwrap_or_default());
+            match page.get("nextToken").and_then(serde_json::Value::as_str) {
+                Some(next) => token = Some(next.to_owned()),
+                None => return Ok(jobs),
+            }
+        }
+    }
+
     /// Records the upload on the GraphQL API (`createUploadJob`), as an app does after an upload: the
     /// original file name, the owner, `Done`. `None` when the configuration names no GraphQL endpoint.
     pub async fn record_job(&self, signed_in: &SignedIn, username: &str, uploaded: &Uploaded, file_name: &str, uploaded_on: &str) -> Result<Option<serde_json::Value>> {
@@ -245,14 +358,32 @@ impl UserStorage {
             }},
         });
         let answer = crate::http::post_json(endpoint, &signed_in.access_token, &body).await?;
-        if let Some(errors) = answer.get("errors").and_then(serde_json::Value::as_array).filter(|errors| !errors.is_empty()) {
-            let message = errors[0].get("message").and_then(serde_json::Value::as_str).unwrap_or("unknown error");
-            let code = errors[0].get("errorType").and_then(serde_json::Value::as_str).unwrap_or("GraphQL");
-            return Err(ClientError::Service { code: code.to_owned(), message: message.to_owned() });
-        }
+        graphql_errors(&answer)?;
         Ok(answer.pointer("/data/createUploadJob").cloned())
     }
 }
+
+/// A GraphQL answer's first error, as the client's error.
+fn graphql_errors(answer: &serde_json::Value) -> Result<()> {
+    if let Some(errors) = answer.get("errors").and_then(serde_json::Value::as_array).filter(|errors| !errors.is_empty()) {
+        let message = errors[0].get("message").and_then(serde_json::Value::as_str).unwrap_or("unknown error");
+        let code = errors[0].get("errorType").and_then(serde_json::Value::as_str).unwrap_or("GraphQL");
+        return Err(ClientError::Service { code: code.to_owned(), message: message.to_owned() });
+    }
+    Ok(())
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+const LIST_UPLOAD_JOBS: &str = "query ListUploadJobs($nextToken: String) {
+  listUploadJobs(limit: 1000, nextToken: $nextToken) {
+    items { id user objKey fileKey fileName status uploadedOn size }
+    nextToken
+  }
+}
+";
 
 const CREATE_UPLOAD_JOB: &str = "mutation CreateUploadJob($input: CreateUploadJob!) {
   createUploadJob(input: $input) {

@@ -407,7 +407,7 @@ impl Uploads {
             }
             _ => {
                 let record = UploadJobRecord {
-                    id: uuid::Uuid::new_v4().to_string(),
+                    id: job_id(now),
                     owner: user.identity_id.clone(),
                     username: user.username.clone(),
                     bucket: namespace.bucket.to_string(),
@@ -476,7 +476,7 @@ impl Uploads {
             }
             _ => {
                 let record = done(UploadJobRecord {
-                    id: uuid::Uuid::new_v4().to_string(),
+                    id: job_id(now),
                     owner: identity_id.to_owned(),
                     username,
                     bucket: object.bucket.clone(),
@@ -544,7 +544,7 @@ impl Uploads {
             }
             None => {
                 let record = UploadJobRecord {
-                    id: uuid::Uuid::new_v4().to_string(),
+                    id: job_id(now),
                     owner: user.identity_id.clone(),
                     username: user.username.clone(),
                     bucket: namespace.bucket.to_string(),
@@ -595,6 +595,16 @@ impl Uploads {
         let now = self.now();
         Ok((records.into_iter().map(|record| UploadJob::from_record(record, now)).collect(), next))
     }
+}
+
+/// A new job's id: a version 7 UUID of the clock's time, whose counter bits order ids made within the
+/// same second, so jobs recorded together still list in the order they were recorded.
+fn job_id(now: i64) -> String {
+    static CONTEXT: std::sync::LazyLock<std::sync::Mutex<uuid::ContextV7>> =
+        std::sync::LazyLock::new(|| std::sync::Mutex::new(uuid::ContextV7::new()));
+    let seconds = u64::try_from(now).unwrap_or(0);
+    let context = CONTEXT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    uuid::Uuid::new_v7(uuid::Timestamp::from_unix(&*context, seconds, 0)).to_string()
 }
 
 fn encode_cursor(cursor: &JobCursor) -> String {

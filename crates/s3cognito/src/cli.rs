@@ -1,4 +1,5 @@
-//! The client commands (`config`, `signup`, `confirm`, `login`, `upload`), over the client crate.
+//! The client commands (`config`, `signup`, `confirm`, `login`, `upload`, `download`, `ls`, `rm`, `presign`,
+//! `jobs`), over the client crate.
 //!
 //! `config` saves the server's aws-exports.json with a username and password to a file of the user's
 //! (mode 0600: it holds the password, which `login` signs in with); the other commands read it.
@@ -112,11 +113,7 @@ pub async fn upload(args: &ProfileArgs, files: &[PathBuf], options: &UploadArgs)
     anyhow::ensure!(options.key.is_none() || files.len() == 1, "--key names the place of one file; name one file with it");
     anyhow::ensure!(options.part_size_mib >= 5, "--part-size-mib must be at least 5 (S3's smallest part)");
     anyhow::ensure!(options.parallel >= 1, "--parallel must be at least 1");
-    let profile = load(args)?;
-    let username = profile.username.clone().context("no username saved: run `s3cognito config --set <aws-exports.json> --usr <user> --pwd <password>`")?;
-    let password = profile.password.clone().context("no password saved: run `s3cognito config … --pwd <password>`")?;
-    let signed_in = UserPoolClient::new(profile.exports.clone()).sign_in(&username, &password).await?;
-    let storage = s3cognito_client::UserStorage::open(&profile.exports, &signed_in).await?;
+    let Session { username, signed_in, storage } = session(args).await?;
     let plan = s3cognito_client::UploadPlan { part_size: options.part_size_mib << 20, parallel: options.parallel };
     for file in files {
         let file_name = file
@@ -160,4 +157,106 @@ fn content_type_of(name: &str) -> &'static str {
         "mp3" => "audio/mpeg",
         _ => "application/octet-stream",
     }
+}
+
+/// A signed-in user and their storage.
+struct Session {
+    username: String,
+    signed_in: s3cognito_client::SignedIn,
+    storage: s3cognito_client::UserStorage,
+}
+
+/// Signs the saved user in (SRP) and opens their storage with identity-pool credentials.
+async fn session(args: &ProfileArgs) -> anyhow::Result<Session> {
+    let profile = load(args)?;
+    let username = profile
+        .username
+        .clone()
+        .context("no username saved: run `s3cognito config --set <aws-exports.json> --usr <user> --pwd <password>`")?;
+    let password = profile.password.clone().context("no password saved: run `s3cognito config … --pwd <password>`")?;
+    let signed_in = UserPoolClient::new(profile.exports.clone()).sign_in(&username, &password).await?;
+    let storage = s3cognito_client::UserStorage::open(&profile.exports, &signed_in).await?;
+    Ok(Session { username, signed_in, storage })
+}
+
+/// A name in the user's own folder, or a whole key given with `--key`.
+fn key_for(storage: &s3cognito_client::UserStorage, name: &str, whole_key: bool) -> anyhow::Result<String> {
+    if whole_key {
+        return Ok(name.to_owned());
+    }
+    anyhow::ensure!(
+        !name.is_empty() && !name.starts_with('/') && !name.split('/').any(|segment| segment == ".." || segment == "."),
+        "{name:?} is not a name in your folder (no leading /, no . or .. segments)"
+    );
+    Ok(storage.key_of(name))
+}
+
+/// `s3cognito download <name> [<dest>]`: the file, streamed to `dest` (default: its name, here).
+pub async fn download(args: &ProfileArgs, name: &str, dest: Option<PathBuf>, whole_key: bool) -> anyhow::Result<()> {
+    let Session { storage, .. } = session(args).await?;
+    let key = key_for(&storage, name, whole_key)?;
+    let base = name.rsplit('/').next().unwrap_or(name);
+    let dest = match dest {
+        Some(dest) if dest.is_dir() => dest.join(base),
+        Some(dest) => dest,
+        None => PathBuf::from(base),
+    };
+    let size = storage.download(&key, &dest).await.with_context(|| format!("downloading {name}"))?;
+    println!("{} ({size} bytes)", dest.display());
+    Ok(())
+}
+
+/// `s3cognito ls [prefix]`: the user's files, with size and time.
+pub async fn ls(args: &ProfileArgs, prefix: Option<&str>, json: bool) -> anyhow::Result<()> {
+    let Session { storage, .. } = session(args).await?;
+    let own = storage.key_of("");
+    let objects = storage.list(&format!("{own}{}", prefix.unwrap_or(""))).await?;
+    if json {
+        let listed: Vec<_> = objects
+            .iter()
+            .map(|(key, size, modified)| serde_json::json!({"name": &key[own.len()..], "key": key, "size": size, "modified": s3cognito_crypto::calendar::iso8601(*modified)}))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&listed)?);
+        return Ok(());
+    }
+    for (key, size, modified) in &objects {
+        println!("{}  {size:>12}  {}", s3cognito_crypto::calendar::iso8601(*modified), &key[own.len()..]);
+    }
+    Ok(())
+}
+
+/// `s3cognito rm <name>...`
+pub async fn rm(args: &ProfileArgs, names: &[String], whole_key: bool) -> anyhow::Result<()> {
+    let Session { storage, .. } = session(args).await?;
+    for name in names {
+        let key = key_for(&storage, name, whole_key)?;
+        storage.remove(&key).await.with_context(|| format!("removing {name}"))?;
+        println!("removed {name}");
+    }
+    Ok(())
+}
+
+/// `s3cognito presign <name> [--expires SECONDS]`: a URL to share the file with.
+pub async fn presign(args: &ProfileArgs, name: &str, expires: u64, whole_key: bool) -> anyhow::Result<()> {
+    anyhow::ensure!((1..=604_800).contains(&expires), "--expires must be between 1 second and a week (604800)");
+    let Session { storage, .. } = session(args).await?;
+    let key = key_for(&storage, name, whole_key)?;
+    println!("{}", storage.presign_get(&key, std::time::Duration::from_secs(expires)).await?);
+    Ok(())
+}
+
+/// `s3cognito jobs`: the user's upload history.
+pub async fn jobs(args: &ProfileArgs, json: bool) -> anyhow::Result<()> {
+    let Session { signed_in, storage, .. } = session(args).await?;
+    let jobs = storage.jobs(&signed_in).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&jobs)?);
+        return Ok(());
+    }
+    for job in &jobs {
+        let text = |name: &str| job.get(name).and_then(serde_json::Value::as_str).unwrap_or("-").to_owned();
+        let size = job.get("size").and_then(serde_json::Value::as_f64).map_or("-".to_owned(), |size| format!("{size:.0}"));
+        println!("{}  {:<8}  {size:>12}  {}  ({})", text("uploadedOn"), text("status"), text("fileName"), text("objKey"));
+    }
+    Ok(())
 }

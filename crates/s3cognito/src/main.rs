@@ -59,6 +59,55 @@ enum Command {
         #[command(flatten)]
         profile: cli::ProfileArgs,
     },
+    /// Download one of the user's files (to its name here, or to DEST).
+    Download {
+        name: String,
+        dest: Option<std::path::PathBuf>,
+        /// NAME is a whole object key, not a name in the user's folder.
+        #[arg(long = "whole-key")]
+        key: bool,
+        #[command(flatten)]
+        profile: cli::ProfileArgs,
+    },
+    /// List the user's files (those whose names start with PREFIX).
+    Ls {
+        prefix: Option<String>,
+        /// JSON, for scripts.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        profile: cli::ProfileArgs,
+    },
+    /// Delete files of the user's.
+    Rm {
+        #[arg(required = true)]
+        names: Vec<String>,
+        /// The NAMES are whole object keys.
+        #[arg(long = "whole-key")]
+        key: bool,
+        #[command(flatten)]
+        profile: cli::ProfileArgs,
+    },
+    /// Print a URL that downloads one of the user's files, for sharing.
+    Presign {
+        name: String,
+        /// How long the URL works, in seconds (at most a week; the identity's credentials may end it sooner).
+        #[arg(long, default_value_t = 3600)]
+        expires: u64,
+        /// NAME is a whole object key.
+        #[arg(long = "whole-key")]
+        key: bool,
+        #[command(flatten)]
+        profile: cli::ProfileArgs,
+    },
+    /// The user's upload history, as the GraphQL API records it.
+    Jobs {
+        /// JSON, for scripts.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        profile: cli::ProfileArgs,
+    },
     /// Sign in with SRP and print the ID token.
     Login {
         #[arg(long = "usr")]
@@ -82,5 +131,10 @@ fn main() -> anyhow::Result<()> {
         Command::Confirm { username, code, profile } => runtime.block_on(cli::confirm(&profile, &username, &code)),
         Command::Login { username, password, profile } => runtime.block_on(cli::login(&profile, username, password)),
         Command::Upload { files, options, profile } => runtime.block_on(cli::upload(&profile, &files, &options)),
+        Command::Download { name, dest, key, profile } => runtime.block_on(cli::download(&profile, &name, dest, key)),
+        Command::Ls { prefix, json, profile } => runtime.block_on(cli::ls(&profile, prefix.as_deref(), json)),
+        Command::Rm { names, key, profile } => runtime.block_on(cli::rm(&profile, &names, key)),
+        Command::Presign { name, expires, key, profile } => runtime.block_on(cli::presign(&profile, &name, expires, key)),
+        Command::Jobs { json, profile } => runtime.block_on(cli::jobs(&profile, json)),
     }
 }

@@ -108,9 +108,38 @@ async fn the_four_commands_then_upload_store_the_files_and_record_their_jobs() {
     ];
     assert_eq!(rows, expected);
 
+    // Beside upload: ls, download (streamed, checked), presign (a URL that works with nothing else), jobs, rm.
+    let listed = succeeds(s3cognito(&profile, &["ls"]));
+    let names: Vec<&str> = listed.lines().map(|line| line.rsplit("  ").next().unwrap()).collect();
+    assert_eq!(names, ["notes.txt", "video.bin"], "{listed}");
+    let copy = data.path().join("copy.bin");
+    succeeds(s3cognito(&profile, &["download", "video.bin", copy.to_str().unwrap()]));
+    assert_eq!(std::fs::read(&copy).unwrap(), bytes);
+    let url = succeeds(s3cognito(&profile, &["presign", "notes.txt", "--expires", "600"]));
+    assert!(url.contains("X-Amz-Signature=") && url.contains("X-Amz-Security-Token="), "{url}");
+    assert_eq!(http_get(url.trim()).await, (200, b"a small file".to_vec()));
+    let jobs: serde_json::Value = serde_json::from_str(&succeeds(s3cognito(&profile, &["jobs", "--json"]))).unwrap();
+    let names: Vec<&str> = jobs.as_array().unwrap().iter().map(|job| job["fileName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["notes.txt", "video.bin"]);
+    succeeds(s3cognito(&profile, &["rm", "notes.txt"]));
+    let again = s3cognito(&profile, &["rm", "notes.txt"]);
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("notes.txt"));
+    let escape = s3cognito(&profile, &["download", "../other/x"]);
+    assert!(!escape.status.success() && String::from_utf8_lossy(&escape.stderr).contains("not a name in your folder"));
+
     let missing = s3cognito(&profile, &["upload", data.path().join("absent.bin").to_str().unwrap()]);
     assert!(!missing.status.success());
     let said = String::from_utf8_lossy(&missing.stderr);
     assert!(said.contains("absent.bin"), "the error names the file: {said}");
     server.stop();
+}
+
+/// GETs `url` with nothing but the URL, as whoever it is shared with would.
+async fn http_get(url: &str) -> (u16, Vec<u8>) {
+    use http_body_util::{BodyExt, Empty};
+    let client: hyper_util::client::legacy::Client<_, Empty<hyper::body::Bytes>> =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
+    let response = client.get(url.parse().unwrap()).await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.into_body().collect().await.unwrap().to_bytes().to_vec())
 }
