@@ -407,22 +407,10 @@ impl Uploads {
             }
             _ => {
                 let record = UploadJobRecord {
-                    id: job_id(now),
-                    owner: user.identity_id.clone(),
-                    username: user.username.clone(),
-                    bucket: namespace.bucket.to_string(),
-                    obj_key: key.to_string(),
-                    file_key: key[user.prefix().len()..].to_owned(),
                     file_name: Some(file_name.to_owned()),
-                    status: STATUS_PENDING.to_owned(),
-                    route: Route::Presigned.as_str().to_owned(),
-                    size: None,
-                    etag: None,
                     content_type: content_type.map(str::to_owned),
                     expires_at: Some(expires_at),
-                    uploaded_on: calendar::iso8601(now),
-                    created_at: now,
-                    updated_at: now,
+                    ..new_job(&user.identity_id, &user.username, &namespace.bucket, key, &key[user.prefix().len()..], Route::Presigned, now)
                 };
                 self.store.insert_upload_job(&record).await?;
                 record
@@ -475,23 +463,10 @@ impl Uploads {
                 record
             }
             _ => {
+                let file_name = completed.file_name.unwrap_or_else(|| file_key.rsplit('/').next().unwrap_or(file_key));
                 let record = done(UploadJobRecord {
-                    id: job_id(now),
-                    owner: identity_id.to_owned(),
-                    username,
-                    bucket: object.bucket.clone(),
-                    obj_key: object.key.clone(),
-                    file_key: file_key.to_owned(),
-                    file_name: Some(completed.file_name.unwrap_or_else(|| file_key.rsplit('/').next().unwrap_or(file_key)).to_owned()),
-                    status: String::new(),
-                    route: completed.route.as_str().to_owned(),
-                    size: None,
-                    etag: None,
-                    content_type: None,
-                    expires_at: None,
-                    uploaded_on: String::new(),
-                    created_at: now,
-                    updated_at: now,
+                    file_name: Some(file_name.to_owned()),
+                    ..new_job(identity_id, &username, &object.bucket, &object.key, file_key, completed.route, now)
                 });
                 self.store.insert_upload_job(&record).await?;
                 record
@@ -544,22 +519,11 @@ impl Uploads {
             }
             None => {
                 let record = UploadJobRecord {
-                    id: job_id(now),
-                    owner: user.identity_id.clone(),
-                    username: user.username.clone(),
-                    bucket: namespace.bucket.to_string(),
-                    obj_key: input.obj_key,
                     file_key: input.file_key.unwrap_or(own_file_key),
                     file_name: input.file_name,
                     status: input.status.unwrap_or_else(|| STATUS_DONE.to_owned()),
-                    route: Route::Client.as_str().to_owned(),
-                    size: None,
-                    etag: None,
-                    content_type: None,
-                    expires_at: None,
                     uploaded_on: input.uploaded_on.unwrap_or_else(|| calendar::iso8601(now)),
-                    created_at: now,
-                    updated_at: now,
+                    ..new_job(&user.identity_id, &user.username, &namespace.bucket, &input.obj_key, "", Route::Client, now)
                 };
                 self.store.insert_upload_job(&record).await?;
                 record
@@ -594,6 +558,28 @@ impl Uploads {
         };
         let now = self.now();
         Ok((records.into_iter().map(|record| UploadJob::from_record(record, now)).collect(), next))
+    }
+}
+
+/// A job recorded now for `obj_key` in `owner`'s namespace, pending, with nothing known of its bytes yet.
+fn new_job(owner: &str, username: &str, bucket: &str, obj_key: &str, file_key: &str, route: Route, now: i64) -> UploadJobRecord {
+    UploadJobRecord {
+        id: job_id(now),
+        owner: owner.to_owned(),
+        username: username.to_owned(),
+        bucket: bucket.to_owned(),
+        obj_key: obj_key.to_owned(),
+        file_key: file_key.to_owned(),
+        file_name: None,
+        status: STATUS_PENDING.to_owned(),
+        route: route.as_str().to_owned(),
+        size: None,
+        etag: None,
+        content_type: None,
+        expires_at: None,
+        uploaded_on: calendar::iso8601(now),
+        created_at: now,
+        updated_at: now,
     }
 }
 
