@@ -88,6 +88,63 @@ impl UserPoolClient {
         Ok(())
     }
 
+    /// Mails a new confirmation code; answers where it went.
+    pub async fn resend_confirmation_code(&self, username: &str) -> Result<String> {
+        let answer = self
+            .client
+            .resend_confirmation_code()
+            .client_id(&self.exports.aws_user_pools_web_client_id)
+            .username(username)
+            .send()
+            .await
+            .map_err(service_error)?;
+        Ok(answer.code_delivery_details().and_then(|details| details.destination()).unwrap_or("the user's address").to_owned())
+    }
+
+    /// Mails a code that resets the password; answers where it went.
+    pub async fn forgot_password(&self, username: &str) -> Result<String> {
+        let answer = self
+            .client
+            .forgot_password()
+            .client_id(&self.exports.aws_user_pools_web_client_id)
+            .username(username)
+            .send()
+            .await
+            .map_err(service_error)?;
+        Ok(answer.code_delivery_details().and_then(|details| details.destination()).unwrap_or("the user's address").to_owned())
+    }
+
+    /// Sets a new password with the mailed code.
+    pub async fn confirm_forgot_password(&self, username: &str, code: &str, password: &str) -> Result<()> {
+        self.client
+            .confirm_forgot_password()
+            .client_id(&self.exports.aws_user_pools_web_client_id)
+            .username(username)
+            .confirmation_code(code)
+            .password(password)
+            .send()
+            .await
+            .map_err(service_error)?;
+        Ok(())
+    }
+
+    /// The signed-in user's name and attributes (GetUser).
+    pub async fn user(&self, signed_in: &SignedIn) -> Result<(String, Vec<(String, String)>)> {
+        let answer = self.client.get_user().access_token(&signed_in.access_token).send().await.map_err(service_error)?;
+        let attributes = answer
+            .user_attributes()
+            .iter()
+            .map(|attribute| (attribute.name().to_owned(), attribute.value().unwrap_or_default().to_owned()))
+            .collect();
+        Ok((answer.username().to_owned(), attributes))
+    }
+
+    /// Signs the user out everywhere: every refresh token of theirs is revoked (GlobalSignOut).
+    pub async fn sign_out_everywhere(&self, signed_in: &SignedIn) -> Result<()> {
+        self.client.global_sign_out().access_token(&signed_in.access_token).send().await.map_err(service_error)?;
+        Ok(())
+    }
+
     /// Signs in with SRP. A user who must change a temporary password gets `Protocol` with
     /// `NEW_PASSWORD_REQUIRED` in its message.
     pub async fn sign_in(&self, username: &str, password: &str) -> Result<SignedIn> {

@@ -260,3 +260,67 @@ pub async fn jobs(args: &ProfileArgs, json: bool) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `s3cognito resend-code --usr <user>`: a new confirmation code.
+pub async fn resend_code(args: &ProfileArgs, username: Option<String>) -> anyhow::Result<()> {
+    let profile = load(args)?;
+    let username = username.or(profile.username.clone()).context("no username: pass --usr")?;
+    let destination = UserPoolClient::new(profile.exports).resend_confirmation_code(&username).await?;
+    println!("a new confirmation code for {username} was sent to {destination}; confirm with `s3cognito confirm --usr {username} --code <code>`");
+    Ok(())
+}
+
+/// `s3cognito forgot-password --usr <user>`: a code to reset the password with.
+pub async fn forgot_password(args: &ProfileArgs, username: Option<String>) -> anyhow::Result<()> {
+    let profile = load(args)?;
+    let username = username.or(profile.username.clone()).context("no username: pass --usr")?;
+    let destination = UserPoolClient::new(profile.exports).forgot_password(&username).await?;
+    println!("a code to reset {username}'s password was sent to {destination}; then `s3cognito reset-password --usr {username} --code <code> --pwd <new password>`");
+    Ok(())
+}
+
+/// `s3cognito reset-password --usr <user> --code <code> --pwd <new>`: the new password, saved in the
+/// configuration when it is the configured user's.
+pub async fn reset_password(args: &ProfileArgs, username: Option<String>, code: &str, password: &str) -> anyhow::Result<()> {
+    let mut profile = load(args)?;
+    let username = username.or(profile.username.clone()).context("no username: pass --usr")?;
+    UserPoolClient::new(profile.exports.clone()).confirm_forgot_password(&username, code, password).await?;
+    if profile.username.as_deref() == Some(username.as_str()) {
+        profile.password = Some(password.to_owned());
+        crate::files::write_atomically(&profile_path(args)?, &serde_json::to_vec_pretty(&profile)?, 0o600)?;
+    }
+    println!("the password of {username} is changed");
+    Ok(())
+}
+
+/// `s3cognito whoami`: the configured user as the pool knows them, and their identity.
+pub async fn whoami(args: &ProfileArgs, json: bool) -> anyhow::Result<()> {
+    let Session { signed_in, storage, .. } = session(args).await?;
+    let profile = load(args)?;
+    let (username, attributes) = UserPoolClient::new(profile.exports).user(&signed_in).await?;
+    let attributes: serde_json::Map<String, serde_json::Value> =
+        attributes.into_iter().map(|(name, value)| (name, serde_json::Value::String(value))).collect();
+    if json {
+        let shown = serde_json::json!({"username": username, "identityId": storage.identity_id(), "attributes": attributes});
+        println!("{}", serde_json::to_string_pretty(&shown)?);
+        return Ok(());
+    }
+    println!("{username}");
+    println!("identity  {}", storage.identity_id());
+    for (name, value) in &attributes {
+        println!("{name}  {}", value.as_str().unwrap_or_default());
+    }
+    Ok(())
+}
+
+/// `s3cognito logout`: signs the user out everywhere (every refresh token revoked) and forgets the saved
+/// password.
+pub async fn logout(args: &ProfileArgs) -> anyhow::Result<()> {
+    let Session { username, signed_in, .. } = session(args).await?;
+    let mut profile = load(args)?;
+    UserPoolClient::new(profile.exports.clone()).sign_out_everywhere(&signed_in).await?;
+    profile.password = None;
+    crate::files::write_atomically(&profile_path(args)?, &serde_json::to_vec_pretty(&profile)?, 0o600)?;
+    println!("signed {username} out everywhere; the saved password is forgotten (`s3cognito config … --pwd` to save one again)");
+    Ok(())
+}

@@ -108,6 +108,44 @@ enum Command {
         #[command(flatten)]
         profile: cli::ProfileArgs,
     },
+    /// Mail a new confirmation code.
+    ResendCode {
+        #[arg(long = "usr")]
+        username: Option<String>,
+        #[command(flatten)]
+        profile: cli::ProfileArgs,
+    },
+    /// Mail a code to reset a forgotten password with.
+    ForgotPassword {
+        #[arg(long = "usr")]
+        username: Option<String>,
+        #[command(flatten)]
+        profile: cli::ProfileArgs,
+    },
+    /// Set a new password with the mailed code.
+    ResetPassword {
+        #[arg(long = "usr")]
+        username: Option<String>,
+        #[arg(long)]
+        code: String,
+        #[arg(long = "pwd")]
+        password: String,
+        #[command(flatten)]
+        profile: cli::ProfileArgs,
+    },
+    /// Show the configured user as the pool knows them, and their identity.
+    Whoami {
+        /// JSON, for scripts.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        profile: cli::ProfileArgs,
+    },
+    /// Sign the user out everywhere and forget the saved password.
+    Logout {
+        #[command(flatten)]
+        profile: cli::ProfileArgs,
+    },
     /// Sign in with SRP and print the ID token.
     Login {
         #[arg(long = "usr")]
@@ -136,5 +174,12 @@ fn main() -> anyhow::Result<()> {
         Command::Rm { names, key, profile } => runtime.block_on(cli::rm(&profile, &names, key)),
         Command::Presign { name, expires, key, profile } => runtime.block_on(cli::presign(&profile, &name, expires, key)),
         Command::Jobs { json, profile } => runtime.block_on(cli::jobs(&profile, json)),
+        Command::ResendCode { username, profile } => runtime.block_on(cli::resend_code(&profile, username)),
+        Command::ForgotPassword { username, profile } => runtime.block_on(cli::forgot_password(&profile, username)),
+        Command::ResetPassword { username, code, password, profile } => {
+            runtime.block_on(cli::reset_password(&profile, username, &code, &password))
+        }
+        Command::Whoami { json, profile } => runtime.block_on(cli::whoami(&profile, json)),
+        Command::Logout { profile } => runtime.block_on(cli::logout(&profile)),
     }
 }

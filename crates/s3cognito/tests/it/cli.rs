@@ -143,3 +143,42 @@ async fn http_get(url: &str) -> (u16, Vec<u8>) {
     let status = response.status().as_u16();
     (status, response.into_body().collect().await.unwrap().to_bytes().to_vec())
 }
+
+/// The account commands beside the four: a new code, whoami, a forgotten password reset by mail, and
+/// logout, which signs out everywhere and forgets the saved password.
+#[tokio::test]
+async fn resend_code_whoami_reset_password_and_logout() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), None);
+    let profile = data.path().join("client.json");
+    let exports = data.path().join("aws-exports.json");
+    succeeds(s3cognito(&profile, &["config", "--set", exports.to_str().unwrap(), "--usr", "erin", "--pwd", "Erin-Pass-123"]));
+    succeeds(s3cognito(&profile, &["signup", "--usr", "erin", "--pwd", "Erin-Pass-123", "--email", "erin@example.com"]));
+    let first = code_for(&server, "erin@example.com");
+    let said = succeeds(s3cognito(&profile, &["resend-code"]));
+    assert!(said.contains("s3cognito confirm --usr erin"), "{said}");
+    let second = code_for(&server, "erin@example.com");
+    let stale = s3cognito(&profile, &["confirm", "--usr", "erin", "--code", if first == second { "000000" } else { &first }]);
+    assert!(!stale.status.success());
+    succeeds(s3cognito(&profile, &["confirm", "--usr", "erin", "--code", &second]));
+
+    let shown: serde_json::Value = serde_json::from_str(&succeeds(s3cognito(&profile, &["whoami", "--json"]))).unwrap();
+    assert_eq!(shown["username"], "erin");
+    assert_eq!(shown["attributes"]["email"], "erin@example.com");
+    assert!(shown["identityId"].as_str().unwrap().starts_with("us-east-1:"));
+
+    succeeds(s3cognito(&profile, &["forgot-password"]));
+    let code = code_for(&server, "erin@example.com");
+    succeeds(s3cognito(&profile, &["reset-password", "--code", &code, "--pwd", "Erin-New-Pass-456"]));
+    // The saved password is the new one: commands that sign in still work.
+    succeeds(s3cognito(&profile, &["whoami"]));
+    let old = s3cognito(&profile, &["login", "--pwd", "Erin-Pass-123"]);
+    assert!(!old.status.success(), "the old password is gone");
+
+    succeeds(s3cognito(&profile, &["logout"]));
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&profile).unwrap()).unwrap();
+    assert_eq!(saved["password"], serde_json::Value::Null, "the password is forgotten");
+    let after = s3cognito(&profile, &["ls"]);
+    assert!(!after.status.success() && String::from_utf8_lossy(&after.stderr).contains("no password saved"));
+    server.stop();
+}
