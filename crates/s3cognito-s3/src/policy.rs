@@ -39,6 +39,19 @@ fn query_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
     query.split('&').filter(|pair| !pair.is_empty()).map(|pair| pair.split_once('=').unwrap_or((pair, "")))
 }
 
+/// The first `x-amz-*` header of a SigV4-presigned request that its `X-Amz-SignedHeaders` does not name
+/// (`x-amz-content-sha256` aside: it only states the payload's hash, which s3s checks).
+fn unsigned_amz_header(headers: &axum::http::HeaderMap, query: &str) -> Option<String> {
+    let (_, signed) = query_pairs(query).find(|(name, _)| *name == "X-Amz-SignedHeaders")?;
+    let signed = percent_decode_str(signed).decode_utf8_lossy().to_ascii_lowercase();
+    let signed: Vec<&str> = signed.split(';').collect();
+    headers
+        .keys()
+        .map(|name| name.as_str())
+        .find(|name| name.starts_with("x-amz-") && *name != "x-amz-content-sha256" && !signed.contains(name))
+        .map(str::to_owned)
+}
+
 /// Signed requests only, with the limits AWS applies that s3s does not, and every request made with
 /// temporary credentials authorized by its role's policies.
 pub(crate) struct Policy {
@@ -100,6 +113,12 @@ impl S3Access for Policy {
                 "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string \
                  parameter or the Authorization header should be specified"
             ));
+        }
+        // s3s checks a presigned URL's signature over the headers it names and ignores the rest, so an
+        // `x-amz-copy-source` added to a URL presigned for a PUT would turn it into a copy of any object the
+        // signer may read. S3 refuses unsigned `x-amz-*` headers on presigned requests; so do we.
+        if let Some(header) = unsigned_amz_header(context.headers(), query) {
+            return Err(s3_error!(AccessDenied, "There were headers present in the request which were not signed: {header}"));
         }
         check_signing_region(&self.state.app.region, authorization, query)?;
         if let Some((_, expires)) = query_pairs(query).find(|(name, _)| *name == "X-Amz-Expires")

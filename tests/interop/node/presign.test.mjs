@@ -9,6 +9,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { adminClient, startServer } from "./helpers.mjs";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import {
   adminS3,
   answer,
@@ -231,6 +232,25 @@ test("a PUT with another Content-Type than the presigned one is refused (403) an
   assert.equal((await readObject(s3, gw.bucket, signed.key)).contentType, "image/png");
   const [done] = await jobsOf(server, alice.accessToken, signed.key);
   assert.equal(done?.status, "Done");
+});
+
+test("a presigned PUT cannot be turned into a copy of someone else's object with an unsigned x-amz-copy-source", async () => {
+  assert.ok(alice.identityId, "runs after the first test");
+  // An object the user has no right to: at the bucket's root, stored by the account.
+  const secretKey = `secret-${Date.now()}.txt`;
+  await s3.send(new PutObjectCommand({ Bucket: gw.bucket, Key: secretKey, Body: "not yours" }));
+  const r = await presignGet({ name: "stolen.txt", method: "PUT" }, alice.accessToken);
+  const signed = presigned(r, { method: "PUT", key: `private/${alice.identityId}/stolen.txt` });
+  for (const extra of [
+    { "x-amz-copy-source": `/${gw.bucket}/${secretKey}` },
+    { "x-amz-copy-source": `${gw.bucket}/${secretKey}`, "x-amz-metadata-directive": "REPLACE" },
+  ]) {
+    const copied = await fetch(signed.url, { method: "PUT", headers: { ...signed.headers, ...extra }, body: "" });
+    const text = await copied.text();
+    assert.equal(copied.status, 403, `unsigned copy source: ${text}`);
+    assert.match(text, /<Code>AccessDenied<\/Code>/);
+  }
+  assert.equal(await objectExists(s3, gw.bucket, signed.key), false, "nothing was copied");
 });
 
 test("a GET presign downloads the user's object", async () => {
