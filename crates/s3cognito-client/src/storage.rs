@@ -220,8 +220,14 @@ impl UserStorage {
             .upload_id(&upload_id)
             .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(completed)).build())
             .send()
-            .await
-            .map_err(sdk_error)?;
+            .await;
+        let answer = match answer {
+            Ok(answer) => answer,
+            Err(error) => {
+                let _ = self.s3.abort_multipart_upload().bucket(&self.bucket).key(key).upload_id(&upload_id).send().await;
+                return Err(sdk_error(error));
+            }
+        };
         Ok(Uploaded { bucket: self.bucket.clone(), key: key.to_owned(), etag: answer.e_tag.unwrap_or_default(), size })
     }
 
@@ -234,11 +240,14 @@ impl UserStorage {
         let answer = self.s3.get_object().bucket(&self.bucket).key(key).send().await.map_err(sdk_error)?;
         let etag = answer.e_tag.clone().unwrap_or_default();
         let failed = |error: std::io::Error| ClientError::Config(format!("{}: {error}", dest.display()));
+        // A fresh name, created only if nothing is there (no following a planted link), renamed when whole.
+        let unique = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.subsec_nanos());
         let partial = dest.with_file_name(format!(
-            ".{}.s3cognito-partial",
-            dest.file_name().and_then(|name| name.to_str()).unwrap_or("download")
+            ".{}.{}-{unique}.s3cognito-partial",
+            dest.file_name().and_then(|name| name.to_str()).unwrap_or("download"),
+            std::process::id()
         ));
-        let mut file = tokio::fs::File::create(&partial).await.map_err(failed)?;
+        let mut file = tokio::fs::OpenOptions::new().write(true).create_new(true).open(&partial).await.map_err(failed)?;
         let mut body = answer.body;
         let mut md5 = Md5::new();
         let mut size = 0u64;

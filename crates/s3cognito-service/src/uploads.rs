@@ -210,6 +210,9 @@ pub struct Completed<'a> {
     pub user: Option<&'a PoolUser>,
 }
 
+/// The longest text a client may record in one field of a job.
+pub const MAX_CLIENT_FIELD_BYTES: usize = 1024;
+
 /// The longest page of jobs.
 pub const MAX_JOBS_PAGE: i64 = 1000;
 
@@ -360,8 +363,8 @@ impl Uploads {
         let username_claim = if token_use == TokenUse::Access { "username" } else { "cognito:username" };
         let sub = claims.get("sub").and_then(Value::as_str).ok_or(UploadError::Unauthorized("no sub"))?;
         let username = claims.get(username_claim).and_then(Value::as_str).unwrap_or(sub);
-        let groups = claims.get("cognito:groups").and_then(Value::as_array);
-        let admin = groups.is_some_and(|groups| groups.iter().any(|group| group.as_str() == Some(self.settings.admin_group.as_str())));
+        // The administrators group is the deployment pool's; a group of that name in another pool is not it.
+        let admin = false;
         let provider = trusted.issuer.split_once("://").map_or(trusted.issuer.as_str(), |(_, rest)| rest);
         let namespace = self.namespace().await?;
         let identity_id = self.identity.identity_of_login(&namespace.identity_pool_id, provider, sub).await?;
@@ -500,6 +503,20 @@ impl Uploads {
             return Err(UploadError::Forbidden(format!("objKey must be under the caller's own {}.", user.prefix())));
         }
         ObjectKey::parse(input.obj_key.clone()).map_err(|_| UploadError::Invalid("objKey is too long.".to_owned()))?;
+        for (member, value) in [
+            ("fileKey", &input.file_key),
+            ("fileName", &input.file_name),
+            ("status", &input.status),
+            ("uploadedOn", &input.uploaded_on),
+        ] {
+            if let Some(value) = value
+                && (value.len() > MAX_CLIENT_FIELD_BYTES || value.chars().any(char::is_control))
+            {
+                return Err(UploadError::Invalid(format!(
+                    "{member} must be at most {MAX_CLIENT_FIELD_BYTES} bytes, without control characters."
+                )));
+            }
+        }
         let namespace = self.namespace().await?;
         let now = self.now();
         let latest = self.store.latest_upload_job(&namespace.bucket, &input.obj_key).await?;

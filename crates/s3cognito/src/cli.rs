@@ -254,7 +254,11 @@ pub async fn jobs(args: &ProfileArgs, json: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     for job in &jobs {
-        let text = |name: &str| job.get(name).and_then(serde_json::Value::as_str).unwrap_or("-").to_owned();
+        // Others' jobs (an administrator sees them) hold text they chose: no control characters reach the terminal.
+        let text = |name: &str| {
+            let value = job.get(name).and_then(serde_json::Value::as_str).unwrap_or("-");
+            value.chars().map(|c| if c.is_control() { '?' } else { c }).collect::<String>()
+        };
         let size = job.get("size").and_then(serde_json::Value::as_f64).map_or("-".to_owned(), |size| format!("{size:.0}"));
         println!("{}  {:<8}  {size:>12}  {}  ({})", text("uploadedOn"), text("status"), text("fileName"), text("objKey"));
     }

@@ -85,6 +85,13 @@ async fn refused_tokens_and_bad_bodies_get_appsyncs_answers() {
     let refused = h.send(graphql(Some(&tokens.access_token), json!({"query": deep}))).await;
     assert_eq!((refused.status, errors(&refused)[0].0.as_str()), (200, "ValidationError"), "{refused:?}");
     assert!(errors(&refused)[0].1.contains("too deep"), "{refused:?}");
+    // Many aliased full pages are refused as too complex; one full page is not.
+    let aliased: String = (0..30).map(|n| format!("a{n}: listUploadJobs(limit: 1000) {{ items {{ id }} }} ")).collect();
+    let refused = h.send(graphql(Some(&tokens.access_token), json!({"query": format!("query {{ {aliased} }}")}))).await;
+    assert!(errors(&refused)[0].1.contains("complex"), "{refused:?}");
+    let full = "query { listUploadJobs(limit: 1000) { items { id user objKey fileKey fileName status uploadedOn size etag contentType route identityId } nextToken } }";
+    let page = h.send(graphql(Some(&tokens.access_token), json!({"query": full}))).await;
+    assert_eq!(page.body["errors"], Value::Null, "{page:?}");
     // The schema, for code generators.
     let schema = h.send(Call::get("/_s3cognito/graphql/schema.graphql")).await;
     let text = schema.body.as_str().unwrap_or_default().to_owned();
