@@ -357,10 +357,11 @@ impl Uploads {
             Some("id") => TokenUse::Id,
             _ => return Err(UploadError::Unauthorized("no token use")),
         };
-        if !accepted.contains(&token_use) {
+        // Another pool's access tokens only, as a resource server in front of a bucket takes them.
+        if token_use != TokenUse::Access || !accepted.contains(&token_use) {
             return Err(UploadError::Unauthorized("a token of another use"));
         }
-        let username_claim = if token_use == TokenUse::Access { "username" } else { "cognito:username" };
+        let username_claim = "username";
         let sub = claims.get("sub").and_then(Value::as_str).ok_or(UploadError::Unauthorized("no sub"))?;
         let username = claims.get(username_claim).and_then(Value::as_str).unwrap_or(sub);
         // The administrators group is the deployment pool's; a group of that name in another pool is not it.
@@ -435,16 +436,25 @@ impl Uploads {
         if file_key.is_empty() {
             return Ok(None);
         }
+        let latest = self.store.latest_upload_job(&object.bucket, &object.key).await?;
+        // Who uploaded: the route's verified caller, else the pool user behind the namespace's identity,
+        // else whoever was handed the pending job's URL (a user of a trusted pool).
         let known = completed.user.filter(|user| user.identity_id == identity_id).map(|user| user.username.clone());
+        let pending_owner = latest
+            .as_ref()
+            .filter(|job| job.status == STATUS_PENDING && job.owner == identity_id)
+            .map(|job| job.username.clone());
         let username = match known {
             Some(username) => username,
             None => match self.username_of_identity(identity_id).await? {
                 Some(username) => username,
-                None => return Ok(None),
+                None => match pending_owner {
+                    Some(username) => username,
+                    None => return Ok(None),
+                },
             },
         };
         let now = self.now();
-        let latest = self.store.latest_upload_job(&object.bucket, &object.key).await?;
         let done = |record: UploadJobRecord| UploadJobRecord {
             status: STATUS_DONE.to_owned(),
             size: i64::try_from(object.size).ok(),

@@ -86,3 +86,27 @@ def test_an_untrusted_pools_tokens_are_refused(pools, server_factory):
     token = tokens_of(stranger, username, password)["AccessToken"]
     status, _, answer = edge.http("PUT", edge_url(edge, "x.jpg"), b"x", {"authorization": token})
     assert status == 401, answer
+
+
+def test_a_trusted_users_presigned_put_turns_its_job_done(pools):
+    trusted, edge = pools
+    username, _, password = trusted.signed_up_user()
+    tokens = tokens_of(trusted, username, password)
+    presign = next(entry["endpoint"] for entry in edge.exports["aws_cloud_logic_custom"] if entry["name"] == "presign")
+    status, _, answer = edge.http("GET", f"{presign}?name=t.txt&method=PUT", None, {"authorization": tokens["IdToken"]})
+    assert status == 401, "another pool's ID tokens are not taken"
+    status, _, answer = edge.http("GET", f"{presign}?name=t.txt&method=PUT", None, {"authorization": tokens["AccessToken"]})
+    assert status == 200, answer
+    url = json.loads(answer)["url"]
+    status, _, answer = edge.http("PUT", url, b"from the trusted pool")
+    assert status == 200, answer
+    query = "query { listUploadJobs { items { user objKey status } } }"
+    status, _, answer = edge.http(
+        "POST",
+        edge.exports["aws_appsync_graphqlEndpoint"],
+        json.dumps({"query": query}).encode(),
+        {"authorization": tokens["AccessToken"], "content-type": "application/json"},
+    )
+    assert status == 200, answer
+    items = json.loads(answer)["data"]["listUploadJobs"]["items"]
+    assert [(item["user"], item["status"]) for item in items] == [(username, "Done")], items

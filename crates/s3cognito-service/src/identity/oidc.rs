@@ -76,7 +76,10 @@ impl ProviderKeys {
 
     /// The provider's keys: cached, or fetched when stale or when `kid` is unknown.
     async fn keys(&self, provider: &OidcProviderRecord, kid: Option<&str>, now: i64) -> Result<Arc<Vec<Jwk>>> {
-        let cached = self.cache.lock().ok().and_then(|cache| cache.get(&provider.url).cloned());
+        // Keyed by where the keys come from too: a provider registered with IAM under a trusted issuer's URL
+        // but another key URL must not fill the trusted issuer's entry.
+        let cache_key = format!("{} {}", provider.url, provider.jwks_url.as_deref().unwrap_or(""));
+        let cached = self.cache.lock().ok().and_then(|cache| cache.get(&cache_key).cloned());
         if let Some((fetched_at, keys)) = &cached {
             let fresh = now - fetched_at < KEYS_TTL_SECONDS;
             let knows_kid = kid.is_none_or(|kid| keys.iter().any(|key| key.kid == kid));
@@ -99,7 +102,7 @@ impl ProviderKeys {
         })?;
         let keys = Arc::new(jwks.keys);
         if let Ok(mut cache) = self.cache.lock() {
-            cache.insert(provider.url.clone(), (now, keys.clone()));
+            cache.insert(cache_key, (now, keys.clone()));
         }
         Ok(keys)
     }
