@@ -47,6 +47,11 @@ fn signed_in(result: Option<&AuthenticationResultType>) -> Result<SignedIn> {
     })
 }
 
+/// Where a code was mailed, as the pool shows it (masked).
+fn destination(details: Option<&aws_sdk_cognitoidentityprovider::types::CodeDeliveryDetailsType>) -> String {
+    details.and_then(|details| details.destination()).unwrap_or("the user's address").to_owned()
+}
+
 impl UserPoolClient {
     /// A client for the pool and app client named in `exports`, at its `s3cognito_endpoint`
     /// (or AWS's own endpoint when the file has none).
@@ -98,7 +103,7 @@ impl UserPoolClient {
             .send()
             .await
             .map_err(service_error)?;
-        Ok(answer.code_delivery_details().and_then(|details| details.destination()).unwrap_or("the user's address").to_owned())
+        Ok(destination(answer.code_delivery_details()))
     }
 
     /// Mails a code that resets the password; answers where it went.
@@ -111,7 +116,7 @@ impl UserPoolClient {
             .send()
             .await
             .map_err(service_error)?;
-        Ok(answer.code_delivery_details().and_then(|details| details.destination()).unwrap_or("the user's address").to_owned())
+        Ok(destination(answer.code_delivery_details()))
     }
 
     /// Sets a new password with the mailed code.

@@ -9,6 +9,8 @@ mod oidc;
 mod open_id;
 mod pools;
 pub(crate) mod stored;
+
+pub(crate) use oidc::token_kid;
 mod sts;
 
 use std::collections::BTreeMap;

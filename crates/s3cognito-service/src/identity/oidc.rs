@@ -108,6 +108,14 @@ impl ProviderKeys {
     }
 }
 
+/// The `kid` a JWT's header names, if it can be read; which key to fetch, not yet a verified fact.
+pub(crate) fn token_kid(token: &str) -> Option<String> {
+    let header = token.split('.').next()?;
+    let bytes = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, header).ok()?;
+    let header: Value = serde_json::from_slice(&bytes).ok()?;
+    header.get("kid").and_then(Value::as_str).map(str::to_owned)
+}
+
 impl Identity {
     /// The keys published at `jwks_url` for the issuer `issuer`: cached, or fetched when stale or when
     /// `kid` is unknown (for issuers trusted by configuration rather than registered with IAM).
@@ -134,11 +142,8 @@ impl Identity {
             ServiceError::InvalidIdentityToken(format!("No OpenIDConnect provider found in your account for {issuer}"))
         })?;
         let invalid = || ServiceError::InvalidIdentityToken("The web identity token is not valid for this provider.".to_owned());
-        let header = token.split('.').next().ok_or_else(invalid)?;
-        let kid = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, header)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
-            .and_then(|header| header.get("kid").and_then(Value::as_str).map(str::to_owned));
+        token.split('.').next().ok_or_else(invalid)?;
+        let kid = token_kid(token);
         let now = self.now();
         let keys = self.provider_keys.keys(&provider, kid.as_deref(), now).await?;
         let claims = jwt::verify_signature(token, &keys).map_err(|_| invalid())?;
