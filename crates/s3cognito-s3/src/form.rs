@@ -1,8 +1,9 @@
 //! Browser forms (POST Object): s3s keeps a form's fields to itself, so the access check would see only
 //! the bucket. `post_form_fields` reads the form's head (the fields, which come before the file) and
-//! states the session token and the object key in headers the check reads; the body then flows on.
+//! states the session token and the object key in headers the check reads; the body then flows on, in
+//! pieces of at most `FILE_CHUNK` bytes.
 
-use axum::body::Body as AxumBody;
+use axum::body::{Body as AxumBody, Bytes};
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -15,6 +16,17 @@ pub(crate) const POST_KEY_HEADER: &str = "x-s3cognito-post-object-key";
 const FORM_FIELDS_LIMIT: usize = 1 << 20;
 const FILE_PART: &[u8] = b"name=\"file\"";
 const HEADER_END: &[u8] = b"\r\n\r\n";
+
+/// The largest piece of a form's body s3s is handed at once. Where a piece ends in what may be the start
+/// of the closing boundary (a `\r`, 1 in 256 for binary data), s3s joins the next piece to it in a buffer
+/// it refuses past 64 KiB, failing the upload with "failed to read file stream"; pieces of this size keep
+/// that join far below its limit, whatever sizes the connection reads.
+const FILE_CHUNK: usize = 16 << 10;
+
+/// `chunk` as pieces of at most `FILE_CHUNK` bytes (views into it, nothing copied).
+fn pieces(chunk: Bytes) -> impl Iterator<Item = Bytes> {
+    (0..chunk.len()).step_by(FILE_CHUNK).map(move |start| chunk.slice(start..chunk.len().min(start + FILE_CHUNK)))
+}
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|window| window == needle)
@@ -111,7 +123,14 @@ pub(crate) async fn post_form_fields(mut request: Request, next: Next) -> Respon
         }
     }
     let replay = futures::stream::iter(chunks.into_iter().map(Ok::<_, axum::Error>));
-    let body = AxumBody::from_stream(futures::StreamExt::chain(replay, stream));
+    let rest = futures::StreamExt::flat_map(futures::StreamExt::chain(replay, stream), |chunk| {
+        let pieces: Box<dyn Iterator<Item = Result<Bytes, axum::Error>> + Send> = match chunk {
+            Ok(chunk) => Box::new(pieces(chunk).map(Ok)),
+            Err(error) => Box::new(std::iter::once(Err(error))),
+        };
+        futures::stream::iter(pieces)
+    });
+    let body = AxumBody::from_stream(rest);
     next.run(Request::from_parts(parts, body)).await
 }
 
@@ -143,6 +162,15 @@ mod tests {
     const FORM: &[u8] = b"--B\r\nContent-Disposition: form-data; name=\"Key\"\r\n\r\nup/${filename}\r\n--B\r\n\
 Content-Disposition: form-data; name=\"X-Amz-Security-Token\"\r\n\r\ntok\r\n--B\r\n\
 Content-Disposition: form-data; name=\"file\"; filename=\"Photo.JPG\"\r\nContent-Type: image/jpeg\r\n\r\nbytes\r\n--B--\r\n";
+
+    #[test]
+    fn a_body_is_handed_on_in_small_pieces_with_nothing_lost() {
+        let chunk = Bytes::from((0..100_000u32).map(|i| i as u8).collect::<Vec<_>>());
+        let pieces: Vec<_> = pieces(chunk.clone()).collect();
+        assert!(pieces.iter().all(|piece| !piece.is_empty() && piece.len() <= FILE_CHUNK));
+        assert_eq!(pieces.concat(), chunk.to_vec());
+        assert_eq!(super::pieces(Bytes::new()).count(), 0);
+    }
 
     #[test]
     fn fields_are_found_whatever_the_chunking() {

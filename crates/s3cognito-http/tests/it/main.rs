@@ -185,7 +185,18 @@ impl Harness {
         if let Some(source) = call.source {
             request = request.extension(axum::extract::ConnectInfo(source));
         }
-        let request = request.body(axum::body::Body::from(call.body)).unwrap();
+        let body = if call.pieces.is_empty() {
+            axum::body::Body::from(call.body)
+        } else {
+            let mut rest = bytes::Bytes::from(call.body);
+            let mut pieces = Vec::new();
+            for size in call.pieces {
+                pieces.push(rest.split_to(size.min(rest.len())));
+            }
+            pieces.push(rest);
+            axum::body::Body::from_stream(futures::stream::iter(pieces.into_iter().map(Ok::<_, std::io::Error>)))
+        };
+        let request = request.body(body).unwrap();
         let response = tower::ServiceExt::oneshot(self.router.clone(), request).await.unwrap();
         let status = response.status().as_u16();
         let mut headers = BTreeMap::<String, String>::new();
@@ -282,11 +293,13 @@ pub struct Call {
     pub body: Vec<u8>,
     /// The peer address the server's accept loop would record, for the per-address rate limits.
     pub source: Option<std::net::SocketAddr>,
+    /// The sizes of the pieces the body arrives in, as a connection reads them (one piece if empty).
+    pub pieces: Vec<usize>,
 }
 
 impl Call {
     pub fn new(method: Method, path: &str) -> Call {
-        Call { method, path: path.to_owned(), headers: vec![("host".to_owned(), "localhost".to_owned())], body: Vec::new(), source: None }
+        Call { method, path: path.to_owned(), headers: vec![("host".to_owned(), "localhost".to_owned())], body: Vec::new(), source: None, pieces: Vec::new() }
     }
 
     pub fn get(path: &str) -> Call {
@@ -355,6 +368,12 @@ impl Call {
         if !self.body.is_empty() {
             self.headers.push(("content-length".to_owned(), length));
         }
+        self
+    }
+
+    /// The body sent in pieces of these sizes, the rest as a last piece.
+    pub fn in_pieces(mut self, sizes: &[usize]) -> Call {
+        self.pieces = sizes.to_vec();
         self
     }
 
