@@ -30,6 +30,10 @@ pub enum MetaError {
     UnsupportedUrl(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// A blob the row would name is no longer pending: its writer took so long that it was reclaimed as
+    /// abandoned. Nothing was written.
+    #[error("blob {0} was reclaimed as abandoned before it was committed")]
+    Reclaimed(String),
 }
 
 pub type Result<T, E = MetaError> = std::result::Result<T, E>;

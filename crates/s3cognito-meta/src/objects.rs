@@ -74,10 +74,14 @@ fn part_from_row(row: &AnyRow) -> Result<PartRecord> {
     })
 }
 
-/// Forgets blobs as pending inside `transaction`: the rows written with it name them now.
+/// Forgets blobs as pending inside `transaction`: the rows written with it name them now. A blob no longer
+/// pending was reclaimed (its bytes are gone or going), so the transaction must not name it.
 async fn forget_pending(transaction: &mut Transaction<'_, Any>, blob_ids: &[String]) -> Result<()> {
     for blob in blob_ids {
-        sqlx::query("DELETE FROM pending_blobs WHERE blob_id = $1").bind(blob).execute(&mut **transaction).await?;
+        let done = sqlx::query("DELETE FROM pending_blobs WHERE blob_id = $1").bind(blob).execute(&mut **transaction).await?;
+        if done.rows_affected() != 1 {
+            return Err(MetaError::Reclaimed(blob.clone()));
+        }
     }
     Ok(())
 }
@@ -416,7 +420,25 @@ impl Store {
         rows.iter().map(|row| Ok(row.try_get("blob_id")?)).collect()
     }
 
-    /// Forgets a pending blob whose bytes are gone (aborted, or reclaimed).
+    /// Gives up on a pending blob whose writer is long gone: in one transaction it stops being pending and
+    /// becomes garbage, unreferenced since it was reserved. A commit naming it afterwards fails
+    /// (`MetaError::Reclaimed`), and one that won the race keeps it: then nothing happens here.
+    pub async fn abandon_pending_blob(&self, blob_id: &str) -> Result<bool> {
+        let mut transaction = self.pool().begin().await?;
+        let since = sqlx::query("DELETE FROM pending_blobs WHERE blob_id = $1 RETURNING since")
+            .bind(blob_id)
+            .fetch_optional(&mut *transaction)
+            .await?;
+        let Some(since) = since else {
+            return Ok(false);
+        };
+        let since: i64 = since.try_get("since")?;
+        collect_garbage(&mut transaction, std::slice::from_ref(&blob_id.to_owned()), "abandoned", since).await?;
+        transaction.commit().await?;
+        Ok(true)
+    }
+
+    /// Forgets a pending blob whose bytes are gone (aborted, or discarded).
     pub async fn forget_pending_blob(&self, blob_id: &str) -> Result<()> {
         sqlx::query("DELETE FROM pending_blobs WHERE blob_id = $1").bind(blob_id).execute(self.pool()).await?;
         Ok(())

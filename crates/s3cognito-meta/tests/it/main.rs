@@ -107,6 +107,40 @@ async fn pending_blobs_are_recorded_in_one_transaction() {
     }
 }
 
+/// A pending blob given up on becomes garbage dated from when it was reserved, and an object naming it
+/// afterwards is refused whole: the key keeps nothing of it.
+#[tokio::test]
+async fn an_abandoned_blob_is_garbage_and_no_object_may_name_it() {
+    for (engine, store, _dir) in stores().await {
+        store.insert_bucket(&BucketRecord { name: "bucket".to_owned(), owner: "root".to_owned(), cors: None, created_at: 1 }).await.unwrap();
+        let blobs = ["slow".to_owned(), "live".to_owned()];
+        store.insert_pending_blobs(&blobs, 100).await.unwrap();
+        assert!(store.abandon_pending_blob("slow").await.unwrap(), "{engine}");
+        assert!(!store.abandon_pending_blob("slow").await.unwrap(), "{engine}: once only");
+        assert_eq!(store.garbage(101, 10).await.unwrap(), ["slow"], "{engine}");
+        assert!(store.garbage(100, 10).await.unwrap().is_empty(), "{engine}");
+        let object = |blob: &str| ObjectRecord {
+            bucket: "bucket".to_owned(),
+            key: "key".to_owned(),
+            size: 1,
+            etag: "\"e\"".to_owned(),
+            content_type: None,
+            headers: "{}".to_owned(),
+            user_metadata: "{}".to_owned(),
+            checksum: None,
+            segments: format!("[\"{blob}\"]"),
+            owner: "root".to_owned(),
+            modified_at: 200,
+        };
+        let refused = store.put_object(&object("slow"), &["live".to_owned(), "slow".to_owned()], |_| Vec::new()).await;
+        assert!(matches!(refused, Err(MetaError::Reclaimed(ref blob)) if blob == "slow"), "{engine}: {refused:?}");
+        assert_eq!(store.object("bucket", "key").await.unwrap(), None, "{engine}");
+        assert_eq!(store.stale_pending_blobs(i64::MAX, 10).await.unwrap(), ["live"], "{engine}: still pending");
+        store.put_object(&object("live"), &["live".to_owned()], |_| Vec::new()).await.unwrap();
+        assert!(store.stale_pending_blobs(i64::MAX, 10).await.unwrap().is_empty(), "{engine}");
+    }
+}
+
 #[tokio::test]
 async fn users_round_trip_and_conflict() {
     for (engine, store, _dir) in stores().await {

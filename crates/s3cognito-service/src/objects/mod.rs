@@ -29,6 +29,8 @@ use crate::clock::Clock;
 
 /// The largest object a single PUT (or one part) may carry, as in S3.
 pub const MAX_SINGLE_UPLOAD: u64 = 5 << 30;
+/// The largest object, as in S3.
+pub const MAX_OBJECT_SIZE: u64 = 5 << 40;
 /// How long garbage blobs wait before their bytes go, so reads already under way can finish.
 pub const GARBAGE_GRACE_SECONDS: i64 = 60;
 /// How long a blob may be written without being committed before it counts as orphaned: far longer
@@ -299,6 +301,20 @@ struct WrittenBlob {
     md5: [u8; 16],
 }
 
+/// What writing a body in parts produced: each part's segment and MD5, in order, and the whole's MD5.
+struct WrittenParts {
+    parts: Vec<(Segment, [u8; 16])>,
+    md5: [u8; 16],
+}
+
+/// A blob being written, with what has gone into it so far.
+struct OpenBlob {
+    id: String,
+    writer: s3cognito_blob::BlobWriter,
+    md5: Md5,
+    size: u64,
+}
+
 impl Objects {
     pub fn new(store: Store, blobs: BlobStore, clock: Arc<dyn Clock>) -> Objects {
         Objects { store, blobs, clock, reserved: Arc::default() }
@@ -367,60 +383,108 @@ impl Objects {
     where
         E: Into<BodyError>,
     {
-        // Recorded before the first byte, so a crash anywhere before the commit leaves a trace to reclaim.
+        let mut written = self.write_parts(body, declared_length, limit, limit).await?;
+        let segment = written.parts.pop().expect("a body of at most its part size is one part").0;
+        Ok(WrittenBlob { segment, md5: written.md5 })
+    }
+
+    /// A new blob to write, recorded as pending before its first byte, so a crash anywhere before the
+    /// commit leaves a trace to reclaim.
+    async fn open_blob(&self) -> Result<OpenBlob> {
         let id = self.reserve_blob_id().await?;
-        let mut writer = match self.blobs.writer(&id).await {
-            Ok(writer) => writer,
+        match self.blobs.writer(&id).await {
+            Ok(writer) => Ok(OpenBlob { id, writer, md5: Md5::new(), size: 0 }),
             Err(error) => {
                 self.store.forget_pending_blob(&id).await?;
-                return Err(error.into());
+                Err(error.into())
             }
-        };
-        let mut md5 = Md5::new();
+        }
+    }
+
+    /// Streams `body` into consecutive blobs of `part_size` bytes (the last one shorter; an empty body is
+    /// one empty blob), refusing more than `limit` bytes or a length other than the declared one. On any
+    /// failure every blob written for it is thrown away.
+    async fn write_parts<E>(&self, body: ByteStream<E>, declared_length: Option<u64>, limit: u64, part_size: u64) -> Result<WrittenParts>
+    where
+        E: Into<BodyError>,
+    {
+        debug_assert!(part_size > 0);
+        let mut parts: Vec<(Segment, [u8; 16])> = Vec::new();
+        let mut open: Option<OpenBlob> = None;
+        let mut whole = Md5::new();
         let mut size: u64 = 0;
         let mut body = body;
         let outcome: Result<()> = async {
             while let Some(chunk) = body.next().await {
-                let chunk = chunk.map_err(|error| ObjectError::Body(error.into()))?;
+                let mut chunk = chunk.map_err(|error| ObjectError::Body(error.into()))?;
                 size += chunk.len() as u64;
                 if size > limit {
                     return Err(ObjectError::EntityTooLarge);
                 }
-                md5.update(&chunk);
-                writer.write(chunk);
-                writer.wait_for_capacity().await?;
+                whole.update(&chunk);
+                while !chunk.is_empty() {
+                    let blob = match &mut open {
+                        Some(blob) => blob,
+                        None => open.insert(self.open_blob().await?),
+                    };
+                    let room = usize::try_from(part_size - blob.size).unwrap_or(usize::MAX);
+                    let piece = chunk.split_to(room.min(chunk.len()));
+                    blob.size += piece.len() as u64;
+                    blob.md5.update(&piece);
+                    blob.writer.write(piece);
+                    blob.writer.wait_for_capacity().await?;
+                    if blob.size == part_size {
+                        let full = open.take().expect("the blob just written");
+                        full.writer.finish().await?;
+                        parts.push((Segment { blob: full.id, size: full.size }, full.md5.finalize().into()));
+                    }
+                }
             }
             if declared_length.is_some_and(|declared| declared != size) {
                 return Err(ObjectError::IncompleteBody);
+            }
+            if open.is_none() && parts.is_empty() {
+                open = Some(self.open_blob().await?);
+            }
+            if let Some(last) = open.take() {
+                last.writer.finish().await?;
+                parts.push((Segment { blob: last.id, size: last.size }, last.md5.finalize().into()));
             }
             Ok(())
         }
         .await;
         if let Err(error) = outcome {
-            if let Err(abort_error) = writer.abort().await {
-                tracing::warn!(%abort_error, "could not abort a partial blob");
-            } else if let Err(forget_error) = self.store.forget_pending_blob(&id).await {
-                tracing::warn!(%forget_error, "could not forget an aborted blob");
+            if let Some(blob) = open {
+                if let Err(abort_error) = blob.writer.abort().await {
+                    tracing::warn!(%abort_error, "could not abort a partial blob");
+                } else if let Err(forget_error) = self.store.forget_pending_blob(&blob.id).await {
+                    tracing::warn!(%forget_error, "could not forget an aborted blob");
+                }
+            }
+            for (segment, _) in &parts {
+                self.discard(&segment.blob).await;
             }
             return Err(error);
         }
-        writer.finish().await?;
-        Ok(WrittenBlob { segment: Segment { blob: id, size }, md5: md5.finalize().into() })
+        Ok(WrittenParts { parts, md5: whole.finalize().into() })
     }
 
-    /// Checks the client's Content-MD5 (base64) against what was received.
-    async fn check_content_md5(&self, written: &WrittenBlob, content_md5: Option<&str>) -> Result<()> {
+    /// Checks the client's Content-MD5 (base64) against the MD5 of what was received, throwing the
+    /// written blobs away when it does not match.
+    async fn check_content_md5(&self, md5: &[u8; 16], blobs: &[&Segment], content_md5: Option<&str>) -> Result<()> {
         let Some(expected) = content_md5 else {
             return Ok(());
         };
         let failure = match base64::engine::general_purpose::STANDARD.decode(expected.trim()) {
-            Ok(bytes) if bytes.len() == 16 => (bytes != written.md5).then_some(ObjectError::BadDigest),
+            Ok(bytes) if bytes.len() == 16 => (bytes != md5).then_some(ObjectError::BadDigest),
             _ => Some(ObjectError::InvalidDigest),
         };
         match failure {
             None => Ok(()),
             Some(error) => {
-                self.discard(&written.segment.blob).await;
+                for segment in blobs {
+                    self.discard(&segment.blob).await;
+                }
                 Err(error)
             }
         }
@@ -457,18 +521,61 @@ impl Objects {
         attributes: ObjectAttributes,
         upload: Upload<E>,
     ) -> Result<ObjectInfo> {
+        self.store_object(bucket, key, owner, attributes, upload, MAX_SINGLE_UPLOAD, MAX_SINGLE_UPLOAD).await
+    }
+
+    /// Stores a body of any size up to `MAX_OBJECT_SIZE` from one stream, as parts of `part_size` bytes:
+    /// what a multipart upload would have made, without the client splitting it. A body of one part is
+    /// a plain object (its ETag the MD5); more get a multipart ETag (the MD5 of the parts' MD5s and their
+    /// count), each part readable alone with `partNumber`. Content-MD5 is checked against the whole.
+    pub async fn put_object_in_parts<E: Into<BodyError>>(
+        &self,
+        bucket: &BucketName,
+        key: &ObjectKey,
+        owner: &str,
+        attributes: ObjectAttributes,
+        upload: Upload<E>,
+        part_size: u64,
+    ) -> Result<ObjectInfo> {
+        let limit = MAX_OBJECT_SIZE.min(part_size.saturating_mul(MAX_PART_NUMBER as u64));
+        self.store_object(bucket, key, owner, attributes, upload, limit, part_size).await
+    }
+
+    /// Writes the body as parts of `part_size`, at most `limit` bytes in all, and commits the object.
+    #[allow(clippy::too_many_arguments)]
+    async fn store_object<E: Into<BodyError>>(
+        &self,
+        bucket: &BucketName,
+        key: &ObjectKey,
+        owner: &str,
+        attributes: ObjectAttributes,
+        upload: Upload<E>,
+        limit: u64,
+        part_size: u64,
+    ) -> Result<ObjectInfo> {
         self.bucket(bucket).await?;
-        let written = self.write_blob(upload.body, upload.declared_length, MAX_SINGLE_UPLOAD).await?;
-        self.check_content_md5(&written, upload.content_md5.as_deref()).await?;
+        let written = self.write_parts(upload.body, upload.declared_length, limit, part_size).await?;
+        let segments: Vec<&Segment> = written.parts.iter().map(|(segment, _)| segment).collect();
+        self.check_content_md5(&written.md5, &segments, upload.content_md5.as_deref()).await?;
+        let etag = match written.parts.as_slice() {
+            [_] => hex::encode(written.md5),
+            parts => {
+                let mut md5_of_md5s = Md5::new();
+                for (_, md5) in parts {
+                    md5_of_md5s.update(md5);
+                }
+                format!("{}-{}", hex::encode(md5_of_md5s.finalize()), parts.len())
+            }
+        };
         let info = ObjectInfo {
             bucket: bucket.to_string(),
             key: key.to_string(),
-            size: written.segment.size,
-            etag: format!("\"{}\"", hex::encode(written.md5)),
+            size: written.parts.iter().map(|(segment, _)| segment.size).sum(),
+            etag: format!("\"{etag}\""),
             attributes,
             modified_at: self.now(),
             owner: owner.to_owned(),
-            segments: vec![written.segment],
+            segments: written.parts.into_iter().map(|(segment, _)| segment).collect(),
             checksum: upload.checksum.get().cloned(),
         };
         self.commit(&info).await?;
@@ -561,10 +668,10 @@ impl Objects {
             if stale.is_empty() {
                 break;
             }
+            // Abandoned blobs become garbage, unreferenced since they were reserved, so the loop below
+            // deletes their bytes; a writer committing one later is refused rather than left naming nothing.
             for blob in stale {
-                self.blobs.delete(&blob).await?;
-                self.store.forget_pending_blob(&blob).await?;
-                reclaimed += 1;
+                self.store.abandon_pending_blob(&blob).await?;
             }
         }
         loop {

@@ -105,7 +105,7 @@ impl Objects {
         }
         self.upload_of(bucket, key, upload_id).await?;
         let written = self.write_blob(upload.body, upload.declared_length, MAX_SINGLE_UPLOAD).await?;
-        self.check_content_md5(&written, upload.content_md5.as_deref()).await?;
+        self.check_content_md5(&written.md5, &[&written.segment], upload.content_md5.as_deref()).await?;
         let record = PartRecord {
             upload_id: upload_id.to_owned(),
             part_number: i64::from(part_number),

@@ -230,6 +230,27 @@ async fn blobs_a_crash_left_uncommitted_are_reclaimed_and_committed_ones_never()
     assert_eq!(read_all(&objects, "bucket", "multi", None).await, b"part", "the upload's part survived");
 }
 
+/// A writer so slow that the sweeper took its blob for a dead writer's is refused at its commit: the key
+/// keeps what it held and no object names bytes that are gone.
+#[tokio::test]
+async fn an_upload_whose_blob_was_reclaimed_meanwhile_is_refused_and_the_old_object_kept() {
+    let (harness, objects) = objects().await;
+    put(&objects, "slow", b"before").await;
+    let sweeper = objects.clone();
+    let clock = harness.clock.clone();
+    let late = futures::stream::once(async move {
+        clock.advance(s3cognito_service::objects::PENDING_GRACE_SECONDS + 1);
+        sweeper.reclaim_garbage().await.unwrap();
+        Ok::<_, BodyError>(Bytes::from_static(b" and after"))
+    });
+    let slow: ByteStream<BodyError> = futures::stream::iter([Ok(Bytes::from_static(b"first half"))]).chain(late).boxed();
+    let outcome = objects.put_object(&named("bucket"), &key_of("slow"), "root", ObjectAttributes::default(), upload(slow, None, None)).await;
+    assert!(matches!(outcome, Err(ObjectError::Internal(_))), "{outcome:?}");
+    assert_eq!(read_all(&objects, "bucket", "slow", None).await, b"before");
+    let store = &harness.app.store;
+    assert!(store.stale_pending_blobs(i64::MAX, 1000).await.unwrap().is_empty(), "nothing is left pending");
+}
+
 /// Blob ids are recorded as pending a batch per commit: concurrent uploads share one, and ids reserved
 /// too long ago are not used (the sweeper would take them for a dead writer's).
 #[tokio::test]
@@ -260,4 +281,77 @@ async fn pending_blob_ids_are_reserved_in_batches_and_never_used_stale() {
         assert_eq!(read_all(&objects, "bucket", &format!("many/{i}"), None).await, format!("object {i}").as_bytes());
     }
     assert_eq!(read_all(&objects, "bucket", "later", None).await, b"later");
+}
+
+/// A body of any length, in chunks of any size, stored as parts of a fixed size from one stream.
+fn in_chunks(data: &[u8], sizes: &[usize]) -> ByteStream<BodyError> {
+    let mut chunks = Vec::new();
+    let mut rest = data;
+    for size in sizes.iter().cycle() {
+        if rest.is_empty() {
+            break;
+        }
+        let (chunk, tail) = rest.split_at((*size).min(rest.len()));
+        chunks.push(Ok(Bytes::copy_from_slice(chunk)));
+        rest = tail;
+    }
+    futures::stream::iter(chunks).boxed()
+}
+
+async fn put_in_parts(objects: &Objects, key: &str, data: &[u8], part_size: u64, content_md5: Option<&str>) -> Result<s3cognito_service::objects::ObjectInfo, ObjectError> {
+    let upload = upload(in_chunks(data, &[3, 1, 7, 2]), Some(data.len() as u64), content_md5);
+    objects.put_object_in_parts(&named("bucket"), &key_of(key), "root", ObjectAttributes::default(), upload, part_size).await
+}
+
+#[tokio::test]
+async fn a_body_stored_in_parts_reads_back_whole_and_part_by_part_with_a_multipart_etag() {
+    use md5::Digest as _;
+    let (_harness, objects) = objects().await;
+    let data = b"0123456789";
+    let info = put_in_parts(&objects, "ten", data, 4, None).await.unwrap();
+    assert_eq!(info.segments.iter().map(|segment| segment.size).collect::<Vec<_>>(), [4, 4, 2]);
+    let mut md5s = Vec::new();
+    for part in data.chunks(4) {
+        md5s.extend_from_slice(&md5::Md5::digest(part));
+    }
+    assert_eq!(info.etag, format!("\"{:x}-3\"", md5_of(&md5s)), "the ETag a multipart upload of these parts gets");
+    assert_eq!(read_all(&objects, "bucket", "ten", None).await, data);
+    assert_eq!(read_all(&objects, "bucket", "ten", Some(3..9)).await, b"345678", "a range across parts");
+
+    // A body that fills its parts exactly ends with no empty part; one that fits one part is a plain object.
+    let eight = put_in_parts(&objects, "eight", b"abcdefgh", 4, None).await.unwrap();
+    assert_eq!(eight.segments.len(), 2);
+    let small = put_in_parts(&objects, "small", b"abc", 4, None).await.unwrap();
+    assert_eq!(small.etag, format!("\"{:x}\"", md5_of(b"abc")));
+    let empty = put_in_parts(&objects, "empty", b"", 4, None).await.unwrap();
+    assert_eq!((empty.size, empty.segments.len(), empty.etag), (0, 1, format!("\"{:x}\"", md5_of(b""))));
+    assert_eq!(read_all(&objects, "bucket", "empty", None).await, b"");
+}
+
+#[tokio::test]
+async fn a_body_in_parts_is_checked_whole_against_its_content_md5_and_nothing_kept_when_refused() {
+    use base64::Engine as _;
+    use md5::Digest as _;
+    let (harness, objects) = objects().await;
+    put(&objects, "file", b"old").await;
+    let data = b"0123456789";
+    let right = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(data));
+    let store = &harness.app.store;
+    let before = store.stale_pending_blobs(i64::MAX, 1000).await.unwrap();
+    let wrong = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(b"other"));
+    assert!(matches!(put_in_parts(&objects, "file", data, 4, Some(&wrong)).await, Err(ObjectError::BadDigest)));
+    let after = store.stale_pending_blobs(i64::MAX, 1000).await.unwrap();
+    assert!(after.iter().all(|blob| before.contains(blob)), "no blob of the refused body is left pending");
+    assert_eq!(after.len(), before.len() - 3, "its three parts were thrown away");
+    assert_eq!(read_all(&objects, "bucket", "file", None).await, b"old");
+
+    // A body cut short is refused the same way.
+    let short = upload(in_chunks(data, &[3]), Some(11), None);
+    let outcome = objects.put_object_in_parts(&named("bucket"), &key_of("file"), "root", ObjectAttributes::default(), short, 4).await;
+    assert!(matches!(outcome, Err(ObjectError::IncompleteBody)), "{outcome:?}");
+    assert_eq!(store.stale_pending_blobs(i64::MAX, 1000).await.unwrap().len(), before.len() - 6);
+    assert_eq!(read_all(&objects, "bucket", "file", None).await, b"old");
+
+    put_in_parts(&objects, "file", data, 4, Some(&right)).await.unwrap();
+    assert_eq!(read_all(&objects, "bucket", "file", None).await, data);
 }
