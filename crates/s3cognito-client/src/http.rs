@@ -9,9 +9,19 @@ use crate::{ClientError, Result};
 
 /// Answers longer than this are not read.
 const MAX_ANSWER_BYTES: usize = 4 << 20;
+/// How long the call may take, answer included, before it is given up: a stalled server must not hang
+/// an upload that has already stored its bytes.
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// POSTs `body` to `url` with `Authorization: <token>`, and reads the JSON answer (errors included).
 pub(crate) async fn post_json(url: &str, token: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
+    match tokio::time::timeout(TIMEOUT, call(url, token, body)).await {
+        Ok(answer) => answer,
+        Err(_) => Err(ClientError::Transport(format!("{url}: no answer within {} seconds", TIMEOUT.as_secs()))),
+    }
+}
+
+async fn call(url: &str, token: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
     let transport = |detail: String| ClientError::Transport(format!("{url}: {detail}"));
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
         .with_native_roots()

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use axum::Json;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -180,7 +180,29 @@ fn query_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str>
     pairs.iter().find(|(candidate, _)| candidate == name).map(|(_, value)| value.as_str())
 }
 
+/// The longest JSON body the presign API and the multipart calls read.
+const MAX_JSON_BODY: usize = 1 << 20;
+
+/// A call's JSON body (an empty one is the default), read only once its token has been accepted, so an
+/// unauthenticated caller cannot make the server hold a body.
+pub(crate) async fn json_body<T: for<'de> Deserialize<'de> + Default>(body: Body, shape: &str) -> Result<T, Refusal> {
+    let body = axum::body::to_bytes(body, MAX_JSON_BODY)
+        .await
+        .map_err(|_| Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, format!("The body must be a JSON object of at most {MAX_JSON_BODY} bytes.")))?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(&body).map_err(|_| Refusal::bad_request(format!("The body must be a JSON object: {shape}.")))
+}
+
+/// The caller of the presign API: ID and access tokens are both taken, as a Cognito authorizer does.
+async fn presign_caller(state: &GatewayState, headers: &HeaderMap) -> Result<PoolUser, Refusal> {
+    state.caller(headers, &[TokenUse::Access, TokenUse::Id], Own::PresignFile, None).await
+}
+
 async fn presign_get(State(state): State<GatewayState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Answer {
+    // The token is checked before anything the request says is looked at.
+    let user = presign_caller(&state, &headers).await?;
     let pairs = query_pairs(query.as_deref());
     let number = |name: &str| -> Result<Option<u64>, Refusal> {
         query_value(&pairs, name)
@@ -194,30 +216,25 @@ async fn presign_get(State(state): State<GatewayState>, headers: HeaderMap, RawQ
         size: number("size")?,
         expires: number("expires")?.map(|seconds| i64::try_from(seconds).unwrap_or(i64::MAX)),
     };
-    presign(&state, &headers, input).await
+    presign(&state, &user, input).await
 }
 
-async fn presign_post(State(state): State<GatewayState>, headers: HeaderMap, body: Bytes) -> Answer {
-    let input: PresignInput = if body.iter().all(u8::is_ascii_whitespace) {
-        PresignInput::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|_| Refusal::bad_request("The body must be a JSON object: {name, method, contentType, size}."))?
-    };
-    presign(&state, &headers, input).await
+async fn presign_post(State(state): State<GatewayState>, headers: HeaderMap, body: Body) -> Answer {
+    let user = presign_caller(&state, &headers).await?;
+    let input: PresignInput = json_body(body, "{name, method, contentType, size}").await?;
+    presign(&state, &user, input).await
 }
 
-async fn presign(state: &GatewayState, headers: &HeaderMap, input: PresignInput) -> Answer {
-    // The token is checked before anything the request says is looked at.
-    let user = state.caller(headers, &[TokenUse::Access, TokenUse::Id], Own::PresignFile, None).await?;
+async fn presign(state: &GatewayState, user: &PoolUser, input: PresignInput) -> Answer {
     let name = input.name.as_deref().ok_or_else(|| Refusal::bad_request("name is required."))?;
     let file_name = s3cognito_service::uploads::Uploads::file_name(name)?;
-    let key = state.app.uploads.key_of(&user, &file_name)?;
-    state.app.authorizer.authorize(Caller::PoolUser(&user), Own::PresignFile.into(), &Resource::UserFile(&key)).await?;
+    let key = state.app.uploads.key_of(user, &file_name)?;
+    state.app.authorizer.authorize(Caller::PoolUser(user), Own::PresignFile.into(), &Resource::UserFile(&key)).await?;
     let expires = state.expiry(input.expires)?;
     let method = input.method.as_deref().unwrap_or("PUT").to_ascii_uppercase();
     let (url, expires_at, to_send) = match method.as_str() {
         "PUT" => {
-            state.presigned_put(&user, &key, file_name.base_name(), input.content_type.as_deref(), input.size, expires).await?
+            state.presigned_put(user, &key, file_name.base_name(), input.content_type.as_deref(), input.size, expires).await?
         }
         "GET" => {
             let namespace = state.app.uploads.namespace().await?;
@@ -244,6 +261,9 @@ fn edge_key(state: &GatewayState, user: &PoolUser, name: &str) -> Result<(Object
     Ok((key, file_name.base_name().to_owned()))
 }
 
+/// The size of the parts the edge stores a body in: one part up to the most one PUT may carry.
+const EDGE_PART_SIZE: u64 = MAX_SINGLE_UPLOAD;
+
 async fn edge_put(State(state): State<GatewayState>, Path(name): Path<String>, headers: HeaderMap, body: Body) -> Answer {
     // Nothing is read from the body before the token and the name are accepted.
     let user = state.caller(&headers, &[TokenUse::Access], Own::PutFile, None).await?;
@@ -262,7 +282,8 @@ async fn edge_put(State(state): State<GatewayState>, Path(name): Path<String>, h
         checksum: ChecksumSlot::default(),
     };
     let namespace = state.app.uploads.namespace().await?;
-    let info = state.app.objects.put_object(&namespace.bucket, &key, &user.identity_id, attributes, upload).await?;
+    // Any size up to S3's largest object: past one PUT's limit the edge stores the body in parts itself.
+    let info = state.app.objects.put_object_in_parts(&namespace.bucket, &key, &user.identity_id, attributes, upload, EDGE_PART_SIZE).await?;
     if let Err(error) = state.app.uploads.completed(&info, Completed { route: Route::Edge, file_name: Some(&base_name), user: Some(&user) }).await {
         tracing::warn!(%error, "recording an upload job failed");
     }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
@@ -18,7 +18,7 @@ use s3cognito_types::operation::Own;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::{Answer, GatewayState, Refusal, query_pairs, query_value, sign};
+use crate::{Answer, GatewayState, Refusal, json_body, query_pairs, query_value, sign};
 
 const TOKEN_USES: &[TokenUse] = &[TokenUse::Access, TokenUse::Id];
 
@@ -42,13 +42,6 @@ async fn caller_and_key(
     Ok((user, key))
 }
 
-fn json_body<T: for<'de> Deserialize<'de> + Default>(body: &Bytes, shape: &str) -> Result<T, Refusal> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    serde_json::from_slice(body).map_err(|_| Refusal::bad_request(format!("The body must be a JSON object: {shape}.")))
-}
-
 #[derive(Debug, Default, Deserialize)]
 struct CreateInput {
     filename: Option<String>,
@@ -57,9 +50,9 @@ struct CreateInput {
 }
 
 /// `POST s3/multipart {filename, type, metadata}` → `{key, uploadId}`.
-pub(crate) async fn create(State(state): State<GatewayState>, headers: HeaderMap, body: Bytes) -> Answer {
+pub(crate) async fn create(State(state): State<GatewayState>, headers: HeaderMap, body: Body) -> Answer {
     let user = state.caller(&headers, TOKEN_USES, Own::CreateFileMultipartUpload, None).await?;
-    let input: CreateInput = json_body(&body, "{filename, type, metadata}")?;
+    let input: CreateInput = json_body(body, "{filename, type, metadata}").await?;
     let name = input.filename.as_deref().ok_or_else(|| Refusal::bad_request("filename is required."))?;
     let key = state.app.uploads.key_of(&user, &Uploads::file_name(name)?)?;
     let namespace = state.app.uploads.namespace().await?;
@@ -125,10 +118,10 @@ pub(crate) async fn complete(
     Path(upload_id): Path<String>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-    body: Bytes,
+    body: Body,
 ) -> Answer {
     let (user, key) = caller_and_key(&state, &headers, query.as_deref(), Own::CompleteFileMultipartUpload).await?;
-    let input: CompleteInput = json_body(&body, "{parts: [{PartNumber, ETag}]}")?;
+    let input: CompleteInput = json_body(body, "{parts: [{PartNumber, ETag}]}").await?;
     let requested: Vec<(i32, String)> = input.parts.into_iter().map(|part| (part.part_number, part.etag)).collect();
     let namespace = state.app.uploads.namespace().await?;
     let info = state.app.objects.complete_upload(&namespace.bucket, &key, &upload_id, &requested, None).await?;

@@ -13,7 +13,7 @@ use async_graphql::{
     Context, EmptySubscription, ErrorExtensions, ID, InputObject, Object, Schema, SimpleObject, Variables,
 };
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -174,7 +174,20 @@ struct JobFilter {
     not: Option<Box<JobFilter>>,
 }
 
+/// How many conditions a filter may hold, nested ones included: each is tried on every job of a page.
+const MAX_FILTER_CONDITIONS: usize = 100;
+
 impl JobFilter {
+    /// The conditions in the filter, nested ones included.
+    fn conditions(&self) -> usize {
+        let fields = [&self.user, &self.obj_key, &self.file_key, &self.file_name, &self.status];
+        let nested = |filters: &Option<Vec<JobFilter>>| filters.iter().flatten().map(JobFilter::conditions).sum::<usize>();
+        1 + fields.iter().filter(|field| field.is_some()).count()
+            + nested(&self.and)
+            + nested(&self.or)
+            + self.not.as_ref().map_or(0, |filter| filter.conditions())
+    }
+
     fn keeps(&self, job: &Job) -> bool {
         let field = |condition: &Option<StringCondition>, value: Option<&str>| condition.as_ref().is_none_or(|c| c.holds(value));
         field(&self.user, Some(&job.user))
@@ -226,9 +239,12 @@ impl Query {
         next_token: Option<String>,
     ) -> async_graphql::Result<JobConnection> {
         let (app, user) = parts(context);
+        let filter = filter.unwrap_or_default();
+        if filter.conditions() > MAX_FILTER_CONDITIONS {
+            return Err(resolver_error(UploadError::Invalid(format!("A filter may hold at most {MAX_FILTER_CONDITIONS} conditions."))));
+        }
         let (jobs, next_token) =
             app.uploads.jobs(user, next_token.as_deref(), limit.map(i64::from)).await.map_err(resolver_error)?;
-        let filter = filter.unwrap_or_default();
         let items = jobs.into_iter().map(Job::from).filter(|job| filter.keeps(job)).collect();
         Ok(JobConnection { items, next_token })
     }
@@ -271,7 +287,10 @@ fn refusal(status: StatusCode, error_type: &'static str, message: &str) -> Respo
     (status, [("x-amzn-errortype", error_type)], body).into_response()
 }
 
-async fn handle(State(state): State<GraphQlState>, headers: HeaderMap, body: Bytes) -> Response {
+/// The longest request body read, once the caller's token is accepted.
+const MAX_REQUEST_BYTES: usize = 1 << 20;
+
+async fn handle(State(state): State<GraphQlState>, headers: HeaderMap, body: Body) -> Response {
     let Some(token) = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()).filter(|token| !token.trim().is_empty())
     else {
         return refusal(StatusCode::UNAUTHORIZED, "UnauthorizedException", "Missing authorization header");
@@ -291,6 +310,10 @@ async fn handle(State(state): State<GraphQlState>, headers: HeaderMap, body: Byt
         tracing::debug!(%error, "GraphQL refused a caller");
         return refusal(StatusCode::UNAUTHORIZED, "UnauthorizedException", "You are not authorized to make this call.");
     }
+    // The body is read only now: an unauthenticated caller cannot make the server hold one.
+    let Ok(body) = axum::body::to_bytes(body, MAX_REQUEST_BYTES).await else {
+        return refusal(StatusCode::PAYLOAD_TOO_LARGE, "MalformedHttpRequestException", "The request body is too large.");
+    };
     let Ok(request) = serde_json::from_slice::<RequestBody>(&body) else {
         return refusal(StatusCode::BAD_REQUEST, "MalformedHttpRequestException", "Unable to parse GraphQL query.");
     };

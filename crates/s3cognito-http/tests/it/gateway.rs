@@ -95,7 +95,15 @@ async fn tokens_a_resource_server_would_refuse_are_unauthorized_everywhere() {
         ("bearer with garbage", "Bearer my-invalid-token".to_owned()),
     ];
     for (what, token) in &cases {
-        for call in [presign_put("a.png"), edge_put("a.png"), Call::new(Method::POST, &format!("{PRESIGN}/s3/multipart")).body(r#"{"filename":"a.png"}"#)] {
+        let calls = [
+            presign_put("a.png"),
+            edge_put("a.png"),
+            Call::new(Method::POST, &format!("{PRESIGN}/s3/multipart")).body(r#"{"filename":"a.png"}"#),
+            // The token is judged before the body is read: a broken one changes nothing.
+            Call::new(Method::POST, PRESIGN).body("{"),
+            Call::new(Method::POST, PRESIGN).body(vec![b' '; 2 << 20]),
+        ];
+        for call in calls {
             let exchange = h.send(with_token(call, token)).await;
             assert_eq!(status_and_message(&exchange), (401, json!("Unauthorized")), "{what} token: {exchange:?}");
         }
@@ -108,6 +116,11 @@ async fn tokens_a_resource_server_would_refuse_are_unauthorized_everywhere() {
         assert_eq!(h.send(with_token(presign_put("a.png"), &token)).await.status, 200);
     }
     assert_eq!(stored_keys(&h).await, Vec::<String>::new(), "nothing refused was stored");
+    // An accepted caller's body is read up to a bound.
+    let huge = with_token(Call::new(Method::POST, PRESIGN).body(vec![b' '; 2 << 20]), &tokens.access_token);
+    assert_eq!(h.send(huge).await.status, 413);
+    let broken = h.send(with_token(Call::new(Method::POST, PRESIGN).body("{"), &tokens.access_token)).await;
+    assert_eq!(status_and_message(&broken), (400, json!("The body must be a JSON object: {name, method, contentType, size}.")));
 
     // Signed out everywhere: every token of the sessions before is refused.
     h.app.user_pools.global_sign_out(&tokens.access_token).await.unwrap();

@@ -65,6 +65,18 @@ async fn refused_tokens_and_bad_bodies_get_appsyncs_answers() {
         assert_eq!(exchange.status, 400, "{body:?}");
         assert_eq!(errors(&exchange)[0].0, "MalformedHttpRequestException", "{body:?}");
     }
+    // A body past the bound is refused, once the token is accepted; before, the token decides alone.
+    let huge = json!({"query": LIST, "variables": {"padding": "x".repeat(2 << 20)}});
+    let refused = h.send(graphql(Some(&tokens.access_token), huge.clone())).await;
+    assert_eq!((refused.status, errors(&refused)[0].0.as_str()), (413, "MalformedHttpRequestException"));
+    assert_eq!(h.send(graphql(Some("my-invalid-token"), huge)).await.status, 401);
+    // A filter is tried on every job of a page, so it holds a bounded number of conditions.
+    let filter = |conditions: usize| json!({"or": vec![json!({"status": {"eq": "Done"}}); conditions]});
+    let listing = "query List($filter: ModelUploadJobFilterInput) { listUploadJobs(filter: $filter) { items { id } } }";
+    let refused = h.send(graphql(Some(&tokens.access_token), json!({"query": listing, "variables": {"filter": filter(60)}}))).await;
+    assert_eq!(errors(&refused), [("ValidationError".to_owned(), "A filter may hold at most 100 conditions.".to_owned())]);
+    let allowed = h.send(graphql(Some(&tokens.access_token), json!({"query": listing, "variables": {"filter": filter(40)}}))).await;
+    assert_eq!(allowed.body["errors"], Value::Null, "{allowed:?}");
     let syntax = h.send(graphql(Some(&tokens.access_token), json!({"query": "query { listUploadJobs { "}))).await;
     assert_eq!((syntax.status, errors(&syntax)[0].0.as_str()), (200, "ValidationError"), "{syntax:?}");
     let unknown = h.send(graphql(Some(&tokens.id_token), json!({"query": "query { nothing }"}))).await;
