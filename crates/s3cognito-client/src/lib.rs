@@ -24,6 +24,10 @@ pub enum ClientError {
     Protocol(String),
     #[error("configuration: {0}")]
     Config(String),
+    /// A multipart upload stopped with `stored` of its `parts` on the server, kept there for the same
+    /// upload run again to continue.
+    #[error("interrupted with {stored} of {parts} parts stored ({reason}); run the same upload again to continue it")]
+    Interrupted { stored: u64, parts: u64, reason: Box<ClientError> },
 }
 
 pub type Result<T, E = ClientError> = std::result::Result<T, E>;

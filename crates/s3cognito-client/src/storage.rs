@@ -2,6 +2,7 @@
 //! `private/<identityId>/`, as Amplify Storage's private level keeps them; and the upload's record on the
 //! GraphQL API, as an app records it with `createUploadJob`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,11 +25,13 @@ const MAX_PARTS: u64 = 10_000;
 pub struct UploadPlan {
     pub part_size: u64,
     pub parallel: usize,
+    /// The most bytes a second to send, on average; `None` for as fast as the link goes.
+    pub max_bytes_per_second: Option<u64>,
 }
 
 impl Default for UploadPlan {
     fn default() -> Self {
-        UploadPlan { part_size: 8 << 20, parallel: 4 }
+        UploadPlan { part_size: 8 << 20, parallel: 4, max_bytes_per_second: None }
     }
 }
 
@@ -48,6 +51,80 @@ pub struct Uploaded {
     pub key: String,
     pub etag: String,
     pub size: u64,
+    /// The parts it was sent in (1 for a single PUT).
+    pub parts: u64,
+    /// Parts an earlier, interrupted run had stored, not sent again.
+    pub resumed_parts: u64,
+}
+
+/// A multipart upload under way, remembered in a file of the user's until it completes.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Unfinished {
+    key: String,
+    upload_id: String,
+    size: u64,
+    part_size: u64,
+}
+
+impl Unfinished {
+    /// Where the upload of the file at `path` to `bucket`/`key` is remembered under `directory`.
+    fn place(directory: &Path, bucket: &str, key: &str, path: &Path) -> Result<std::path::PathBuf> {
+        use md5::{Digest, Md5};
+        let failed = |error: std::io::Error| ClientError::Config(format!("{}: {error}", directory.display()));
+        let file = std::fs::canonicalize(path).map_err(|error| ClientError::Config(format!("{}: {error}", path.display())))?;
+        std::fs::create_dir_all(directory).map_err(failed)?;
+        let mut digest = Md5::new();
+        for piece in [bucket.as_bytes(), b"\n", key.as_bytes(), b"\n", file.as_os_str().as_encoded_bytes()] {
+            digest.update(piece);
+        }
+        Ok(directory.join(format!("{}.json", hex_of(&digest.finalize()))))
+    }
+
+    fn read(record: &Path) -> Option<Unfinished> {
+        serde_json::from_slice(&std::fs::read(record).ok()?).ok()
+    }
+
+    /// Writes the record whole (a fresh file renamed over the old), readable by its owner only.
+    fn write(&self, record: &Path) -> Result<()> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let failed = |error: std::io::Error| ClientError::Config(format!("{}: {error}", record.display()));
+        let fresh = record.with_extension(format!("{}.tmp", std::process::id()));
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&fresh).map_err(failed)?;
+        let text = serde_json::to_vec(self).map_err(|error| ClientError::Config(error.to_string()))?;
+        file.write_all(&text).and_then(|()| file.sync_all()).map_err(failed)?;
+        std::fs::rename(&fresh, record).map_err(failed)
+    }
+
+    async fn forget(record: &Path) {
+        let _ = tokio::fs::remove_file(record).await;
+    }
+}
+
+/// Spaces the parts' starts so that, on average, no more than the planned rate is sent.
+struct Pacer {
+    bytes_per_second: Option<u64>,
+    started: tokio::time::Instant,
+    scheduled: std::sync::Mutex<u64>,
+}
+
+impl Pacer {
+    fn new(bytes_per_second: Option<u64>) -> Pacer {
+        Pacer { bytes_per_second: bytes_per_second.filter(|rate| *rate > 0), started: tokio::time::Instant::now(), scheduled: Default::default() }
+    }
+
+    /// Waits until `length` more bytes may be sent.
+    async fn wait_to_send(&self, length: u64) {
+        let Some(rate) = self.bytes_per_second else { return };
+        let before = {
+            let mut scheduled = self.scheduled.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let before = *scheduled;
+            *scheduled += length;
+            before
+        };
+        tokio::time::sleep_until(self.started + std::time::Duration::from_secs_f64(before as f64 / rate as f64)).await;
+    }
 }
 
 /// The user's storage: an S3 client with the identity's temporary credentials.
@@ -147,8 +224,21 @@ impl UserStorage {
 
     /// Uploads the file at `path` to `key`: one PUT when it fits in a part, else a multipart upload with
     /// `plan.parallel` parts in flight, each read from the file when it is sent (memory stays at about
-    /// `parallel × part size`). `sent` counts the bytes acknowledged so far.
-    pub async fn upload(&self, path: &Path, key: &str, content_type: &str, plan: UploadPlan, sent: Arc<AtomicU64>) -> Result<Uploaded> {
+    /// `parallel × part size`). `sent` counts the bytes stored so far.
+    ///
+    /// With `resume` (a directory of the user's), a multipart upload is remembered there until it
+    /// completes: if it is interrupted, the same upload run again continues it, sending only the parts
+    /// the server does not hold with the file's current bytes (each stored part's MD5 is checked against
+    /// the file, so a file changed since is sent again where it changed).
+    pub async fn upload(
+        &self,
+        path: &Path,
+        key: &str,
+        content_type: &str,
+        plan: UploadPlan,
+        sent: Arc<AtomicU64>,
+        resume: Option<&Path>,
+    ) -> Result<Uploaded> {
         let size = tokio::fs::metadata(path).await.map_err(|error| ClientError::Config(format!("{}: {error}", path.display())))?.len();
         let part_size = plan.part_size_for(size);
         if size <= part_size {
@@ -164,27 +254,34 @@ impl UserStorage {
                 .await
                 .map_err(sdk_error)?;
             sent.fetch_add(size, Ordering::Relaxed);
-            return Ok(Uploaded { bucket: self.bucket.clone(), key: key.to_owned(), etag: answer.e_tag.unwrap_or_default(), size });
+            let etag = answer.e_tag.unwrap_or_default();
+            return Ok(Uploaded { bucket: self.bucket.clone(), key: key.to_owned(), etag, size, parts: 1, resumed_parts: 0 });
         }
-        let created = self
-            .s3
-            .create_multipart_upload()
-            .bucket(&self.bucket)
-            .key(key)
-            .content_type(content_type)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        let upload_id = created.upload_id.ok_or_else(|| ClientError::Protocol("no UploadId".to_owned()))?;
+        let record = match resume {
+            Some(directory) => Some(Unfinished::place(directory, &self.bucket, key, path)?),
+            None => None,
+        };
+        let (upload_id, stored) = self.unfinished_or_new(record.as_deref(), key, content_type, size, part_size).await?;
         let parts = size.div_ceil(part_size);
+        let pacer = Pacer::new(plan.max_bytes_per_second);
         let result = futures::stream::iter(1..=parts)
             .map(|number| {
                 let sent = sent.clone();
                 let upload_id = upload_id.clone();
+                let stored = stored.get(&(number as i32)).cloned();
+                let pacer = &pacer;
                 async move {
                     let offset = (number - 1) * part_size;
                     let length = part_size.min(size - offset);
                     let bytes = read_range(path, offset, length).await?;
+                    if let Some((stored_size, etag)) = stored {
+                        use md5::{Digest, Md5};
+                        if stored_size == length && etag.trim_matches('"') == hex_of(&Md5::digest(&bytes)) {
+                            sent.fetch_add(length, Ordering::Relaxed);
+                            return Ok::<_, ClientError>((CompletedPart::builder().part_number(number as i32).e_tag(etag).build(), true));
+                        }
+                    }
+                    pacer.wait_to_send(length).await;
                     let answer = self
                         .s3
                         .upload_part()
@@ -198,7 +295,7 @@ impl UserStorage {
                         .await
                         .map_err(sdk_error)?;
                     sent.fetch_add(length, Ordering::Relaxed);
-                    Ok::<_, ClientError>(CompletedPart::builder().part_number(number as i32).set_e_tag(answer.e_tag).build())
+                    Ok((CompletedPart::builder().part_number(number as i32).set_e_tag(answer.e_tag).build(), false))
                 }
             })
             .buffered(plan.parallel.max(1))
@@ -206,12 +303,19 @@ impl UserStorage {
             .await;
         let completed = match result {
             Ok(completed) => completed,
+            Err(error) if record.is_some() => {
+                // The parts stored so far wait on the server for the same upload to be run again.
+                let stored = sent.load(Ordering::Relaxed) / part_size;
+                return Err(ClientError::Interrupted { stored, parts, reason: Box::new(error) });
+            }
             Err(error) => {
                 // Nothing half-written stays behind: the parts sent so far are dropped with the upload.
                 let _ = self.s3.abort_multipart_upload().bucket(&self.bucket).key(key).upload_id(&upload_id).send().await;
                 return Err(error);
             }
         };
+        let resumed_parts = completed.iter().filter(|(_, resumed)| *resumed).count() as u64;
+        let completed: Vec<CompletedPart> = completed.into_iter().map(|(part, _)| part).collect();
         let answer = self
             .s3
             .complete_multipart_upload()
@@ -221,6 +325,9 @@ impl UserStorage {
             .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(completed)).build())
             .send()
             .await;
+        if let Some(record) = &record {
+            Unfinished::forget(record).await;
+        }
         let answer = match answer {
             Ok(answer) => answer,
             Err(error) => {
@@ -228,7 +335,81 @@ impl UserStorage {
                 return Err(sdk_error(error));
             }
         };
-        Ok(Uploaded { bucket: self.bucket.clone(), key: key.to_owned(), etag: answer.e_tag.unwrap_or_default(), size })
+        let etag = answer.e_tag.unwrap_or_default();
+        Ok(Uploaded { bucket: self.bucket.clone(), key: key.to_owned(), etag, size, parts, resumed_parts })
+    }
+
+    /// The multipart upload to send `key`'s parts to, with the parts the server already holds (number →
+    /// size and ETag): the one `record` remembers when it is for this file's size and part size and the
+    /// server still has it, else a new one (remembered in `record` before a part is sent).
+    async fn unfinished_or_new(
+        &self,
+        record: Option<&Path>,
+        key: &str,
+        content_type: &str,
+        size: u64,
+        part_size: u64,
+    ) -> Result<(String, BTreeMap<i32, (u64, String)>)> {
+        if let Some(earlier) = record.and_then(Unfinished::read) {
+            if earlier.key == key && earlier.size == size && earlier.part_size == part_size {
+                if let Some(stored) = self.stored_parts(key, &earlier.upload_id).await? {
+                    return Ok((earlier.upload_id, stored));
+                }
+            } else {
+                // Planned differently (the file's size changed, or its part size): start again.
+                let _ = self.s3.abort_multipart_upload().bucket(&self.bucket).key(&earlier.key).upload_id(&earlier.upload_id).send().await;
+            }
+        }
+        let created = self
+            .s3
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let upload_id = created.upload_id.ok_or_else(|| ClientError::Protocol("no UploadId".to_owned()))?;
+        if let Some(record) = record {
+            let unfinished = Unfinished { key: key.to_owned(), upload_id: upload_id.clone(), size, part_size };
+            unfinished.write(record)?;
+        }
+        Ok((upload_id, BTreeMap::new()))
+    }
+
+    /// The parts of an upload the server holds, every page of them; `None` when the upload is gone.
+    async fn stored_parts(&self, key: &str, upload_id: &str) -> Result<Option<BTreeMap<i32, (u64, String)>>> {
+        let mut parts = BTreeMap::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let answer = self
+                .s3
+                .list_parts()
+                .bucket(&self.bucket)
+                .key(key)
+                .upload_id(upload_id)
+                .set_part_number_marker(marker.take())
+                .send()
+                .await;
+            let answer = match answer {
+                Ok(answer) => answer,
+                Err(error)
+                    if error.as_service_error().and_then(aws_sdk_s3::error::ProvideErrorMetadata::code) == Some("NoSuchUpload") =>
+                {
+                    return Ok(None);
+                }
+                Err(error) => return Err(sdk_error(error)),
+            };
+            for part in answer.parts() {
+                if let (Some(number), Some(etag)) = (part.part_number(), part.e_tag()) {
+                    parts.insert(number, (part.size().unwrap_or(0).max(0) as u64, etag.to_owned()));
+                }
+            }
+            match answer.next_part_number_marker {
+                Some(next) if answer.is_truncated == Some(true) => marker = Some(next),
+                _ => return Ok(Some(parts)),
+            }
+        }
     }
 
     /// Writes the object at `key` to `dest` as it arrives (a temporary file beside it, renamed when

@@ -72,9 +72,19 @@ pub async fn signup(args: &ProfileArgs, username: &str, password: &str, email: &
 /// `s3cognito confirm --usr <user> --code <code>`
 pub async fn confirm(args: &ProfileArgs, username: &str, code: &str) -> anyhow::Result<()> {
     let profile = load(args)?;
-    UserPoolClient::new(profile.exports).confirm_sign_up(username, code).await?;
+    UserPoolClient::new(profile.exports).confirm_sign_up(username, code).await.map_err(|error| with_code_hint(error, "resend-code"))?;
     println!("confirmed {username}");
     Ok(())
+}
+
+/// A refused code, said plainly with how to get a new one (`command` sends one).
+fn with_code_hint(error: s3cognito_client::ClientError, command: &str) -> anyhow::Error {
+    let hint = match &error {
+        s3cognito_client::ClientError::Service { code, .. } if code == "CodeMismatchException" => "the code is wrong",
+        s3cognito_client::ClientError::Service { code, .. } if code == "ExpiredCodeException" => "the code has expired",
+        _ => return error.into(),
+    };
+    anyhow::Error::from(error).context(format!("{hint}; get a new one with `s3cognito {command} --usr <user>`"))
 }
 
 /// `s3cognito login [--usr <user> --pwd <password>]`: signs in with SRP and prints the ID token.
@@ -100,6 +110,34 @@ pub struct UploadArgs {
     /// Parts in flight at once.
     #[arg(long, default_value_t = 4)]
     pub parallel: usize,
+    /// The most to send, in MiB a second on average (default: as fast as the link goes).
+    #[arg(long)]
+    pub max_rate_mib: Option<f64>,
+    /// Show no progress bar, even on a terminal.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Where interrupted multipart uploads are remembered, beside the configuration, so the same upload run
+/// again continues them.
+fn unfinished_uploads(args: &ProfileArgs) -> anyhow::Result<PathBuf> {
+    let path = profile_path(args)?;
+    Ok(path.parent().map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf).join("unfinished-uploads"))
+}
+
+/// A progress bar with rate and time left for one file, on standard error when it is a terminal.
+fn progress_bar(size: u64, name: &str, quiet: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(size);
+    let style = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}")
+        .map(|style| style.progress_chars("=> "))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_message(name.to_owned());
+    bar
 }
 
 /// `s3cognito upload <file>...`: signs in (SRP), trades the ID token for identity-pool credentials, uploads
@@ -113,8 +151,14 @@ pub async fn upload(args: &ProfileArgs, files: &[PathBuf], options: &UploadArgs)
     anyhow::ensure!(options.key.is_none() || files.len() == 1, "--key names the place of one file; name one file with it");
     anyhow::ensure!(options.part_size_mib >= 5, "--part-size-mib must be at least 5 (S3's smallest part)");
     anyhow::ensure!(options.parallel >= 1, "--parallel must be at least 1");
+    anyhow::ensure!(options.max_rate_mib.is_none_or(|rate| rate > 0.0), "--max-rate-mib must be more than 0");
     let Session { username, signed_in, storage } = session(args).await?;
-    let plan = s3cognito_client::UploadPlan { part_size: options.part_size_mib << 20, parallel: options.parallel };
+    let plan = s3cognito_client::UploadPlan {
+        part_size: options.part_size_mib << 20,
+        parallel: options.parallel,
+        max_bytes_per_second: options.max_rate_mib.map(|rate| (rate * f64::from(1u32 << 20)) as u64),
+    };
+    let unfinished = unfinished_uploads(args)?;
     for file in files {
         let file_name = file
             .file_name()
@@ -122,10 +166,26 @@ pub async fn upload(args: &ProfileArgs, files: &[PathBuf], options: &UploadArgs)
             .with_context(|| format!("{} has no file name", file.display()))?;
         let key = options.key.clone().unwrap_or_else(|| storage.key_of(file_name));
         let content_type = content_type_of(file_name);
-        let uploaded = storage
-            .upload(file, &key, content_type, plan, Arc::new(AtomicU64::new(0)))
-            .await
-            .with_context(|| format!("uploading {}", file.display()))?;
+        let size = std::fs::metadata(file).with_context(|| format!("reading {}", file.display()))?.len();
+        let sent = Arc::new(AtomicU64::new(0));
+        let bar = progress_bar(size, file_name, options.quiet);
+        let ticker = {
+            let (sent, bar) = (sent.clone(), bar.clone());
+            tokio::spawn(async move {
+                loop {
+                    bar.set_position(sent.load(std::sync::atomic::Ordering::Relaxed));
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            })
+        };
+        let outcome = storage.upload(file, &key, content_type, plan, sent.clone(), Some(&unfinished)).await;
+        ticker.abort();
+        bar.set_position(sent.load(std::sync::atomic::Ordering::Relaxed));
+        bar.finish_and_clear();
+        let uploaded = outcome.with_context(|| format!("uploading {}", file.display()))?;
+        if uploaded.resumed_parts > 0 {
+            eprintln!("{}: continued an interrupted upload; {} of {} parts were already stored", file.display(), uploaded.resumed_parts, uploaded.parts);
+        }
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.as_secs() as i64);
         let uploaded_on = s3cognito_crypto::calendar::iso8601(now);
         if let Err(error) = storage.record_job(&signed_in, &username, &uploaded, file_name, &uploaded_on).await {
@@ -288,7 +348,10 @@ pub async fn forgot_password(args: &ProfileArgs, username: Option<String>) -> an
 pub async fn reset_password(args: &ProfileArgs, username: Option<String>, code: &str, password: &str) -> anyhow::Result<()> {
     let mut profile = load(args)?;
     let username = username.or(profile.username.clone()).context("no username: pass --usr")?;
-    UserPoolClient::new(profile.exports.clone()).confirm_forgot_password(&username, code, password).await?;
+    UserPoolClient::new(profile.exports.clone())
+        .confirm_forgot_password(&username, code, password)
+        .await
+        .map_err(|error| with_code_hint(error, "forgot-password"))?;
     if profile.username.as_deref() == Some(username.as_str()) {
         profile.password = Some(password.to_owned());
         crate::files::write_atomically(&profile_path(args)?, &serde_json::to_vec_pretty(&profile)?, 0o600)?;

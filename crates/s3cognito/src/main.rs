@@ -157,8 +157,37 @@ enum Command {
     },
 }
 
-fn main() -> anyhow::Result<()> {
+/// Runs the command; on failure says why on standard error, in one line, and exits with a code scripts
+/// can act on: 1 for anything not below, 2 for a command line that does not parse, 3 when the service
+/// refused (wrong password or code, unconfirmed user, access denied), 4 when what was named does not
+/// exist, 5 when the server could not be reached, 6 when an upload was interrupted and may be run again to
+/// continue it.
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("s3cognito: {error:#}");
+            std::process::ExitCode::from(exit_code(&error))
+        }
+    }
+}
+
+fn exit_code(error: &anyhow::Error) -> u8 {
+    use s3cognito_client::ClientError;
+    let Some(client) = error.chain().find_map(|cause| cause.downcast_ref::<ClientError>()) else {
+        return 1;
+    };
+    match client {
+        ClientError::Interrupted { .. } => 6,
+        ClientError::Transport(_) => 5,
+        ClientError::Service { code, .. } if matches!(code.as_str(), "NoSuchKey" | "NotFound" | "ResourceNotFoundException" | "NoSuchUpload") => 4,
+        ClientError::Service { .. } => 3,
+        ClientError::Protocol(_) | ClientError::Config(_) => 1,
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match cli.command {
         Command::Serve(args) => runtime.block_on(serve::run(args)),

@@ -182,3 +182,146 @@ async fn resend_code_whoami_reset_password_and_logout() {
     assert!(!after.status.success() && String::from_utf8_lossy(&after.stderr).contains("no password saved"));
     server.stop();
 }
+
+/// A user signed up and confirmed with the commands, and the profile that holds them.
+fn confirmed_user(server: &Server, data: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let profile = data.join(format!("{name}.json"));
+    let exports = data.join("aws-exports.json");
+    let password = "Resume-Pass-123";
+    let email = format!("{name}@example.com");
+    succeeds(s3cognito(&profile, &["config", "--set", exports.to_str().unwrap(), "--usr", name, "--pwd", password]));
+    succeeds(s3cognito(&profile, &["signup", "--usr", name, "--pwd", password, "--email", &email]));
+    let code = code_for(server, &email);
+    succeeds(s3cognito(&profile, &["confirm", "--usr", name, "--code", &code]));
+    profile
+}
+
+/// The parts the server holds of unfinished uploads: number and blob.
+async fn stored_parts(database: &sqlx::AnyPool) -> Vec<(i64, String)> {
+    sqlx::query_as("SELECT part_number, blob_id FROM upload_parts ORDER BY part_number").fetch_all(database).await.unwrap()
+}
+
+/// An upload killed part-way, run again, continues: the parts stored before are not sent again (the
+/// object is made of the very blobs the server stored for them) and the object is the file, byte for byte.
+#[tokio::test]
+async fn an_interrupted_upload_run_again_sends_only_the_parts_not_yet_stored() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), None);
+    let profile = confirmed_user(&server, data.path(), "frank");
+    let file = data.path().join("backup.bin");
+    let bytes: Vec<u8> = (0..40u32 << 20).map(|index| (index.wrapping_mul(2_246_822_519) >> 24) as u8).collect();
+    std::fs::write(&file, &bytes).unwrap();
+
+    sqlx::any::install_default_drivers();
+    let database = sqlx::AnyPool::connect(&format!("sqlite:{}", data.path().join("meta.db").display())).await.unwrap();
+    // Eight parts of 5 MiB, one at a time at 10 MiB a second: stopped dead once two are stored.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_s3cognito"))
+        .args(["upload", file.to_str().unwrap(), "--part-size-mib", "5", "--parallel", "1", "--max-rate-mib", "10"])
+        .env("S3COGNITO_CLIENT_CONFIG", &profile)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    while stored_parts(&database).await.len() < 2 {
+        assert!(child.try_wait().unwrap().is_none(), "the upload ended before it could be stopped");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // A part whose bytes had all arrived is still stored.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let before = stored_parts(&database).await;
+    assert!((2..8).contains(&before.len()), "{before:?}");
+
+    let again = s3cognito(&profile, &["upload", file.to_str().unwrap(), "--part-size-mib", "5"]);
+    let said = String::from_utf8_lossy(&again.stderr).into_owned();
+    let key = succeeds(again).trim().to_owned();
+    assert!(said.contains(&format!("{} of 8 parts were already stored", before.len())), "{said}");
+    let (segments,): (String,) =
+        sqlx::query_as("SELECT segments FROM objects WHERE object_key = $1").bind(&key).fetch_one(&database).await.unwrap();
+    let segments: Vec<serde_json::Value> = serde_json::from_str(&segments).unwrap();
+    assert_eq!(segments.len(), 8);
+    for (number, blob) in &before {
+        assert_eq!(segments[*number as usize - 1]["blob"].as_str(), Some(blob.as_str()), "part {number} was not sent again");
+    }
+    assert!(stored_parts(&database).await.is_empty(), "the upload is complete");
+    database.close().await;
+    let s3 = crate::s3::s3(&server);
+    let bucket = server.exports["aws_user_files_s3_bucket"].as_str().unwrap();
+    let read = s3.get_object().bucket(bucket).key(&key).send().await.unwrap();
+    assert_eq!(read.body.collect().await.unwrap().into_bytes().as_ref(), bytes.as_slice());
+    let unfinished = data.path().join("unfinished-uploads");
+    assert_eq!(std::fs::read_dir(&unfinished).unwrap().count(), 0, "nothing is left to continue");
+
+    // A file changed since the interruption is sent again where it changed, and stored as it is now.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_s3cognito"))
+        .args(["upload", file.to_str().unwrap(), "--part-size-mib", "5", "--parallel", "1", "--max-rate-mib", "10"])
+        .env("S3COGNITO_CLIENT_CONFIG", &profile)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let database = sqlx::AnyPool::connect(&format!("sqlite:{}", data.path().join("meta.db").display())).await.unwrap();
+    while stored_parts(&database).await.len() < 2 {
+        assert!(child.try_wait().unwrap().is_none(), "the upload ended before it could be stopped");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // A part whose bytes had all arrived is still stored.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let before = stored_parts(&database).await;
+    let mut changed = bytes.clone();
+    changed[1] ^= 0xff;
+    std::fs::write(&file, &changed).unwrap();
+    let again = s3cognito(&profile, &["upload", file.to_str().unwrap(), "--part-size-mib", "5"]);
+    let said = String::from_utf8_lossy(&again.stderr).into_owned();
+    succeeds(again);
+    assert!(said.contains(&format!("{} of 8 parts were already stored", before.len() - 1)), "all but the changed one: {said}");
+    let (segments,): (String,) =
+        sqlx::query_as("SELECT segments FROM objects WHERE object_key = $1").bind(&key).fetch_one(&database).await.unwrap();
+    database.close().await;
+    let segments: Vec<serde_json::Value> = serde_json::from_str(&segments).unwrap();
+    assert_ne!(segments[0]["blob"].as_str(), Some(before[0].1.as_str()), "the changed part was sent again");
+    assert_eq!(segments[1]["blob"].as_str(), Some(before[1].1.as_str()));
+    let read = s3.get_object().bucket(bucket).key(&key).send().await.unwrap();
+    assert_eq!(read.body.collect().await.unwrap().into_bytes().as_ref(), changed.as_slice());
+    server.stop();
+}
+
+/// On a terminal, an upload shows its progress: a bar with the bytes sent, the rate and the time left.
+#[tokio::test]
+async fn an_upload_on_a_terminal_shows_a_progress_bar_with_rate_and_time_left() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), None);
+    let profile = confirmed_user(&server, data.path(), "grace");
+    let file = data.path().join("film.bin");
+    std::fs::write(&file, vec![7u8; 30 << 20]).unwrap();
+    let socket = format!("s3cognito-progress-{}", std::process::id());
+    let tmux = |args: &[&str]| Command::new("tmux").arg("-L").arg(&socket).args(args).output().expect("tmux runs");
+    let upload = format!(
+        "{} upload {} --part-size-mib 5 --parallel 1 --max-rate-mib 5; sleep 30",
+        env!("CARGO_BIN_EXE_s3cognito"),
+        file.display()
+    );
+    let profile_env = format!("S3COGNITO_CLIENT_CONFIG={}", profile.display());
+    let started = tmux(&["new-session", "-d", "-s", "upload", "-x", "160", "-y", "10", "-e", &profile_env, &upload]);
+    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+    let mut seen = String::new();
+    for _ in 0..200 {
+        seen = String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "upload"]).stdout).into_owned();
+        if seen.contains("film.bin [") && seen.contains("MiB/s") && seen.contains("eta") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tmux(&["kill-server"]);
+    assert!(seen.contains("film.bin [") && seen.contains("MiB/s") && seen.contains("eta"), "the terminal showed:\n{seen}");
+    assert!(seen.contains("/30.00 MiB"), "the bar counts toward the file's size:\n{seen}");
+
+    // Not on a terminal, nothing but the key is printed.
+    let other = data.path().join("other.bin");
+    std::fs::write(&other, vec![8u8; 6 << 20]).unwrap();
+    let piped = s3cognito(&profile, &["upload", other.to_str().unwrap(), "--part-size-mib", "5"]);
+    assert!(piped.status.success());
+    assert!(piped.stderr.is_empty(), "{}", String::from_utf8_lossy(&piped.stderr));
+    server.stop();
+}
