@@ -57,6 +57,84 @@ pub struct Uploaded {
     pub resumed_parts: u64,
 }
 
+/// Identity-pool credentials for one identity, fetched again as they near their expiry (the SDK's cache
+/// asks before a request when they do). When the ID token they are traded for has expired too, it is
+/// renewed with the refresh token first, so an upload of any length keeps its credentials.
+#[derive(Debug, Clone)]
+struct IdentityCredentials(Arc<IdentitySource>);
+
+#[derive(Debug)]
+struct IdentitySource {
+    identity: aws_sdk_cognitoidentity::Client,
+    pool: String,
+    /// Learned with GetId the first time.
+    identity_id: tokio::sync::OnceCell<String>,
+    /// The login name of the user pool, `cognito-idp.<region>.amazonaws.com/<pool id>`.
+    provider: String,
+    user_pool: crate::UserPoolClient,
+    refresh_token: Option<String>,
+    id_token: tokio::sync::Mutex<String>,
+}
+
+impl IdentitySource {
+    async fn credentials(&self) -> Result<aws_sdk_s3::config::Credentials> {
+        let mut id_token = self.id_token.lock().await;
+        match (self.trade(&id_token).await, &self.refresh_token) {
+            (Err(ClientError::Service { code, .. }), Some(refresh_token)) if code == "NotAuthorizedException" => {
+                *id_token = self.user_pool.refresh(refresh_token).await?.id_token;
+                self.trade(&id_token).await
+            }
+            (outcome, _) => outcome,
+        }
+    }
+
+    /// GetId (the first time), then GetCredentialsForIdentity for `id_token`, as Amplify does.
+    async fn trade(&self, id_token: &str) -> Result<aws_sdk_s3::config::Credentials> {
+        let identity_id = self
+            .identity_id
+            .get_or_try_init(|| async {
+                self.identity
+                    .get_id()
+                    .identity_pool_id(&self.pool)
+                    .logins(&self.provider, id_token)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?
+                    .identity_id
+                    .ok_or_else(|| ClientError::Protocol("GetId answered no IdentityId".to_owned()))
+            })
+            .await?;
+        let answer = self
+            .identity
+            .get_credentials_for_identity()
+            .identity_id(identity_id)
+            .logins(&self.provider, id_token)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let credentials = answer.credentials.ok_or_else(|| ClientError::Protocol("no Credentials".to_owned()))?;
+        let expiry = credentials.expiration.and_then(|time| std::time::SystemTime::try_from(time).ok());
+        Ok(aws_sdk_s3::config::Credentials::new(
+            credentials.access_key_id.unwrap_or_default(),
+            credentials.secret_key.unwrap_or_default(),
+            credentials.session_token,
+            expiry,
+            "cognito-identity",
+        ))
+    }
+}
+
+impl aws_sdk_s3::config::ProvideCredentials for IdentityCredentials {
+    fn provide_credentials<'a>(&'a self) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(async move {
+            self.0.credentials().await.map_err(aws_credential_types::provider::error::CredentialsError::provider_error)
+        })
+    }
+}
+
 /// A multipart upload under way, remembered in a file of the user's until it completes.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -172,31 +250,19 @@ impl UserStorage {
         }
         let identity = aws_sdk_cognitoidentity::Client::from_conf(config.build());
         let provider = format!("cognito-idp.{}.amazonaws.com/{}", exports.aws_cognito_region, exports.aws_user_pools_id);
-        let identity_error = |error: String| ClientError::Service { code: "IdentityPool".to_owned(), message: error };
-        let identity_id = identity
-            .get_id()
-            .identity_pool_id(&pool)
-            .logins(&provider, &signed_in.id_token)
-            .send()
-            .await
-            .map_err(|error| identity_error(service_message(&error)))?
-            .identity_id
-            .ok_or_else(|| ClientError::Protocol("GetId answered no IdentityId".to_owned()))?;
-        let answer = identity
-            .get_credentials_for_identity()
-            .identity_id(&identity_id)
-            .logins(&provider, &signed_in.id_token)
-            .send()
-            .await
-            .map_err(|error| identity_error(service_message(&error)))?;
-        let credentials = answer.credentials.ok_or_else(|| ClientError::Protocol("no Credentials".to_owned()))?;
-        let credentials = aws_sdk_s3::config::Credentials::new(
-            credentials.access_key_id.unwrap_or_default(),
-            credentials.secret_key.unwrap_or_default(),
-            credentials.session_token,
-            None,
-            "cognito-identity",
-        );
+        let source = IdentitySource {
+            identity,
+            pool,
+            identity_id: tokio::sync::OnceCell::new(),
+            provider,
+            user_pool: crate::UserPoolClient::new(exports.clone()),
+            refresh_token: signed_in.refresh_token.clone(),
+            id_token: tokio::sync::Mutex::new(signed_in.id_token.clone()),
+        };
+        // Fetched once now, so a refusal is said plainly here rather than by the first S3 call.
+        source.credentials().await?;
+        let identity_id = source.identity_id.get().cloned().unwrap_or_default();
+        let credentials = IdentityCredentials(Arc::new(source));
         let bucket_region = exports
             .other
             .get("aws_user_files_s3_bucket_region")
@@ -586,15 +652,6 @@ const CREATE_UPLOAD_JOB: &str = "mutation CreateUploadJob($input: CreateUploadJo
   }
 }
 ";
-
-fn service_message<E: aws_sdk_cognitoidentity::error::ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
-    error: &aws_sdk_cognitoidentity::error::SdkError<E, R>,
-) -> String {
-    match error.as_service_error() {
-        Some(service) => format!("{}: {}", service.code().unwrap_or("Unknown"), service.message().unwrap_or_default()),
-        None => format!("{error:?}"),
-    }
-}
 
 async fn read_range(path: &Path, offset: u64, length: u64) -> Result<Vec<u8>> {
     let failed = |error: std::io::Error| ClientError::Config(format!("{}: {error}", path.display()));

@@ -150,6 +150,23 @@ impl UserPoolClient {
         Ok(())
     }
 
+    /// New ID and access tokens for a refresh token (`REFRESH_TOKEN_AUTH`); the refresh token stays the
+    /// same. A revoked or expired one is refused with `NotAuthorizedException`.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<SignedIn> {
+        let answer = self
+            .client
+            .initiate_auth()
+            .client_id(&self.exports.aws_user_pools_web_client_id)
+            .auth_flow(AuthFlowType::RefreshTokenAuth)
+            .auth_parameters("REFRESH_TOKEN", refresh_token)
+            .send()
+            .await
+            .map_err(service_error)?;
+        let mut refreshed = signed_in(answer.authentication_result())?;
+        refreshed.refresh_token.get_or_insert_with(|| refresh_token.to_owned());
+        Ok(refreshed)
+    }
+
     /// Signs in with SRP. A user who must change a temporary password gets `Protocol` with
     /// `NEW_PASSWORD_REQUIRED` in its message.
     pub async fn sign_in(&self, username: &str, password: &str) -> Result<SignedIn> {

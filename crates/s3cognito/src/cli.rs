@@ -2,7 +2,9 @@
 //! `jobs`), over the client crate.
 //!
 //! `config` saves the server's aws-exports.json with a username and password to a file of the user's
-//! (mode 0600: it holds the password, which `login` signs in with); the other commands read it.
+//! (mode 0600); the other commands read it. The first sign-in (SRP) saves the session's refresh token in
+//! the password's place: later commands renew their tokens with it, and the password is kept on disk only
+//! when `config --keep-password` asked for it.
 
 use std::path::PathBuf;
 
@@ -20,10 +22,17 @@ pub struct ProfileArgs {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Profile {
     exports: AwsExports,
     username: Option<String>,
+    /// Until the first sign-in, or always with `keep_password`.
     password: Option<String>,
+    /// The session's refresh token, from the last sign-in.
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default)]
+    keep_password: bool,
 }
 
 fn profile_path(args: &ProfileArgs) -> anyhow::Result<PathBuf> {
@@ -43,18 +52,62 @@ fn load(args: &ProfileArgs) -> anyhow::Result<Profile> {
     serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))
 }
 
-/// `s3cognito config --set <aws-exports.json> --usr <user> --pwd <password>`
-pub fn config(args: &ProfileArgs, exports: &PathBuf, username: Option<String>, password: Option<String>) -> anyhow::Result<()> {
+fn save(args: &ProfileArgs, profile: &Profile) -> anyhow::Result<()> {
+    let path = profile_path(args)?;
+    crate::files::write_atomically(&path, &serde_json::to_vec_pretty(profile)?, 0o600).with_context(|| format!("writing {}", path.display()))
+}
+
+/// `s3cognito config --set <aws-exports.json> --usr <user> --pwd <password> [--keep-password]`
+pub fn config(
+    args: &ProfileArgs,
+    exports: &PathBuf,
+    username: Option<String>,
+    password: Option<String>,
+    keep_password: bool,
+) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(exports).with_context(|| format!("reading {}", exports.display()))?;
     let exports = AwsExports::parse(&text)?;
     let path = profile_path(args)?;
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let profile = Profile { exports, username, password };
-    crate::files::write_atomically(&path, &serde_json::to_vec_pretty(&profile)?, 0o600)?;
+    let profile = Profile { exports, username, password, refresh_token: None, keep_password };
+    save(args, &profile)?;
     println!("saved configuration for user pool {} to {}", profile.exports.aws_user_pools_id, path.display());
     Ok(())
+}
+
+/// Keeps the new session's refresh token in the profile, and the password only when asked to.
+fn remember(args: &ProfileArgs, profile: &mut Profile, signed_in: &s3cognito_client::SignedIn) -> anyhow::Result<()> {
+    profile.refresh_token = signed_in.refresh_token.clone();
+    if profile.refresh_token.is_some() && !profile.keep_password {
+        profile.password = None;
+    }
+    save(args, profile)
+}
+
+/// Tokens for the saved user: renewed with the saved refresh token, else from a sign-in with the saved
+/// password (whose refresh token is then saved).
+async fn sign_in_saved(args: &ProfileArgs, profile: &mut Profile, username: &str) -> anyhow::Result<s3cognito_client::SignedIn> {
+    use s3cognito_client::ClientError;
+    let pool = UserPoolClient::new(profile.exports.clone());
+    if let Some(refresh_token) = profile.refresh_token.clone() {
+        match pool.refresh(&refresh_token).await {
+            Ok(signed_in) => return Ok(signed_in),
+            Err(ClientError::Service { code, .. }) if code == "NotAuthorizedException" && profile.password.is_some() => {}
+            Err(ClientError::Service { code, message }) if code == "NotAuthorizedException" => {
+                return Err(anyhow::Error::from(ClientError::Service { code, message })
+                    .context("the saved session has ended (signed out, or unused too long); sign in again with `s3cognito login --pwd <password>`"));
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    let password = profile.password.clone().context(
+        "not signed in and no password saved: run `s3cognito login --pwd <password>` (or `s3cognito config … --pwd <password>`)",
+    )?;
+    let signed_in = pool.sign_in(username, &password).await?;
+    remember(args, profile, &signed_in)?;
+    Ok(signed_in)
 }
 
 /// `s3cognito signup --usr <user> --pwd <password> --email <email>`
@@ -87,12 +140,20 @@ fn with_code_hint(error: s3cognito_client::ClientError, command: &str) -> anyhow
     anyhow::Error::from(error).context(format!("{hint}; get a new one with `s3cognito {command} --usr <user>`"))
 }
 
-/// `s3cognito login [--usr <user> --pwd <password>]`: signs in with SRP and prints the ID token.
+/// `s3cognito login [--usr <user> --pwd <password>]`: signs in with SRP, saves the session for the
+/// other commands and prints the ID token.
 pub async fn login(args: &ProfileArgs, username: Option<String>, password: Option<String>) -> anyhow::Result<()> {
-    let profile = load(args)?;
+    let mut profile = load(args)?;
     let username = username.or(profile.username.clone()).context("no username: pass --usr or save one with `config`")?;
-    let password = password.or(profile.password.clone()).context("no password: pass --pwd or save one with `config`")?;
-    let signed_in = UserPoolClient::new(profile.exports).sign_in(&username, &password).await?;
+    let password = password.or(profile.password.clone()).context("no password: pass --pwd (or save one with `config --keep-password`)")?;
+    let signed_in = UserPoolClient::new(profile.exports.clone()).sign_in(&username, &password).await?;
+    if profile.username.as_deref() != Some(username.as_str()) {
+        profile.username = Some(username);
+        profile.password = profile.keep_password.then_some(password);
+    } else if profile.keep_password {
+        profile.password = Some(password);
+    }
+    remember(args, &mut profile, &signed_in)?;
     println!("{}", signed_in.id_token);
     Ok(())
 }
@@ -226,15 +287,14 @@ struct Session {
     storage: s3cognito_client::UserStorage,
 }
 
-/// Signs the saved user in (SRP) and opens their storage with identity-pool credentials.
+/// The saved user's session and their storage with identity-pool credentials.
 async fn session(args: &ProfileArgs) -> anyhow::Result<Session> {
-    let profile = load(args)?;
+    let mut profile = load(args)?;
     let username = profile
         .username
         .clone()
         .context("no username saved: run `s3cognito config --set <aws-exports.json> --usr <user> --pwd <password>`")?;
-    let password = profile.password.clone().context("no password saved: run `s3cognito config … --pwd <password>`")?;
-    let signed_in = UserPoolClient::new(profile.exports.clone()).sign_in(&username, &password).await?;
+    let signed_in = sign_in_saved(args, &mut profile, &username).await?;
     let storage = s3cognito_client::UserStorage::open(&profile.exports, &signed_in).await?;
     Ok(Session { username, signed_in, storage })
 }
@@ -353,8 +413,12 @@ pub async fn reset_password(args: &ProfileArgs, username: Option<String>, code: 
         .await
         .map_err(|error| with_code_hint(error, "forgot-password"))?;
     if profile.username.as_deref() == Some(username.as_str()) {
-        profile.password = Some(password.to_owned());
-        crate::files::write_atomically(&profile_path(args)?, &serde_json::to_vec_pretty(&profile)?, 0o600)?;
+        // The configured user goes on signed in with the new password (kept on disk only if asked).
+        let signed_in = UserPoolClient::new(profile.exports.clone()).sign_in(&username, password).await?;
+        if profile.keep_password {
+            profile.password = Some(password.to_owned());
+        }
+        remember(args, &mut profile, &signed_in)?;
     }
     println!("the password of {username} is changed");
     Ok(())
@@ -387,7 +451,8 @@ pub async fn logout(args: &ProfileArgs) -> anyhow::Result<()> {
     let mut profile = load(args)?;
     UserPoolClient::new(profile.exports.clone()).sign_out_everywhere(&signed_in).await?;
     profile.password = None;
-    crate::files::write_atomically(&profile_path(args)?, &serde_json::to_vec_pretty(&profile)?, 0o600)?;
-    println!("signed {username} out everywhere; the saved password is forgotten (`s3cognito config … --pwd` to save one again)");
+    profile.refresh_token = None;
+    save(args, &profile)?;
+    println!("signed {username} out everywhere; the saved session and password are forgotten (`s3cognito login --pwd <password>` to sign in again)");
     Ok(())
 }

@@ -27,6 +27,10 @@ enum Command {
         username: Option<String>,
         #[arg(long = "pwd")]
         password: Option<String>,
+        /// Keep the password on disk after the first sign-in (by default only the session's refresh
+        /// token is kept then).
+        #[arg(long)]
+        keep_password: bool,
         #[command(flatten)]
         profile: cli::ProfileArgs,
     },
@@ -191,7 +195,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match cli.command {
         Command::Serve(args) => runtime.block_on(serve::run(args)),
-        Command::Config { exports, username, password, profile } => cli::config(&profile, &exports, username, password),
+        Command::Config { exports, username, password, keep_password, profile } => {
+            cli::config(&profile, &exports, username, password, keep_password)
+        }
         Command::Signup { username, password, email, profile } => {
             runtime.block_on(cli::signup(&profile, &username, &password, &email))
         }

@@ -83,6 +83,10 @@ async fn the_four_commands_then_upload_store_the_files_and_record_their_jobs() {
     let printed = succeeds(s3cognito(&profile, &["upload", small.to_str().unwrap(), large.to_str().unwrap(), "--part-size-mib", "5"]));
     let keys: Vec<&str> = printed.lines().collect();
     assert_eq!(keys.len(), 2, "{printed}");
+    // Signed in once, the session's refresh token is kept in the password's place.
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&profile).unwrap()).unwrap();
+    assert_eq!(saved["password"], serde_json::Value::Null, "{saved}");
+    assert!(saved["refreshToken"].as_str().is_some_and(|token| !token.is_empty()), "{saved}");
     assert!(keys[0].starts_with("private/us-east-1:") && keys[0].ends_with("/notes.txt"), "{printed}");
     assert_eq!(keys[1].rsplit_once('/').unwrap().0, keys[0].rsplit_once('/').unwrap().0, "one namespace");
 
@@ -124,6 +128,7 @@ async fn the_four_commands_then_upload_store_the_files_and_record_their_jobs() {
     succeeds(s3cognito(&profile, &["rm", "notes.txt"]));
     let again = s3cognito(&profile, &["rm", "notes.txt"]);
     assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("notes.txt"));
+    assert_eq!(again.status.code(), Some(4), "not found");
     let escape = s3cognito(&profile, &["download", "../other/x"]);
     assert!(!escape.status.success() && String::from_utf8_lossy(&escape.stderr).contains("not a name in your folder"));
 
@@ -160,6 +165,10 @@ async fn resend_code_whoami_reset_password_and_logout() {
     let second = code_for(&server, "erin@example.com");
     let stale = s3cognito(&profile, &["confirm", "--usr", "erin", "--code", if first == second { "000000" } else { &first }]);
     assert!(!stale.status.success());
+    assert_eq!(stale.status.code(), Some(3), "refused by the service");
+    let said = String::from_utf8_lossy(&stale.stderr);
+    assert!(said.starts_with("s3cognito: the code is wrong; get a new one with `s3cognito resend-code"), "{said}");
+    assert_eq!(said.lines().count(), 1, "one line: {said}");
     succeeds(s3cognito(&profile, &["confirm", "--usr", "erin", "--code", &second]));
 
     let shown: serde_json::Value = serde_json::from_str(&succeeds(s3cognito(&profile, &["whoami", "--json"]))).unwrap();
@@ -323,5 +332,27 @@ async fn an_upload_on_a_terminal_shows_a_progress_bar_with_rate_and_time_left() 
     let piped = s3cognito(&profile, &["upload", other.to_str().unwrap(), "--part-size-mib", "5"]);
     assert!(piped.status.success());
     assert!(piped.stderr.is_empty(), "{}", String::from_utf8_lossy(&piped.stderr));
+    server.stop();
+}
+
+/// Credentials for a session whose ID token no longer counts (expired, as in a long upload) are fetched
+/// with a new ID token from the refresh token; without one the refusal is said.
+#[tokio::test]
+async fn storage_renews_an_expired_id_token_with_the_refresh_token() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), None);
+    confirmed_user(&server, data.path(), "heidi");
+    let exports = s3cognito_client::AwsExports::parse(&server.exports.to_string()).unwrap();
+    let pool = s3cognito_client::UserPoolClient::new(exports.clone());
+    let signed_in = pool.sign_in("heidi", "Resume-Pass-123").await.unwrap();
+    let mut stale = signed_in.clone();
+    let (head, signature) = stale.id_token.rsplit_once('.').unwrap();
+    stale.id_token = format!("{head}.{}", signature.chars().rev().collect::<String>());
+    let storage = s3cognito_client::UserStorage::open(&exports, &stale).await.expect("renewed with the refresh token");
+    assert_eq!(storage.list(&storage.key_of("")).await.unwrap(), Vec::new());
+
+    stale.refresh_token = None;
+    let refused = s3cognito_client::UserStorage::open(&exports, &stale).await.unwrap_err();
+    assert!(matches!(&refused, s3cognito_client::ClientError::Service { code, .. } if code == "NotAuthorizedException"), "{refused}");
     server.stop();
 }
