@@ -8,7 +8,7 @@ mod storage;
 mod user_pool;
 
 pub use exports::AwsExports;
-pub use storage::{MIN_PART_SIZE, UploadPlan, Uploaded, UserStorage};
+pub use storage::{Downloaded, MIN_PART_SIZE, Progress, UploadPlan, Uploaded, UserStorage};
 pub use user_pool::{SignedIn, UserPoolClient};
 
 /// What can go wrong on the client side.
@@ -28,6 +28,10 @@ pub enum ClientError {
     /// upload run again to continue.
     #[error("interrupted with {stored} of {parts} parts stored ({reason}); run the same upload again to continue it")]
     Interrupted { stored: u64, parts: u64, reason: Box<ClientError> },
+    /// A download stopped with `written` of its `size` bytes in the file beside its destination, kept for
+    /// the same download run again to continue.
+    #[error("interrupted with {written} of {size} bytes written ({reason}); run the same download again to continue it")]
+    DownloadInterrupted { written: u64, size: u64, reason: Box<ClientError> },
 }
 
 pub type Result<T, E = ClientError> = std::result::Result<T, E>;

@@ -180,6 +180,97 @@ impl Unfinished {
     }
 }
 
+/// How far a transfer is: bytes done, of the total (known once the transfer starts).
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub done: AtomicU64,
+    pub total: AtomicU64,
+}
+
+/// A downloaded file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Downloaded {
+    pub size: u64,
+    /// Bytes an earlier, interrupted download had written, not fetched again.
+    pub resumed_from: u64,
+}
+
+/// What checks a download against its ETag: the MD5 of the bytes, and of each part when the object was
+/// uploaded in parts of a known size.
+struct Verifier {
+    whole: md5::Md5,
+    part_size: Option<u64>,
+    part: md5::Md5,
+    in_part: u64,
+    parts: Vec<u8>,
+}
+
+impl Verifier {
+    fn new(part_size: Option<u64>) -> Verifier {
+        use md5::Digest;
+        Verifier { whole: md5::Md5::new(), part_size, part: md5::Md5::new(), in_part: 0, parts: Vec::new() }
+    }
+
+    fn update(&mut self, mut bytes: &[u8]) {
+        use md5::Digest;
+        self.whole.update(bytes);
+        let Some(part_size) = self.part_size else { return };
+        while !bytes.is_empty() {
+            let take = usize::try_from(part_size - self.in_part).unwrap_or(usize::MAX).min(bytes.len());
+            self.part.update(&bytes[..take]);
+            self.in_part += take as u64;
+            bytes = &bytes[take..];
+            if self.in_part == part_size {
+                self.parts.extend_from_slice(&self.part.finalize_reset());
+                self.in_part = 0;
+            }
+        }
+    }
+
+    /// Takes in the bytes already in `path`.
+    async fn read_file(&mut self, path: &Path) -> std::io::Result<()> {
+        let mut file = tokio::fs::File::open(path).await?;
+        let mut buffer = vec![0; 1 << 20];
+        loop {
+            let read = file.read(&mut buffer).await?;
+            if read == 0 {
+                return Ok(());
+            }
+            self.update(&buffer[..read]);
+        }
+    }
+
+    /// Whether the bytes match `etag` (unquoted); `None` when it cannot be told (a multipart ETag of
+    /// parts of unknown sizes).
+    fn matches(mut self, etag: &str) -> Option<bool> {
+        use md5::Digest;
+        match etag.split_once('-') {
+            None => Some(hex_of(&self.whole.finalize()) == etag),
+            Some((digest, count)) => {
+                self.part_size?;
+                if self.in_part > 0 {
+                    self.parts.extend_from_slice(&self.part.finalize_reset());
+                }
+                let parts = self.parts.len() / 16;
+                Some(hex_of(&md5::Md5::digest(&self.parts)) == digest && count.parse() == Ok(parts))
+            }
+        }
+    }
+}
+
+/// S3's refusal, with a key that is not there said plainly.
+fn not_found<E: aws_sdk_s3::error::ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
+    error: aws_sdk_s3::error::SdkError<E, R>,
+    key: &str,
+) -> ClientError {
+    match sdk_error(error) {
+        ClientError::Service { code, .. } if code == "NoSuchKey" || code == "NotFound" => {
+            ClientError::Service { code: "NoSuchKey".to_owned(), message: format!("there is no {key}") }
+        }
+        other => other,
+    }
+}
+
 /// Spaces the parts' starts so that, on average, no more than the planned rate is sent.
 struct Pacer {
     bytes_per_second: Option<u64>,
@@ -290,7 +381,7 @@ impl UserStorage {
 
     /// Uploads the file at `path` to `key`: one PUT when it fits in a part, else a multipart upload with
     /// `plan.parallel` parts in flight, each read from the file when it is sent (memory stays at about
-    /// `parallel × part size`). `sent` counts the bytes stored so far.
+    /// `parallel × part size`). `progress` counts the bytes stored so far, of the file's size.
     ///
     /// With `resume` (a directory of the user's), a multipart upload is remembered there until it
     /// completes: if it is interrupted, the same upload run again continues it, sending only the parts
@@ -302,11 +393,13 @@ impl UserStorage {
         key: &str,
         content_type: &str,
         plan: UploadPlan,
-        sent: Arc<AtomicU64>,
+        progress: Arc<Progress>,
         resume: Option<&Path>,
     ) -> Result<Uploaded> {
         let size = tokio::fs::metadata(path).await.map_err(|error| ClientError::Config(format!("{}: {error}", path.display())))?.len();
         let part_size = plan.part_size_for(size);
+        progress.total.store(size, Ordering::Relaxed);
+        let sent = &progress.done;
         if size <= part_size {
             let body = ByteStream::from_path(path).await.map_err(|error| ClientError::Config(format!("{}: {error}", path.display())))?;
             let answer = self
@@ -332,7 +425,6 @@ impl UserStorage {
         let pacer = Pacer::new(plan.max_bytes_per_second);
         let result = futures::stream::iter(1..=parts)
             .map(|number| {
-                let sent = sent.clone();
                 let upload_id = upload_id.clone();
                 let stored = stored.get(&(number as i32)).cloned();
                 let pacer = &pacer;
@@ -478,48 +570,97 @@ impl UserStorage {
         }
     }
 
-    /// Writes the object at `key` to `dest` as it arrives (a temporary file beside it, renamed when
-    /// whole), checking a simple object's bytes against its ETag (the MD5 of its bytes). Returns the size.
-    pub async fn download(&self, key: &str, dest: &Path) -> Result<u64> {
-        use md5::{Digest, Md5};
+    /// Writes the object at `key` to `dest` as it arrives, into a file beside it named for the object's
+    /// ETag and renamed when whole, and checks the bytes against the ETag: the MD5 of a simple object's
+    /// bytes, or of a multipart object's parts' MD5s (its part size read with HEAD `partNumber=1`).
+    /// `progress` counts the bytes written so far, of the object's size.
+    ///
+    /// A download interrupted part-way leaves that file; the same download run again continues it with a
+    /// range from where it stopped, if the object is the same (`If-Match` its ETag), and checks it whole.
+    pub async fn download(&self, key: &str, dest: &Path, max_bytes_per_second: Option<u64>, progress: Arc<Progress>) -> Result<Downloaded> {
         use tokio::io::AsyncWriteExt;
 
-        let answer = self.s3.get_object().bucket(&self.bucket).key(key).send().await.map_err(sdk_error)?;
-        let etag = answer.e_tag.clone().unwrap_or_default();
+        let head = self.s3.head_object().bucket(&self.bucket).key(key).send().await.map_err(|error| not_found(error, key))?;
+        let etag = head.e_tag.clone().unwrap_or_default();
+        let size = head.content_length.unwrap_or(0).max(0) as u64;
+        progress.total.store(size, Ordering::Relaxed);
+        let mut verifier = Verifier::new(self.part_size_of(key, &etag, size).await?);
         let failed = |error: std::io::Error| ClientError::Config(format!("{}: {error}", dest.display()));
-        // A fresh name, created only if nothing is there (no following a planted link), renamed when whole.
-        let unique = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.subsec_nanos());
-        let partial = dest.with_file_name(format!(
-            ".{}.{}-{unique}.s3cognito-partial",
-            dest.file_name().and_then(|name| name.to_str()).unwrap_or("download"),
-            std::process::id()
-        ));
-        let mut file = tokio::fs::OpenOptions::new().write(true).create_new(true).open(&partial).await.map_err(failed)?;
-        let mut body = answer.body;
-        let mut md5 = Md5::new();
-        let mut size = 0u64;
+        let name = dest.file_name().and_then(|name| name.to_str()).unwrap_or("download");
+        let tag: String = etag.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+        let partial = dest.with_file_name(format!(".{name}.{tag}.s3cognito-partial"));
+        // What an interrupted download of this very object left: a plain file, no longer than the object
+        // (a link, or anything else, is not continued).
+        let kept = match tokio::fs::symlink_metadata(&partial).await {
+            Ok(metadata) if metadata.file_type().is_file() && metadata.len() <= size => Some(metadata.len()),
+            Ok(_) => {
+                tokio::fs::remove_file(&partial).await.map_err(failed)?;
+                None
+            }
+            Err(_) => None,
+        };
+        let mut file = match kept {
+            Some(_) => {
+                verifier.read_file(&partial).await.map_err(failed)?;
+                tokio::fs::OpenOptions::new().append(true).open(&partial).await.map_err(failed)?
+            }
+            None => tokio::fs::OpenOptions::new().write(true).create_new(true).open(&partial).await.map_err(failed)?,
+        };
+        let kept = kept.unwrap_or(0);
+        progress.done.fetch_add(kept, Ordering::Relaxed);
+        let mut written = kept;
         let outcome: Result<()> = async {
-            while let Some(chunk) = body.try_next().await.map_err(|error| ClientError::Transport(error.to_string()))? {
-                md5.update(&chunk);
-                size += chunk.len() as u64;
-                file.write_all(&chunk).await.map_err(failed)?;
+            if kept < size {
+                let mut request = self.s3.get_object().bucket(&self.bucket).key(key).if_match(&etag);
+                if kept > 0 {
+                    request = request.range(format!("bytes={kept}-"));
+                }
+                let answer = request.send().await.map_err(|error| not_found(error, key))?;
+                let mut body = answer.body;
+                let pacer = Pacer::new(max_bytes_per_second);
+                while let Some(chunk) = body.try_next().await.map_err(|error| ClientError::Transport(error.to_string()))? {
+                    pacer.wait_to_send(chunk.len() as u64).await;
+                    verifier.update(&chunk);
+                    file.write_all(&chunk).await.map_err(failed)?;
+                    written += chunk.len() as u64;
+                    progress.done.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                }
             }
             file.sync_all().await.map_err(failed)?;
             Ok(())
         }
         .await;
-        if let Err(error) = outcome {
-            let _ = tokio::fs::remove_file(&partial).await;
-            return Err(error);
+        match outcome {
+            Err(error @ (ClientError::Transport(_) | ClientError::Config(_))) => {
+                // Kept for the same download run again.
+                return Err(ClientError::DownloadInterrupted { written, size, reason: Box::new(error) });
+            }
+            Err(error) => {
+                let _ = tokio::fs::remove_file(&partial).await;
+                return Err(error);
+            }
+            Ok(()) => {}
         }
-        let expected = etag.trim_matches('"');
-        // A multipart object's ETag is not the MD5 of its bytes; a simple one's is.
-        if !expected.contains('-') && !expected.is_empty() && hex_of(&md5.finalize()) != expected {
+        if written != size || verifier.matches(etag.trim_matches('"')) == Some(false) {
             let _ = tokio::fs::remove_file(&partial).await;
             return Err(ClientError::Protocol(format!("the bytes of {key} did not match their ETag; nothing was written")));
         }
         tokio::fs::rename(&partial, dest).await.map_err(failed)?;
-        Ok(size)
+        Ok(Downloaded { size, resumed_from: kept })
+    }
+
+    /// The part size of a multipart object, when its parts are all of one size but the last (as every
+    /// client here and the SDKs upload them); `None` for a simple object or parts of other sizes.
+    async fn part_size_of(&self, key: &str, etag: &str, size: u64) -> Result<Option<u64>> {
+        if !etag.contains('-') {
+            return Ok(None);
+        }
+        let first = self.s3.head_object().bucket(&self.bucket).key(key).part_number(1).if_match(etag).send().await.map_err(|error| not_found(error, key))?;
+        let (Some(part_size), Some(count)) = (first.content_length.filter(|length| *length > 0), first.parts_count) else {
+            return Ok(None);
+        };
+        let (part_size, count) = (part_size as u64, count.max(1) as u64);
+        Ok(((count - 1) * part_size < size && size <= count * part_size).then_some(part_size))
     }
 
     /// The objects under `prefix` (a key prefix), every page of them: key, size, last modified (epoch

@@ -7,10 +7,12 @@
 //! when `config --keep-password` asked for it.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use anyhow::Context;
 use clap::Args;
-use s3cognito_client::{AwsExports, UserPoolClient};
+use s3cognito_client::{AwsExports, Progress, UserPoolClient};
 use serde::{Deserialize, Serialize};
 
 /// Where the client keeps its configuration.
@@ -187,12 +189,12 @@ fn unfinished_uploads(args: &ProfileArgs) -> anyhow::Result<PathBuf> {
 }
 
 /// A progress bar with rate and time left for one file, on standard error when it is a terminal.
-fn progress_bar(size: u64, name: &str, quiet: bool) -> indicatif::ProgressBar {
+fn progress_bar(name: &str, quiet: bool) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
     if quiet || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
-    let bar = indicatif::ProgressBar::new(size);
+    let bar = indicatif::ProgressBar::new(0);
     let style = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}")
         .map(|style| style.progress_chars("=> "))
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
@@ -205,19 +207,15 @@ fn progress_bar(size: u64, name: &str, quiet: bool) -> indicatif::ProgressBar {
 /// each file into the user's own `private/<identityId>/` (multipart with parallel parts when it is large),
 /// records the upload job with the original file name, and prints each object's key.
 pub async fn upload(args: &ProfileArgs, files: &[PathBuf], options: &UploadArgs) -> anyhow::Result<()> {
-    use std::sync::Arc;
-    use std::sync::atomic::AtomicU64;
-
     anyhow::ensure!(!files.is_empty(), "name at least one file to upload");
     anyhow::ensure!(options.key.is_none() || files.len() == 1, "--key names the place of one file; name one file with it");
     anyhow::ensure!(options.part_size_mib >= 5, "--part-size-mib must be at least 5 (S3's smallest part)");
     anyhow::ensure!(options.parallel >= 1, "--parallel must be at least 1");
-    anyhow::ensure!(options.max_rate_mib.is_none_or(|rate| rate > 0.0), "--max-rate-mib must be more than 0");
     let Session { username, signed_in, storage } = session(args).await?;
     let plan = s3cognito_client::UploadPlan {
         part_size: options.part_size_mib << 20,
         parallel: options.parallel,
-        max_bytes_per_second: options.max_rate_mib.map(|rate| (rate * f64::from(1u32 << 20)) as u64),
+        max_bytes_per_second: rate_of(options.max_rate_mib)?,
     };
     let unfinished = unfinished_uploads(args)?;
     for file in files {
@@ -227,23 +225,11 @@ pub async fn upload(args: &ProfileArgs, files: &[PathBuf], options: &UploadArgs)
             .with_context(|| format!("{} has no file name", file.display()))?;
         let key = options.key.clone().unwrap_or_else(|| storage.key_of(file_name));
         let content_type = content_type_of(file_name);
-        let size = std::fs::metadata(file).with_context(|| format!("reading {}", file.display()))?.len();
-        let sent = Arc::new(AtomicU64::new(0));
-        let bar = progress_bar(size, file_name, options.quiet);
-        let ticker = {
-            let (sent, bar) = (sent.clone(), bar.clone());
-            tokio::spawn(async move {
-                loop {
-                    bar.set_position(sent.load(std::sync::atomic::Ordering::Relaxed));
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                }
-            })
-        };
-        let outcome = storage.upload(file, &key, content_type, plan, sent.clone(), Some(&unfinished)).await;
-        ticker.abort();
-        bar.set_position(sent.load(std::sync::atomic::Ordering::Relaxed));
-        bar.finish_and_clear();
-        let uploaded = outcome.with_context(|| format!("uploading {}", file.display()))?;
+        let progress = Arc::new(Progress::default());
+        let work = storage.upload(file, &key, content_type, plan, progress.clone(), Some(&unfinished));
+        let uploaded = with_progress(progress_bar(file_name, options.quiet), &progress, work)
+            .await
+            .with_context(|| format!("uploading {}", file.display()))?;
         if uploaded.resumed_parts > 0 {
             eprintln!("{}: continued an interrupted upload; {} of {} parts were already stored", file.display(), uploaded.resumed_parts, uploaded.parts);
         }
@@ -311,8 +297,45 @@ fn key_for(storage: &s3cognito_client::UserStorage, name: &str, whole_key: bool)
     Ok(storage.key_of(name))
 }
 
-/// `s3cognito download <name> [<dest>]`: the file, streamed to `dest` (default: its name, here).
-pub async fn download(args: &ProfileArgs, name: &str, dest: Option<PathBuf>, whole_key: bool) -> anyhow::Result<()> {
+/// What `download` is told beside the name.
+#[derive(Debug, Args)]
+pub struct DownloadArgs {
+    /// The most to fetch, in MiB a second on average (default: as fast as the link goes).
+    #[arg(long)]
+    pub max_rate_mib: Option<f64>,
+    /// Show no progress bar, even on a terminal.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// MiB a second as bytes a second.
+fn rate_of(mib: Option<f64>) -> anyhow::Result<Option<u64>> {
+    anyhow::ensure!(mib.is_none_or(|rate| rate > 0.0), "--max-rate-mib must be more than 0");
+    Ok(mib.map(|rate| (rate * f64::from(1u32 << 20)) as u64))
+}
+
+/// Runs `work` with a progress bar fed from `progress` ten times a second.
+async fn with_progress<T>(bar: indicatif::ProgressBar, progress: &Arc<Progress>, work: impl std::future::Future<Output = T>) -> T {
+    let ticker = {
+        let (progress, bar) = (progress.clone(), bar.clone());
+        tokio::spawn(async move {
+            loop {
+                bar.set_length(progress.total.load(Ordering::Relaxed));
+                bar.set_position(progress.done.load(Ordering::Relaxed));
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        })
+    };
+    let outcome = work.await;
+    ticker.abort();
+    bar.finish_and_clear();
+    outcome
+}
+
+/// `s3cognito download <name> [<dest>]`: the file, streamed to `dest` (default: its name, here); an
+/// interrupted download run again continues where it stopped.
+pub async fn download(args: &ProfileArgs, name: &str, dest: Option<PathBuf>, whole_key: bool, options: &DownloadArgs) -> anyhow::Result<()> {
+    let rate = rate_of(options.max_rate_mib)?;
     let Session { storage, .. } = session(args).await?;
     let key = key_for(&storage, name, whole_key)?;
     let base = name.rsplit('/').next().unwrap_or(name);
@@ -321,8 +344,13 @@ pub async fn download(args: &ProfileArgs, name: &str, dest: Option<PathBuf>, who
         Some(dest) => dest,
         None => PathBuf::from(base),
     };
-    let size = storage.download(&key, &dest).await.with_context(|| format!("downloading {name}"))?;
-    println!("{} ({size} bytes)", dest.display());
+    let progress = Arc::new(Progress::default());
+    let work = storage.download(&key, &dest, rate, progress.clone());
+    let downloaded = with_progress(progress_bar(base, options.quiet), &progress, work).await.with_context(|| format!("downloading {name}"))?;
+    if downloaded.resumed_from > 0 {
+        eprintln!("{}: continued an interrupted download; {} of {} bytes were already here", dest.display(), downloaded.resumed_from, downloaded.size);
+    }
+    println!("{} ({} bytes)", dest.display(), downloaded.size);
     Ok(())
 }
 

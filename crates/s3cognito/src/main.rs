@@ -71,6 +71,8 @@ enum Command {
         #[arg(long = "whole-key")]
         key: bool,
         #[command(flatten)]
+        options: cli::DownloadArgs,
+        #[command(flatten)]
         profile: cli::ProfileArgs,
     },
     /// List the user's files (those whose names start with PREFIX).
@@ -164,8 +166,8 @@ enum Command {
 /// Runs the command; on failure says why on standard error, in one line, and exits with a code scripts
 /// can act on: 1 for anything not below, 2 for a command line that does not parse, 3 when the service
 /// refused (wrong password or code, unconfirmed user, access denied), 4 when what was named does not
-/// exist, 5 when the server could not be reached, 6 when an upload was interrupted and may be run again to
-/// continue it.
+/// exist, 5 when the server could not be reached, 6 when an upload or download was interrupted and may be run
+/// again to continue it.
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -183,7 +185,7 @@ fn exit_code(error: &anyhow::Error) -> u8 {
         return 1;
     };
     match client {
-        ClientError::Interrupted { .. } => 6,
+        ClientError::Interrupted { .. } | ClientError::DownloadInterrupted { .. } => 6,
         ClientError::Transport(_) => 5,
         ClientError::Service { code, .. } if matches!(code.as_str(), "NoSuchKey" | "NotFound" | "ResourceNotFoundException" | "NoSuchUpload") => 4,
         ClientError::Service { .. } => 3,
@@ -204,7 +206,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Confirm { username, code, profile } => runtime.block_on(cli::confirm(&profile, &username, &code)),
         Command::Login { username, password, profile } => runtime.block_on(cli::login(&profile, username, password)),
         Command::Upload { files, options, profile } => runtime.block_on(cli::upload(&profile, &files, &options)),
-        Command::Download { name, dest, key, profile } => runtime.block_on(cli::download(&profile, &name, dest, key)),
+        Command::Download { name, dest, key, options, profile } => runtime.block_on(cli::download(&profile, &name, dest, key, &options)),
         Command::Ls { prefix, json, profile } => runtime.block_on(cli::ls(&profile, prefix.as_deref(), json)),
         Command::Rm { names, key, profile } => runtime.block_on(cli::rm(&profile, &names, key)),
         Command::Presign { name, expires, key, profile } => runtime.block_on(cli::presign(&profile, &name, expires, key)),

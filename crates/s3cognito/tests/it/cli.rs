@@ -210,6 +210,26 @@ async fn stored_parts(database: &sqlx::AnyPool) -> Vec<(i64, String)> {
     sqlx::query_as("SELECT part_number, blob_id FROM upload_parts ORDER BY part_number").fetch_all(database).await.unwrap()
 }
 
+/// Starts uploading `file` in eight parts of 5 MiB, one at a time at 10 MiB a second, and stops it dead
+/// once two are stored; the parts the server then holds.
+async fn killed_upload(profile: &std::path::Path, file: &std::path::Path, database: &sqlx::AnyPool) -> Vec<(i64, String)> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_s3cognito"))
+        .args(["upload", file.to_str().unwrap(), "--part-size-mib", "5", "--parallel", "1", "--max-rate-mib", "10"])
+        .env("S3COGNITO_CLIENT_CONFIG", profile)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    while stored_parts(database).await.len() < 2 {
+        assert!(child.try_wait().unwrap().is_none(), "the upload ended before it could be stopped");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // A part whose bytes had all arrived is still stored.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    stored_parts(database).await
+}
+
 /// An upload killed part-way, run again, continues: the parts stored before are not sent again (the
 /// object is made of the very blobs the server stored for them) and the object is the file, byte for byte.
 #[tokio::test]
@@ -223,22 +243,7 @@ async fn an_interrupted_upload_run_again_sends_only_the_parts_not_yet_stored() {
 
     sqlx::any::install_default_drivers();
     let database = sqlx::AnyPool::connect(&format!("sqlite:{}", data.path().join("meta.db").display())).await.unwrap();
-    // Eight parts of 5 MiB, one at a time at 10 MiB a second: stopped dead once two are stored.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_s3cognito"))
-        .args(["upload", file.to_str().unwrap(), "--part-size-mib", "5", "--parallel", "1", "--max-rate-mib", "10"])
-        .env("S3COGNITO_CLIENT_CONFIG", &profile)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    while stored_parts(&database).await.len() < 2 {
-        assert!(child.try_wait().unwrap().is_none(), "the upload ended before it could be stopped");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    // A part whose bytes had all arrived is still stored.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let before = stored_parts(&database).await;
+    let before = killed_upload(&profile, &file, &database).await;
     assert!((2..8).contains(&before.len()), "{before:?}");
 
     let again = s3cognito(&profile, &["upload", file.to_str().unwrap(), "--part-size-mib", "5"]);
@@ -262,22 +267,8 @@ async fn an_interrupted_upload_run_again_sends_only_the_parts_not_yet_stored() {
     assert_eq!(std::fs::read_dir(&unfinished).unwrap().count(), 0, "nothing is left to continue");
 
     // A file changed since the interruption is sent again where it changed, and stored as it is now.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_s3cognito"))
-        .args(["upload", file.to_str().unwrap(), "--part-size-mib", "5", "--parallel", "1", "--max-rate-mib", "10"])
-        .env("S3COGNITO_CLIENT_CONFIG", &profile)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
     let database = sqlx::AnyPool::connect(&format!("sqlite:{}", data.path().join("meta.db").display())).await.unwrap();
-    while stored_parts(&database).await.len() < 2 {
-        assert!(child.try_wait().unwrap().is_none(), "the upload ended before it could be stopped");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    // A part whose bytes had all arrived is still stored.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let before = stored_parts(&database).await;
+    let before = killed_upload(&profile, &file, &database).await;
     let mut changed = bytes.clone();
     changed[1] ^= 0xff;
     std::fs::write(&file, &changed).unwrap();
@@ -354,5 +345,75 @@ async fn storage_renews_an_expired_id_token_with_the_refresh_token() {
     stale.refresh_token = None;
     let refused = s3cognito_client::UserStorage::open(&exports, &stale).await.unwrap_err();
     assert!(matches!(&refused, s3cognito_client::ClientError::Service { code, .. } if code == "NotAuthorizedException"), "{refused}");
+    server.stop();
+}
+
+/// The partial file a download leaves beside `dest` until it is whole.
+fn partial_of(dest: &std::path::Path) -> Option<std::path::PathBuf> {
+    let name = dest.file_name()?.to_str()?.to_owned();
+    std::fs::read_dir(dest.parent()?)
+        .ok()?
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.file_name().and_then(|file| file.to_str()).is_some_and(|file| file.starts_with(&format!(".{name}.")) && file.ends_with(".s3cognito-partial")))
+}
+
+/// Starts `download` held to 10 MiB a second and kills it once at least 5 MiB are written; the bytes
+/// it left.
+async fn killed_download(profile: &std::path::Path, name: &str, dest: &std::path::Path) -> u64 {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_s3cognito"))
+        .args(["download", name, dest.to_str().unwrap(), "--max-rate-mib", "10"])
+        .env("S3COGNITO_CLIENT_CONFIG", profile)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    loop {
+        assert!(child.try_wait().unwrap().is_none(), "the download ended before it could be stopped");
+        if partial_of(dest).and_then(|partial| std::fs::metadata(partial).ok()).is_some_and(|metadata| metadata.len() >= 5 << 20) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::metadata(partial_of(dest).expect("the partial file is kept")).unwrap().len()
+}
+
+/// A download killed part-way, run again, continues from where it stopped and checks the whole against
+/// the multipart ETag: the result is the object byte for byte, and bytes spoiled on disk meanwhile are
+/// caught rather than kept.
+#[tokio::test]
+async fn an_interrupted_download_run_again_continues_and_is_checked_whole() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), None);
+    let profile = confirmed_user(&server, data.path(), "ivan");
+    let file = data.path().join("archive.bin");
+    let bytes: Vec<u8> = (0..30u32 << 20).map(|index| (index.wrapping_mul(2_654_435_761) >> 20) as u8).collect();
+    std::fs::write(&file, &bytes).unwrap();
+    succeeds(s3cognito(&profile, &["upload", file.to_str().unwrap(), "--part-size-mib", "5"]));
+
+    let dest = data.path().join("copy.bin");
+    let kept = killed_download(&profile, "archive.bin", &dest).await;
+    assert!(!dest.exists(), "nothing at the destination until it is whole");
+    let again = s3cognito(&profile, &["download", "archive.bin", dest.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&again.stderr).into_owned();
+    succeeds(again);
+    let resumed: u64 = said.split("; ").nth(1).and_then(|rest| rest.split(' ').next()).and_then(|number| number.parse().ok()).expect(&said);
+    assert!(resumed >= kept, "continued from the {kept} bytes kept, not from the start: {said}");
+    assert_eq!(std::fs::read(&dest).unwrap(), bytes);
+    assert_eq!(partial_of(&dest), None);
+
+    // Bytes spoiled in the partial file are found by the ETag check: nothing is written, the file goes.
+    std::fs::remove_file(&dest).unwrap();
+    killed_download(&profile, "archive.bin", &dest).await;
+    let partial = partial_of(&dest).unwrap();
+    let mut spoiled = std::fs::read(&partial).unwrap();
+    spoiled[100] ^= 0xff;
+    std::fs::write(&partial, &spoiled).unwrap();
+    let refused = s3cognito(&profile, &["download", "archive.bin", dest.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("did not match their ETag"), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert!(!dest.exists() && partial_of(&dest).is_none());
+    succeeds(s3cognito(&profile, &["download", "archive.bin", dest.to_str().unwrap()]));
+    assert_eq!(std::fs::read(&dest).unwrap(), bytes);
     server.stop();
 }
