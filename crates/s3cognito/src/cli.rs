@@ -21,6 +21,18 @@ pub struct ProfileArgs {
     /// The client configuration file (default: ~/.s3cognito/config.json).
     #[arg(long, env = "S3COGNITO_CLIENT_CONFIG", global = true)]
     pub profile: Option<PathBuf>,
+    /// Answer in JSON on standard output, for scripts.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// Says what a command did: `text` for a person, or `value` as JSON with `--json`.
+fn report(args: &ProfileArgs, text: impl std::fmt::Display, value: serde_json::Value) {
+    if args.json {
+        println!("{value}");
+    } else {
+        println!("{text}");
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -75,7 +87,8 @@ pub fn config(
     }
     let profile = Profile { exports, username, password, refresh_token: None, keep_password };
     save(args, &profile)?;
-    println!("saved configuration for user pool {} to {}", profile.exports.aws_user_pools_id, path.display());
+    let pool = &profile.exports.aws_user_pools_id;
+    report(args, format!("saved configuration for user pool {pool} to {}", path.display()), serde_json::json!({"userPoolId": pool, "path": path}));
     Ok(())
 }
 
@@ -116,11 +129,8 @@ async fn sign_in_saved(args: &ProfileArgs, profile: &mut Profile, username: &str
 pub async fn signup(args: &ProfileArgs, username: &str, password: &str, email: &str) -> anyhow::Result<()> {
     let profile = load(args)?;
     let confirmed = UserPoolClient::new(profile.exports).sign_up(username, password, email).await?;
-    if confirmed {
-        println!("signed up {username}");
-    } else {
-        println!("signed up {username}; a confirmation code was sent to {email}");
-    }
+    let text = if confirmed { format!("signed up {username}") } else { format!("signed up {username}; a confirmation code was sent to {email}") };
+    report(args, text, serde_json::json!({"username": username, "confirmed": confirmed}));
     Ok(())
 }
 
@@ -128,7 +138,7 @@ pub async fn signup(args: &ProfileArgs, username: &str, password: &str, email: &
 pub async fn confirm(args: &ProfileArgs, username: &str, code: &str) -> anyhow::Result<()> {
     let profile = load(args)?;
     UserPoolClient::new(profile.exports).confirm_sign_up(username, code).await.map_err(|error| with_code_hint(error, "resend-code"))?;
-    println!("confirmed {username}");
+    report(args, format!("confirmed {username}"), serde_json::json!({"username": username, "confirmed": true}));
     Ok(())
 }
 
@@ -156,7 +166,7 @@ pub async fn login(args: &ProfileArgs, username: Option<String>, password: Optio
         profile.password = Some(password);
     }
     remember(args, &mut profile, &signed_in)?;
-    println!("{}", signed_in.id_token);
+    report(args, &signed_in.id_token, serde_json::json!({"idToken": signed_in.id_token, "accessToken": signed_in.access_token}));
     Ok(())
 }
 
@@ -239,7 +249,11 @@ pub async fn upload(args: &ProfileArgs, files: &[PathBuf], options: &UploadArgs)
             // The file is stored; only its record failed.
             eprintln!("{} is stored at {}, but recording its upload job failed: {error}", file.display(), uploaded.key);
         }
-        println!("{}", uploaded.key);
+        let shown = serde_json::json!({
+            "file": file, "key": uploaded.key, "size": uploaded.size, "etag": uploaded.etag,
+            "parts": uploaded.parts, "resumedParts": uploaded.resumed_parts,
+        });
+        report(args, &uploaded.key, shown);
     }
     Ok(())
 }
@@ -350,16 +364,17 @@ pub async fn download(args: &ProfileArgs, name: &str, dest: Option<PathBuf>, who
     if downloaded.resumed_from > 0 {
         eprintln!("{}: continued an interrupted download; {} of {} bytes were already here", dest.display(), downloaded.resumed_from, downloaded.size);
     }
-    println!("{} ({} bytes)", dest.display(), downloaded.size);
+    let shown = serde_json::json!({"path": dest, "size": downloaded.size, "resumedFrom": downloaded.resumed_from});
+    report(args, format!("{} ({} bytes)", dest.display(), downloaded.size), shown);
     Ok(())
 }
 
 /// `s3cognito ls [prefix]`: the user's files, with size and time.
-pub async fn ls(args: &ProfileArgs, prefix: Option<&str>, json: bool) -> anyhow::Result<()> {
+pub async fn ls(args: &ProfileArgs, prefix: Option<&str>) -> anyhow::Result<()> {
     let Session { storage, .. } = session(args).await?;
     let own = storage.key_of("");
     let objects = storage.list(&format!("{own}{}", prefix.unwrap_or(""))).await?;
-    if json {
+    if args.json {
         let listed: Vec<_> = objects
             .iter()
             .map(|(key, size, modified)| serde_json::json!({"name": &key[own.len()..], "key": key, "size": size, "modified": s3cognito_crypto::calendar::iso8601(*modified)}))
@@ -379,7 +394,7 @@ pub async fn rm(args: &ProfileArgs, names: &[String], whole_key: bool) -> anyhow
     for name in names {
         let key = key_for(&storage, name, whole_key)?;
         storage.remove(&key).await.with_context(|| format!("removing {name}"))?;
-        println!("removed {name}");
+        report(args, format!("removed {name}"), serde_json::json!({"removed": name, "key": key}));
     }
     Ok(())
 }
@@ -389,15 +404,16 @@ pub async fn presign(args: &ProfileArgs, name: &str, expires: u64, whole_key: bo
     anyhow::ensure!((1..=604_800).contains(&expires), "--expires must be between 1 second and a week (604800)");
     let Session { storage, .. } = session(args).await?;
     let key = key_for(&storage, name, whole_key)?;
-    println!("{}", storage.presign_get(&key, std::time::Duration::from_secs(expires)).await?);
+    let url = storage.presign_get(&key, std::time::Duration::from_secs(expires)).await?;
+    report(args, &url, serde_json::json!({"url": url, "key": key, "expiresIn": expires}));
     Ok(())
 }
 
 /// `s3cognito jobs`: the user's upload history.
-pub async fn jobs(args: &ProfileArgs, json: bool) -> anyhow::Result<()> {
+pub async fn jobs(args: &ProfileArgs) -> anyhow::Result<()> {
     let Session { signed_in, storage, .. } = session(args).await?;
     let jobs = storage.jobs(&signed_in).await?;
-    if json {
+    if args.json {
         println!("{}", serde_json::to_string_pretty(&jobs)?);
         return Ok(());
     }
@@ -418,7 +434,8 @@ pub async fn resend_code(args: &ProfileArgs, username: Option<String>) -> anyhow
     let profile = load(args)?;
     let username = username.or(profile.username.clone()).context("no username: pass --usr")?;
     let destination = UserPoolClient::new(profile.exports).resend_confirmation_code(&username).await?;
-    println!("a new confirmation code for {username} was sent to {destination}; confirm with `s3cognito confirm --usr {username} --code <code>`");
+    let text = format!("a new confirmation code for {username} was sent to {destination}; confirm with `s3cognito confirm --usr {username} --code <code>`");
+    report(args, text, serde_json::json!({"username": username, "destination": destination}));
     Ok(())
 }
 
@@ -427,7 +444,8 @@ pub async fn forgot_password(args: &ProfileArgs, username: Option<String>) -> an
     let profile = load(args)?;
     let username = username.or(profile.username.clone()).context("no username: pass --usr")?;
     let destination = UserPoolClient::new(profile.exports).forgot_password(&username).await?;
-    println!("a code to reset {username}'s password was sent to {destination}; then `s3cognito reset-password --usr {username} --code <code> --pwd <new password>`");
+    let text = format!("a code to reset {username}'s password was sent to {destination}; then `s3cognito reset-password --usr {username} --code <code> --pwd <new password>`");
+    report(args, text, serde_json::json!({"username": username, "destination": destination}));
     Ok(())
 }
 
@@ -448,18 +466,18 @@ pub async fn reset_password(args: &ProfileArgs, username: Option<String>, code: 
         }
         remember(args, &mut profile, &signed_in)?;
     }
-    println!("the password of {username} is changed");
+    report(args, format!("the password of {username} is changed"), serde_json::json!({"username": username, "changed": true}));
     Ok(())
 }
 
 /// `s3cognito whoami`: the configured user as the pool knows them, and their identity.
-pub async fn whoami(args: &ProfileArgs, json: bool) -> anyhow::Result<()> {
+pub async fn whoami(args: &ProfileArgs) -> anyhow::Result<()> {
     let Session { signed_in, storage, .. } = session(args).await?;
     let profile = load(args)?;
     let (username, attributes) = UserPoolClient::new(profile.exports).user(&signed_in).await?;
     let attributes: serde_json::Map<String, serde_json::Value> =
         attributes.into_iter().map(|(name, value)| (name, serde_json::Value::String(value))).collect();
-    if json {
+    if args.json {
         let shown = serde_json::json!({"username": username, "identityId": storage.identity_id(), "attributes": attributes});
         println!("{}", serde_json::to_string_pretty(&shown)?);
         return Ok(());
@@ -481,6 +499,7 @@ pub async fn logout(args: &ProfileArgs) -> anyhow::Result<()> {
     profile.password = None;
     profile.refresh_token = None;
     save(args, &profile)?;
-    println!("signed {username} out everywhere; the saved session and password are forgotten (`s3cognito login --pwd <password>` to sign in again)");
+    let text = format!("signed {username} out everywhere; the saved session and password are forgotten (`s3cognito login --pwd <password>` to sign in again)");
+    report(args, text, serde_json::json!({"username": username, "signedOut": true}));
     Ok(())
 }

@@ -78,9 +78,6 @@ enum Command {
     /// List the user's files (those whose names start with PREFIX).
     Ls {
         prefix: Option<String>,
-        /// JSON, for scripts.
-        #[arg(long)]
-        json: bool,
         #[command(flatten)]
         profile: cli::ProfileArgs,
     },
@@ -108,9 +105,6 @@ enum Command {
     },
     /// The user's upload history, as the GraphQL API records it.
     Jobs {
-        /// JSON, for scripts.
-        #[arg(long)]
-        json: bool,
         #[command(flatten)]
         profile: cli::ProfileArgs,
     },
@@ -141,9 +135,6 @@ enum Command {
     },
     /// Show the configured user as the pool knows them, and their identity.
     Whoami {
-        /// JSON, for scripts.
-        #[arg(long)]
-        json: bool,
         #[command(flatten)]
         profile: cli::ProfileArgs,
     },
@@ -207,16 +198,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Login { username, password, profile } => runtime.block_on(cli::login(&profile, username, password)),
         Command::Upload { files, options, profile } => runtime.block_on(cli::upload(&profile, &files, &options)),
         Command::Download { name, dest, key, options, profile } => runtime.block_on(cli::download(&profile, &name, dest, key, &options)),
-        Command::Ls { prefix, json, profile } => runtime.block_on(cli::ls(&profile, prefix.as_deref(), json)),
+        Command::Ls { prefix, profile } => runtime.block_on(cli::ls(&profile, prefix.as_deref())),
         Command::Rm { names, key, profile } => runtime.block_on(cli::rm(&profile, &names, key)),
         Command::Presign { name, expires, key, profile } => runtime.block_on(cli::presign(&profile, &name, expires, key)),
-        Command::Jobs { json, profile } => runtime.block_on(cli::jobs(&profile, json)),
+        Command::Jobs { profile } => runtime.block_on(cli::jobs(&profile)),
         Command::ResendCode { username, profile } => runtime.block_on(cli::resend_code(&profile, username)),
         Command::ForgotPassword { username, profile } => runtime.block_on(cli::forgot_password(&profile, username)),
         Command::ResetPassword { username, code, password, profile } => {
             runtime.block_on(cli::reset_password(&profile, username, &code, &password))
         }
-        Command::Whoami { json, profile } => runtime.block_on(cli::whoami(&profile, json)),
+        Command::Whoami { profile } => runtime.block_on(cli::whoami(&profile)),
         Command::Logout { profile } => runtime.block_on(cli::logout(&profile)),
     }
 }

@@ -122,10 +122,15 @@ async fn the_four_commands_then_upload_store_the_files_and_record_their_jobs() {
     let url = succeeds(s3cognito(&profile, &["presign", "notes.txt", "--expires", "600"]));
     assert!(url.contains("X-Amz-Signature=") && url.contains("X-Amz-Security-Token="), "{url}");
     assert_eq!(http_get(url.trim()).await, (200, b"a small file".to_vec()));
+    let shared: serde_json::Value = serde_json::from_str(&succeeds(s3cognito(&profile, &["presign", "notes.txt", "--json"]))).unwrap();
+    assert!(shared["url"].as_str().is_some_and(|url| url.contains("X-Amz-Signature=")), "{shared}");
     let jobs: serde_json::Value = serde_json::from_str(&succeeds(s3cognito(&profile, &["jobs", "--json"]))).unwrap();
     let names: Vec<&str> = jobs.as_array().unwrap().iter().map(|job| job["fileName"].as_str().unwrap()).collect();
     assert_eq!(names, ["notes.txt", "video.bin"]);
-    succeeds(s3cognito(&profile, &["rm", "notes.txt"]));
+    let again: serde_json::Value = serde_json::from_str(&succeeds(s3cognito(&profile, &["upload", small.to_str().unwrap(), "--json"]))).unwrap();
+    assert_eq!((again["key"].as_str(), again["size"].as_u64(), again["parts"].as_u64()), (Some(keys[0]), Some(12), Some(1)), "{again}");
+    let removed: serde_json::Value = serde_json::from_str(&succeeds(s3cognito(&profile, &["rm", "notes.txt", "--json"]))).unwrap();
+    assert_eq!(removed["removed"], "notes.txt");
     let again = s3cognito(&profile, &["rm", "notes.txt"]);
     assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("notes.txt"));
     assert_eq!(again.status.code(), Some(4), "not found");
