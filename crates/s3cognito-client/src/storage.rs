@@ -692,13 +692,7 @@ impl UserStorage {
     /// Deletes the object at `key`.
     pub async fn remove(&self, key: &str) -> Result<()> {
         // S3 answers success for a key that is not there; say so instead.
-        self.s3.head_object().bucket(&self.bucket).key(key).send().await.map_err(|error| {
-            if error.as_service_error().is_some_and(|service| service.is_not_found()) {
-                ClientError::Service { code: "NoSuchKey".to_owned(), message: format!("there is no {key}") }
-            } else {
-                sdk_error(error)
-            }
-        })?;
+        self.s3.head_object().bucket(&self.bucket).key(key).send().await.map_err(|error| not_found(error, key))?;
         self.s3.delete_object().bucket(&self.bucket).key(key).send().await.map_err(sdk_error)?;
         Ok(())
     }

@@ -559,13 +559,7 @@ impl Objects {
         self.check_content_md5(&written.md5, &segments, upload.content_md5.as_deref()).await?;
         let etag = match written.parts.as_slice() {
             [_] => hex::encode(written.md5),
-            parts => {
-                let mut md5_of_md5s = Md5::new();
-                for (_, md5) in parts {
-                    md5_of_md5s.update(md5);
-                }
-                format!("{}-{}", hex::encode(md5_of_md5s.finalize()), parts.len())
-            }
+            parts => multipart_etag(parts.iter().map(|(_, md5)| md5.as_slice())),
         };
         let info = ObjectInfo {
             bucket: bucket.to_string(),
@@ -686,6 +680,17 @@ impl Objects {
             }
         }
     }
+}
+
+/// A multipart object's ETag, unquoted: the MD5 of its parts' MD5s, then their count.
+pub(crate) fn multipart_etag<'a>(part_md5s: impl Iterator<Item = &'a [u8]>) -> String {
+    let mut md5_of_md5s = Md5::new();
+    let mut count = 0;
+    for md5 in part_md5s {
+        md5_of_md5s.update(md5);
+        count += 1;
+    }
+    format!("{}-{count}", hex::encode(md5_of_md5s.finalize()))
 }
 
 impl From<ObjectError> for BodyError {

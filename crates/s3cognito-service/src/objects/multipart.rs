@@ -2,7 +2,6 @@
 //! whose segments are those blobs, without copying a byte.
 
 use s3cognito_types::{BucketName, ObjectKey};
-use md5::{Digest, Md5};
 use s3cognito_meta::{MetaError, PartRecord, UploadRecord};
 
 use super::{
@@ -173,7 +172,7 @@ impl Objects {
         }
         let stored = self.store.parts(upload_id).await?;
         let mut segments = Vec::with_capacity(requested.len());
-        let mut md5_of_md5s = Md5::new();
+        let mut md5s = Vec::with_capacity(requested.len());
         for (index, (number, etag)) in requested.iter().enumerate() {
             let part = stored
                 .iter()
@@ -185,14 +184,14 @@ impl Objects {
                 return Err(ObjectError::EntityTooSmall);
             }
             let raw = hex::decode(part.etag.trim_matches('"')).map_err(|_| ObjectError::Internal("stored part ETag is not hex".to_owned()))?;
-            md5_of_md5s.update(&raw);
+            md5s.push(raw);
             segments.push(Segment { blob: part.blob_id.clone(), size: part.size as u64 });
         }
         let info = ObjectInfo {
             bucket: bucket.to_string(),
             key: key.to_string(),
             size: segments.iter().map(|segment| segment.size).sum(),
-            etag: format!("\"{}-{}\"", hex::encode(md5_of_md5s.finalize()), requested.len()),
+            etag: format!("\"{}\"", super::multipart_etag(md5s.iter().map(Vec::as_slice))),
             attributes: ObjectAttributes {
                 content_type: upload.content_type.clone(),
                 headers: serde_json::from_str(&upload.headers)?,
