@@ -423,11 +423,12 @@ impl UserStorage {
         let (upload_id, stored) = self.unfinished_or_new(record.as_deref(), key, content_type, size, part_size).await?;
         let parts = size.div_ceil(part_size);
         let pacer = Pacer::new(plan.max_bytes_per_second);
+        let stored_count = AtomicU64::new(0);
         let result = futures::stream::iter(1..=parts)
             .map(|number| {
                 let upload_id = upload_id.clone();
                 let stored = stored.get(&(number as i32)).cloned();
-                let pacer = &pacer;
+                let (pacer, stored_count) = (&pacer, &stored_count);
                 async move {
                     let offset = (number - 1) * part_size;
                     let length = part_size.min(size - offset);
@@ -436,6 +437,7 @@ impl UserStorage {
                         use md5::{Digest, Md5};
                         if stored_size == length && etag.trim_matches('"') == hex_of(&Md5::digest(&bytes)) {
                             sent.fetch_add(length, Ordering::Relaxed);
+                            stored_count.fetch_add(1, Ordering::Relaxed);
                             return Ok::<_, ClientError>((CompletedPart::builder().part_number(number as i32).e_tag(etag).build(), true));
                         }
                     }
@@ -453,6 +455,7 @@ impl UserStorage {
                         .await
                         .map_err(sdk_error)?;
                     sent.fetch_add(length, Ordering::Relaxed);
+                    stored_count.fetch_add(1, Ordering::Relaxed);
                     Ok((CompletedPart::builder().part_number(number as i32).set_e_tag(answer.e_tag).build(), false))
                 }
             })
@@ -463,7 +466,7 @@ impl UserStorage {
             Ok(completed) => completed,
             Err(error) if record.is_some() => {
                 // The parts stored so far wait on the server for the same upload to be run again.
-                let stored = sent.load(Ordering::Relaxed) / part_size;
+                let stored = stored_count.load(Ordering::Relaxed);
                 return Err(ClientError::Interrupted { stored, parts, reason: Box::new(error) });
             }
             Err(error) => {

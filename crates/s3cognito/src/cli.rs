@@ -159,12 +159,9 @@ pub async fn login(args: &ProfileArgs, username: Option<String>, password: Optio
     let username = username.or(profile.username.clone()).context("no username: pass --usr or save one with `config`")?;
     let password = password.or(profile.password.clone()).context("no password: pass --pwd (or save one with `config --keep-password`)")?;
     let signed_in = UserPoolClient::new(profile.exports.clone()).sign_in(&username, &password).await?;
-    if profile.username.as_deref() != Some(username.as_str()) {
-        profile.username = Some(username);
-        profile.password = profile.keep_password.then_some(password);
-    } else if profile.keep_password {
-        profile.password = Some(password);
-    }
+    profile.username = Some(username);
+    profile.password = Some(password);
+    // Kept only with `--keep-password` (or while no refresh token came back).
     remember(args, &mut profile, &signed_in)?;
     report(args, &signed_in.id_token, serde_json::json!({"idToken": signed_in.id_token, "accessToken": signed_in.access_token}));
     Ok(())

@@ -409,6 +409,10 @@ impl Objects {
         E: Into<BodyError>,
     {
         debug_assert!(part_size > 0);
+        // A length declared past the limit is refused before a byte is stored.
+        if declared_length.is_some_and(|declared| declared > limit) {
+            return Err(ObjectError::EntityTooLarge);
+        }
         let mut parts: Vec<(Segment, [u8; 16])> = Vec::new();
         let mut open: Option<OpenBlob> = None;
         let mut whole = Md5::new();

@@ -355,3 +355,15 @@ async fn a_body_in_parts_is_checked_whole_against_its_content_md5_and_nothing_ke
     put_in_parts(&objects, "file", data, 4, Some(&right)).await.unwrap();
     assert_eq!(read_all(&objects, "bucket", "file", None).await, data);
 }
+
+/// A body that says it is longer than the object may be is refused before any of it is read.
+#[tokio::test]
+async fn a_body_declared_past_the_limit_is_refused_unread() {
+    let (_harness, objects) = objects().await;
+    let unread: ByteStream<BodyError> = futures::stream::iter([Err(BodyError::Incomplete("the body was read".to_owned()))]).boxed();
+    let parts = s3cognito_service::objects::MAX_PART_NUMBER as u64;
+    let outcome = objects
+        .put_object_in_parts(&named("bucket"), &key_of("big"), "root", ObjectAttributes::default(), upload(unread, Some(4 * parts + 1), None), 4)
+        .await;
+    assert!(matches!(outcome, Err(ObjectError::EntityTooLarge)), "{outcome:?}");
+}
