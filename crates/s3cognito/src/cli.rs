@@ -180,12 +180,8 @@ pub struct UploadArgs {
     /// Parts in flight at once.
     #[arg(long, default_value_t = 4)]
     pub parallel: usize,
-    /// The most to send, in MiB a second on average (default: as fast as the link goes).
-    #[arg(long)]
-    pub max_rate_mib: Option<f64>,
-    /// Show no progress bar, even on a terminal.
-    #[arg(long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub transfer: TransferArgs,
 }
 
 /// Where interrupted multipart uploads are remembered, beside the configuration, so the same upload run
@@ -222,7 +218,7 @@ pub async fn upload(args: &ProfileArgs, files: &[PathBuf], options: &UploadArgs)
     let plan = s3cognito_client::UploadPlan {
         part_size: options.part_size_mib << 20,
         parallel: options.parallel,
-        max_bytes_per_second: rate_of(options.max_rate_mib)?,
+        max_bytes_per_second: rate_of(options.transfer.max_rate_mib)?,
     };
     let unfinished = unfinished_uploads(args)?;
     for file in files {
@@ -234,7 +230,7 @@ pub async fn upload(args: &ProfileArgs, files: &[PathBuf], options: &UploadArgs)
         let content_type = content_type_of(file_name);
         let progress = Arc::new(Progress::default());
         let work = storage.upload(file, &key, content_type, plan, progress.clone(), Some(&unfinished));
-        let uploaded = with_progress(progress_bar(file_name, options.quiet), &progress, work)
+        let uploaded = with_progress(progress_bar(file_name, options.transfer.quiet), &progress, work)
             .await
             .with_context(|| format!("uploading {}", file.display()))?;
         if uploaded.resumed_parts > 0 {
@@ -308,10 +304,10 @@ fn key_for(storage: &s3cognito_client::UserStorage, name: &str, whole_key: bool)
     Ok(storage.key_of(name))
 }
 
-/// What `download` is told beside the name.
+/// How a transfer (upload or download) goes, beside what it moves.
 #[derive(Debug, Args)]
-pub struct DownloadArgs {
-    /// The most to fetch, in MiB a second on average (default: as fast as the link goes).
+pub struct TransferArgs {
+    /// The most to move, in MiB a second on average (default: as fast as the link goes).
     #[arg(long)]
     pub max_rate_mib: Option<f64>,
     /// Show no progress bar, even on a terminal.
@@ -345,7 +341,7 @@ async fn with_progress<T>(bar: indicatif::ProgressBar, progress: &Arc<Progress>,
 
 /// `s3cognito download <name> [<dest>]`: the file, streamed to `dest` (default: its name, here); an
 /// interrupted download run again continues where it stopped.
-pub async fn download(args: &ProfileArgs, name: &str, dest: Option<PathBuf>, whole_key: bool, options: &DownloadArgs) -> anyhow::Result<()> {
+pub async fn download(args: &ProfileArgs, name: &str, dest: Option<PathBuf>, whole_key: bool, options: &TransferArgs) -> anyhow::Result<()> {
     let rate = rate_of(options.max_rate_mib)?;
     let Session { storage, .. } = session(args).await?;
     let key = key_for(&storage, name, whole_key)?;

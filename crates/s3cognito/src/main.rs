@@ -71,7 +71,7 @@ enum Command {
         #[arg(long = "whole-key")]
         key: bool,
         #[command(flatten)]
-        options: cli::DownloadArgs,
+        options: cli::TransferArgs,
         #[command(flatten)]
         profile: cli::ProfileArgs,
     },
