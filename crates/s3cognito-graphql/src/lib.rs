@@ -21,6 +21,7 @@ use axum::routing::post;
 use axum::Router;
 use s3cognito_crypto::jwt::TokenUse;
 use s3cognito_service::App;
+use s3cognito_service::error::ServiceError;
 use s3cognito_service::authorization::{Caller, Resource};
 use s3cognito_service::uploads::{ClientJob, PoolUser, UploadError, UploadJob};
 use s3cognito_types::operation::Own;
@@ -207,6 +208,7 @@ fn resolver_error(error: UploadError) -> async_graphql::Error {
         UploadError::Unauthorized(_) | UploadError::Forbidden(_) => ("Unauthorized", error.to_string()),
         UploadError::Invalid(message) => ("ValidationError", message),
         UploadError::NotFound(message) => ("NotFound", message),
+        UploadError::Service(ServiceError::QuotaExceeded(message)) => ("LimitExceededException", message),
         UploadError::Object(_) | UploadError::Service(_) => {
             tracing::error!(%error, "a GraphQL resolver failed");
             ("InternalFailure", "An internal failure occurred.".to_owned())

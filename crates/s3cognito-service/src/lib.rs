@@ -71,7 +71,8 @@ impl App {
         let limiter = Limiter::new(store.clone(), clock.clone(), rate_limits);
         let user_pools = UserPools::new(store.clone(), clock.clone(), mailer, user_pool_settings, limiter.clone());
         let identity = Identity::new(store.clone(), clock.clone(), access.clone(), user_pools.clone(), identity_settings);
-        let uploads = Uploads::new(store.clone(), clock.clone(), user_pools.clone(), identity.clone(), UploadSettings::default());
+        let uploads =
+            Uploads::new(store.clone(), clock.clone(), user_pools.clone(), identity.clone(), UploadSettings::default(), limiter.clone());
         App {
             uploads,
             objects: Objects::new(store.clone(), blobs, clock.clone()),
@@ -104,14 +105,21 @@ impl App {
             self.user_pools.clone(),
             self.identity.clone(),
             self.uploads.settings().clone(),
+            self.limiter.clone(),
         );
         self
     }
 
     #[must_use]
     pub fn with_upload_settings(mut self, settings: UploadSettings) -> App {
-        self.uploads =
-            Uploads::new(self.store.clone(), self.clock.clone(), self.user_pools.clone(), self.identity.clone(), settings);
+        self.uploads = Uploads::new(
+            self.store.clone(),
+            self.clock.clone(),
+            self.user_pools.clone(),
+            self.identity.clone(),
+            settings,
+            self.limiter.clone(),
+        );
         self
     }
 }

@@ -29,6 +29,9 @@ pub struct RateLimits {
     pub user_code_guesses_per_hour: i64,
     /// Messages to one email address an hour, whichever user they are for.
     pub mails_per_address_per_hour: i64,
+    /// Upload jobs one user records on request (presigned PUTs asked for, `createUploadJob`) an hour:
+    /// each is a row, so a user cannot grow the database without bound.
+    pub user_job_records_per_hour: i64,
 }
 
 impl Default for RateLimits {
@@ -39,6 +42,7 @@ impl Default for RateLimits {
             user_codes_per_hour: 5,
             user_code_guesses_per_hour: 10,
             mails_per_address_per_hour: 30,
+            user_job_records_per_hour: 1000,
         }
     }
 }
@@ -54,6 +58,8 @@ pub enum AddressBudget {
 pub const TOO_MANY_REQUESTS: &str = "Too many requests";
 /// Cognito's answer when a user's codes or guesses are used up.
 pub const ATTEMPT_LIMIT: &str = "Attempt limit exceeded, please try after some time.";
+/// The answer when a user has recorded too many upload jobs this hour.
+pub const JOB_LIMIT: &str = "Too many upload jobs recorded this hour; try again later.";
 /// Cognito's answer when an address has been mailed too often.
 pub const MAIL_LIMIT: &str = "Exceeded daily email limit for the operation or the account. If a higher limit is \
      required, please configure your user pool to use your own Amazon SES configuration for sending email.";
@@ -114,6 +120,19 @@ impl Limiter {
     /// Counts one wrong guess at a code of `user`; returns the wrong guesses this hour.
     pub async fn wrong_guess(&self, pool_id: &str, user: &str) -> Result<i64> {
         self.hit(&guesses_key(pool_id, user), HOUR).await
+    }
+
+    /// Counts one upload job `identity_id` records on request; `LimitExceededException` past the budget,
+    /// and nothing is recorded.
+    pub async fn job_recorded(&self, identity_id: &str) -> Result<()> {
+        let hits = self.hit(&format!("jobs:{identity_id}"), HOUR).await?;
+        if hits > self.limits.user_job_records_per_hour {
+            if hits == self.limits.user_job_records_per_hour + 1 {
+                tracing::warn!("a user went over the hourly budget of upload jobs recorded on request");
+            }
+            return Err(ServiceError::QuotaExceeded(JOB_LIMIT.to_owned()));
+        }
+        Ok(())
     }
 
     /// Counts one message to `email`; `LimitExceededException` past the budget, and nothing is sent.

@@ -19,6 +19,7 @@ use tokio::sync::OnceCell;
 use crate::clock::Clock;
 use crate::error::ServiceError;
 use crate::identity::Identity;
+use crate::limits::Limiter;
 use crate::objects::{ObjectError, ObjectInfo};
 use crate::user_pool::{User, UserPools};
 
@@ -223,12 +224,20 @@ pub struct Uploads {
     user_pools: UserPools,
     identity: Identity,
     settings: UploadSettings,
+    limiter: Limiter,
     namespace: Arc<OnceCell<Namespace>>,
 }
 
 impl Uploads {
-    pub fn new(store: Store, clock: Arc<dyn Clock>, user_pools: UserPools, identity: Identity, settings: UploadSettings) -> Uploads {
-        Uploads { store, clock, user_pools, identity, settings, namespace: Arc::new(OnceCell::new()) }
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        user_pools: UserPools,
+        identity: Identity,
+        settings: UploadSettings,
+        limiter: Limiter,
+    ) -> Uploads {
+        Uploads { store, clock, user_pools, identity, settings, limiter, namespace: Arc::new(OnceCell::new()) }
     }
 
     pub fn settings(&self) -> &UploadSettings {
@@ -393,6 +402,7 @@ impl Uploads {
         content_type: Option<&str>,
         expires_at: i64,
     ) -> Result<UploadJob> {
+        self.limiter.job_recorded(&user.identity_id).await?;
         let namespace = self.namespace().await?;
         let now = self.now();
         let latest = self.store.latest_upload_job(&namespace.bucket, key).await?;
@@ -527,6 +537,7 @@ impl Uploads {
                 )));
             }
         }
+        self.limiter.job_recorded(&user.identity_id).await?;
         let namespace = self.namespace().await?;
         let now = self.now();
         let latest = self.store.latest_upload_job(&namespace.bucket, &input.obj_key).await?;

@@ -108,6 +108,9 @@ pub struct ServeArgs {
     /// Messages to one email address an hour.
     #[arg(long, env = "S3COGNITO_MAILS_PER_ADDRESS_PER_HOUR")]
     pub mails_per_address_per_hour: Option<i64>,
+    /// Upload jobs one user may record on request (presigned PUTs, createUploadJob) an hour.
+    #[arg(long, env = "S3COGNITO_USER_JOB_RECORDS_PER_HOUR")]
+    pub user_job_records_per_hour: Option<i64>,
     /// Seconds a request's head may take to arrive, and a kept-alive connection may sit idle.
     #[arg(long, env = "S3COGNITO_HEADER_READ_TIMEOUT_SECONDS")]
     pub header_read_timeout_seconds: Option<u64>,
@@ -255,6 +258,11 @@ impl ServeArgs {
                         self.mails_per_address_per_hour,
                         file.mails_per_address_per_hour,
                         default.mails_per_address_per_hour,
+                    ),
+                    user_job_records_per_hour: pick(
+                        self.user_job_records_per_hour,
+                        file.user_job_records_per_hour,
+                        default.user_job_records_per_hour,
                     ),
                 }
             },

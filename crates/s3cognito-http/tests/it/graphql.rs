@@ -191,3 +191,37 @@ async fn a_client_records_its_own_uploads_and_sees_only_its_own_jobs() {
     let filtered = h.send(graphql(Some(&admin), json!({"query": "query { listUploadJobs(filter: {user: {eq: \"bob\"}}) { items { user } } }"}))).await;
     assert_eq!(filtered.body["data"]["listUploadJobs"]["items"], json!([{"user": "bob"}]));
 }
+
+/// Upload jobs recorded on request are a budget per user and hour, shared by the presign API and
+/// `createUploadJob`: past it nothing more is recorded until the hour is over; other users go on.
+#[tokio::test]
+async fn jobs_recorded_on_request_are_bounded_per_user_and_hour() {
+    use s3cognito_service::limits::{JOB_LIMIT, RateLimits};
+    let h = Harness::with_limits(RateLimits { user_job_records_per_hour: 2, ..RateLimits::default() }).await;
+    h.confirmed_user("alice").await;
+    h.confirmed_user("bob").await;
+    let alice = h.tokens("alice").await.access_token;
+    let bob = h.tokens("bob").await.access_token;
+    let alice_identity = identity_of(&h, "alice").await;
+    let presign = |name: &str, token: &str| Call::get(&format!("/_s3cognito/presign?name={name}&method=PUT")).header("authorization", token);
+    let record = |name: &str, token: &str| {
+        let input = json!({"user": "alice", "objKey": format!("private/{alice_identity}/{name}"), "status": "Done"});
+        graphql(Some(token), json!({"query": CREATE_UPLOAD_JOB, "variables": {"input": input}}))
+    };
+    assert_eq!(h.send(presign("a.png", &alice)).await.status, 200);
+    let created = h.send(record("b.txt", &alice)).await;
+    assert_eq!(created.body["errors"], Value::Null, "{created:?}");
+
+    // The third is refused on either route, and nothing is recorded.
+    let refused = h.send(presign("c.png", &alice)).await;
+    assert_eq!((refused.status, refused.body["message"].clone()), (429, json!(JOB_LIMIT)), "{refused:?}");
+    let refused = h.send(record("c.txt", &alice)).await;
+    assert_eq!(errors(&refused), [("LimitExceededException".to_owned(), JOB_LIMIT.to_owned())]);
+    let listed = h.send(graphql(Some(&alice), json!({"query": LIST}))).await;
+    assert_eq!(listed.body["data"]["listUploadJobs"]["items"].as_array().map(Vec::len), Some(2), "{listed:?}");
+    assert_eq!(h.send(presign("a.png", &bob)).await.status, 200, "another user's budget is their own");
+
+    h.clock.advance(3600);
+    let alice = h.tokens("alice").await.access_token;
+    assert_eq!(h.send(presign("c.png", &alice)).await.status, 200, "a new hour, a new budget");
+}
