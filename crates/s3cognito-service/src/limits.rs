@@ -1,9 +1,9 @@
-//! Rate limits on the calls anyone may make without credentials, counted in the database so that every
-//! replica enforces the same budget.
+//! Rate limits on the calls anyone may make without credentials, and on the rows a signed-in user may
+//! have recorded, counted in the database so that every replica enforces the same budget.
 //!
 //! Two kinds, as Cognito applies them: per source address (a flood from one place is slowed whoever it
 //! names) and per user (however many places a guesser uses, one account gets a fixed number of codes
-//! mailed and of wrong guesses an hour). Counters are fixed windows: the hits of a key since the window
+//! mailed and of wrong guesses an hour; a user records a fixed number of upload jobs an hour). Counters are fixed windows: the hits of a key since the window
 //! began, reset when the next one begins.
 
 use std::net::IpAddr;
