@@ -8,7 +8,7 @@ mod storage;
 mod user_pool;
 
 pub use exports::AwsExports;
-pub use storage::{Downloaded, MIN_PART_SIZE, Progress, UploadPlan, Uploaded, UserStorage};
+pub use storage::{DownloadPlan, Downloaded, MIN_PART_SIZE, Progress, UploadPlan, Uploaded, UserStorage};
 pub use user_pool::{SignedIn, UserPoolClient};
 
 /// What can go wrong on the client side.

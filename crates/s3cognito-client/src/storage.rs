@@ -195,67 +195,96 @@ pub struct Downloaded {
     pub resumed_from: u64,
 }
 
-/// What checks a download against its ETag: the MD5 of the bytes, and of each part when the object was
-/// uploaded in parts of a known size.
-struct Verifier {
-    whole: md5::Md5,
-    part_size: Option<u64>,
-    part: md5::Md5,
-    in_part: u64,
-    parts: Vec<u8>,
+/// How a download goes: how many parts of a multipart object are fetched at once, and the most bytes a
+/// second to fetch, on average (`None` for as fast as the link goes).
+#[derive(Debug, Clone, Copy)]
+pub struct DownloadPlan {
+    pub parallel: usize,
+    pub max_bytes_per_second: Option<u64>,
 }
 
-impl Verifier {
-    fn new(part_size: Option<u64>) -> Verifier {
-        use md5::Digest;
-        Verifier { whole: md5::Md5::new(), part_size, part: md5::Md5::new(), in_part: 0, parts: Vec::new() }
+impl Default for DownloadPlan {
+    fn default() -> Self {
+        DownloadPlan { parallel: 4, max_bytes_per_second: None }
     }
+}
 
-    fn update(&mut self, mut bytes: &[u8]) {
-        use md5::Digest;
-        self.whole.update(bytes);
-        let Some(part_size) = self.part_size else { return };
-        while !bytes.is_empty() {
-            let take = usize::try_from(part_size - self.in_part).unwrap_or(usize::MAX).min(bytes.len());
-            self.part.update(&bytes[..take]);
-            self.in_part += take as u64;
-            bytes = &bytes[take..];
-            if self.in_part == part_size {
-                self.parts.extend_from_slice(&self.part.finalize_reset());
-                self.in_part = 0;
-            }
+/// The bytes written to disk at a time, off the async threads.
+const WRITE_BUFFER: usize = 1 << 20;
+
+/// The file a download is written into beside its destination, named for the object's ETag, until it is
+/// whole; and, for a download in parts, the list of parts finished in it (a part number a line, appended
+/// once the part's bytes are in the file).
+struct Partial {
+    file: std::path::PathBuf,
+    parts: std::path::PathBuf,
+}
+
+impl Partial {
+    fn beside(dest: &Path, etag: &str) -> Partial {
+        let name = dest.file_name().and_then(|name| name.to_str()).unwrap_or("download");
+        let tag: String = etag.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+        Partial {
+            file: dest.with_file_name(format!(".{name}.{tag}.s3cognito-partial")),
+            parts: dest.with_file_name(format!(".{name}.{tag}.s3cognito-parts")),
         }
     }
 
-    /// Takes in the bytes already in `path`.
-    async fn read_file(&mut self, path: &Path) -> std::io::Result<()> {
-        let mut file = tokio::fs::File::open(path).await?;
-        let mut buffer = vec![0; 1 << 20];
-        loop {
-            let read = file.read(&mut buffer).await?;
-            if read == 0 {
-                return Ok(());
+    fn failed(&self) -> impl Fn(std::io::Error) -> ClientError + '_ {
+        |error| ClientError::Config(format!("{}: {error}", self.file.display()))
+    }
+
+    /// The length of the file an interrupted download left, when it is a plain file (a link, or anything
+    /// else, is removed, never written through).
+    async fn kept_length(&self) -> Result<Option<u64>> {
+        match tokio::fs::symlink_metadata(&self.file).await {
+            Ok(metadata) if metadata.file_type().is_file() => Ok(Some(metadata.len())),
+            Ok(_) => {
+                tokio::fs::remove_file(&self.file).await.map_err(self.failed())?;
+                Ok(None)
             }
-            self.update(&buffer[..read]);
+            Err(_) => Ok(None),
         }
     }
 
-    /// Whether the bytes match `etag` (unquoted); `None` when it cannot be told (a multipart ETag of
-    /// parts of unknown sizes).
-    fn matches(mut self, etag: &str) -> Option<bool> {
-        use md5::Digest;
-        match etag.split_once('-') {
-            None => Some(hex_of(&self.whole.finalize()) == etag),
-            Some((digest, count)) => {
-                self.part_size?;
-                if self.in_part > 0 {
-                    self.parts.extend_from_slice(&self.part.finalize_reset());
-                }
-                let parts = self.parts.len() / 16;
-                Some(hex_of(&md5::Md5::digest(&self.parts)) == digest && count.parse() == Ok(parts))
-            }
+    /// The parts the list says are finished, of `count`; `None` when there is no list.
+    async fn finished_parts(&self, count: u64) -> Option<std::collections::BTreeSet<u64>> {
+        match tokio::fs::symlink_metadata(&self.parts).await {
+            Ok(metadata) if metadata.file_type().is_file() => {}
+            _ => return None,
         }
+        let listed = tokio::fs::read_to_string(&self.parts).await.ok()?;
+        Some(listed.lines().filter_map(|line| line.trim().parse().ok()).filter(|part| *part < count).collect())
     }
+
+    async fn remove(&self) {
+        let _ = tokio::fs::remove_file(&self.file).await;
+        let _ = tokio::fs::remove_file(&self.parts).await;
+    }
+}
+
+/// Runs file work off the async threads.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> std::io::Result<T> + Send + 'static) -> std::io::Result<T> {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|joined| Err(std::io::Error::other(joined)))
+}
+
+/// The MD5 of `length` bytes of `file` from `offset`, read a buffer at a time.
+async fn digest_of_range(file: Arc<std::fs::File>, offset: u64, length: u64) -> std::io::Result<[u8; 16]> {
+    blocking(move || {
+        use md5::Digest;
+        use std::os::unix::fs::FileExt;
+        let mut hasher = md5::Md5::new();
+        let mut buffer = vec![0; WRITE_BUFFER];
+        let mut at = offset;
+        while at < offset + length {
+            let take = usize::try_from(offset + length - at).unwrap_or(usize::MAX).min(buffer.len());
+            file.read_exact_at(&mut buffer[..take], at)?;
+            hasher.update(&buffer[..take]);
+            at += take as u64;
+        }
+        Ok(hasher.finalize().into())
+    })
+    .await
 }
 
 /// S3's refusal, with a key that is not there said plainly.
@@ -573,83 +602,232 @@ impl UserStorage {
         }
     }
 
-    /// Writes the object at `key` to `dest` as it arrives, into a file beside it named for the object's
-    /// ETag and renamed when whole, and checks the bytes against the ETag: the MD5 of a simple object's
-    /// bytes, or of a multipart object's parts' MD5s (its part size read with HEAD `partNumber=1`).
-    /// `progress` counts the bytes written so far, of the object's size.
+    /// Writes the object at `key` to `dest`, into a file beside it named for the object's ETag and renamed
+    /// when whole, and checks the bytes against the ETag: the MD5 of a simple object's bytes, or of a
+    /// multipart object's parts' MD5s. A multipart object whose parts are of one size (its part size read
+    /// with HEAD `partNumber=1`) is fetched a part to a ranged GET, `plan.parallel` at once, each written
+    /// at its place in the file and hashed as it arrives, so the check needs no second pass; any other
+    /// object is one stream. `progress` counts the bytes written so far, of the object's size.
     ///
-    /// A download interrupted part-way leaves that file; the same download run again continues it with a
-    /// range from where it stopped, if the object is the same (`If-Match` its ETag), and checks it whole.
-    pub async fn download(&self, key: &str, dest: &Path, max_bytes_per_second: Option<u64>, progress: Arc<Progress>) -> Result<Downloaded> {
-        use tokio::io::AsyncWriteExt;
-
+    /// A download interrupted part-way leaves that file; the same download run again continues it, if the
+    /// object is the same (`If-Match` its ETag): a stream from where it stopped, parts with the ones not
+    /// finished (the finished ones hashed again from the file), and checks it whole.
+    pub async fn download(&self, key: &str, dest: &Path, plan: DownloadPlan, progress: Arc<Progress>) -> Result<Downloaded> {
         let head = self.s3.head_object().bucket(&self.bucket).key(key).send().await.map_err(|error| not_found(error, key))?;
         let etag = head.e_tag.clone().unwrap_or_default();
         let size = head.content_length.unwrap_or(0).max(0) as u64;
         progress.total.store(size, Ordering::Relaxed);
-        let mut verifier = Verifier::new(self.part_size_of(key, &etag, size).await?);
-        let failed = |error: std::io::Error| ClientError::Config(format!("{}: {error}", dest.display()));
-        let name = dest.file_name().and_then(|name| name.to_str()).unwrap_or("download");
-        let tag: String = etag.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
-        let partial = dest.with_file_name(format!(".{name}.{tag}.s3cognito-partial"));
-        // What an interrupted download of this very object left: a plain file, no longer than the object
-        // (a link, or anything else, is not continued).
-        let kept = match tokio::fs::symlink_metadata(&partial).await {
-            Ok(metadata) if metadata.file_type().is_file() && metadata.len() <= size => Some(metadata.len()),
-            Ok(_) => {
-                tokio::fs::remove_file(&partial).await.map_err(failed)?;
+        let partial = Partial::beside(dest, &etag);
+        let fetched = match self.part_size_of(key, &etag, size).await? {
+            Some(part_size) => self.fetch_parts(key, &etag, size, part_size, &partial, plan, &progress).await,
+            None => self.fetch_stream(key, &etag, size, &partial, plan, &progress).await,
+        };
+        let (kept, computed) = match fetched {
+            Ok(fetched) => fetched,
+            Err(error @ (ClientError::Transport(_) | ClientError::Config(_))) => {
+                // Kept for the same download run again.
+                let written = progress.done.load(Ordering::Relaxed);
+                return Err(ClientError::DownloadInterrupted { written, size, reason: Box::new(error) });
+            }
+            Err(error) => {
+                partial.remove().await;
+                return Err(error);
+            }
+        };
+        if computed.is_some_and(|computed| computed != etag.trim_matches('"')) {
+            partial.remove().await;
+            return Err(ClientError::Protocol(format!("the bytes of {key} did not match their ETag; nothing was written")));
+        }
+        tokio::fs::rename(&partial.file, dest).await.map_err(|error| ClientError::Config(format!("{}: {error}", dest.display())))?;
+        let _ = tokio::fs::remove_file(&partial.parts).await;
+        Ok(Downloaded { size, resumed_from: kept })
+    }
+
+    /// Fetches the object in one stream into `partial`, appended to what an interrupted run left there;
+    /// the bytes kept from before and the ETag the bytes give, when the object's is an MD5 (a simple
+    /// object's).
+    async fn fetch_stream(&self, key: &str, etag: &str, size: u64, partial: &Partial, plan: DownloadPlan, progress: &Progress) -> Result<(u64, Option<String>)> {
+        use md5::Digest;
+        use tokio::io::AsyncWriteExt;
+        let failed = partial.failed();
+        // What a download in parts left is not a prefix of the object: it is started again.
+        let kept = match partial.kept_length().await? {
+            Some(length) if length <= size && partial.finished_parts(u64::MAX).await.is_none() => Some(length),
+            Some(_) => {
+                partial.remove().await;
                 None
             }
-            Err(_) => None,
+            None => None,
         };
+        let mut hasher = md5::Md5::new();
         let mut file = match kept {
             Some(_) => {
-                verifier.read_file(&partial).await.map_err(failed)?;
-                tokio::fs::OpenOptions::new().append(true).open(&partial).await.map_err(failed)?
+                let mut earlier = tokio::fs::File::open(&partial.file).await.map_err(&failed)?;
+                let mut buffer = vec![0; WRITE_BUFFER];
+                loop {
+                    let read = earlier.read(&mut buffer).await.map_err(&failed)?;
+                    if read == 0 {
+                        break;
+                    }
+                    hasher.update(&buffer[..read]);
+                }
+                tokio::fs::OpenOptions::new().append(true).open(&partial.file).await.map_err(&failed)?
             }
-            None => tokio::fs::OpenOptions::new().write(true).create_new(true).open(&partial).await.map_err(failed)?,
+            None => tokio::fs::OpenOptions::new().write(true).create_new(true).open(&partial.file).await.map_err(&failed)?,
         };
         let kept = kept.unwrap_or(0);
         progress.done.fetch_add(kept, Ordering::Relaxed);
         let mut written = kept;
-        let outcome: Result<()> = async {
-            if kept < size {
-                let mut request = self.s3.get_object().bucket(&self.bucket).key(key).if_match(&etag);
-                if kept > 0 {
-                    request = request.range(format!("bytes={kept}-"));
+        if kept < size {
+            let mut request = self.s3.get_object().bucket(&self.bucket).key(key).if_match(etag);
+            if kept > 0 {
+                request = request.range(format!("bytes={kept}-"));
+            }
+            let mut body = request.send().await.map_err(|error| not_found(error, key))?.body;
+            let pacer = Pacer::new(plan.max_bytes_per_second);
+            while let Some(chunk) = body.try_next().await.map_err(|error| ClientError::Transport(error.to_string()))? {
+                pacer.wait_to_send(chunk.len() as u64).await;
+                hasher.update(&chunk);
+                file.write_all(&chunk).await.map_err(&failed)?;
+                written += chunk.len() as u64;
+                progress.done.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            }
+        }
+        file.sync_all().await.map_err(&failed)?;
+        if written != size {
+            return Err(ClientError::Protocol(format!("{key} ended after {written} of its {size} bytes")));
+        }
+        let simple = !etag.contains('-');
+        Ok((kept, simple.then(|| hex_of(&hasher.finalize()))))
+    }
+
+    /// Fetches a multipart object of parts of `part_size` into `partial`, a part to a ranged GET, as many
+    /// at once as the plan says, each written at its place; the parts an interrupted run finished are not
+    /// fetched again but hashed from the file. The bytes kept from before and the ETag the bytes give (the
+    /// MD5 of the parts' MD5s, and their count).
+    #[allow(clippy::too_many_arguments)]
+    async fn fetch_parts(
+        &self,
+        key: &str,
+        etag: &str,
+        size: u64,
+        part_size: u64,
+        partial: &Partial,
+        plan: DownloadPlan,
+        progress: &Progress,
+    ) -> Result<(u64, Option<String>)> {
+        let failed = partial.failed();
+        let count = size.div_ceil(part_size);
+        let span = |part: u64| (part * part_size, part_size.min(size - part * part_size));
+        // What an interrupted download in parts left: the file at the object's length and its list of
+        // finished parts. Anything else is started again.
+        let finished = match partial.kept_length().await? {
+            Some(length) if length == size => partial.finished_parts(count).await,
+            _ => None,
+        };
+        let finished = match finished {
+            Some(finished) => finished,
+            None => {
+                partial.remove().await;
+                let file = tokio::fs::OpenOptions::new().write(true).create_new(true).open(&partial.file).await.map_err(&failed)?;
+                file.set_len(size).await.map_err(&failed)?;
+                tokio::fs::OpenOptions::new().write(true).create_new(true).open(&partial.parts).await.map_err(&failed)?;
+                Default::default()
+            }
+        };
+        let file = Arc::new(std::fs::OpenOptions::new().read(true).write(true).open(&partial.file).map_err(&failed)?);
+        let list = Arc::new(std::fs::OpenOptions::new().append(true).open(&partial.parts).map_err(&failed)?);
+        let parallel = plan.parallel.max(1);
+        let mut digests = vec![[0u8; 16]; count as usize];
+        let kept_digests: Vec<(u64, [u8; 16])> = futures::stream::iter(finished.iter().copied())
+            .map(|part| {
+                let (offset, length) = span(part);
+                let file = file.clone();
+                async move { Ok::<_, std::io::Error>((part, digest_of_range(file, offset, length).await?)) }
+            })
+            .buffer_unordered(parallel)
+            .try_collect()
+            .await
+            .map_err(&failed)?;
+        let kept: u64 = finished.iter().map(|part| span(*part).1).sum();
+        progress.done.fetch_add(kept, Ordering::Relaxed);
+        let pacer = Pacer::new(plan.max_bytes_per_second);
+        let fetched: Vec<(u64, [u8; 16])> = futures::stream::iter((0..count).filter(|part| !finished.contains(part)))
+            .map(|part| {
+                let (offset, length) = span(part);
+                let (file, list, pacer) = (file.clone(), list.clone(), &pacer);
+                async move {
+                    let digest = self.fetch_range(key, etag, file, offset, length, pacer, progress).await?;
+                    blocking(move || {
+                        use std::io::Write;
+                        (&*list).write_all(format!("{part}\n").as_bytes())
+                    })
+                    .await
+                    .map_err(partial.failed())?;
+                    Ok::<_, ClientError>((part, digest))
                 }
-                let answer = request.send().await.map_err(|error| not_found(error, key))?;
-                let mut body = answer.body;
-                let pacer = Pacer::new(max_bytes_per_second);
-                while let Some(chunk) = body.try_next().await.map_err(|error| ClientError::Transport(error.to_string()))? {
-                    pacer.wait_to_send(chunk.len() as u64).await;
-                    verifier.update(&chunk);
-                    file.write_all(&chunk).await.map_err(failed)?;
-                    written += chunk.len() as u64;
-                    progress.done.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-                }
-            }
-            file.sync_all().await.map_err(failed)?;
-            Ok(())
+            })
+            .buffer_unordered(parallel)
+            .try_collect()
+            .await?;
+        for (part, digest) in kept_digests.into_iter().chain(fetched) {
+            digests[part as usize] = digest;
         }
-        .await;
-        match outcome {
-            Err(error @ (ClientError::Transport(_) | ClientError::Config(_))) => {
-                // Kept for the same download run again.
-                return Err(ClientError::DownloadInterrupted { written, size, reason: Box::new(error) });
+        blocking(move || file.sync_all()).await.map_err(&failed)?;
+        use md5::Digest;
+        Ok((kept, Some(format!("{}-{count}", hex_of(&md5::Md5::digest(digests.concat()))))))
+    }
+
+    /// Fetches `length` bytes of the object from `offset` into `file` at the same place, written a buffer
+    /// at a time off the async threads; their MD5.
+    #[allow(clippy::too_many_arguments)]
+    async fn fetch_range(
+        &self,
+        key: &str,
+        etag: &str,
+        file: Arc<std::fs::File>,
+        offset: u64,
+        length: u64,
+        pacer: &Pacer,
+        progress: &Progress,
+    ) -> Result<[u8; 16]> {
+        use md5::Digest;
+        let range = format!("bytes={offset}-{}", offset + length - 1);
+        let mut body = self.s3.get_object().bucket(&self.bucket).key(key).if_match(etag).range(range).send().await.map_err(|error| not_found(error, key))?.body;
+        let mut hasher = md5::Md5::new();
+        let mut buffer = Vec::with_capacity(WRITE_BUFFER);
+        let mut at = offset;
+        let write = |file: Arc<std::fs::File>, mut hasher: md5::Md5, mut buffer: Vec<u8>, at: u64| {
+            blocking(move || {
+                use std::os::unix::fs::FileExt;
+                hasher.update(&buffer);
+                file.write_all_at(&buffer, at)?;
+                buffer.clear();
+                Ok((hasher, buffer))
+            })
+        };
+        let failed = |error: std::io::Error| ClientError::Config(error.to_string());
+        while let Some(chunk) = body.try_next().await.map_err(|error| ClientError::Transport(error.to_string()))? {
+            pacer.wait_to_send(chunk.len() as u64).await;
+            if at + (buffer.len() + chunk.len()) as u64 > offset + length {
+                return Err(ClientError::Protocol(format!("{key} answered more than the {length} bytes asked from {offset}")));
             }
-            Err(error) => {
-                let _ = tokio::fs::remove_file(&partial).await;
-                return Err(error);
+            buffer.extend_from_slice(&chunk);
+            if buffer.len() >= WRITE_BUFFER {
+                let filled = buffer.len() as u64;
+                (hasher, buffer) = write(file.clone(), hasher, buffer, at).await.map_err(failed)?;
+                at += filled;
+                progress.done.fetch_add(filled, Ordering::Relaxed);
             }
-            Ok(()) => {}
         }
-        if written != size || verifier.matches(etag.trim_matches('"')) == Some(false) {
-            let _ = tokio::fs::remove_file(&partial).await;
-            return Err(ClientError::Protocol(format!("the bytes of {key} did not match their ETag; nothing was written")));
+        let filled = buffer.len() as u64;
+        (hasher, _) = write(file, hasher, buffer, at).await.map_err(failed)?;
+        at += filled;
+        progress.done.fetch_add(filled, Ordering::Relaxed);
+        if at != offset + length {
+            return Err(ClientError::Transport(format!("{key}: the answer ended after {} of the {length} bytes asked from {offset}", at - offset)));
         }
-        tokio::fs::rename(&partial, dest).await.map_err(failed)?;
-        Ok(Downloaded { size, resumed_from: kept })
+        Ok(hasher.finalize().into())
     }
 
     /// The part size of a multipart object, when its parts are all of one size but the last (as every

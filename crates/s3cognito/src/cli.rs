@@ -177,9 +177,6 @@ pub struct UploadArgs {
     /// Part size of multipart uploads, in MiB (at least 5; grown for files past 10,000 parts).
     #[arg(long, default_value_t = 8)]
     pub part_size_mib: u64,
-    /// Parts in flight at once.
-    #[arg(long, default_value_t = 4)]
-    pub parallel: usize,
     #[command(flatten)]
     pub transfer: TransferArgs,
 }
@@ -213,11 +210,10 @@ pub async fn upload(args: &ProfileArgs, files: &[PathBuf], options: &UploadArgs)
     anyhow::ensure!(!files.is_empty(), "name at least one file to upload");
     anyhow::ensure!(options.key.is_none() || files.len() == 1, "--key names the place of one file; name one file with it");
     anyhow::ensure!(options.part_size_mib >= 5, "--part-size-mib must be at least 5 (S3's smallest part)");
-    anyhow::ensure!(options.parallel >= 1, "--parallel must be at least 1");
     let Session { username, signed_in, storage } = session(args).await?;
     let plan = s3cognito_client::UploadPlan {
         part_size: options.part_size_mib << 20,
-        parallel: options.parallel,
+        parallel: options.transfer.parallel.into(),
         max_bytes_per_second: rate_of(options.transfer.max_rate_mib)?,
     };
     let unfinished = unfinished_uploads(args)?;
@@ -310,6 +306,9 @@ pub struct TransferArgs {
     /// The most to move, in MiB a second on average (default: as fast as the link goes).
     #[arg(long)]
     pub max_rate_mib: Option<f64>,
+    /// Parts in flight at once (of a multipart upload, or of a download of an object stored in parts).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
     /// Show no progress bar, even on a terminal.
     #[arg(long)]
     pub quiet: bool,
@@ -342,7 +341,7 @@ async fn with_progress<T>(bar: indicatif::ProgressBar, progress: &Arc<Progress>,
 /// `s3cognito download <name> [<dest>]`: the file, streamed to `dest` (default: its name, here); an
 /// interrupted download run again continues where it stopped.
 pub async fn download(args: &ProfileArgs, name: &str, dest: Option<PathBuf>, whole_key: bool, options: &TransferArgs) -> anyhow::Result<()> {
-    let rate = rate_of(options.max_rate_mib)?;
+    let plan = s3cognito_client::DownloadPlan { parallel: options.parallel.into(), max_bytes_per_second: rate_of(options.max_rate_mib)? };
     let Session { storage, .. } = session(args).await?;
     let key = key_for(&storage, name, whole_key)?;
     let base = name.rsplit('/').next().unwrap_or(name);
@@ -352,7 +351,7 @@ pub async fn download(args: &ProfileArgs, name: &str, dest: Option<PathBuf>, who
         None => PathBuf::from(base),
     };
     let progress = Arc::new(Progress::default());
-    let work = storage.download(&key, &dest, rate, progress.clone());
+    let work = storage.download(&key, &dest, plan, progress.clone());
     let downloaded = with_progress(progress_bar(base, options.quiet), &progress, work).await.with_context(|| format!("downloading {name}"))?;
     if downloaded.resumed_from > 0 {
         eprintln!("{}: continued an interrupted download; {} of {} bytes were already here", dest.display(), downloaded.resumed_from, downloaded.size);

@@ -353,18 +353,33 @@ async fn storage_renews_an_expired_id_token_with_the_refresh_token() {
     server.stop();
 }
 
-/// The partial file a download leaves beside `dest` until it is whole.
-fn partial_of(dest: &std::path::Path) -> Option<std::path::PathBuf> {
+/// The file named `.<dest's name>.<ETag>.<ending>` a download leaves beside `dest` until it is whole.
+fn left_beside(dest: &std::path::Path, ending: &str) -> Option<std::path::PathBuf> {
     let name = dest.file_name()?.to_str()?.to_owned();
     std::fs::read_dir(dest.parent()?)
         .ok()?
         .map(|entry| entry.unwrap().path())
-        .find(|path| path.file_name().and_then(|file| file.to_str()).is_some_and(|file| file.starts_with(&format!(".{name}.")) && file.ends_with(".s3cognito-partial")))
+        .find(|path| path.file_name().and_then(|file| file.to_str()).is_some_and(|file| file.starts_with(&format!(".{name}.")) && file.ends_with(ending)))
 }
 
-/// Starts `download` held to 10 MiB a second and kills it once at least 5 MiB are written; the bytes
-/// it left.
-async fn killed_download(profile: &std::path::Path, name: &str, dest: &std::path::Path) -> u64 {
+/// The partial file a download leaves beside `dest` until it is whole.
+fn partial_of(dest: &std::path::Path) -> Option<std::path::PathBuf> {
+    left_beside(dest, ".s3cognito-partial")
+}
+
+/// The parts a download in parts has finished in its partial file, as it lists them beside it.
+fn finished_parts(dest: &std::path::Path) -> Vec<u64> {
+    let listed = left_beside(dest, ".s3cognito-parts").and_then(|list| std::fs::read_to_string(list).ok()).unwrap_or_default();
+    listed.lines().map(|line| line.parse().unwrap()).collect()
+}
+
+/// The bytes a download in one stream (of a simple object) has written in its partial file.
+fn streamed(dest: &std::path::Path) -> u64 {
+    partial_of(dest).and_then(|partial| std::fs::metadata(partial).ok()).map_or(0, |metadata| metadata.len())
+}
+
+/// Starts `download` held to 10 MiB a second and kills it once `enough` says so of `dest`.
+async fn killed_download(profile: &std::path::Path, name: &str, dest: &std::path::Path, enough: impl Fn(&std::path::Path) -> bool) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_s3cognito"))
         .args(["download", name, dest.to_str().unwrap(), "--max-rate-mib", "10"])
         .env("S3COGNITO_CLIENT_CONFIG", profile)
@@ -373,14 +388,20 @@ async fn killed_download(profile: &std::path::Path, name: &str, dest: &std::path
         .unwrap();
     loop {
         assert!(child.try_wait().unwrap().is_none(), "the download ended before it could be stopped");
-        if partial_of(dest).and_then(|partial| std::fs::metadata(partial).ok()).is_some_and(|metadata| metadata.len() >= 5 << 20) {
+        if enough(dest) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    std::fs::metadata(partial_of(dest).expect("the partial file is kept")).unwrap().len()
+    assert!(partial_of(dest).is_some(), "the partial file is kept");
+}
+
+/// A download of a part-stored object killed once a part is finished; the parts it finished.
+async fn killed_part_download(profile: &std::path::Path, name: &str, dest: &std::path::Path) -> Vec<u64> {
+    killed_download(profile, name, dest, |dest| !finished_parts(dest).is_empty()).await;
+    finished_parts(dest)
 }
 
 /// A download killed part-way, run again, continues from where it stopped and checks the whole against
@@ -397,7 +418,7 @@ async fn an_interrupted_download_run_again_continues_and_is_checked_whole() {
     succeeds(s3cognito(&profile, &["upload", file.to_str().unwrap(), "--part-size-mib", "5"]));
 
     let dest = data.path().join("copy.bin");
-    let kept = killed_download(&profile, "archive.bin", &dest).await;
+    let kept = killed_part_download(&profile, "archive.bin", &dest).await.len() as u64 * (5 << 20);
     assert!(!dest.exists(), "nothing at the destination until it is whole");
     let again = s3cognito(&profile, &["download", "archive.bin", dest.to_str().unwrap()]);
     let said = String::from_utf8_lossy(&again.stderr).into_owned();
@@ -405,20 +426,45 @@ async fn an_interrupted_download_run_again_continues_and_is_checked_whole() {
     let resumed: u64 = said.split("; ").nth(1).and_then(|rest| rest.split(' ').next()).and_then(|number| number.parse().ok()).expect(&said);
     assert!(resumed >= kept, "continued from the {kept} bytes kept, not from the start: {said}");
     assert_eq!(std::fs::read(&dest).unwrap(), bytes);
-    assert_eq!(partial_of(&dest), None);
+    assert_eq!((partial_of(&dest), left_beside(&dest, ".s3cognito-parts")), (None, None));
 
-    // Bytes spoiled in the partial file are found by the ETag check: nothing is written, the file goes.
+    // Bytes spoiled in a finished part are found by the ETag check: nothing is written, the files go.
     std::fs::remove_file(&dest).unwrap();
-    killed_download(&profile, "archive.bin", &dest).await;
+    let finished = killed_part_download(&profile, "archive.bin", &dest).await;
     let partial = partial_of(&dest).unwrap();
     let mut spoiled = std::fs::read(&partial).unwrap();
-    spoiled[100] ^= 0xff;
+    spoiled[(finished[0] as usize) * (5 << 20) + 100] ^= 0xff;
     std::fs::write(&partial, &spoiled).unwrap();
     let refused = s3cognito(&profile, &["download", "archive.bin", dest.to_str().unwrap()]);
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("did not match their ETag"), "{}", String::from_utf8_lossy(&refused.stderr));
-    assert!(!dest.exists() && partial_of(&dest).is_none());
-    succeeds(s3cognito(&profile, &["download", "archive.bin", dest.to_str().unwrap()]));
+    assert!(!dest.exists() && partial_of(&dest).is_none() && left_beside(&dest, ".s3cognito-parts").is_none());
+    succeeds(s3cognito(&profile, &["download", "archive.bin", dest.to_str().unwrap(), "--parallel", "1"]));
     assert_eq!(std::fs::read(&dest).unwrap(), bytes);
+    server.stop();
+}
+
+/// An object stored in one PUT is downloaded in one stream; killed part-way and run again, it continues
+/// with a range from the last byte written and is checked whole against its MD5.
+#[tokio::test]
+async fn an_interrupted_download_of_a_simple_object_continues_from_its_last_byte() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), None);
+    let profile = confirmed_user(&server, data.path(), "judy");
+    let file = data.path().join("scan.bin");
+    let bytes: Vec<u8> = (0..24u32 << 20).map(|index| (index.wrapping_mul(40_503) >> 9) as u8).collect();
+    std::fs::write(&file, &bytes).unwrap();
+    succeeds(s3cognito(&profile, &["upload", file.to_str().unwrap(), "--part-size-mib", "64"]));
+
+    let dest = data.path().join("copy.bin");
+    killed_download(&profile, "scan.bin", &dest, |dest| streamed(dest) >= 5 << 20).await;
+    let kept = streamed(&dest);
+    assert_eq!(left_beside(&dest, ".s3cognito-parts"), None, "a simple object is one stream");
+    let again = s3cognito(&profile, &["download", "scan.bin", dest.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&again.stderr).into_owned();
+    succeeds(again);
+    assert!(said.contains(&format!("{kept} of {} bytes were already here", bytes.len())), "{said}");
+    assert_eq!(std::fs::read(&dest).unwrap(), bytes);
+    assert_eq!(partial_of(&dest), None);
     server.stop();
 }
