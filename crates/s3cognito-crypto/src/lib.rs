@@ -1,6 +1,7 @@
 //! The cryptography of s3cognito: random identifiers, password hashing, digests, Cognito-shaped
 //! JWTs and JWKS, AWS Signature Version 4 verification for the JSON and query protocols, Cognito's
-//! SRP (USER_SRP_AUTH, both sides) and AES-256-GCM sealing of secrets at rest.
+//! SRP (USER_SRP_AUTH, both sides), AES-256-GCM sealing of secrets at rest, and the ciphertext
+//! blobs of KMS keys.
 //!
 //! Nothing here does IO or reads the clock: callers pass the current time as epoch seconds, so
 //! every check is reproducible in tests.
@@ -10,6 +11,7 @@ pub mod calendar;
 pub mod compare;
 pub mod digest;
 pub mod jwt;
+pub mod kms;
 pub mod password;
 pub mod random;
 pub mod sigv4;

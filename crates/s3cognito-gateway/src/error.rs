@@ -107,7 +107,8 @@ impl From<ServiceError> for Refusal {
             | ServiceError::AlreadyExists(_)
             | ServiceError::MalformedPolicy(_)
             | ServiceError::DeleteConflict(_)
-            | ServiceError::NoUsableRole(_) => Refusal::bad_request(error.to_string()),
+            | ServiceError::NoUsableRole(_)
+            | ServiceError::Kms(_) => Refusal::bad_request(error.to_string()),
         }
     }
 }

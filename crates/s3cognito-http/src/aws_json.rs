@@ -1,4 +1,5 @@
-//! The entry point of `POST /`: AWS JSON 1.1 routed by `X-Amz-Target` to a service's operations, and
+//! The entry point of `POST /`: AWS JSON 1.1 routed by `X-Amz-Target` to a service's operations
+//! (cognito-idp, cognito-identity, KMS), and
 //! query-protocol forms (`Action=…`) handed to STS and IAM.
 
 use axum::body::Bytes;
@@ -8,12 +9,12 @@ use axum::response::{IntoResponse, Response};
 
 use s3cognito_service::ServiceError;
 use s3cognito_service::authorization::{Caller, Resource};
-use s3cognito_types::operation::{Authorization, CognitoIdentity, CognitoIdp, Operation};
+use s3cognito_types::operation::{Authorization, CognitoIdentity, CognitoIdp, Kms, Operation};
 use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::input::Input;
-use crate::{HttpState, cognito_identity, cognito_idp, query};
+use crate::{HttpState, cognito_identity, cognito_idp, kms, query};
 
 /// The parts of a request a signature covers, decoded once for every protocol.
 #[derive(Debug)]
@@ -58,6 +59,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SourceAddress {
 enum JsonOperation {
     CognitoIdp(CognitoIdp),
     CognitoIdentity(CognitoIdentity),
+    Kms(Kms),
 }
 
 impl JsonOperation {
@@ -65,6 +67,7 @@ impl JsonOperation {
         match self {
             JsonOperation::CognitoIdp(operation) => operation.into(),
             JsonOperation::CognitoIdentity(operation) => operation.into(),
+            JsonOperation::Kms(operation) => operation.into(),
         }
     }
 }
@@ -82,6 +85,7 @@ fn json_operation(target: &str) -> Result<JsonOperation, ApiError> {
         Some(("AWSCognitoIdentityService", name)) => {
             CognitoIdentity::parse(name).map(JsonOperation::CognitoIdentity).ok_or_else(|| unknown(name))
         }
+        Some(("TrentService", name)) => Kms::parse(name).map(JsonOperation::Kms).ok_or_else(|| unknown(name)),
         _ => Err(ApiError::new(StatusCode::BAD_REQUEST, "UnknownOperationException", "Unknown operation")),
     }
 }
@@ -103,15 +107,19 @@ async fn run(state: &HttpState, operation: JsonOperation, request: &RawRequest) 
         ),
     };
     let input = Input::parse(&request.body)?;
+    // KMS authorizes each key a request names against that key's policy, once it has found the key.
+    if let (JsonOperation::Kms(operation), Some(principal)) = (operation, &principal) {
+        return kms::run(state, operation, principal, &input).await;
+    }
     let caller = principal.as_ref().map_or(Caller::Anonymous, Caller::Signed);
     // Only what a policy is checked against is read here, and only for a signed call: the pool it names.
     let member = match operation {
         JsonOperation::CognitoIdp(_) => "UserPoolId",
-        JsonOperation::CognitoIdentity(_) => "IdentityPoolId",
+        JsonOperation::CognitoIdentity(_) | JsonOperation::Kms(_) => "IdentityPoolId",
     };
     let named = if principal.is_some() { input.opt_string(member)? } else { None };
     let resource = match (named.as_deref(), operation) {
-        (None, _) => Resource::Any,
+        (None, _) | (_, JsonOperation::Kms(_)) => Resource::Any,
         (Some(pool), JsonOperation::CognitoIdp(_)) => Resource::UserPool(pool),
         (Some(pool), JsonOperation::CognitoIdentity(_)) => Resource::IdentityPool(pool),
     };
@@ -119,6 +127,7 @@ async fn run(state: &HttpState, operation: JsonOperation, request: &RawRequest) 
     match operation {
         JsonOperation::CognitoIdp(operation) => cognito_idp::run(state, operation, &input).await,
         JsonOperation::CognitoIdentity(operation) => cognito_identity::run(state, operation, &input).await,
+        JsonOperation::Kms(_) => Err(ServiceError::Authentication(s3cognito_service::AuthenticationError::MissingAuthenticationToken).into()),
     }
 }
 

@@ -99,6 +99,8 @@ impl From<ServiceError> for ApiError {
             E::AccessDenied(_) => (StatusCode::FORBIDDEN, "AccessDeniedException"),
             E::InvalidIdentityToken(_) | E::ExpiredToken(_) => (bad, "NotAuthorizedException"),
             E::NoUsableRole(_) => (bad, "InvalidIdentityPoolConfigurationException"),
+            // KMS's own refusals are coded by `kms::kms_error`; no other JSON service raises them.
+            E::Kms(_) => (bad, "InvalidParameterException"),
             E::Authentication(authentication) => match authentication {
                 AuthenticationError::MissingAuthenticationToken => {
                     (StatusCode::FORBIDDEN, "MissingAuthenticationTokenException")

@@ -2,6 +2,7 @@
 //! matches, so a new variant without a code does not compile; this table also pins which code each gets.
 
 use axum::http::StatusCode;
+use s3cognito_service::kms::KmsRefusal;
 use s3cognito_service::{AuthenticationError, InvalidMember, ServiceError};
 
 use crate::error::ApiError;
@@ -50,6 +51,7 @@ fn table() -> Vec<(ServiceError, u16, &'static str, u16, &'static str)> {
             403,
             "SignatureDoesNotMatch",
         ),
+        (E::Kms(KmsRefusal::IncorrectKey), 400, "InvalidParameterException", 400, "ValidationError"),
         (E::Internal(text()), 500, "InternalErrorException", 500, "InternalFailure"),
     ]
 }
@@ -91,7 +93,8 @@ fn variant(error: &ServiceError) -> usize {
         E::Authentication(A::RequestExpired) => 28,
         E::Authentication(A::ExpiredToken) => 29,
         E::Authentication(A::WrongRegion { .. }) => 30,
-        E::Internal(_) => 31,
+        E::Kms(_) => 31,
+        E::Internal(_) => 32,
     }
 }
 
@@ -132,4 +135,36 @@ fn invalid_members_are_worded_as_aws_words_them() {
 fn internal_causes_never_reach_the_client() {
     let api = ApiError::from(ServiceError::Internal("database password is hunter2".to_owned()));
     assert!(!api.message.contains("hunter2"), "{}", api.message);
+}
+
+/// KMS answers with its own codes: its refusals, and the common failures in its words.
+#[test]
+fn kms_errors_carry_the_codes_kms_gives_them() {
+    use ServiceError as E;
+    let text = || "why".to_owned();
+    let rows: Vec<(ServiceError, u16, &str)> = vec![
+        (E::Kms(KmsRefusal::Disabled(text())), 400, "DisabledException"),
+        (E::Kms(KmsRefusal::InvalidState(text())), 400, "KMSInvalidStateException"),
+        (E::Kms(KmsRefusal::InvalidCiphertext), 400, "InvalidCiphertextException"),
+        (E::Kms(KmsRefusal::IncorrectKey), 400, "IncorrectKeyException"),
+        (E::Kms(KmsRefusal::InvalidKeyUsage(text())), 400, "InvalidKeyUsageException"),
+        (E::Kms(KmsRefusal::InvalidAliasName(text())), 400, "InvalidAliasNameException"),
+        (E::Kms(KmsRefusal::InvalidArn(text())), 400, "InvalidArnException"),
+        (E::Kms(KmsRefusal::Tag(text())), 400, "TagException"),
+        (E::NotFound(text()), 400, "NotFoundException"),
+        (E::AlreadyExists(text()), 400, "AlreadyExistsException"),
+        (E::MalformedPolicy(text()), 400, "MalformedPolicyDocumentException"),
+        (E::Invalid(text()), 400, "ValidationException"),
+        (InvalidMember::error("numberOfBytes", None, "Member must be small"), 400, "ValidationException"),
+        (E::AccessDenied(text()), 400, "AccessDeniedException"),
+        (E::QuotaExceeded(text()), 400, "LimitExceededException"),
+        (E::Internal("secret cause".to_owned()), 500, "KMSInternalException"),
+        (E::Authentication(AuthenticationError::UnrecognizedClient), 403, "UnrecognizedClientException"),
+    ];
+    for (error, status, code) in rows {
+        let described = format!("{error:?}");
+        let api = crate::kms::kms_error(error);
+        assert_eq!((api.status.as_u16(), api.code), (status, code), "{described}");
+        assert!(!api.message.contains("secret cause"));
+    }
 }

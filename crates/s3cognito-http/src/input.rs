@@ -11,7 +11,7 @@ use crate::error::ApiError;
 pub(crate) struct Input(Map<String, Value>);
 
 /// AWS names members in camelCase in validation messages (`clientId` for `ClientId`).
-fn camel(name: &str) -> String {
+pub(crate) fn camel(name: &str) -> String {
     let mut chars = name.chars();
     chars.next().map(|first| first.to_lowercase().chain(chars).collect()).unwrap_or_default()
 }

@@ -11,6 +11,7 @@ mod error;
 #[cfg(test)]
 mod error_tables;
 mod input;
+mod kms;
 mod oidc;
 mod ops;
 mod query;

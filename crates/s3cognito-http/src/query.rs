@@ -112,7 +112,8 @@ fn service_code(error: &ServiceError, service: Service) -> (StatusCode, &'static
         | E::CodeMismatch
         | E::ExpiredCode
         | E::WrongTokenType(_)
-        | E::NoUsableRole(_) => (bad, "ValidationError"),
+        | E::NoUsableRole(_)
+        | E::Kms(_) => (bad, "ValidationError"),
         E::Authentication(authentication) => match authentication {
             AuthenticationError::MissingAuthenticationToken => (StatusCode::FORBIDDEN, "MissingAuthenticationToken"),
             AuthenticationError::IncompleteSignature(_) => (bad, "IncompleteSignature"),

@@ -4,12 +4,14 @@
 //! ids are text, times are epoch seconds, and JSON documents are opaque text owned by the service layer.
 
 mod identity;
+mod kms;
 mod migrate;
 mod objects;
 mod records;
 mod store;
 mod upload_jobs;
 
+pub use kms::{KmsAliasRecord, KmsKeyRecord, KmsKeyVersionRecord};
 pub use objects::{BucketDeletion, prefix_successor};
 pub use upload_jobs::JobCursor;
 pub use records::{

@@ -65,6 +65,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0008_upload_jobs.sql"),
         postgres: include_str!("migrations/0008_upload_jobs.sql"),
     },
+    Migration {
+        version: 9,
+        name: "kms",
+        sqlite: include_str!("migrations/0009_kms.sql"),
+        postgres: include_str!("migrations/0009_kms.sql"),
+    },
 ];
 
 /// A number every replica agrees on, so that two replicas starting together migrate one at a time.

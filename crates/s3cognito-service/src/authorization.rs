@@ -12,6 +12,7 @@ use s3cognito_types::operation::{self, Authorization, Operation};
 use crate::access::Principal;
 use crate::error::{AuthenticationError, Result, ServiceError};
 use crate::identity::Identity;
+use crate::kms::KeyAccess;
 use crate::uploads::PoolUser;
 
 /// Who calls: nobody in particular (no signature), a verified principal, or a user of the deployment's
@@ -38,6 +39,8 @@ pub enum Resource<'a> {
     S3(S3Resource<'a>),
     /// An object a pool user names through the upload routes, by its key.
     UserFile(&'a str),
+    /// A KMS alias by ARN (the key it points at is authorized with `Authorizer::authorize_key`).
+    KmsAlias(&'a str),
 }
 
 /// What an S3 request names: its bucket and key, the condition keys a listing sets, and a copy's source.
@@ -102,6 +105,48 @@ impl Authorizer {
         Ok(())
     }
 
+    /// Whether `principal` may do `action` with a KMS key, decided as KMS decides: an explicit Deny in the
+    /// key policy or in the caller's own policies refuses; otherwise a key policy statement naming the
+    /// caller allows, and one naming only its account (the default policy's "Enable IAM User
+    /// Permissions") allows when the caller's own policies allow too. The account's own keys are held to
+    /// the key policy like anyone.
+    pub async fn authorize_key(&self, principal: &Principal, action: &'static str, key: &KeyAccess) -> Result<()> {
+        use s3cognito_types::policy::{Decision, PolicyDocument, Principal as PolicyPrincipal, ResourceDecision, evaluate_resource};
+        let keys: Vec<(&str, Vec<String>)> = key.keys.iter().map(|(name, values)| (name.as_str(), values.clone())).collect();
+        let request = self.identity.request_context(principal, action, &key.arn, &keys);
+        let own = self.identity.identity_decision(principal, &request).await?;
+        let policy = PolicyDocument::parse(&key.policy).map_err(|error| {
+            tracing::error!(key = %key.arn, %error, "stored key policy does not parse");
+            self.identity.denied(principal, action, &key.arn)
+        })?;
+        let mut by_key = ResourceDecision::ImplicitDeny;
+        for arn in self.principal_arns(principal) {
+            let decision = evaluate_resource(&policy, &request.clone().with_principal(PolicyPrincipal::Aws(arn)));
+            by_key = match (by_key, decision) {
+                (ResourceDecision::ExplicitDeny, _) | (_, ResourceDecision::ExplicitDeny) => ResourceDecision::ExplicitDeny,
+                (ResourceDecision::AllowCaller, _) | (_, ResourceDecision::AllowCaller) => ResourceDecision::AllowCaller,
+                (ResourceDecision::AllowAccount, _) | (_, ResourceDecision::AllowAccount) => ResourceDecision::AllowAccount,
+                _ => ResourceDecision::ImplicitDeny,
+            };
+        }
+        let allowed = match (by_key, own) {
+            (ResourceDecision::ExplicitDeny, _) | (_, Decision::ExplicitDeny) => false,
+            (ResourceDecision::AllowCaller, _) => true,
+            (ResourceDecision::AllowAccount, own) => own == Decision::Allow,
+            (ResourceDecision::ImplicitDeny, _) => false,
+        };
+        if allowed { Ok(()) } else { Err(self.identity.denied(principal, action, &key.arn)) }
+    }
+
+    /// The ARNs a resource policy may name the caller by: the account's root for its own keys; for
+    /// temporary credentials, the assumed-role session and its role.
+    pub fn principal_arns(&self, principal: &Principal) -> Vec<String> {
+        match &principal.session {
+            None => vec![arn::account_root(&self.identity.settings().account_id)],
+            Some(session) => vec![session.context.assumed_role_arn.clone(), session.role_arn.clone()],
+        }
+    }
+
     /// Whether a caller told that `key` is missing from `bucket` learns nothing it could not list: S3
     /// says NoSuchKey only to callers allowed to list that key's prefix, and AccessDenied to others.
     pub async fn may_learn_key_is_missing(&self, principal: &Principal, bucket: &str, key: &str) -> Result<bool> {
@@ -122,7 +167,7 @@ impl Authorizer {
             Resource::UserPool(pool) => arn::user_pool(region, account, pool),
             Resource::IdentityPool(pool) => arn::identity_pool(region, account, pool),
             Resource::Role(name) => arn::role(account, "/", name),
-            Resource::OidcProvider(provider) => (*provider).to_owned(),
+            Resource::OidcProvider(provider) | Resource::KmsAlias(provider) => (*provider).to_owned(),
             Resource::UserFile(key) => arn::object("*", key),
             Resource::S3(target) => return match operation {
                 Operation::S3(operation) => s3_checks(operation, target),

@@ -94,6 +94,7 @@ pub async fn ensure(app: &App) -> Result<Bootstrap> {
     }
 
     ensure_identity_pool(app, &account_id, &identity_pool_id, &user_pool_id, &client_id, &bucket).await?;
+    ensure_default_key(app, &account_id).await?;
 
     let candidate_key = crate::access::new_access_key_id("AKIA");
     let root_access_key_id = store.setting_or_insert("root_access_key_id", &candidate_key).await?;
@@ -126,6 +127,32 @@ pub async fn ensure(app: &App) -> Result<Bootstrap> {
         root_access_key_id,
         root_secret_access_key: root.secret_access_key,
     })
+}
+
+/// The default KMS key, `alias/s3cognito-default`, with the default key policy: created once, then the
+/// admin's. Two replicas starting together may both make a key; the one whose alias lands keeps it and
+/// the other's key is removed.
+async fn ensure_default_key(app: &App, account_id: &str) -> Result<()> {
+    let store = &app.store;
+    if store.setting("default_kms_key_created").await?.is_some() || store.kms_alias(crate::kms::DEFAULT_ALIAS).await?.is_some() {
+        store.setting_or_insert("default_kms_key_created", "true").await?;
+        return Ok(());
+    }
+    let new = crate::kms::NewKey {
+        description: Some("The default key of the deployment's users".to_owned()),
+        ..Default::default()
+    };
+    let key = app.kms.create_key(new, &[arn::account_root(account_id)], false).await?;
+    let named = app.kms.resolve(&key.key_id).await?;
+    match app.kms.create_alias(crate::kms::DEFAULT_ALIAS, &named).await {
+        Ok(()) => {}
+        Err(crate::ServiceError::AlreadyExists(_)) => {
+            store.delete_kms_key(&key.key_id).await?;
+        }
+        Err(other) => return Err(other),
+    }
+    store.setting_or_insert("default_kms_key_created", "true").await?;
+    Ok(())
 }
 
 /// The bootstrap identity pool's authenticated role: Amplify Storage's access levels on the bootstrap
@@ -172,7 +199,7 @@ pub fn user_files_policy(bucket: &str) -> String {
                 "Effect": "Allow",
                 "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
                 "Resource": "*",
-                "Condition": {"StringEquals": {"kms:RequestAlias": "alias/s3cognito-default"}},
+                "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": crate::kms::DEFAULT_ALIAS}},
             },
         ],
     })

@@ -69,6 +69,9 @@ pub enum ServiceError {
     /// The identity pool has no role it can give the caller.
     #[error("{0}")]
     NoUsableRole(String),
+    /// A refusal only KMS has (a disabled key, a damaged ciphertext), each with its own code there.
+    #[error(transparent)]
+    Kms(#[from] crate::kms::KmsRefusal),
     /// The request's signature or credentials are not acceptable.
     #[error(transparent)]
     Authentication(#[from] AuthenticationError),

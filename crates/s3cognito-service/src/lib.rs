@@ -9,6 +9,7 @@ pub mod bootstrap;
 pub mod clock;
 pub mod error;
 pub mod identity;
+pub mod kms;
 pub mod limits;
 pub mod mail;
 pub mod objects;
@@ -26,6 +27,7 @@ use access::Access;
 use authorization::Authorizer;
 use clock::Clock;
 use identity::{Identity, IdentitySettings};
+use kms::Kms;
 use limits::{Limiter, RateLimits};
 use mail::Mailer;
 use objects::Objects;
@@ -47,6 +49,7 @@ pub struct App {
     /// Every request's authorization decision.
     pub authorizer: Authorizer,
     pub uploads: Uploads,
+    pub kms: Kms,
 }
 
 /// How long identity-pool credentials last unless configured otherwise: an hour, as on AWS.
@@ -73,7 +76,9 @@ impl App {
         let identity = Identity::new(store.clone(), clock.clone(), access.clone(), user_pools.clone(), identity_settings);
         let uploads =
             Uploads::new(store.clone(), clock.clone(), user_pools.clone(), identity.clone(), UploadSettings::default(), limiter.clone());
+        let kms = Kms::new(store.clone(), clock.clone(), access.clone(), region.clone(), identity.settings().account_id.clone());
         App {
+            kms,
             uploads,
             objects: Objects::new(store.clone(), blobs, clock.clone()),
             authorizer: Authorizer::new(identity.clone()),

@@ -39,3 +39,13 @@ pub fn bucket(bucket: &str) -> String {
 pub fn object(bucket: &str, key: &str) -> String {
     format!("arn:aws:s3:::{bucket}/{key}")
 }
+
+/// `arn:aws:kms:<region>:<account>:key/<keyId>`.
+pub fn kms_key(region: &str, account: &str, key_id: &str) -> String {
+    format!("arn:aws:kms:{region}:{account}:key/{key_id}")
+}
+
+/// `arn:aws:kms:<region>:<account>:<alias>`, where `alias` is `alias/<name>`.
+pub fn kms_alias(region: &str, account: &str, alias: &str) -> String {
+    format!("arn:aws:kms:{region}:{account}:{alias}")
+}

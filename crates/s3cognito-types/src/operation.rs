@@ -14,6 +14,7 @@ pub enum Service {
     Sts,
     Iam,
     S3,
+    Kms,
     /// Our own routes: health and the published signing keys.
     Own,
 }
@@ -27,6 +28,7 @@ impl Service {
             Service::Sts => "sts",
             Service::Iam => "iam",
             Service::S3 => "s3",
+            Service::Kms => "kms",
             Service::Own => "s3cognito",
         }
     }
@@ -246,6 +248,42 @@ operations! {
 }
 
 operations! {
+    /// KMS (AWS JSON 1.1, `TrentService.<Name>`): keys, aliases, their policies, tags and rotation, and
+    /// the cryptographic operations.
+    Kms, Service::Kms, "kms", {
+        CreateKey: Signed,
+        DescribeKey: Signed,
+        ListKeys: Signed,
+        UpdateKeyDescription: Signed,
+        EnableKey: Signed,
+        DisableKey: Signed,
+        ScheduleKeyDeletion: Signed,
+        CancelKeyDeletion: Signed,
+        CreateAlias: Signed,
+        UpdateAlias: Signed,
+        DeleteAlias: Signed,
+        ListAliases: Signed,
+        Encrypt: Signed,
+        Decrypt: Signed,
+        ReEncrypt: Signed = "kms:ReEncryptFrom",
+        GenerateDataKey: Signed,
+        GenerateDataKeyWithoutPlaintext: Signed,
+        GenerateRandom: Signed,
+        EnableKeyRotation: Signed,
+        DisableKeyRotation: Signed,
+        GetKeyRotationStatus: Signed,
+        RotateKeyOnDemand: Signed,
+        ListKeyRotations: Signed,
+        GetKeyPolicy: Signed,
+        PutKeyPolicy: Signed,
+        ListKeyPolicies: Signed,
+        TagResource: Signed,
+        UntagResource: Signed,
+        ListResourceTags: Signed,
+    }
+}
+
+operations! {
     /// Our own routes: health, the published signing keys, and the upload routes that take a user
     /// pool token instead of a signature (the presign API with Uppy's multipart signing, the upload
     /// edge, GraphQL).
@@ -274,6 +312,7 @@ pub enum Operation {
     Sts(Sts),
     Iam(Iam),
     S3(S3),
+    Kms(Kms),
     Own(Own),
 }
 
@@ -286,6 +325,7 @@ macro_rules! each_service {
             Operation::Sts(operation) => operation.$method(),
             Operation::Iam(operation) => operation.$method(),
             Operation::S3(operation) => operation.$method(),
+            Operation::Kms(operation) => operation.$method(),
             Operation::Own(operation) => operation.$method(),
         }
     };
@@ -338,6 +378,8 @@ mod tests {
         assert_eq!(S3::ListObjectsV2.action(), "s3:ListBucket");
         assert_eq!(S3::HeadObject.action(), "s3:GetObject");
         assert_eq!(S3::DeleteBucketCors.action(), "s3:PutBucketCORS");
+        assert_eq!(Kms::GenerateDataKey.action(), "kms:GenerateDataKey");
+        assert_eq!(Kms::ReEncrypt.action(), "kms:ReEncryptFrom", "the source key's half; the destination's is ReEncryptTo");
         assert_eq!(Operation::from(S3::PutObject).to_string(), "s3.PutObject");
     }
 }

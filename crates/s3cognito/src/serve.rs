@@ -131,6 +131,11 @@ async fn housekeeping(app: Arc<App>) {
             Ok(removed) => tracing::debug!(removed, "expired temporary credentials removed"),
             Err(error) => tracing::warn!(%error, "removing expired credentials failed"),
         }
+        match app.kms.sweep_deleted_keys().await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "KMS keys deleted as scheduled"),
+            Err(error) => tracing::warn!(%error, "deleting KMS keys past their deletion date failed"),
+        }
         match app.limiter.sweep().await {
             Ok(0) => {}
             Ok(removed) => tracing::debug!(removed, "old rate-limit counters removed"),

@@ -9,6 +9,7 @@ mod authentication;
 mod gateway;
 mod graphql;
 mod json_errors;
+mod kms;
 mod query_errors;
 mod routing;
 mod s3_errors;

@@ -115,36 +115,65 @@ impl Identity {
         resource: &str,
         keys: &[(&str, Vec<String>)],
     ) -> Result<()> {
-        let Some(session) = &principal.session else {
-            return Ok(());
-        };
-        let denied = || {
-            ServiceError::AccessDenied(format!(
-                "User: {} is not authorized to perform: {action} on resource: {resource}",
-                session.context.assumed_role_arn
-            ))
-        };
+        let request = self.request_context(principal, action, resource, keys);
+        if self.identity_decision(principal, &request).await? != Decision::Allow {
+            return Err(self.denied(principal, action, resource));
+        }
+        Ok(())
+    }
+
+    /// The refusal of `action` on `resource` to `principal`, in IAM's words.
+    pub(crate) fn denied(&self, principal: &Principal, action: &str, resource: &str) -> ServiceError {
+        ServiceError::AccessDenied(format!(
+            "User: {} is not authorized to perform: {action} on resource: {resource}",
+            self.caller_arn(principal)
+        ))
+    }
+
+    /// The request as policies see it: the action, the resource, the caller's global condition keys
+    /// (`aws:userid`, `aws:PrincipalArn`, the time, and those its credentials were issued with) and `keys`.
+    pub(crate) fn request_context(&self, principal: &Principal, action: &str, resource: &str, keys: &[(&str, Vec<String>)]) -> RequestContext {
         let now = self.now();
         let mut request = RequestContext::new(action, resource)
-            .with_key("aws:userid", session.context.user_id.clone())
-            .with_key("aws:PrincipalArn", session.role_arn.clone())
             .with_key("aws:PrincipalAccount", self.settings.account_id.clone())
-            .with_key("aws:PrincipalType", "AssumedRole")
             .with_key("aws:CurrentTime", s3cognito_crypto::calendar::iso8601(now))
             .with_key("aws:EpochTime", now.to_string())
             .with_key("aws:SecureTransport", "false");
-        for (key, values) in &session.context.keys {
-            request = request.with_key_values(key, values.clone());
+        match &principal.session {
+            None => {
+                request = request
+                    .with_key("aws:userid", self.settings.account_id.clone())
+                    .with_key("aws:PrincipalArn", self.root_arn())
+                    .with_key("aws:PrincipalType", "Account");
+            }
+            Some(session) => {
+                request = request
+                    .with_key("aws:userid", session.context.user_id.clone())
+                    .with_key("aws:PrincipalArn", session.role_arn.clone())
+                    .with_key("aws:PrincipalType", "AssumedRole");
+                for (key, values) in &session.context.keys {
+                    request = request.with_key_values(key, values.clone());
+                }
+            }
         }
         for (key, values) in keys {
             request = request.with_key_values(key, values.clone());
         }
-        // A role deleted since the credentials were issued, or deleted and created again under the same
-        // name (a new role id), no longer backs them.
+        request
+    }
+
+    /// What the caller's own policies say of `request`: the account's keys are allowed everything;
+    /// temporary credentials get their role's inline policies, narrowed by a session policy if one was
+    /// given. A role deleted since the credentials were issued, or deleted and created again under the
+    /// same name (a new role id), no longer backs them.
+    pub(crate) async fn identity_decision(&self, principal: &Principal, request: &RequestContext) -> Result<Decision> {
+        let Some(session) = &principal.session else {
+            return Ok(Decision::Allow);
+        };
         let role_id = session.context.user_id.split(':').next().unwrap_or_default();
         let role = match self.role_at(&session.role_arn).await? {
             Some(role) if role.role_id == role_id => role,
-            _ => return Err(denied()),
+            _ => return Ok(Decision::ImplicitDeny),
         };
         let documents: Vec<PolicyDocument> = self
             .store
@@ -159,16 +188,15 @@ impl Identity {
                 }
             })
             .collect();
-        if !policy::evaluate(documents.iter(), &request).is_allowed() {
-            return Err(denied());
+        let decision = policy::evaluate(documents.iter(), request);
+        if decision != Decision::Allow {
+            return Ok(decision);
         }
         if let Some(session_policy) = &session.context.session_policy {
-            let parsed = PolicyDocument::parse(session_policy).map_err(|_| denied())?;
-            if policy::evaluate([&parsed], &request) != Decision::Allow {
-                return Err(denied());
-            }
+            let Ok(parsed) = PolicyDocument::parse(session_policy) else { return Ok(Decision::ImplicitDeny) };
+            return Ok(policy::evaluate([&parsed], request));
         }
-        Ok(())
+        Ok(Decision::Allow)
     }
 
     /// The role an ARN names, if one exists under exactly that ARN.

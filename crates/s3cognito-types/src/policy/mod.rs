@@ -90,16 +90,36 @@ impl Statement {
 
     /// Whether action, resource, caller and every condition match; `action` is the request's, lowercased.
     fn applies_to(&self, request: &RequestContext, action: &str) -> bool {
-        self.actions.admits(|glob| glob.matches(action))
+        self.scope_for(request, action).is_some()
+    }
+
+    /// How the statement names the request's caller, when action, resource, caller and every condition
+    /// match: the caller itself, or only its whole account (`"AWS": "<account>"` or `…:root`).
+    fn scope_for(&self, request: &RequestContext, action: &str) -> Option<Scope> {
+        let matches = self.actions.admits(|glob| glob.matches(action))
             && self.resources.as_ref().is_none_or(|resources| {
                 resources
                     .admits(|template| template.to_glob(request).is_some_and(|glob| glob.matches(&request.resource)))
             })
-            && self
-                .principals
-                .as_ref()
-                .is_none_or(|principals| principals.admits(|pattern| pattern.matches(request.principal.as_ref())))
-            && self.conditions.iter().all(|condition| condition.holds(request))
+            && self.conditions.iter().all(|condition| condition.holds(request));
+        if !matches {
+            return None;
+        }
+        let caller = request.principal.as_ref();
+        match &self.principals {
+            None => Some(Scope::Caller),
+            Some(principals) if principals.negated => principals.admits(|pattern| pattern.matches(caller)).then_some(Scope::Caller),
+            Some(principals) => {
+                let named: Vec<&PrincipalPattern> = principals.patterns.iter().filter(|pattern| pattern.matches(caller)).collect();
+                if named.is_empty() {
+                    None
+                } else if named.iter().all(|pattern| pattern.names_whole_account()) {
+                    Some(Scope::Account)
+                } else {
+                    Some(Scope::Caller)
+                }
+            }
+        }
     }
 }
 
@@ -174,6 +194,45 @@ impl Decision {
     pub fn is_allowed(self) -> bool {
         self == Self::Allow
     }
+}
+
+/// How a statement that applies names the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Caller,
+    Account,
+}
+
+/// What a resource policy that names its principals (a KMS key policy) says of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResourceDecision {
+    /// A matching Deny statement: nothing else can allow.
+    ExplicitDeny,
+    /// An Allow statement names the caller (its ARN, or everyone): allowed whatever its own policies say.
+    AllowCaller,
+    /// The only Allow statements name the caller's whole account: the account's identity policies decide.
+    AllowAccount,
+    ImplicitDeny,
+}
+
+/// Evaluates a resource policy for the request's caller: any matching Deny gives `ExplicitDeny`; an Allow
+/// naming the caller `AllowCaller`; one naming only its account `AllowAccount`; else `ImplicitDeny`.
+pub fn evaluate_resource(policy: &PolicyDocument, request: &RequestContext) -> ResourceDecision {
+    let action = request.action.to_lowercase();
+    let mut decision = ResourceDecision::ImplicitDeny;
+    for statement in &policy.statements {
+        match (statement.scope_for(request, &action), statement.effect) {
+            (None, _) => {}
+            (Some(_), Effect::Deny) => return ResourceDecision::ExplicitDeny,
+            (Some(Scope::Caller), Effect::Allow) => decision = ResourceDecision::AllowCaller,
+            (Some(Scope::Account), Effect::Allow) => {
+                if decision == ResourceDecision::ImplicitDeny {
+                    decision = ResourceDecision::AllowAccount;
+                }
+            }
+        }
+    }
+    decision
 }
 
 /// Evaluates every statement of every policy: any matching Deny gives `ExplicitDeny`; otherwise any matching

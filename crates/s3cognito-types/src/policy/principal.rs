@@ -52,6 +52,12 @@ impl PrincipalPattern {
         }
     }
 
+    /// Whether the pattern names a whole account (`"AWS": "<account>"` or `arn:aws:iam::<account>:root`)
+    /// rather than one principal or everyone.
+    pub(super) fn names_whole_account(&self) -> bool {
+        matches!(self, Self::Aws(pattern) if whole_account(pattern).is_some())
+    }
+
     /// Whether the caller is one this pattern names. A request without a caller is treated as anonymous, so
     /// that a `"Principal": "*"` Deny still applies to it.
     pub(super) fn matches(&self, caller: Option<&Principal>) -> bool {

@@ -1,7 +1,7 @@
 //! The IAM policy engine: parsing and its refusals, every condition operator, policy variables, principals,
 //! and the Amplify and Cognito policies s3cognito bootstraps.
 
-use s3cognito_types::policy::{Decision, Effect, PolicyDocument, Principal, RequestContext, evaluate};
+use s3cognito_types::policy::{Decision, Effect, PolicyDocument, Principal, RequestContext, ResourceDecision, evaluate, evaluate_resource};
 
 const BUCKET: &str = "arn:aws:s3:::BUCKET";
 const ME: &str = "us-east-1:0b5c6d8e-1111-4222-8333-944445555666";
@@ -1173,4 +1173,32 @@ fn request_context_keys() {
     assert_eq!(request.values("aws:userid"), None);
     assert_eq!(request.principal, Some(Principal::Anonymous));
     assert_eq!((request.action.as_str(), request.resource.as_str()), ("s3:GetObject", "arn:aws:s3:::b/k"));
+}
+
+/// A key policy, as KMS reads it: a statement naming the caller allows by itself; one naming only the
+/// caller's account hands the decision to the account's own policies; a Deny naming the caller wins.
+#[test]
+fn a_key_policy_tells_allowing_the_caller_from_allowing_its_account() {
+    let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let policy = parse(
+        r#"{"Version": "2012-10-17", "Statement": [
+            {"Sid": "Enable IAM User Permissions", "Effect": "Allow",
+             "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"},
+            {"Sid": "Users", "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::123456789012:role/Users", "210987654321"]},
+             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"},
+            {"Sid": "NoDecryptForAuditors", "Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::123456789012:role/Auditors"},
+             "Action": "kms:Decrypt", "Resource": "*"}
+        ]}"#,
+    );
+    let ask = |action: &str, caller: &str| {
+        evaluate_resource(&policy, &RequestContext::new(action, key).with_principal(Principal::Aws(caller.to_owned())))
+    };
+    assert_eq!(ask("kms:Decrypt", "arn:aws:iam::123456789012:role/Users"), ResourceDecision::AllowCaller);
+    assert_eq!(ask("kms:GenerateDataKeyWithoutPlaintext", "arn:aws:iam::123456789012:role/Users"), ResourceDecision::AllowCaller);
+    assert_eq!(ask("kms:ScheduleKeyDeletion", "arn:aws:iam::123456789012:role/Users"), ResourceDecision::AllowAccount);
+    assert_eq!(ask("kms:Decrypt", "arn:aws:iam::123456789012:role/Others"), ResourceDecision::AllowAccount);
+    assert_eq!(ask("kms:Decrypt", "arn:aws:iam::123456789012:root"), ResourceDecision::AllowAccount, "the root ARN names the account");
+    assert_eq!(ask("kms:Decrypt", "arn:aws:iam::123456789012:role/Auditors"), ResourceDecision::ExplicitDeny);
+    assert_eq!(ask("kms:Encrypt", "arn:aws:iam::210987654321:role/Anyone"), ResourceDecision::ImplicitDeny);
+    assert_eq!(ask("kms:Decrypt", "arn:aws:iam::210987654321:role/Anyone"), ResourceDecision::AllowAccount, "another account, as a whole");
 }

@@ -1,0 +1,84 @@
+"""KMS with the AWS CLI v1 and boto3, as an operator and an app use it against AWS: keys and aliases,
+encrypt / decrypt / generate-data-key round trips through files, and the default key an identity-pool
+user may use for data keys."""
+
+import base64
+import json
+
+from conftest import error_code, fail, unique
+
+# The commands as they are written for AWS, with `aws` pointed at our endpoint.
+ROUND_TRIP = """set -euo pipefail
+KEY_ID=$(aws --endpoint-url "$ENDPOINT" kms create-key --description "backups" --query KeyMetadata.KeyId --output text)
+aws --endpoint-url "$ENDPOINT" kms create-alias --alias-name "$ALIAS" --target-key-id "$KEY_ID"
+aws --endpoint-url "$ENDPOINT" kms encrypt --key-id "$ALIAS" --plaintext "fileb://$WORK/plain.txt" \\
+    --encryption-context purpose=backup --output text --query CiphertextBlob | base64 --decode > "$WORK/secret.bin"
+aws --endpoint-url "$ENDPOINT" kms decrypt --ciphertext-blob "fileb://$WORK/secret.bin" \\
+    --encryption-context purpose=backup --output text --query Plaintext | base64 --decode > "$WORK/back.txt"
+aws --endpoint-url "$ENDPOINT" kms generate-data-key --key-id "$ALIAS" --key-spec AES_256 > "$WORK/data-key.json"
+echo "$KEY_ID"
+"""
+
+
+def test_cli_create_key_encrypt_decrypt_and_generate_data_key(server, tmp_path):
+    plain = b"the quarterly numbers\n" * 10
+    (tmp_path / "plain.txt").write_bytes(plain)
+    alias = f"alias/{unique('backups')}"
+    out = server.sh(ROUND_TRIP, {"WORK": str(tmp_path), "ALIAS": alias})
+    key_id = out.stdout.strip().splitlines()[-1]
+
+    assert (tmp_path / "back.txt").read_bytes() == plain
+    assert plain not in (tmp_path / "secret.bin").read_bytes()
+    data_key = json.loads((tmp_path / "data-key.json").read_text())
+    assert len(base64.b64decode(data_key["Plaintext"])) == 32
+    assert data_key["KeyId"].endswith(f":key/{key_id}") and data_key["KeyId"].startswith("arn:aws:kms:us-east-1:")
+
+    kms = server.client("kms")
+    opened = kms.decrypt(CiphertextBlob=base64.b64decode(data_key["CiphertextBlob"]))
+    assert opened["Plaintext"] == base64.b64decode(data_key["Plaintext"])
+    assert opened["KeyId"] == data_key["KeyId"]
+    # The context is part of what was encrypted: without it the blob does not open.
+    err = fail(kms.decrypt, CiphertextBlob=(tmp_path / "secret.bin").read_bytes())
+    assert error_code(err) == "InvalidCiphertextException"
+
+    described = server.aws_json("kms", "describe-key", "--key-id", alias)["KeyMetadata"]
+    assert described["KeyId"] == key_id and described["KeyState"] == "Enabled"
+    aliases = server.aws_json("kms", "list-aliases", "--key-id", key_id)["Aliases"]
+    assert [a["AliasName"] for a in aliases] == [alias]
+
+    server.aws("kms", "disable-key", "--key-id", key_id)
+    refused = server.aws("kms", "decrypt", "--ciphertext-blob", f"fileb://{tmp_path / 'secret.bin'}",
+                         "--encryption-context", "purpose=backup", check=False)
+    assert refused.returncode != 0 and "DisabledException" in refused.stderr, refused.stderr
+    server.aws("kms", "enable-key", "--key-id", key_id)
+    scheduled = server.aws_json("kms", "schedule-key-deletion", "--key-id", key_id, "--pending-window-in-days", "7")
+    assert scheduled["KeyState"] == "PendingDeletion"
+    err = fail(kms.encrypt, KeyId=key_id, Plaintext=b"x")
+    assert error_code(err) == "KMSInvalidStateException"
+
+
+def test_the_default_key_gives_identity_pool_users_data_keys_and_nothing_more(server):
+    username, _, password = server.signed_up_user()
+    tokens = server.password_auth(username, password)["AuthenticationResult"]
+    identity = server.client("cognito-identity", signed=False)
+    pool_id = server.exports["aws_cognito_identity_pool_id"]
+    logins = {f"cognito-idp.us-east-1.amazonaws.com/{server.pool_id}": tokens["IdToken"]}
+    identity_id = identity.get_id(IdentityPoolId=pool_id, Logins=logins)["IdentityId"]
+    creds = identity.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)["Credentials"]
+    kms = server.temporary_client("kms", creds)
+
+    data_key = kms.generate_data_key(KeyId="alias/s3cognito-default", KeySpec="AES_256",
+                                     EncryptionContext={"owner": identity_id})
+    opened = kms.decrypt(CiphertextBlob=data_key["CiphertextBlob"], EncryptionContext={"owner": identity_id})
+    assert opened["Plaintext"] == data_key["Plaintext"]
+
+    for call, kwargs in [
+        (kms.create_key, {}),
+        (kms.list_keys, {}),
+        (kms.disable_key, {"KeyId": data_key["KeyId"]}),
+        (kms.put_key_policy, {"KeyId": data_key["KeyId"], "PolicyName": "default", "Policy": "{}"}),
+    ]:
+        assert error_code(fail(call, **kwargs)) == "AccessDeniedException", call
+    other = server.client("kms").create_key()["KeyMetadata"]["KeyId"]
+    err = fail(kms.generate_data_key, KeyId=other, NumberOfBytes=32)
+    assert error_code(err) == "AccessDeniedException"
