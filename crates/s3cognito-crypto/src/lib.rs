@@ -8,6 +8,7 @@
 
 pub mod aead;
 pub mod calendar;
+pub mod chunks;
 pub mod compare;
 pub mod digest;
 pub mod jwt;

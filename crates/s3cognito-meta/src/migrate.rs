@@ -71,6 +71,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0009_kms.sql"),
         postgres: include_str!("migrations/0009_kms.sql"),
     },
+    Migration {
+        version: 10,
+        name: "encrypted parts",
+        sqlite: include_str!("migrations/0010_part_keys.sql"),
+        postgres: include_str!("migrations/0010_part_keys.sql"),
+    },
 ];
 
 /// A number every replica agrees on, so that two replicas starting together migrate one at a time.

@@ -67,6 +67,7 @@ fn part_from_row(row: &AnyRow) -> Result<PartRecord> {
         upload_id: row.try_get("upload_id")?,
         part_number: row.try_get("part_number")?,
         blob_id: row.try_get("blob_id")?,
+        blob_key: row.try_get("blob_key")?,
         size: row.try_get("size")?,
         etag: row.try_get("etag")?,
         checksum: row.try_get("checksum")?,
@@ -286,8 +287,8 @@ impl Store {
             .fetch_optional(&mut *transaction)
             .await?;
         let inserted = sqlx::query(
-            "INSERT INTO upload_parts (upload_id, part_number, blob_id, size, etag, checksum, uploaded_at) \
-             SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM multipart_uploads WHERE upload_id = $1)",
+            "INSERT INTO upload_parts (upload_id, part_number, blob_id, size, etag, checksum, uploaded_at, blob_key) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE EXISTS (SELECT 1 FROM multipart_uploads WHERE upload_id = $1)",
         )
         .bind(&part.upload_id)
         .bind(part.part_number)
@@ -296,6 +297,7 @@ impl Store {
         .bind(&part.etag)
         .bind(&part.checksum)
         .bind(part.uploaded_at)
+        .bind(&part.blob_key)
         .execute(&mut *transaction)
         .await?;
         if inserted.rows_affected() == 0 {

@@ -162,6 +162,9 @@ pub struct PartRecord {
     pub upload_id: String,
     pub part_number: i64,
     pub blob_id: String,
+    /// The blob's data key, sealed, as the objects service stores it; `None` for a part written in
+    /// plaintext by an earlier release.
+    pub blob_key: Option<String>,
     pub size: i64,
     pub etag: String,
     pub checksum: Option<String>,

@@ -48,6 +48,12 @@ fn timestamp(epoch: i64) -> Timestamp {
     Timestamp::from(UNIX_EPOCH + Duration::from_secs(epoch.max(0) as u64))
 }
 
+/// How the object's bytes are encrypted at rest, as S3 says it: `AES256` for every object written since
+/// encryption at rest, nothing for one stored in plaintext by an earlier release.
+fn encryption(info: &ObjectInfo) -> Option<ServerSideEncryption> {
+    info.encrypted().then(|| ServerSideEncryption::from_static(ServerSideEncryption::AES256))
+}
+
 fn etag(quoted: &str) -> ETag {
     ETag::Strong(quoted.trim_matches('"').to_owned())
 }
@@ -418,7 +424,7 @@ impl S3 for S3Api {
             (false, false) => Route::S3,
         };
         self.record_upload(&info, route).await;
-        let mut output = PutObjectOutput { e_tag: Some(etag(&info.etag)), ..Default::default() };
+        let mut output = PutObjectOutput { e_tag: Some(etag(&info.etag)), server_side_encryption: encryption(&info), ..Default::default() };
         set_checksum!(output, info.checksum);
         Ok(S3Response::new(output))
     }
@@ -449,6 +455,7 @@ impl S3 for S3Api {
             content_type: info.attributes.content_type.clone(),
             metadata: metadata(&info),
             parts_count: input.part_number.map(|_| info.segments.len() as i32),
+            server_side_encryption: encryption(&info),
             ..Default::default()
         };
         set_checksum!(output, checksum);
@@ -473,6 +480,7 @@ impl S3 for S3Api {
             last_modified: Some(timestamp(info.modified_at)),
             content_type: info.attributes.content_type.clone(),
             metadata: metadata(&info),
+            server_side_encryption: encryption(&info),
             ..Default::default()
         };
         set_checksum!(output, checksum);
@@ -565,6 +573,7 @@ impl S3 for S3Api {
                 last_modified: Some(timestamp(info.modified_at)),
                 ..Default::default()
             }),
+            server_side_encryption: encryption(&info),
             ..Default::default()
         }))
     }
@@ -639,6 +648,7 @@ impl S3 for S3Api {
             bucket: Some(upload.bucket),
             key: Some(upload.key),
             upload_id: Some(upload.upload_id),
+            server_side_encryption: Some(ServerSideEncryption::from_static(ServerSideEncryption::AES256)),
             ..Default::default()
         }))
     }
@@ -690,7 +700,11 @@ impl S3 for S3Api {
             .upload_part(&bucket_name(&input.bucket)?, &object_key(&input.key)?, &input.upload_id, input.part_number, upload)
             .await
             .map_err(to_s3)?;
-        let mut output = UploadPartOutput { e_tag: Some(etag(&part.etag)), ..Default::default() };
+        let mut output = UploadPartOutput {
+            e_tag: Some(etag(&part.etag)),
+            server_side_encryption: Some(ServerSideEncryption::from_static(ServerSideEncryption::AES256)),
+            ..Default::default()
+        };
         set_checksum!(output, part.checksum);
         Ok(S3Response::new(output))
     }
@@ -749,6 +763,7 @@ impl S3 for S3Api {
             key: Some(info.key.clone()),
             e_tag: Some(etag(&info.etag)),
             location: Some(format!("/{}/{}", info.bucket, info.key)),
+            server_side_encryption: encryption(&info),
             ..Default::default()
         };
         set_checksum!(output, info.checksum);

@@ -65,7 +65,8 @@ impl App {
         user_pool_settings: UserPoolSettings,
         rate_limits: RateLimits,
     ) -> App {
-        let access = Access::new(store.clone(), clock.clone(), user_pool_settings.sealing_key.clone(), region.clone());
+        let sealing_key = user_pool_settings.sealing_key.clone();
+        let access = Access::new(store.clone(), clock.clone(), sealing_key.clone(), region.clone());
         let identity_settings = IdentitySettings {
             account_id: user_pool_settings.account_id.clone(),
             region: region.clone(),
@@ -80,7 +81,7 @@ impl App {
         App {
             kms,
             uploads,
-            objects: Objects::new(store.clone(), blobs, clock.clone()),
+            objects: Objects::new(store.clone(), blobs, clock.clone(), sealing_key),
             authorizer: Authorizer::new(identity.clone()),
             identity,
             access,

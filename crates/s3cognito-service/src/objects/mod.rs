@@ -3,6 +3,11 @@
 //! An object's bytes are written to fresh blobs first and become visible only when the row naming them
 //! commits; a replaced or deleted object's blobs are recorded as garbage in the same transaction and
 //! reclaimed after a grace period, so a crash at any point leaves the old object or the new, never half.
+//!
+//! Every blob is encrypted at rest (`s3cognito_crypto::chunks`): its plaintext in sealed chunks under a
+//! data key of its own, which is kept beside the blob's id in the row, sealed with the master key and bound
+//! to the blob. A ranged read opens only the chunks it covers. Blobs written before encryption at rest
+//! have no key in their row and are read as they are.
 
 pub mod cors;
 mod list;
@@ -20,6 +25,8 @@ use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use md5::{Digest, Md5};
 use s3cognito_blob::BlobStore;
+use s3cognito_crypto::aead::SealingKey;
+use s3cognito_crypto::chunks::{DataKey, Opener, Sealer};
 use s3cognito_meta::{BucketDeletion, BucketRecord, MetaError, ObjectRecord, Store};
 
 pub use list::ListPage;
@@ -158,7 +165,11 @@ pub type Result<T, E = ObjectError> = std::result::Result<T, E>;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segment {
     pub blob: String,
+    /// Plaintext bytes.
     pub size: u64,
+    /// The blob's data key as stored (`m1:` and the key sealed with the master key, base64); `None` for a
+    /// blob written in plaintext by an earlier release.
+    pub key: Option<String>,
 }
 
 /// What a writer says about an object besides its bytes.
@@ -187,6 +198,11 @@ pub struct ObjectInfo {
 }
 
 impl ObjectInfo {
+    /// Whether every byte of the object is encrypted at rest (S3's `x-amz-server-side-encryption: AES256`).
+    pub fn encrypted(&self) -> bool {
+        self.segments.iter().all(|segment| segment.key.is_some())
+    }
+
     fn from_record(record: &ObjectRecord) -> Result<ObjectInfo> {
         Ok(ObjectInfo {
             bucket: record.bucket.clone(),
@@ -220,6 +236,32 @@ impl ObjectInfo {
             modified_at: self.modified_at,
         })
     }
+}
+
+/// The plaintext of an encrypted blob's stored bytes, opened chunk by chunk as they arrive.
+fn opened(stored: BoxStream<'static, s3cognito_blob::Result<Bytes>>, opener: Opener, blob: String) -> ByteStream<ObjectError> {
+    let tampered = move |blob: &str| {
+        ObjectError::Internal(format!("blob {blob} failed its integrity check: its stored bytes were changed or cut"))
+    };
+    futures::stream::unfold((stored, Some(opener), blob), move |(mut stored, opener, blob)| async move {
+        let mut opener = opener?;
+        loop {
+            match stored.next().await {
+                Some(Ok(bytes)) => match opener.push(&bytes) {
+                    Ok(chunks) if chunks.is_empty() => {}
+                    Ok(chunks) => return Some((Ok(Bytes::from(chunks.concat())), (stored, Some(opener), blob))),
+                    Err(_) => return Some((Err(tampered(&blob)), (stored, None, blob))),
+                },
+                Some(Err(error)) => return Some((Err(error.into()), (stored, None, blob))),
+                None => {
+                    let rest = opener.finish().map(Bytes::from).map_err(|_| tampered(&blob));
+                    return Some((rest, (stored, None, blob)));
+                }
+            }
+        }
+    })
+    .try_filter(|bytes| futures::future::ready(!bytes.is_empty()))
+    .boxed()
 }
 
 /// The blobs an object's row names, for garbage collection.
@@ -278,6 +320,8 @@ pub struct Objects {
     blobs: BlobStore,
     clock: Arc<dyn Clock>,
     reserved: Arc<Reserved>,
+    /// Seals each blob's data key.
+    sealing_key: Arc<SealingKey>,
 }
 
 /// How many blob ids one transaction records as pending ahead of their use. Every blob must be pending
@@ -313,11 +357,51 @@ struct OpenBlob {
     writer: s3cognito_blob::BlobWriter,
     md5: Md5,
     size: u64,
+    sealer: Sealer,
+    /// The data key, as the row keeps it.
+    key: String,
 }
 
+impl OpenBlob {
+    /// Takes plaintext: its MD5, and its sealed chunks to the writer.
+    async fn write(&mut self, piece: Bytes) -> Result<()> {
+        self.size += piece.len() as u64;
+        self.md5.update(&piece);
+        for sealed in self.sealer.push(&piece) {
+            self.writer.write(Bytes::from(sealed));
+        }
+        self.writer.wait_for_capacity().await?;
+        Ok(())
+    }
+
+    /// Seals the last chunk and makes the blob durable; its segment and MD5.
+    async fn close(self) -> Result<(Segment, [u8; 16])> {
+        let OpenBlob { id, mut writer, md5, size, sealer, key } = self;
+        writer.write(Bytes::from(sealer.finish()));
+        writer.finish().await?;
+        Ok((Segment { blob: id, size, key: Some(key) }, md5.finalize().into()))
+    }
+}
+
+/// How a blob's data key is bound when it is sealed with the master key: to that blob alone.
+fn data_key_binding(blob: &str) -> Vec<u8> {
+    format!("blob-data-key/{blob}").into_bytes()
+}
+
+/// The stored form of a data key sealed with the master key.
+const MASTER_SEALED: &str = "m1:";
+
 impl Objects {
-    pub fn new(store: Store, blobs: BlobStore, clock: Arc<dyn Clock>) -> Objects {
-        Objects { store, blobs, clock, reserved: Arc::default() }
+    pub fn new(store: Store, blobs: BlobStore, clock: Arc<dyn Clock>, sealing_key: Arc<SealingKey>) -> Objects {
+        Objects { store, blobs, clock, reserved: Arc::default(), sealing_key }
+    }
+
+    /// The data key of an encrypted blob, from its row.
+    fn data_key(&self, segment: &Segment, stored: &str) -> Result<DataKey> {
+        let unreadable = || ObjectError::Internal(format!("the data key of blob {} does not open", segment.blob));
+        let sealed = stored.strip_prefix(MASTER_SEALED).and_then(|text| base64::engine::general_purpose::STANDARD.decode(text).ok()).ok_or_else(unreadable)?;
+        let opened = self.sealing_key.open(&sealed, &data_key_binding(&segment.blob)).map_err(|_| unreadable())?;
+        DataKey::from_slice(&opened).ok_or_else(unreadable)
     }
 
     fn now(&self) -> i64 {
@@ -389,11 +473,14 @@ impl Objects {
     }
 
     /// A new blob to write, recorded as pending before its first byte, so a crash anywhere before the
-    /// commit leaves a trace to reclaim.
+    /// commit leaves a trace to reclaim; with a fresh data key.
     async fn open_blob(&self) -> Result<OpenBlob> {
         let id = self.reserve_blob_id().await?;
+        let data_key = DataKey::generate();
+        let sealed = self.sealing_key.seal(data_key.as_bytes(), &data_key_binding(&id));
+        let key = format!("{MASTER_SEALED}{}", base64::engine::general_purpose::STANDARD.encode(sealed));
         match self.blobs.writer(&id).await {
-            Ok(writer) => Ok(OpenBlob { id, writer, md5: Md5::new(), size: 0 }),
+            Ok(writer) => Ok(OpenBlob { id, writer, md5: Md5::new(), size: 0, sealer: Sealer::new(data_key), key }),
             Err(error) => {
                 self.store.forget_pending_blob(&id).await?;
                 Err(error.into())
@@ -433,14 +520,10 @@ impl Objects {
                     };
                     let room = usize::try_from(part_size - blob.size).unwrap_or(usize::MAX);
                     let piece = chunk.split_to(room.min(chunk.len()));
-                    blob.size += piece.len() as u64;
-                    blob.md5.update(&piece);
-                    blob.writer.write(piece);
-                    blob.writer.wait_for_capacity().await?;
+                    blob.write(piece).await?;
                     if blob.size == part_size {
                         let full = open.take().expect("the blob just written");
-                        full.writer.finish().await?;
-                        parts.push((Segment { blob: full.id, size: full.size }, full.md5.finalize().into()));
+                        parts.push(full.close().await?);
                     }
                 }
             }
@@ -451,8 +534,7 @@ impl Objects {
                 open = Some(self.open_blob().await?);
             }
             if let Some(last) = open.take() {
-                last.writer.finish().await?;
-                parts.push((Segment { blob: last.id, size: last.size }, last.md5.finalize().into()));
+                parts.push(last.close().await?);
             }
             Ok(())
         }
@@ -594,7 +676,8 @@ impl Objects {
         Ok(info)
     }
 
-    /// The bytes of `range` of the object, read lazily segment by segment.
+    /// The bytes of `range` of the object, read lazily segment by segment; an encrypted segment's chunks
+    /// are opened as they arrive, and a chunk that fails its check ends the stream with an error.
     pub fn read(&self, info: &ObjectInfo, range: Range<u64>) -> ByteStream<ObjectError> {
         let mut pieces = Vec::new();
         let mut offset = 0u64;
@@ -603,18 +686,30 @@ impl Objects {
             let start = range.start.max(segment_range.start);
             let end = range.end.min(segment_range.end);
             if start < end {
-                pieces.push((segment.blob.clone(), start - offset..end - offset));
+                let key = match &segment.key {
+                    Some(stored) => match self.data_key(segment, stored) {
+                        Ok(key) => Some(key),
+                        Err(error) => return futures::stream::once(async move { Err(error) }).boxed(),
+                    },
+                    None => None,
+                };
+                pieces.push((segment.clone(), start - offset..end - offset, key));
             }
             offset += segment.size;
         }
         let blobs = self.blobs.clone();
         futures::stream::iter(pieces)
-            .then(move |(blob, range)| {
+            .then(move |(segment, range, key)| {
                 let blobs = blobs.clone();
-                async move { blobs.read(&blob, range).await }
+                async move {
+                    let Some(key) = key else {
+                        return Ok::<_, ObjectError>(blobs.read(&segment.blob, range).await?.map_err(ObjectError::from).boxed());
+                    };
+                    let span = s3cognito_crypto::chunks::span(&range, segment.size);
+                    let stored = blobs.read(&segment.blob, span.stored).await?;
+                    Ok(opened(stored, Opener::new(key, &range, segment.size), segment.blob))
+                }
             })
-            .map_ok(|stream| stream.map_err(ObjectError::from))
-            .map_err(ObjectError::from)
             .try_flatten()
             .boxed()
     }

@@ -109,6 +109,7 @@ impl Objects {
             upload_id: upload_id.to_owned(),
             part_number: i64::from(part_number),
             blob_id: written.segment.blob.clone(),
+            blob_key: written.segment.key.clone(),
             size: written.segment.size as i64,
             etag: format!("\"{}\"", hex::encode(written.md5)),
             checksum: upload.checksum.get().map(super::stored::write_checksum).transpose()?,
@@ -185,7 +186,7 @@ impl Objects {
             }
             let raw = hex::decode(part.etag.trim_matches('"')).map_err(|_| ObjectError::Internal("stored part ETag is not hex".to_owned()))?;
             md5s.push(raw);
-            segments.push(Segment { blob: part.blob_id.clone(), size: part.size as u64 });
+            segments.push(Segment { blob: part.blob_id.clone(), size: part.size as u64, key: part.blob_key.clone() });
         }
         let info = ObjectInfo {
             bucket: bucket.to_string(),

@@ -13,6 +13,9 @@ use super::{Checksum, Result, Segment};
 struct StoredSegment {
     blob: String,
     size: u64,
+    /// Absent from rows written before blobs were encrypted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -35,12 +38,12 @@ struct StoredCorsRule {
 
 pub(super) fn read_segments(text: &str) -> Result<Vec<Segment>> {
     let stored: Vec<StoredSegment> = serde_json::from_str(text)?;
-    Ok(stored.into_iter().map(|segment| Segment { blob: segment.blob, size: segment.size }).collect())
+    Ok(stored.into_iter().map(|segment| Segment { blob: segment.blob, size: segment.size, key: segment.key }).collect())
 }
 
 pub(super) fn write_segments(segments: &[Segment]) -> Result<String> {
     let stored: Vec<StoredSegment> =
-        segments.iter().map(|segment| StoredSegment { blob: segment.blob.clone(), size: segment.size }).collect();
+        segments.iter().map(|segment| StoredSegment { blob: segment.blob.clone(), size: segment.size, key: segment.key.clone() }).collect();
     Ok(serde_json::to_string(&stored)?)
 }
 
@@ -92,8 +95,11 @@ mod tests {
     fn segments_and_checksums_read_and_write_the_stored_text() {
         let text = r#"[{"blob":"b1","size":5242880},{"blob":"b2","size":7}]"#;
         let segments = read_segments(text).unwrap();
-        assert_eq!(segments, [Segment { blob: "b1".to_owned(), size: 5_242_880 }, Segment { blob: "b2".to_owned(), size: 7 }]);
-        assert_eq!(write_segments(&segments).unwrap(), text);
+        assert_eq!(segments, [Segment { blob: "b1".to_owned(), size: 5_242_880, key: None }, Segment { blob: "b2".to_owned(), size: 7, key: None }]);
+        assert_eq!(write_segments(&segments).unwrap(), text, "rows of plaintext blobs are written as before");
+        let text = r#"[{"blob":"b3","size":9,"key":"m1:c2VhbGVk"}]"#;
+        assert_eq!(read_segments(text).unwrap()[0].key.as_deref(), Some("m1:c2VhbGVk"));
+        assert_eq!(write_segments(&read_segments(text).unwrap()).unwrap(), text);
 
         let text = r#"{"algorithm":"CRC64NVME","value":"AAAAAAAAAAA="}"#;
         let checksum = read_checksum(text).unwrap();

@@ -116,8 +116,19 @@ impl Harness {
         mailer: Arc<dyn Mailer>,
         limits: s3cognito_service::limits::RateLimits,
     ) -> App {
-        let store = Store::connect(url).await.unwrap();
         let blobs = s3cognito_blob::BlobStore::local(&std::env::temp_dir().join(format!("s3cognito-blobs-{}", uuid_like()))).unwrap();
+        Harness::app_on(url, clock, mailer, limits, blobs).await
+    }
+
+    /// An app on the database at `url` whose object bytes go to `blobs`.
+    pub async fn app_on(
+        url: &str,
+        clock: &ManualClock,
+        mailer: Arc<dyn Mailer>,
+        limits: s3cognito_service::limits::RateLimits,
+        blobs: s3cognito_blob::BlobStore,
+    ) -> App {
+        let store = Store::connect(url).await.unwrap();
         App::new(store, Arc::new(clock.clone()), mailer, blobs, "us-east-1".to_owned(), settings(), limits)
     }
 

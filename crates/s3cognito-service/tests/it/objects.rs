@@ -5,6 +5,7 @@ use futures::{StreamExt, TryStreamExt};
 use s3cognito_service::objects::{BodyError, ByteStream, Conditions, ObjectAttributes, ObjectError, Objects, Upload};
 
 use crate::Harness;
+use s3cognito_service::App;
 
 fn body(data: &[u8]) -> ByteStream<BodyError> {
     let chunks: Vec<Result<Bytes, BodyError>> = data.chunks(64 * 1024).map(|chunk| Ok(Bytes::copy_from_slice(chunk))).collect();
@@ -366,4 +367,124 @@ async fn a_body_declared_past_the_limit_is_refused_unread() {
         .put_object_in_parts(&named("bucket"), &key_of("big"), "root", ObjectAttributes::default(), upload(unread, Some(4 * parts + 1), None), 4)
         .await;
     assert!(matches!(outcome, Err(ObjectError::EntityTooLarge)), "{outcome:?}");
+}
+
+/// An app whose blobs are in a directory the test can look into.
+async fn objects_in(blobs: &std::path::Path) -> (App, Objects, tempfile::TempDir) {
+    let database = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}?mode=rwc", database.path().join("meta.db").display());
+    let clock = s3cognito_service::clock::ManualClock::starting_at(crate::START);
+    let store = s3cognito_blob::BlobStore::local(blobs).unwrap();
+    let app = crate::Harness::app_on(&url, &clock, std::sync::Arc::new(crate::Outbox::default()), crate::rate_limits(), store).await;
+    let objects = app.objects.clone();
+    objects.create_bucket(&named("bucket"), "root").await.unwrap();
+    (app, objects, database)
+}
+
+/// Every file under `directory`, with its bytes.
+fn files_under(directory: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(directory).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(files_under(&path));
+        } else {
+            found.push((path.clone(), std::fs::read(&path).unwrap()));
+        }
+    }
+    found
+}
+
+/// Whether any 16 aligned bytes of `plaintext` appear anywhere in `stored`.
+fn holds_any_of(stored: &[u8], plaintext: &[u8]) -> bool {
+    let blocks: std::collections::HashSet<&[u8]> = plaintext.chunks_exact(16).collect();
+    stored.windows(16).any(|window| blocks.contains(window))
+}
+
+fn distinct_bytes(length: usize, seed: u32) -> Vec<u8> {
+    let mut state = seed | 1;
+    (0..length)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state >> 24) as u8
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn object_bytes_are_stored_encrypted_and_read_back_by_any_range() {
+    let blobs = tempfile::tempdir().unwrap();
+    let (_app, objects, _database) = objects_in(blobs.path()).await;
+    let plaintext = distinct_bytes(300_000, 7);
+    put(&objects, "secret.bin", &plaintext).await;
+    let info = objects.object(&named("bucket"), &key_of("secret.bin"), &Conditions::default()).await.unwrap();
+    assert!(info.encrypted() && info.segments[0].key.as_deref().is_some_and(|key| key.starts_with("m1:")));
+
+    let stored = files_under(blobs.path());
+    assert!(!stored.is_empty());
+    for (path, bytes) in &stored {
+        assert!(!holds_any_of(bytes, &plaintext), "{} holds plaintext", path.display());
+    }
+    assert_eq!(read_all(&objects, "bucket", "secret.bin", None).await, plaintext);
+    for range in [0..1, 65_535..65_537, 100_000..250_000, 299_999..300_000, 131_072..196_608] {
+        assert_eq!(read_all(&objects, "bucket", "secret.bin", Some(range.clone())).await, plaintext[range.start as usize..range.end as usize], "{range:?}");
+    }
+    put(&objects, "empty", b"").await;
+    assert_eq!(read_all(&objects, "bucket", "empty", None).await, b"");
+}
+
+#[tokio::test]
+async fn a_changed_stored_byte_is_an_error_never_other_bytes() {
+    let blobs = tempfile::tempdir().unwrap();
+    let (_app, objects, _database) = objects_in(blobs.path()).await;
+    let plaintext = distinct_bytes(200_000, 9);
+    put(&objects, "kept.bin", &plaintext).await;
+    let info = objects.object(&named("bucket"), &key_of("kept.bin"), &Conditions::default()).await.unwrap();
+    let blob = files_under(blobs.path()).into_iter().find(|(path, _)| path.to_string_lossy().contains(&info.segments[0].blob)).expect("the object's blob");
+    let mut changed = blob.1.clone();
+    changed[70_000] ^= 0x20;
+    std::fs::write(&blob.0, &changed).unwrap();
+    let whole: Result<Vec<Bytes>, ObjectError> = objects.read(&info, 0..info.size).try_collect().await;
+    assert!(matches!(whole, Err(ObjectError::Internal(_))), "the whole object");
+    let first_chunk: Vec<Bytes> = objects.read(&info, 0..1000).try_collect().await.unwrap();
+    assert_eq!(first_chunk.concat(), plaintext[..1000], "chunks the change is not in still read");
+    let around: Result<Vec<Bytes>, ObjectError> = objects.read(&info, 69_000..71_000).try_collect().await;
+    assert!(around.is_err(), "a range over the changed chunk");
+
+    std::fs::write(&blob.0, &blob.1[..blob.1.len() - 1]).unwrap();
+    let cut: Result<Vec<Bytes>, ObjectError> = objects.read(&info, 190_000..info.size).try_collect().await;
+    assert!(cut.is_err(), "a cut blob");
+}
+
+/// Objects an earlier release stored in plaintext (no data key in their row) read as they are.
+#[tokio::test]
+async fn objects_stored_in_plaintext_before_stay_readable() {
+    let blobs = tempfile::tempdir().unwrap();
+    let (app, objects, _database) = objects_in(blobs.path()).await;
+    let store = s3cognito_blob::BlobStore::local(blobs.path()).unwrap();
+    let blob = "0123456789abcdef0123456789abcdef";
+    let mut writer = store.writer(blob).await.unwrap();
+    writer.write(Bytes::from_static(b"written before encryption"));
+    writer.finish().await.unwrap();
+    app.store.insert_pending_blobs(&[blob.to_owned()], crate::START).await.unwrap();
+    let record = s3cognito_meta::ObjectRecord {
+        bucket: "bucket".to_owned(),
+        key: "old.txt".to_owned(),
+        size: 25,
+        etag: "\"old\"".to_owned(),
+        content_type: None,
+        headers: "{}".to_owned(),
+        user_metadata: "{}".to_owned(),
+        checksum: None,
+        segments: format!(r#"[{{"blob":"{blob}","size":25}}]"#),
+        owner: "root".to_owned(),
+        modified_at: crate::START,
+    };
+    app.store.put_object(&record, &[blob.to_owned()], |_| Vec::new()).await.unwrap();
+    let info = objects.object(&named("bucket"), &key_of("old.txt"), &Conditions::default()).await.unwrap();
+    assert!(!info.encrypted());
+    assert_eq!(read_all(&objects, "bucket", "old.txt", None).await, b"written before encryption");
+    assert_eq!(read_all(&objects, "bucket", "old.txt", Some(8..14)).await, b"before");
 }

@@ -5,6 +5,7 @@ mod abuse;
 mod checksums;
 mod cli;
 mod config;
+mod encryption;
 mod cognito;
 mod s3;
 

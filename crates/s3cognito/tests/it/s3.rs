@@ -34,8 +34,35 @@ fn unique_bucket(prefix: &str) -> String {
     format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
 }
 
+/// A multipart upload of `parts`, in order, completed; its answer.
+pub(crate) async fn upload_in_parts(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    parts: &[Vec<u8>],
+) -> aws_sdk_s3::operation::complete_multipart_upload::CompleteMultipartUploadOutput {
+    let created = client.create_multipart_upload().bucket(bucket).key(key).send().await.unwrap();
+    let upload_id = created.upload_id().unwrap();
+    let mut completed = Vec::new();
+    for (index, part) in parts.iter().enumerate() {
+        let number = index as i32 + 1;
+        let uploaded =
+            client.upload_part().bucket(bucket).key(key).upload_id(upload_id).part_number(number).body(ByteStream::from(part.clone())).send().await.unwrap();
+        completed.push(CompletedPart::builder().part_number(number).e_tag(uploaded.e_tag().unwrap()).build());
+    }
+    client
+        .complete_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(upload_id)
+        .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(completed)).build())
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Deterministic bytes that do not compress or repeat (xorshift64*).
-fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
+pub(crate) fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
     let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut out = Vec::with_capacity(len + 8);
     while out.len() < len {
@@ -544,32 +571,7 @@ async fn objects_survive_a_restart_on_every_engine() {
         client.delete_object().bucket(&bucket).key("deleted").send().await.unwrap();
 
         let parts = vec![pseudo_random(5 * MIB, 32), pseudo_random(777, 33)];
-        let created = client.create_multipart_upload().bucket(&bucket).key("multi.bin").send().await.unwrap();
-        let upload_id = created.upload_id().unwrap();
-        let mut completed = Vec::new();
-        for (index, part) in parts.iter().enumerate() {
-            let number = index as i32 + 1;
-            let uploaded = client
-                .upload_part()
-                .bucket(&bucket)
-                .key("multi.bin")
-                .upload_id(upload_id)
-                .part_number(number)
-                .body(ByteStream::from(part.clone()))
-                .send()
-                .await
-                .unwrap();
-            completed.push(CompletedPart::builder().part_number(number).e_tag(uploaded.e_tag().unwrap()).build());
-        }
-        client
-            .complete_multipart_upload()
-            .bucket(&bucket)
-            .key("multi.bin")
-            .upload_id(upload_id)
-            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(completed)).build())
-            .send()
-            .await
-            .unwrap();
+        upload_in_parts(&client, &bucket, "multi.bin", &parts).await;
 
         let server = server.restart();
         let client = s3(&server);
