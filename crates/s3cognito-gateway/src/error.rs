@@ -71,7 +71,8 @@ impl From<ObjectError> for Refusal {
             | ObjectError::IncompleteBody
             | ObjectError::InvalidArgument(_)
             | ObjectError::InvalidRequest(_)
-            | ObjectError::Body(_) => StatusCode::BAD_REQUEST,
+            | ObjectError::Body(_)
+            | ObjectError::Kms(_) => StatusCode::BAD_REQUEST,
             ObjectError::Internal(_) => return Refusal::internal(&error),
         };
         Refusal::new(status, error.to_string())

@@ -77,6 +77,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0010_part_keys.sql"),
         postgres: include_str!("migrations/0010_part_keys.sql"),
     },
+    Migration {
+        version: 11,
+        name: "upload encryption",
+        sqlite: include_str!("migrations/0011_upload_encryption.sql"),
+        postgres: include_str!("migrations/0011_upload_encryption.sql"),
+    },
 ];
 
 /// A number every replica agrees on, so that two replicas starting together migrate one at a time.

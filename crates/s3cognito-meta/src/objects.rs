@@ -59,6 +59,7 @@ fn upload_from_row(row: &AnyRow) -> Result<UploadRecord> {
         checksum_algorithm: row.try_get("checksum_algorithm")?,
         owner: row.try_get("owner")?,
         initiated_at: row.try_get("initiated_at")?,
+        encryption: row.try_get("encryption")?,
     })
 }
 
@@ -234,7 +235,7 @@ impl Store {
     pub async fn insert_upload(&self, upload: &UploadRecord) -> Result<()> {
         sqlx::query(
             "INSERT INTO multipart_uploads (upload_id, bucket, object_key, content_type, headers, user_metadata, \
-             checksum_algorithm, owner, initiated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             checksum_algorithm, owner, initiated_at, encryption) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&upload.upload_id)
         .bind(&upload.bucket)
@@ -245,6 +246,7 @@ impl Store {
         .bind(&upload.checksum_algorithm)
         .bind(&upload.owner)
         .bind(upload.initiated_at)
+        .bind(&upload.encryption)
         .execute(self.pool())
         .await
         .map_err(conflict_or)?;

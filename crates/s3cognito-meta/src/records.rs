@@ -155,6 +155,9 @@ pub struct UploadRecord {
     pub checksum_algorithm: Option<String>,
     pub owner: String,
     pub initiated_at: i64,
+    /// How the parts are encrypted when not with server-managed keys (a JSON document the objects service
+    /// owns: the KMS key and encryption context); `None` for server-managed keys.
+    pub encryption: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,10 +13,10 @@ use s3cognito_types::{BucketName, ObjectKey};
 use s3cognito_types::ChecksumAlgorithm as Algorithm;
 use s3cognito_types::operation::S3 as S3Operation;
 use s3cognito_service::objects::{
-    BodyError, ByteStream, Checksum, ChecksumSlot, Conditions, ObjectAttributes, ObjectError, ObjectInfo, Objects, Upload,
+    AtRest, BodyError, ByteStream, Checksum, ChecksumSlot, Conditions, Encryption, ObjectAttributes, ObjectError, ObjectInfo, Objects, Upload,
 };
 use s3s::dto::*;
-use s3s::{S3, S3Error, S3Request, S3Response, S3Result, s3_error};
+use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 
 /// s3s's whole-object checksum structure (our `Checksum` is the stored one).
 type Checksum_ = s3s::dto::Checksum;
@@ -48,10 +48,50 @@ fn timestamp(epoch: i64) -> Timestamp {
     Timestamp::from(UNIX_EPOCH + Duration::from_secs(epoch.max(0) as u64))
 }
 
-/// How the object's bytes are encrypted at rest, as S3 says it: `AES256` for every object written since
-/// encryption at rest, nothing for one stored in plaintext by an earlier release.
+/// How the object's bytes are encrypted at rest, as S3 says it: `aws:kms` and the key's ARN, or `AES256`,
+/// or nothing for an object stored in plaintext by an earlier release.
 fn encryption(info: &ObjectInfo) -> Option<ServerSideEncryption> {
-    info.encrypted().then(|| ServerSideEncryption::from_static(ServerSideEncryption::AES256))
+    match info.at_rest() {
+        AtRest::Plaintext => None,
+        AtRest::ServerManaged => Some(ServerSideEncryption::from_static(ServerSideEncryption::AES256)),
+        AtRest::Kms { .. } => Some(ServerSideEncryption::from_static(ServerSideEncryption::AWS_KMS)),
+    }
+}
+
+/// The KMS key an object is encrypted under, as `x-amz-server-side-encryption-aws-kms-key-id` says it.
+fn kms_key_id(info: &ObjectInfo) -> Option<String> {
+    match info.at_rest() {
+        AtRest::Kms { key_arn } => Some(key_arn),
+        _ => None,
+    }
+}
+
+/// The encryption a request's SSE headers ask for, as the objects service takes it.
+fn asked_encryption(encryption: &Encryption) -> (Option<ServerSideEncryption>, Option<String>) {
+    match encryption {
+        Encryption::ServerManaged => (Some(ServerSideEncryption::from_static(ServerSideEncryption::AES256)), None),
+        Encryption::Kms { key, .. } => (Some(ServerSideEncryption::from_static(ServerSideEncryption::AWS_KMS)), Some(key.arn().to_owned())),
+    }
+}
+
+/// A KMS refusal met while writing or reading an object, as S3 reports it (`KMS.<code>`).
+pub(crate) fn kms_refused(error: ServiceError) -> S3Error {
+    use s3cognito_service::kms::KmsRefusal;
+    let code = match &error {
+        ServiceError::AccessDenied(message) => return s3_error!(AccessDenied, "{message}"),
+        ServiceError::Kms(KmsRefusal::Disabled(_)) => "KMS.DisabledException",
+        ServiceError::Kms(KmsRefusal::InvalidState(_)) => "KMS.KMSInvalidStateException",
+        ServiceError::NotFound(_) => "KMS.NotFoundException",
+        ServiceError::Kms(KmsRefusal::InvalidCiphertext) => "KMS.InvalidCiphertextException",
+        ServiceError::Invalid(_) | ServiceError::InvalidMember(_) => return s3_error!(InvalidArgument, "{error}"),
+        _ => {
+            tracing::error!(%error, "KMS failed for an object");
+            return s3_error!(InternalError, "We encountered an internal error. Please try again.");
+        }
+    };
+    let mut refused = S3Error::with_message(code.parse().unwrap_or(S3ErrorCode::InvalidRequest), error.to_string());
+    refused.set_status_code(axum::http::StatusCode::BAD_REQUEST);
+    refused
 }
 
 fn etag(quoted: &str) -> ETag {
@@ -134,6 +174,7 @@ fn attributes(headers: &HeaderMap, content_type: Option<String>, metadata: Optio
         content_type,
         headers: kept,
         user_metadata: metadata.unwrap_or_default().into_iter().map(|(name, value)| (name.to_lowercase(), value)).collect(),
+        encryption: Encryption::ServerManaged,
     }
 }
 
@@ -267,6 +308,81 @@ fn decode_continuation_token(token: &str) -> S3Result<String> {
 }
 
 impl S3Api {
+    /// The encryption a request's SSE headers ask for: `aws:kms` with a key (the deployment's default
+    /// key unless one is named) and an encryption context (base64 JSON), which the caller must be allowed
+    /// `kms:GenerateDataKey` with; `AES256` or nothing, server-managed keys.
+    async fn requested_encryption(
+        &self,
+        extensions: &axum::http::Extensions,
+        bucket: &str,
+        key: &str,
+        sse: Option<&ServerSideEncryption>,
+        key_id: Option<&str>,
+        context: Option<&str>,
+    ) -> S3Result<Encryption> {
+        match sse.map(ServerSideEncryption::as_str) {
+            None | Some(ServerSideEncryption::AES256) => {
+                if key_id.is_some() || context.is_some() {
+                    return Err(s3_error!(InvalidArgument, "Server Side Encryption with KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms"));
+                }
+                return Ok(Encryption::ServerManaged);
+            }
+            Some(ServerSideEncryption::AWS_KMS) => {}
+            Some(other) => return Err(s3_error!(InvalidArgument, "The encryption method specified is not supported: {other}")),
+        }
+        let context: BTreeMap<String, String> = match context {
+            None => BTreeMap::new(),
+            Some(text) => s3cognito_service::objects::encryption_context(text)
+                .ok_or_else(|| s3_error!(InvalidArgument, "The header x-amz-server-side-encryption-context must be base64-encoded JSON of string pairs"))?,
+        };
+        let kms = &self.state.app.kms;
+        let named = kms.resolve(key_id.unwrap_or(s3cognito_service::kms::DEFAULT_ALIAS)).await.map_err(kms_refused)?;
+        let mut bound = context.clone();
+        bound.insert("aws:s3:arn".to_owned(), s3cognito_types::arn::object(bucket, key));
+        self.allow_kms(extensions, "kms:GenerateDataKey", &named, &bound).await?;
+        Ok(Encryption::Kms { key: Box::new(named), context })
+    }
+
+    /// Whether the caller may do `action` with the KMS key `key` through S3 (`kms:ViaService`), for data
+    /// keys bound to `context`.
+    async fn allow_kms(
+        &self,
+        extensions: &axum::http::Extensions,
+        action: &'static str,
+        key: &s3cognito_service::kms::NamedKey,
+        context: &BTreeMap<String, String>,
+    ) -> S3Result<()> {
+        let Some(caller) = extensions.get::<s3cognito_service::access::Principal>() else {
+            return Err(s3_error!(AccessDenied, "Access Denied"));
+        };
+        let app = &self.state.app;
+        let mut access = app.kms.access(key, Some(context)).await.map_err(kms_refused)?;
+        access.keys.push(("kms:ViaService".to_owned(), vec![format!("s3.{}.amazonaws.com", app.region)]));
+        app.authorizer.authorize_key(caller, action, &access).await.map_err(kms_refused)
+    }
+
+    /// How the upload's parts are encrypted; with a KMS key, the caller must be allowed to make data keys
+    /// with it.
+    async fn allow_part(&self, extensions: &axum::http::Extensions, bucket: &str, key: &str, upload_id: &str) -> S3Result<Encryption> {
+        let encryption = self.objects().upload_encryption(&bucket_name(bucket)?, &object_key(key)?, upload_id).await.map_err(to_s3)?;
+        if let Encryption::Kms { key: named, context } = &encryption {
+            let mut bound = context.clone();
+            bound.insert("aws:s3:arn".to_owned(), s3cognito_types::arn::object(bucket, key));
+            self.allow_kms(extensions, "kms:GenerateDataKey", named, &bound).await?;
+        }
+        Ok(encryption)
+    }
+
+    /// Whether the caller may decrypt the data keys of `info` (an object encrypted under KMS keys), and
+    /// the keys can: refused before the answer starts, not part-way through its body.
+    async fn allow_reading(&self, extensions: &axum::http::Extensions, info: &ObjectInfo) -> S3Result<()> {
+        for used in self.objects().kms_uses(info).await.map_err(to_s3)? {
+            self.allow_kms(extensions, "kms:Decrypt", &used.key, &used.context).await?;
+            self.state.app.kms.usable(&used.key).map_err(kms_refused)?;
+        }
+        Ok(())
+    }
+
     /// A missing key is NoSuchKey only to a caller who could list it; to others S3 says AccessDenied,
     /// so that reading cannot probe what listing would not show.
     async fn missing_or_denied(&self, error: ObjectError, extensions: &axum::http::Extensions, bucket: &str, key: &str) -> S3Error {
@@ -402,7 +518,7 @@ impl S3 for S3Api {
 
     async fn put_object(&self, request: S3Request<PutObjectInput>) -> Out<PutObjectOutput> {
         let owner = principal(&request);
-        let S3Request { input, headers, trailing_headers, method, uri, .. } = request;
+        let S3Request { input, headers, trailing_headers, method, uri, extensions, .. } = request;
         // A browser form (POST Object, which s3s hands over as a PUT) may say `${filename}` in its key;
         // `form::post_form_fields` stated the key with the file's name filled in, as S3 stores it.
         let key = match headers.get(super::POST_KEY_HEADER) {
@@ -412,7 +528,17 @@ impl S3 for S3Api {
                 .map_err(|_| s3_error!(InvalidArgument, "The key is not valid UTF-8"))?,
             _ => input.key.to_string(),
         };
-        let attributes = attributes(&headers, input.content_type, input.metadata);
+        let mut attributes = attributes(&headers, input.content_type, input.metadata);
+        attributes.encryption = self
+            .requested_encryption(
+                &extensions,
+                &input.bucket,
+                &key,
+                input.server_side_encryption.as_ref(),
+                input.ssekms_key_id.as_deref(),
+                input.ssekms_encryption_context.as_deref(),
+            )
+            .await?;
         let upload = upload(input.body, input.content_length, input.content_md5, &headers, input.checksum_algorithm.as_ref(), trailing_headers)?;
         let info = self.objects().put_object(&bucket_name(&input.bucket)?, &object_key(&key)?, &owner, attributes, upload).await.map_err(to_s3)?;
         let presigned = uri.query().is_some_and(|query| {
@@ -424,7 +550,12 @@ impl S3 for S3Api {
             (false, false) => Route::S3,
         };
         self.record_upload(&info, route).await;
-        let mut output = PutObjectOutput { e_tag: Some(etag(&info.etag)), server_side_encryption: encryption(&info), ..Default::default() };
+        let mut output = PutObjectOutput {
+            e_tag: Some(etag(&info.etag)),
+            server_side_encryption: encryption(&info),
+            ssekms_key_id: kms_key_id(&info),
+            ..Default::default()
+        };
         set_checksum!(output, info.checksum);
         Ok(S3Response::new(output))
     }
@@ -441,6 +572,7 @@ impl S3 for S3Api {
             (None, Some(number)) => Some(part_range(&info, number)?),
             (None, None) => None,
         };
+        self.allow_reading(&extensions, &info).await?;
         let bytes = range.clone().unwrap_or(0..info.size);
         let stream = self.objects().read(&info, bytes.clone());
         // A whole-object checksum only describes a whole-object answer; clients verify it.
@@ -456,6 +588,7 @@ impl S3 for S3Api {
             metadata: metadata(&info),
             parts_count: input.part_number.map(|_| info.segments.len() as i32),
             server_side_encryption: encryption(&info),
+            ssekms_key_id: kms_key_id(&info),
             ..Default::default()
         };
         set_checksum!(output, checksum);
@@ -481,6 +614,7 @@ impl S3 for S3Api {
             content_type: info.attributes.content_type.clone(),
             metadata: metadata(&info),
             server_side_encryption: encryption(&info),
+            ssekms_key_id: kms_key_id(&info),
             ..Default::default()
         };
         set_checksum!(output, checksum);
@@ -552,8 +686,19 @@ impl S3 for S3Api {
 
     async fn copy_object(&self, request: S3Request<CopyObjectInput>) -> Out<CopyObjectOutput> {
         let owner = principal(&request);
-        let S3Request { input, headers, .. } = request;
+        let S3Request { input, headers, extensions, .. } = request;
         let (source_bucket, source_key, source) = self.copy_source(&input.copy_source, &headers).await?;
+        self.allow_reading(&extensions, &source).await?;
+        let destination = self
+            .requested_encryption(
+                &extensions,
+                &input.bucket,
+                &input.key,
+                input.server_side_encryption.as_ref(),
+                input.ssekms_key_id.as_deref(),
+                input.ssekms_encryption_context.as_deref(),
+            )
+            .await?;
         let replace = input.metadata_directive.as_ref().is_some_and(|directive| directive.as_str() == "REPLACE");
         if !replace && source_bucket == *input.bucket && source_key == *input.key {
             return Err(s3_error!(
@@ -564,7 +709,7 @@ impl S3 for S3Api {
         let new_attributes = replace.then(|| attributes(&headers, input.content_type.clone(), input.metadata.clone()));
         let info = self
             .objects()
-            .copy_object(&source, &bucket_name(&input.bucket)?, &object_key(&input.key)?, &owner, new_attributes)
+            .copy_object(&source, &bucket_name(&input.bucket)?, &object_key(&input.key)?, &owner, new_attributes, &destination)
             .await
             .map_err(to_s3)?;
         Ok(S3Response::new(CopyObjectOutput {
@@ -574,6 +719,7 @@ impl S3 for S3Api {
                 ..Default::default()
             }),
             server_side_encryption: encryption(&info),
+            ssekms_key_id: kms_key_id(&info),
             ..Default::default()
         }))
     }
@@ -641,21 +787,35 @@ impl S3 for S3Api {
 
     async fn create_multipart_upload(&self, request: S3Request<CreateMultipartUploadInput>) -> Out<CreateMultipartUploadOutput> {
         let owner = principal(&request);
-        let S3Request { input, headers, .. } = request;
-        let attributes = attributes(&headers, input.content_type, input.metadata);
+        let S3Request { input, headers, extensions, .. } = request;
+        let mut attributes = attributes(&headers, input.content_type, input.metadata);
+        attributes.encryption = self
+            .requested_encryption(
+                &extensions,
+                &input.bucket,
+                &input.key,
+                input.server_side_encryption.as_ref(),
+                input.ssekms_key_id.as_deref(),
+                input.ssekms_encryption_context.as_deref(),
+            )
+            .await?;
+        let (server_side_encryption, ssekms_key_id) = asked_encryption(&attributes.encryption);
         let upload = self.objects().create_upload(&bucket_name(&input.bucket)?, &object_key(&input.key)?, &owner, attributes).await.map_err(to_s3)?;
         Ok(S3Response::new(CreateMultipartUploadOutput {
             bucket: Some(upload.bucket),
             key: Some(upload.key),
             upload_id: Some(upload.upload_id),
-            server_side_encryption: Some(ServerSideEncryption::from_static(ServerSideEncryption::AES256)),
+            server_side_encryption,
+            ssekms_key_id,
             ..Default::default()
         }))
     }
 
     async fn upload_part_copy(&self, request: S3Request<UploadPartCopyInput>) -> Out<UploadPartCopyOutput> {
-        let S3Request { input, headers, .. } = request;
+        let S3Request { input, headers, extensions, .. } = request;
         let (_, _, source) = self.copy_source(&input.copy_source, &headers).await?;
+        self.allow_reading(&extensions, &source).await?;
+        self.allow_part(&extensions, &input.bucket, &input.key, &input.upload_id).await?;
         let range = match input.copy_source_range.as_deref() {
             None => 0..source.size,
             Some(text) => {
@@ -693,18 +853,16 @@ impl S3 for S3Api {
     }
 
     async fn upload_part(&self, request: S3Request<UploadPartInput>) -> Out<UploadPartOutput> {
-        let S3Request { input, headers, trailing_headers, .. } = request;
+        let S3Request { input, headers, trailing_headers, extensions, .. } = request;
+        let encryption = self.allow_part(&extensions, &input.bucket, &input.key, &input.upload_id).await?;
+        let (server_side_encryption, ssekms_key_id) = asked_encryption(&encryption);
         let upload = upload(input.body, input.content_length, input.content_md5, &headers, input.checksum_algorithm.as_ref(), trailing_headers)?;
         let part = self
             .objects()
             .upload_part(&bucket_name(&input.bucket)?, &object_key(&input.key)?, &input.upload_id, input.part_number, upload)
             .await
             .map_err(to_s3)?;
-        let mut output = UploadPartOutput {
-            e_tag: Some(etag(&part.etag)),
-            server_side_encryption: Some(ServerSideEncryption::from_static(ServerSideEncryption::AES256)),
-            ..Default::default()
-        };
+        let mut output = UploadPartOutput { e_tag: Some(etag(&part.etag)), server_side_encryption, ssekms_key_id, ..Default::default() };
         set_checksum!(output, part.checksum);
         Ok(S3Response::new(output))
     }
@@ -764,6 +922,7 @@ impl S3 for S3Api {
             e_tag: Some(etag(&info.etag)),
             location: Some(format!("/{}/{}", info.bucket, info.key)),
             server_side_encryption: encryption(&info),
+            ssekms_key_id: kms_key_id(&info),
             ..Default::default()
         };
         set_checksum!(output, info.checksum);

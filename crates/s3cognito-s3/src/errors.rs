@@ -7,6 +7,7 @@ pub(crate) fn to_s3(error: ObjectError) -> S3Error {
     use ObjectError as E;
     match error {
         E::NoSuchBucket => s3_error!(NoSuchBucket, "The specified bucket does not exist"),
+        E::Kms(error) => crate::api::kms_refused(*error),
         E::NoSuchKey => s3_error!(NoSuchKey, "The specified key does not exist."),
         E::BucketAlreadyOwnedByYou => s3_error!(BucketAlreadyOwnedByYou, "{}", E::BucketAlreadyOwnedByYou),
         E::BucketNotEmpty => s3_error!(BucketNotEmpty, "{}", E::BucketNotEmpty),

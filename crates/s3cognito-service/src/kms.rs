@@ -488,8 +488,9 @@ impl Kms {
         Ok(())
     }
 
-    /// A key must be enabled for any cryptographic operation.
-    fn usable(&self, key: &NamedKey) -> Result<()> {
+    /// A key must be enabled for any cryptographic operation: `DisabledException`, or
+    /// `KMSInvalidStateException` for a key pending deletion.
+    pub fn usable(&self, key: &NamedKey) -> Result<()> {
         match KeyState::of(&key.record) {
             KeyState::Enabled => Ok(()),
             KeyState::Disabled => Err(KmsRefusal::Disabled(key.record.arn.clone()).into()),

@@ -79,9 +79,9 @@ impl App {
             Uploads::new(store.clone(), clock.clone(), user_pools.clone(), identity.clone(), UploadSettings::default(), limiter.clone());
         let kms = Kms::new(store.clone(), clock.clone(), access.clone(), region.clone(), identity.settings().account_id.clone());
         App {
-            kms,
+            kms: kms.clone(),
             uploads,
-            objects: Objects::new(store.clone(), blobs, clock.clone(), sealing_key),
+            objects: Objects::new(store.clone(), blobs, clock.clone(), sealing_key, kms.clone()),
             authorizer: Authorizer::new(identity.clone()),
             identity,
             access,

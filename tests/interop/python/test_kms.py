@@ -20,6 +20,17 @@ echo "$KEY_ID"
 """
 
 
+def pool_user_credentials(server):
+    """A new user of the bootstrap pool, signed in: its identity id and identity-pool credentials."""
+    username, _, password = server.signed_up_user()
+    tokens = server.password_auth(username, password)["AuthenticationResult"]
+    identity = server.client("cognito-identity", signed=False)
+    pool_id = server.exports["aws_cognito_identity_pool_id"]
+    logins = {f"cognito-idp.us-east-1.amazonaws.com/{server.pool_id}": tokens["IdToken"]}
+    identity_id = identity.get_id(IdentityPoolId=pool_id, Logins=logins)["IdentityId"]
+    return identity_id, identity.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)["Credentials"]
+
+
 def test_cli_create_key_encrypt_decrypt_and_generate_data_key(server, tmp_path):
     plain = b"the quarterly numbers\n" * 10
     (tmp_path / "plain.txt").write_bytes(plain)
@@ -58,13 +69,7 @@ def test_cli_create_key_encrypt_decrypt_and_generate_data_key(server, tmp_path):
 
 
 def test_the_default_key_gives_identity_pool_users_data_keys_and_nothing_more(server):
-    username, _, password = server.signed_up_user()
-    tokens = server.password_auth(username, password)["AuthenticationResult"]
-    identity = server.client("cognito-identity", signed=False)
-    pool_id = server.exports["aws_cognito_identity_pool_id"]
-    logins = {f"cognito-idp.us-east-1.amazonaws.com/{server.pool_id}": tokens["IdToken"]}
-    identity_id = identity.get_id(IdentityPoolId=pool_id, Logins=logins)["IdentityId"]
-    creds = identity.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)["Credentials"]
+    identity_id, creds = pool_user_credentials(server)
     kms = server.temporary_client("kms", creds)
 
     data_key = kms.generate_data_key(KeyId="alias/s3cognito-default", KeySpec="AES_256",
@@ -82,3 +87,62 @@ def test_the_default_key_gives_identity_pool_users_data_keys_and_nothing_more(se
     other = server.client("kms").create_key()["KeyMetadata"]["KeyId"]
     err = fail(kms.generate_data_key, KeyId=other, NumberOfBytes=32)
     assert error_code(err) == "AccessDeniedException"
+
+
+def test_cli_copies_up_and_down_with_sse_kms_and_reads_ranges(server, tmp_path):
+    kms = server.client("kms")
+    key_id = kms.create_key(Description="objects")["KeyMetadata"]["KeyId"]
+    alias = f"alias/{unique('objects')}"
+    kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+    small = bytes(range(256)) * 40
+    large = bytes((i * 7 + i // 251) % 256 for i in range(20 * 1024 * 1024))
+    (tmp_path / "small.bin").write_bytes(small)
+    (tmp_path / "large.bin").write_bytes(large)
+    bucket = server.bucket
+    for name in ["small.bin", "large.bin"]:
+        server.aws("s3", "cp", str(tmp_path / name), f"s3://{bucket}/sse-kms/{name}", "--sse", "aws:kms",
+                   "--sse-kms-key-id", alias)
+        server.aws("s3", "cp", f"s3://{bucket}/sse-kms/{name}", str(tmp_path / f"back-{name}"))
+        assert (tmp_path / f"back-{name}").read_bytes() == (tmp_path / name).read_bytes(), name
+
+    s3 = server.s3()
+    head = s3.head_object(Bucket=bucket, Key="sse-kms/large.bin")
+    assert head["ServerSideEncryption"] == "aws:kms"
+    assert head["SSEKMSKeyId"].endswith(f":key/{key_id}")
+    ranged = s3.get_object(Bucket=bucket, Key="sse-kms/large.bin", Range="bytes=8388600-8388700")
+    assert ranged["Body"].read() == large[8388600:8388701]
+    plain = s3.head_object(Bucket=bucket, Key="sse-kms/small.bin")
+    assert plain["ServerSideEncryption"] == "aws:kms"
+
+    # Without the key, the bytes cannot be read: a disabled key's objects are refused.
+    kms.disable_key(KeyId=key_id)
+    err = fail(s3.get_object, Bucket=bucket, Key="sse-kms/small.bin")
+    assert error_code(err) == "KMS.DisabledException", err.response
+    err = fail(s3.put_object, Bucket=bucket, Key="sse-kms/more.bin", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=key_id)
+    assert error_code(err) == "KMS.DisabledException", err.response
+    kms.enable_key(KeyId=key_id)
+    assert s3.get_object(Bucket=bucket, Key="sse-kms/small.bin")["Body"].read() == small
+
+    # Objects without SSE headers are encrypted with server-managed keys.
+    s3.put_object(Bucket=bucket, Key="sse-kms/default.bin", Body=b"default")
+    assert s3.head_object(Bucket=bucket, Key="sse-kms/default.bin")["ServerSideEncryption"] == "AES256"
+
+
+def test_identity_pool_users_may_encrypt_their_files_with_the_default_key_only(server):
+    identity_id, creds = pool_user_credentials(server)
+    s3 = server.temporary_client("s3", creds)
+    key = f"private/{identity_id}/secret.txt"
+
+    s3.put_object(Bucket=server.bucket, Key=key, Body=b"mine", ServerSideEncryption="aws:kms",
+                  SSEKMSKeyId="alias/s3cognito-default")
+    got = s3.get_object(Bucket=server.bucket, Key=key)
+    assert got["Body"].read() == b"mine" and got["ServerSideEncryption"] == "aws:kms"
+
+    other = server.client("kms").create_key()["KeyMetadata"]["KeyId"]
+    err = fail(s3.put_object, Bucket=server.bucket, Key=key, Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=other)
+    assert error_code(err) == "AccessDenied"
+    # An object the admin encrypted under another key is not readable by the user, though S3 would allow it.
+    server.s3().put_object(Bucket=server.bucket, Key=f"private/{identity_id}/admin.txt", Body=b"theirs",
+                           ServerSideEncryption="aws:kms", SSEKMSKeyId=other)
+    err = fail(s3.get_object, Bucket=server.bucket, Key=f"private/{identity_id}/admin.txt")
+    assert error_code(err) == "AccessDenied"

@@ -33,6 +33,7 @@ pub use list::ListPage;
 pub use multipart::{MAX_PART_NUMBER, PartInfo, UploadInfo};
 
 use crate::clock::Clock;
+use crate::kms::{Kms, NamedKey};
 
 /// The largest object a single PUT (or one part) may carry, as in S3.
 pub const MAX_SINGLE_UPLOAD: u64 = 5 << 30;
@@ -105,6 +106,9 @@ pub type ByteStream<E> = BoxStream<'static, Result<Bytes, E>>;
 pub enum ObjectError {
     #[error("The specified bucket does not exist")]
     NoSuchBucket,
+    /// KMS refused to make or open a data key: the key is disabled, pending deletion or gone.
+    #[error("{0}")]
+    Kms(Box<crate::ServiceError>),
     #[error("The specified key does not exist.")]
     NoSuchKey,
     #[error("Your previous request to create the named bucket succeeded and you already own it.")]
@@ -180,6 +184,45 @@ pub struct ObjectAttributes {
     pub headers: BTreeMap<String, String>,
     /// `x-amz-meta-*`, names lowercased.
     pub user_metadata: BTreeMap<String, String>,
+    /// How the writer asks for the bytes to be encrypted; an object read back says how they are with
+    /// [`ObjectInfo::at_rest`].
+    pub encryption: Encryption,
+}
+
+/// How a writer asks for an object's bytes to be encrypted at rest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Encryption {
+    /// Data keys sealed with the server's master key (S3's SSE-S3, `AES256`): every object unless asked.
+    #[default]
+    ServerManaged,
+    /// A data key per blob from a KMS key (SSE-KMS, `aws:kms`), bound to the encryption context, to which
+    /// `aws:s3:arn` (the object's ARN) is added. The caller's use of the key is authorized before.
+    Kms { key: Box<NamedKey>, context: BTreeMap<String, String> },
+}
+
+/// An encryption context as S3's `x-amz-server-side-encryption-context` carries it: base64 of a JSON
+/// object of string pairs; `None` when it is not one.
+pub fn encryption_context(header: &str) -> Option<BTreeMap<String, String>> {
+    let json = base64::engine::general_purpose::STANDARD.decode(header).ok()?;
+    serde_json::from_slice(&json).ok()
+}
+
+/// How an object's bytes are encrypted at rest, as its row says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AtRest {
+    /// Stored in plaintext by a release before encryption at rest.
+    Plaintext,
+    ServerManaged,
+    /// Under the KMS key of this ARN.
+    Kms { key_arn: String },
+}
+
+/// One use of a KMS key reading an object needs: the key and the encryption context its data keys are
+/// bound to, for authorizing `kms:Decrypt`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KmsUse {
+    pub key: NamedKey,
+    pub context: BTreeMap<String, String>,
 }
 
 /// An object as readers see it.
@@ -198,9 +241,17 @@ pub struct ObjectInfo {
 }
 
 impl ObjectInfo {
-    /// Whether every byte of the object is encrypted at rest (S3's `x-amz-server-side-encryption: AES256`).
-    pub fn encrypted(&self) -> bool {
-        self.segments.iter().all(|segment| segment.key.is_some())
+    /// How the object's bytes are encrypted at rest: under a KMS key if any part is, in plaintext if any
+    /// part is, else with server-managed keys.
+    pub fn at_rest(&self) -> AtRest {
+        let keys: Vec<Option<&str>> = self.segments.iter().map(|segment| segment.key.as_deref()).collect();
+        if let Some(key_arn) = keys.iter().flatten().find_map(|stored| kms_sealed(stored).map(|(blob, _)| blob))
+            .and_then(|blob| s3cognito_crypto::kms::blob_header(&blob).ok())
+            .map(|header| header.key_arn)
+        {
+            return AtRest::Kms { key_arn };
+        }
+        if keys.iter().any(Option::is_none) { AtRest::Plaintext } else { AtRest::ServerManaged }
     }
 
     fn from_record(record: &ObjectRecord) -> Result<ObjectInfo> {
@@ -213,6 +264,7 @@ impl ObjectInfo {
                 content_type: record.content_type.clone(),
                 headers: serde_json::from_str(&record.headers)?,
                 user_metadata: serde_json::from_str(&record.user_metadata)?,
+                encryption: Encryption::ServerManaged,
             },
             modified_at: record.modified_at,
             owner: record.owner.clone(),
@@ -322,6 +374,8 @@ pub struct Objects {
     reserved: Arc<Reserved>,
     /// Seals each blob's data key.
     sealing_key: Arc<SealingKey>,
+    /// Makes and opens the data keys of objects encrypted with a KMS key.
+    kms: Kms,
 }
 
 /// How many blob ids one transaction records as pending ahead of their use. Every blob must be pending
@@ -390,18 +444,70 @@ fn data_key_binding(blob: &str) -> Vec<u8> {
 
 /// The stored form of a data key sealed with the master key.
 const MASTER_SEALED: &str = "m1:";
+/// The stored form of a data key encrypted under a KMS key: `k1:` + the KMS ciphertext, base64, `:` + the
+/// encryption context as JSON, base64.
+const KMS_SEALED: &str = "k1:";
+
+/// The KMS ciphertext and encryption context of a data key stored as [`KMS_SEALED`].
+fn kms_sealed(stored: &str) -> Option<(Vec<u8>, BTreeMap<String, String>)> {
+    let (blob, context) = stored.strip_prefix(KMS_SEALED)?.split_once(':')?;
+    let engine = base64::engine::general_purpose::STANDARD;
+    let context = serde_json::from_slice(&engine.decode(context).ok()?).ok()?;
+    Some((engine.decode(blob).ok()?, context))
+}
+
+/// How the blobs of one object are sealed: their data keys from the master key or from a KMS key.
+#[derive(Debug, Clone)]
+enum Sealing {
+    Master,
+    /// `context` is the whole encryption context, `aws:s3:arn` included.
+    Kms { key: Box<NamedKey>, context: BTreeMap<String, String> },
+}
+
+impl Sealing {
+    fn of(encryption: &Encryption, bucket: &str, key: &str) -> Sealing {
+        match encryption {
+            Encryption::ServerManaged => Sealing::Master,
+            Encryption::Kms { key: kms_key, context } => {
+                let mut context = context.clone();
+                context.insert("aws:s3:arn".to_owned(), s3cognito_types::arn::object(bucket, key));
+                Sealing::Kms { key: kms_key.clone(), context }
+            }
+        }
+    }
+}
 
 impl Objects {
-    pub fn new(store: Store, blobs: BlobStore, clock: Arc<dyn Clock>, sealing_key: Arc<SealingKey>) -> Objects {
-        Objects { store, blobs, clock, reserved: Arc::default(), sealing_key }
+    pub fn new(store: Store, blobs: BlobStore, clock: Arc<dyn Clock>, sealing_key: Arc<SealingKey>, kms: Kms) -> Objects {
+        Objects { store, blobs, clock, reserved: Arc::default(), sealing_key, kms }
     }
 
-    /// The data key of an encrypted blob, from its row.
-    fn data_key(&self, segment: &Segment, stored: &str) -> Result<DataKey> {
+    /// The data key of an encrypted blob, from its row: opened with the master key, or decrypted by its
+    /// KMS key (which must be usable: a disabled key's objects cannot be read).
+    async fn data_key(sealing_key: &SealingKey, kms: &Kms, segment: &Segment, stored: &str) -> Result<DataKey> {
         let unreadable = || ObjectError::Internal(format!("the data key of blob {} does not open", segment.blob));
-        let sealed = stored.strip_prefix(MASTER_SEALED).and_then(|text| base64::engine::general_purpose::STANDARD.decode(text).ok()).ok_or_else(unreadable)?;
-        let opened = self.sealing_key.open(&sealed, &data_key_binding(&segment.blob)).map_err(|_| unreadable())?;
+        let opened = if let Some((blob, context)) = kms_sealed(stored) {
+            let key = kms.key_of_ciphertext(&blob).await.map_err(|error| ObjectError::Kms(Box::new(error)))?;
+            kms.decrypt(&key, &blob, &context).await.map_err(|error| ObjectError::Kms(Box::new(error)))?
+        } else {
+            let sealed = stored.strip_prefix(MASTER_SEALED).and_then(|text| base64::engine::general_purpose::STANDARD.decode(text).ok()).ok_or_else(unreadable)?;
+            sealing_key.open(&sealed, &data_key_binding(&segment.blob)).map_err(|_| unreadable())?
+        };
         DataKey::from_slice(&opened).ok_or_else(unreadable)
+    }
+
+    /// The KMS keys reading `info` decrypts data keys with, and the contexts they are bound to, each once.
+    pub async fn kms_uses(&self, info: &ObjectInfo) -> Result<Vec<KmsUse>> {
+        let mut uses: Vec<KmsUse> = Vec::new();
+        for stored in info.segments.iter().filter_map(|segment| segment.key.as_deref()) {
+            let Some((blob, context)) = kms_sealed(stored) else { continue };
+            let key = self.kms.key_of_ciphertext(&blob).await.map_err(|error| ObjectError::Kms(Box::new(error)))?;
+            let found = KmsUse { key, context };
+            if !uses.contains(&found) {
+                uses.push(found);
+            }
+        }
+        Ok(uses)
     }
 
     fn now(&self) -> i64 {
@@ -463,22 +569,40 @@ impl Objects {
 
     /// Streams `body` into a new blob, refusing more than `limit` bytes or a length other than
     /// the declared one. On any failure the partial blob is thrown away.
-    async fn write_blob<E>(&self, body: ByteStream<E>, declared_length: Option<u64>, limit: u64) -> Result<WrittenBlob>
+    async fn write_blob<E>(&self, body: ByteStream<E>, declared_length: Option<u64>, limit: u64, sealing: &Sealing) -> Result<WrittenBlob>
     where
         E: Into<BodyError>,
     {
-        let mut written = self.write_parts(body, declared_length, limit, limit).await?;
+        let mut written = self.write_parts(body, declared_length, limit, limit, sealing).await?;
         let segment = written.parts.pop().expect("a body of at most its part size is one part").0;
         Ok(WrittenBlob { segment, md5: written.md5 })
     }
 
     /// A new blob to write, recorded as pending before its first byte, so a crash anywhere before the
     /// commit leaves a trace to reclaim; with a fresh data key.
-    async fn open_blob(&self) -> Result<OpenBlob> {
+    async fn open_blob(&self, sealing: &Sealing) -> Result<OpenBlob> {
+        let engine = base64::engine::general_purpose::STANDARD;
         let id = self.reserve_blob_id().await?;
-        let data_key = DataKey::generate();
-        let sealed = self.sealing_key.seal(data_key.as_bytes(), &data_key_binding(&id));
-        let key = format!("{MASTER_SEALED}{}", base64::engine::general_purpose::STANDARD.encode(sealed));
+        let (data_key, key) = match sealing {
+            Sealing::Master => {
+                let data_key = DataKey::generate();
+                let sealed = self.sealing_key.seal(data_key.as_bytes(), &data_key_binding(&id));
+                let key = format!("{MASTER_SEALED}{}", engine.encode(sealed));
+                (data_key, key)
+            }
+            Sealing::Kms { key, context } => {
+                let generated = match self.kms.generate_data_key(key, s3cognito_crypto::chunks::DATA_KEY_LEN, context).await {
+                    Ok(generated) => generated,
+                    Err(error) => {
+                        self.store.forget_pending_blob(&id).await?;
+                        return Err(ObjectError::Kms(Box::new(error)));
+                    }
+                };
+                let data_key = DataKey::from_slice(&generated.plaintext).ok_or_else(|| ObjectError::Internal("a data key of the wrong length".to_owned()))?;
+                let key = format!("{KMS_SEALED}{}:{}", engine.encode(&generated.ciphertext), engine.encode(serde_json::to_vec(context)?));
+                (data_key, key)
+            }
+        };
         match self.blobs.writer(&id).await {
             Ok(writer) => Ok(OpenBlob { id, writer, md5: Md5::new(), size: 0, sealer: Sealer::new(data_key), key }),
             Err(error) => {
@@ -491,7 +615,14 @@ impl Objects {
     /// Streams `body` into consecutive blobs of `part_size` bytes (the last one shorter; an empty body is
     /// one empty blob), refusing more than `limit` bytes or a length other than the declared one. On any
     /// failure every blob written for it is thrown away.
-    async fn write_parts<E>(&self, body: ByteStream<E>, declared_length: Option<u64>, limit: u64, part_size: u64) -> Result<WrittenParts>
+    async fn write_parts<E>(
+        &self,
+        body: ByteStream<E>,
+        declared_length: Option<u64>,
+        limit: u64,
+        part_size: u64,
+        sealing: &Sealing,
+    ) -> Result<WrittenParts>
     where
         E: Into<BodyError>,
     {
@@ -516,7 +647,7 @@ impl Objects {
                 while !chunk.is_empty() {
                     let blob = match &mut open {
                         Some(blob) => blob,
-                        None => open.insert(self.open_blob().await?),
+                        None => open.insert(self.open_blob(sealing).await?),
                     };
                     let room = usize::try_from(part_size - blob.size).unwrap_or(usize::MAX);
                     let piece = chunk.split_to(room.min(chunk.len()));
@@ -531,7 +662,7 @@ impl Objects {
                 return Err(ObjectError::IncompleteBody);
             }
             if open.is_none() && parts.is_empty() {
-                open = Some(self.open_blob().await?);
+                open = Some(self.open_blob(sealing).await?);
             }
             if let Some(last) = open.take() {
                 parts.push(last.close().await?);
@@ -640,7 +771,8 @@ impl Objects {
         part_size: u64,
     ) -> Result<ObjectInfo> {
         self.bucket(bucket).await?;
-        let written = self.write_parts(upload.body, upload.declared_length, limit, part_size).await?;
+        let sealing = Sealing::of(&attributes.encryption, bucket.as_str(), key.as_str());
+        let written = self.write_parts(upload.body, upload.declared_length, limit, part_size, &sealing).await?;
         let segments: Vec<&Segment> = written.parts.iter().map(|(segment, _)| segment).collect();
         self.check_content_md5(&written.md5, &segments, upload.content_md5.as_deref()).await?;
         let etag = match written.parts.as_slice() {
@@ -686,22 +818,19 @@ impl Objects {
             let start = range.start.max(segment_range.start);
             let end = range.end.min(segment_range.end);
             if start < end {
-                let key = match &segment.key {
-                    Some(stored) => match self.data_key(segment, stored) {
-                        Ok(key) => Some(key),
-                        Err(error) => return futures::stream::once(async move { Err(error) }).boxed(),
-                    },
-                    None => None,
-                };
-                pieces.push((segment.clone(), start - offset..end - offset, key));
+                pieces.push((segment.clone(), start - offset..end - offset));
             }
             offset += segment.size;
         }
-        let blobs = self.blobs.clone();
+        let (blobs, sealing_key, kms) = (self.blobs.clone(), self.sealing_key.clone(), self.kms.clone());
         futures::stream::iter(pieces)
-            .then(move |(segment, range, key)| {
-                let blobs = blobs.clone();
+            .then(move |(segment, range)| {
+                let (blobs, sealing_key, kms) = (blobs.clone(), sealing_key.clone(), kms.clone());
                 async move {
+                    let key = match &segment.key {
+                        Some(stored) => Some(Objects::data_key(&sealing_key, &kms, &segment, stored).await?),
+                        None => None,
+                    };
                     let Some(key) = key else {
                         return Ok::<_, ObjectError>(blobs.read(&segment.blob, range).await?.map_err(ObjectError::from).boxed());
                     };
@@ -730,10 +859,12 @@ impl Objects {
         key: &ObjectKey,
         owner: &str,
         replace_attributes: Option<ObjectAttributes>,
+        encryption: &Encryption,
     ) -> Result<ObjectInfo> {
         self.bucket(bucket).await?;
         let body = self.read(source, 0..source.size);
-        let written = self.write_blob(body, Some(source.size), MAX_SINGLE_UPLOAD).await?;
+        let sealing = Sealing::of(encryption, bucket.as_str(), key.as_str());
+        let written = self.write_blob(body, Some(source.size), MAX_SINGLE_UPLOAD, &sealing).await?;
         let info = ObjectInfo {
             bucket: bucket.to_string(),
             key: key.to_string(),

@@ -5,9 +5,17 @@ use s3cognito_types::{BucketName, ObjectKey};
 use s3cognito_meta::{MetaError, PartRecord, UploadRecord};
 
 use super::{
-    BodyError, Checksum, ChecksumSlot, MAX_SINGLE_UPLOAD, ObjectAttributes, ObjectError, ObjectInfo, Objects, Result, Segment, Upload,
-    blobs_of,
+    BodyError, Checksum, ChecksumSlot, Encryption, MAX_SINGLE_UPLOAD, ObjectAttributes, ObjectError, ObjectInfo, Objects, Result, Sealing,
+    Segment, Upload, blobs_of,
 };
+
+/// An upload's SSE-KMS choice as its row keeps it.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct StoredEncryption {
+    /// The key's ARN.
+    key: String,
+    context: std::collections::BTreeMap<String, String>,
+}
 
 /// S3's smallest part, but for the last.
 pub const MIN_PART_SIZE: u64 = 5 << 20;
@@ -67,6 +75,21 @@ impl Objects {
         }
     }
 
+    /// How the parts of an upload are encrypted, as CreateMultipartUpload asked.
+    async fn encryption_of(&self, record: &UploadRecord) -> Result<Encryption> {
+        let Some(stored) = &record.encryption else { return Ok(Encryption::ServerManaged) };
+        let stored: StoredEncryption = serde_json::from_str(stored)?;
+        let key = self.kms.resolve(&stored.key).await.map_err(|error| ObjectError::Kms(Box::new(error)))?;
+        Ok(Encryption::Kms { key: Box::new(key), context: stored.context })
+    }
+
+    /// How the parts of the multipart upload `upload_id` of `key` are to be encrypted, for authorizing
+    /// the caller's use of a KMS key before a part is written.
+    pub async fn upload_encryption(&self, bucket: &BucketName, key: &ObjectKey, upload_id: &str) -> Result<Encryption> {
+        let record = self.upload_of(bucket, key, upload_id).await?;
+        self.encryption_of(&record).await
+    }
+
     /// The multipart upload `upload_id` of `key`, if it is in progress.
     pub async fn upload(&self, bucket: &BucketName, key: &ObjectKey, upload_id: &str) -> Result<UploadInfo> {
         Ok(UploadInfo::from(&self.upload_of(bucket, key, upload_id).await?))
@@ -84,6 +107,12 @@ impl Objects {
             checksum_algorithm: None,
             owner: owner.to_owned(),
             initiated_at: self.now(),
+            encryption: match &attributes.encryption {
+                Encryption::ServerManaged => None,
+                Encryption::Kms { key: kms_key, context } => {
+                    Some(serde_json::to_string(&StoredEncryption { key: kms_key.arn().to_owned(), context: context.clone() })?)
+                }
+            },
         };
         self.store.insert_upload(&record).await?;
         Ok(UploadInfo::from(&record))
@@ -102,8 +131,9 @@ impl Objects {
                 "Part number must be an integer between 1 and {MAX_PART_NUMBER}, inclusive"
             )));
         }
-        self.upload_of(bucket, key, upload_id).await?;
-        let written = self.write_blob(upload.body, upload.declared_length, MAX_SINGLE_UPLOAD).await?;
+        let record = self.upload_of(bucket, key, upload_id).await?;
+        let sealing = Sealing::of(&self.encryption_of(&record).await?, bucket.as_str(), key.as_str());
+        let written = self.write_blob(upload.body, upload.declared_length, MAX_SINGLE_UPLOAD, &sealing).await?;
         self.check_content_md5(&written.md5, &[&written.segment], upload.content_md5.as_deref()).await?;
         let record = PartRecord {
             upload_id: upload_id.to_owned(),
@@ -197,6 +227,7 @@ impl Objects {
                 content_type: upload.content_type.clone(),
                 headers: serde_json::from_str(&upload.headers)?,
                 user_metadata: serde_json::from_str(&upload.user_metadata)?,
+                encryption: Encryption::ServerManaged,
             },
             modified_at: self.now(),
             owner: upload.owner.clone(),

@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
-use s3cognito_service::objects::{BodyError, ByteStream, Conditions, ObjectAttributes, ObjectError, Objects, Upload};
+use s3cognito_service::objects::{AtRest, BodyError, ByteStream, Conditions, ObjectAttributes, ObjectError, Objects, Upload};
 
 use crate::Harness;
 use s3cognito_service::App;
@@ -420,7 +420,7 @@ async fn object_bytes_are_stored_encrypted_and_read_back_by_any_range() {
     let plaintext = distinct_bytes(300_000, 7);
     put(&objects, "secret.bin", &plaintext).await;
     let info = objects.object(&named("bucket"), &key_of("secret.bin"), &Conditions::default()).await.unwrap();
-    assert!(info.encrypted() && info.segments[0].key.as_deref().is_some_and(|key| key.starts_with("m1:")));
+    assert!(info.at_rest() == AtRest::ServerManaged && info.segments[0].key.as_deref().is_some_and(|key| key.starts_with("m1:")));
 
     let stored = files_under(blobs.path());
     assert!(!stored.is_empty());
@@ -484,7 +484,7 @@ async fn objects_stored_in_plaintext_before_stay_readable() {
     };
     app.store.put_object(&record, &[blob.to_owned()], |_| Vec::new()).await.unwrap();
     let info = objects.object(&named("bucket"), &key_of("old.txt"), &Conditions::default()).await.unwrap();
-    assert!(!info.encrypted());
+    assert_eq!(info.at_rest(), AtRest::Plaintext);
     assert_eq!(read_all(&objects, "bucket", "old.txt", None).await, b"written before encryption");
     assert_eq!(read_all(&objects, "bucket", "old.txt", Some(8..14)).await, b"before");
 }
