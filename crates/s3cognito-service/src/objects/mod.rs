@@ -290,24 +290,41 @@ impl ObjectInfo {
     }
 }
 
-/// The plaintext of an encrypted blob's stored bytes, opened chunk by chunk as they arrive.
+/// The plaintext of an encrypted blob's stored bytes, opened chunk by chunk as they arrive, each chunk
+/// handed on as it opens (no copy into larger pieces).
 fn opened(stored: BoxStream<'static, s3cognito_blob::Result<Bytes>>, opener: Opener, blob: String) -> ByteStream<ObjectError> {
-    let tampered = move |blob: &str| {
-        ObjectError::Internal(format!("blob {blob} failed its integrity check: its stored bytes were changed or cut"))
-    };
-    futures::stream::unfold((stored, Some(opener), blob), move |(mut stored, opener, blob)| async move {
-        let mut opener = opener?;
+    struct State {
+        stored: BoxStream<'static, s3cognito_blob::Result<Bytes>>,
+        opener: Option<Opener>,
+        ready: std::collections::VecDeque<Vec<u8>>,
+        blob: String,
+    }
+    let tampered = |blob: &str| ObjectError::Internal(format!("blob {blob} failed its integrity check: its stored bytes were changed or cut"));
+    let state = State { stored, opener: Some(opener), ready: std::collections::VecDeque::new(), blob };
+    futures::stream::unfold(state, move |mut state| async move {
         loop {
-            match stored.next().await {
+            if let Some(chunk) = state.ready.pop_front() {
+                return Some((Ok(Bytes::from(chunk)), state));
+            }
+            let opener = state.opener.as_mut()?;
+            match state.stored.next().await {
                 Some(Ok(bytes)) => match opener.push(&bytes) {
-                    Ok(chunks) if chunks.is_empty() => {}
-                    Ok(chunks) => return Some((Ok(Bytes::from(chunks.concat())), (stored, Some(opener), blob))),
-                    Err(_) => return Some((Err(tampered(&blob)), (stored, None, blob))),
+                    Ok(chunks) => state.ready.extend(chunks),
+                    Err(_) => {
+                        state.opener = None;
+                        return Some((Err(tampered(&state.blob)), state));
+                    }
                 },
-                Some(Err(error)) => return Some((Err(error.into()), (stored, None, blob))),
+                Some(Err(error)) => {
+                    state.opener = None;
+                    return Some((Err(error.into()), state));
+                }
                 None => {
-                    let rest = opener.finish().map(Bytes::from).map_err(|_| tampered(&blob));
-                    return Some((rest, (stored, None, blob)));
+                    let last = state.opener.take().expect("the opener just used").finish();
+                    match last {
+                        Ok(rest) => state.ready.push_back(rest),
+                        Err(_) => return Some((Err(tampered(&state.blob)), state)),
+                    }
                 }
             }
         }
