@@ -83,6 +83,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0011_upload_encryption.sql"),
         postgres: include_str!("migrations/0011_upload_encryption.sql"),
     },
+    Migration {
+        version: 12,
+        name: "bucket encryption",
+        sqlite: include_str!("migrations/0012_bucket_encryption.sql"),
+        postgres: include_str!("migrations/0012_bucket_encryption.sql"),
+    },
 ];
 
 /// A number every replica agrees on, so that two replicas starting together migrate one at a time.

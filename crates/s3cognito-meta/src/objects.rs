@@ -106,11 +106,12 @@ impl Store {
     // ---- buckets ----
 
     pub async fn insert_bucket(&self, bucket: &BucketRecord) -> Result<()> {
-        sqlx::query("INSERT INTO buckets (name, owner, cors, created_at) VALUES ($1, $2, $3, $4)")
+        sqlx::query("INSERT INTO buckets (name, owner, cors, created_at, encryption) VALUES ($1, $2, $3, $4, $5)")
             .bind(&bucket.name)
             .bind(&bucket.owner)
             .bind(&bucket.cors)
             .bind(bucket.created_at)
+            .bind(&bucket.encryption)
             .execute(self.pool())
             .await
             .map_err(conflict_or)?;
@@ -131,6 +132,16 @@ impl Store {
         let done = sqlx::query("UPDATE buckets SET cors = $2 WHERE name = $1")
             .bind(name)
             .bind(cors)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Sets or clears the bucket's default encryption; false when there is no such bucket.
+    pub async fn set_bucket_encryption(&self, name: &str, encryption: Option<&str>) -> Result<bool> {
+        let done = sqlx::query("UPDATE buckets SET encryption = $2 WHERE name = $1")
+            .bind(name)
+            .bind(encryption)
             .execute(self.pool())
             .await?;
         Ok(done.rows_affected() == 1)
@@ -480,6 +491,7 @@ fn bucket_from_row(row: &AnyRow) -> Result<BucketRecord> {
         name: row.try_get("name")?,
         owner: row.try_get("owner")?,
         cors: row.try_get("cors")?,
+        encryption: row.try_get("encryption")?,
         created_at: row.try_get("created_at")?,
     })
 }

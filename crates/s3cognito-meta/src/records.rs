@@ -120,6 +120,8 @@ pub struct BucketRecord {
     pub owner: String,
     /// The bucket's CORS rules as a JSON document, if set.
     pub cors: Option<String>,
+    /// The bucket's default encryption as a JSON document, if set.
+    pub encryption: Option<String>,
     pub created_at: i64,
 }
 

@@ -13,7 +13,7 @@ use s3cognito_types::{BucketName, ObjectKey};
 use s3cognito_types::ChecksumAlgorithm as Algorithm;
 use s3cognito_types::operation::S3 as S3Operation;
 use s3cognito_service::objects::{
-    AtRest, BodyError, ByteStream, Checksum, ChecksumSlot, Conditions, Encryption, ObjectAttributes, ObjectError, ObjectInfo, Objects, Upload,
+    AtRest, BodyError, BucketEncryption, ByteStream, Checksum, ChecksumSlot, Conditions, Encryption, ObjectAttributes, ObjectError, ObjectInfo, Objects, Upload,
 };
 use s3s::dto::*;
 use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
@@ -320,7 +320,16 @@ impl S3Api {
         key_id: Option<&str>,
         context: Option<&str>,
     ) -> S3Result<Encryption> {
-        match sse.map(ServerSideEncryption::as_str) {
+        // Without SSE headers, the bucket's default encryption decides.
+        let default;
+        let (sse, key_id): (Option<&str>, Option<&str>) = match sse.map(ServerSideEncryption::as_str) {
+            None if key_id.is_none() && context.is_none() => {
+                default = self.objects().bucket_encryption(&bucket_name(bucket)?).await.map_err(to_s3)?;
+                (Some(default.algorithm.as_str()), default.kms_key_id.as_deref())
+            }
+            other => (other, key_id),
+        };
+        match sse {
             None | Some(ServerSideEncryption::AES256) => {
                 if key_id.is_some() || context.is_some() {
                     return Err(s3_error!(InvalidArgument, "Server Side Encryption with KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms"));
@@ -1080,6 +1089,49 @@ impl S3 for S3Api {
     async fn delete_bucket_cors(&self, request: S3Request<DeleteBucketCorsInput>) -> Out<DeleteBucketCorsOutput> {
         self.objects().delete_bucket_cors(&bucket_name(&request.input.bucket)?).await.map_err(to_s3)?;
         Ok(S3Response::new(DeleteBucketCorsOutput::default()))
+    }
+
+    async fn put_bucket_encryption(&self, request: S3Request<PutBucketEncryptionInput>) -> Out<PutBucketEncryptionOutput> {
+        let input = request.input;
+        let rules = input.server_side_encryption_configuration.rules;
+        let [rule] = rules.as_slice() else {
+            return Err(s3_error!(MalformedXML, "A server-side encryption configuration has exactly one rule"));
+        };
+        let default = rule
+            .apply_server_side_encryption_by_default
+            .as_ref()
+            .ok_or_else(|| s3_error!(MalformedXML, "The rule must say ApplyServerSideEncryptionByDefault"))?;
+        if let Some(key_id) = &default.kms_master_key_id {
+            // A key that does not exist here is refused now rather than at the first upload.
+            self.state.app.kms.resolve(key_id).await.map_err(kms_refused)?;
+        }
+        let encryption = BucketEncryption {
+            algorithm: default.sse_algorithm.as_str().to_owned(),
+            kms_key_id: default.kms_master_key_id.clone(),
+            bucket_key_enabled: rule.bucket_key_enabled.unwrap_or(false),
+        };
+        self.objects().put_bucket_encryption(&bucket_name(&input.bucket)?, encryption).await.map_err(to_s3)?;
+        Ok(S3Response::new(PutBucketEncryptionOutput::default()))
+    }
+
+    async fn get_bucket_encryption(&self, request: S3Request<GetBucketEncryptionInput>) -> Out<GetBucketEncryptionOutput> {
+        let encryption = self.objects().bucket_encryption(&bucket_name(&request.input.bucket)?).await.map_err(to_s3)?;
+        let rule = ServerSideEncryptionRule {
+            apply_server_side_encryption_by_default: Some(ServerSideEncryptionByDefault {
+                sse_algorithm: ServerSideEncryption::from(encryption.algorithm),
+                kms_master_key_id: encryption.kms_key_id,
+            }),
+            bucket_key_enabled: Some(encryption.bucket_key_enabled),
+            ..Default::default()
+        };
+        Ok(S3Response::new(GetBucketEncryptionOutput {
+            server_side_encryption_configuration: Some(ServerSideEncryptionConfiguration { rules: vec![rule] }),
+        }))
+    }
+
+    async fn delete_bucket_encryption(&self, request: S3Request<DeleteBucketEncryptionInput>) -> Out<DeleteBucketEncryptionOutput> {
+        self.objects().delete_bucket_encryption(&bucket_name(&request.input.bucket)?).await.map_err(to_s3)?;
+        Ok(S3Response::new(DeleteBucketEncryptionOutput::default()))
     }
 
     async fn list_multipart_uploads(&self, request: S3Request<ListMultipartUploadsInput>) -> Out<ListMultipartUploadsOutput> {

@@ -209,7 +209,10 @@ fn s3_checks(operation: operation::S3, target: &S3Resource<'_>) -> Vec<Check> {
         | Op::DeleteBucket
         | Op::GetBucketCors
         | Op::PutBucketCors
-        | Op::DeleteBucketCors => vec![Check::new(action, bucket)],
+        | Op::DeleteBucketCors
+        | Op::GetBucketEncryption
+        | Op::PutBucketEncryption
+        | Op::DeleteBucketEncryption => vec![Check::new(action, bucket)],
         Op::DeleteObjects => Vec::new(),
         Op::GetObjectAttributes => vec![Check::new("s3:GetObject", object()), Check::new(action, object())],
         Op::CopyObject | Op::UploadPartCopy => {

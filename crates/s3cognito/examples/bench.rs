@@ -104,6 +104,11 @@ struct Args {
     /// Keep the data dir (its path is printed) instead of deleting it.
     #[arg(long)]
     keep: bool,
+    /// An nginx binary: the same bytes served by it as a static file over the same loopback, fetched with
+    /// the same 8 ranged GETs, are the baseline of the download (cold: from the disk; hot: from the page
+    /// cache), in turn with ours.
+    #[arg(long)]
+    nginx: Option<PathBuf>,
 }
 
 fn main() -> Result<()> {
@@ -169,9 +174,35 @@ fn run(args: &Args, data: &Path) -> Result<()> {
             evict_tree(&data.join("blobs")).context("evicting the blobs from the page cache")?;
             downloads.push(download_large(&s3, &bucket, key, large_len, part_len, &part_digests).await.context("large download")?);
         }
-        std::fs::remove_file(&raw_path)?;
         println!("raw reads took {} s, downloads {} s", seconds(&raw_reads), seconds(&downloads));
         let (raw_read, download) = (median(raw_reads), median(downloads));
+        let static_files = match &args.nginx {
+            Some(nginx) => {
+                let baseline = StaticBaseline::start(nginx, data, &raw_path)?;
+                println!("download beside nginx serving the same bytes, cold then hot, in turn, {} times ...", args.repeat);
+                let url = baseline.url();
+                let mut times = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+                for _ in 0..args.repeat {
+                    evict_from_page_cache(&baseline.file)?;
+                    times[0].push(download_static(&url, large_len, part_len, &part_digests).await.context("cold download from nginx")?);
+                    evict_tree(&data.join("blobs"))?;
+                    times[1].push(download_large(&s3, &bucket, key, large_len, part_len, &part_digests).await.context("cold download")?);
+                    times[2].push(download_static(&url, large_len, part_len, &part_digests).await.context("hot download from nginx")?);
+                    times[3].push(download_large(&s3, &bucket, key, large_len, part_len, &part_digests).await.context("hot download")?);
+                }
+                println!(
+                    "cold: nginx {} s, ours {} s; hot: nginx {} s, ours {} s",
+                    seconds(&times[0]),
+                    seconds(&times[1]),
+                    seconds(&times[2]),
+                    seconds(&times[3])
+                );
+                let [nginx_cold, cold, nginx_hot, hot] = times.map(median);
+                Some(StaticTimes { nginx_cold, cold, nginx_hot, hot })
+            }
+            None => None,
+        };
+        std::fs::remove_file(&raw_path).or_else(|_| std::fs::remove_file(data.join("static").join("raw-baseline.bin")))?;
         println!(
             "large PUTs of {} MiB through the upload gateway: JWT upload edge and presigned URL, in turn, {} times ...",
             args.large_mib, args.repeat
@@ -184,14 +215,14 @@ fn run(args: &Args, data: &Path) -> Result<()> {
         let serial_count = smalls.len().min(SERIAL_GETS);
         println!("small objects: {serial_count} GETs one at a time ...");
         let serial = serial_gets(&s3, &bucket, &smalls[..serial_count]).await.context("small GETs one at a time")?;
-        anyhow::Ok((raw_read, upload, download, puts_large, puts, gets, serial_count, serial))
+        anyhow::Ok((raw_read, upload, download, puts_large, puts, gets, serial_count, serial, static_files))
     });
 
     let hwm_kib = proc_status_kib(server.pid(), "VmHWM:");
     let sampled_kib = sampler.stop();
     let exit = server.stop();
     drop(runtime);
-    let (raw_read, upload, download, puts_large, puts, gets, serial_count, serial) = s3_result?;
+    let (raw_read, upload, download, puts_large, puts, gets, serial_count, serial, static_files) = s3_result?;
     let exit = exit?;
 
     let large = large_len as f64;
@@ -225,6 +256,30 @@ fn run(args: &Args, data: &Path) -> Result<()> {
         Some(rates.download / rates.raw_read),
         Some(("≥ 80% raw", rates.download >= TARGET_RATIO * rates.raw_read)),
     );
+    if let Some(times) = &static_files {
+        let nginx_cold = mb_per_s(large, times.nginx_cold);
+        let nginx_hot = mb_per_s(large, times.nginx_hot);
+        row("nginx static file, cold (8 ranges)", nginx_cold, "MB/s", times.nginx_cold, None, None);
+        let cold = mb_per_s(large, times.cold);
+        line(
+            "large download, cold, vs nginx",
+            &format!("{cold:.1} MB/s"),
+            &format!("{:.2} s", times.cold.as_secs_f64()),
+            &format!("{:.1}%", cold / nginx_cold * 100.0),
+            "≥ 80% nginx",
+            verdict(cold >= TARGET_RATIO * nginx_cold),
+        );
+        row("nginx static file, hot (8 ranges)", nginx_hot, "MB/s", times.nginx_hot, None, None);
+        let hot = mb_per_s(large, times.hot);
+        line(
+            "large download, hot, vs nginx",
+            &format!("{hot:.1} MB/s"),
+            &format!("{:.2} s", times.hot.as_secs_f64()),
+            &format!("{:.1}%", hot / nginx_hot * 100.0),
+            "≥ 80% nginx",
+            verdict(hot >= TARGET_RATIO * nginx_hot),
+        );
+    }
     row(
         "large PUT, JWT upload edge",
         rates.edge,
@@ -481,6 +536,121 @@ async fn download_large(
         }
     }
     ensure!(total == len, "downloaded {total} bytes, uploaded {len}");
+    Ok(elapsed)
+}
+
+/// Median download times beside nginx: each cold (from the disk) and hot (from the page cache).
+struct StaticTimes {
+    nginx_cold: Duration,
+    cold: Duration,
+    nginx_hot: Duration,
+    hot: Duration,
+}
+
+/// nginx serving the raw baseline's bytes as a static file from the data dir, on a loopback port of its
+/// own; stopped when dropped.
+struct StaticBaseline {
+    child: Child,
+    port: u16,
+    file: PathBuf,
+}
+
+impl StaticBaseline {
+    fn start(nginx: &Path, data: &Path, raw: &Path) -> Result<StaticBaseline> {
+        let root = data.join("static");
+        std::fs::create_dir_all(&root)?;
+        let file = root.join("raw-baseline.bin");
+        std::fs::rename(raw, &file)?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let prefix = data.join("nginx");
+        std::fs::create_dir_all(&prefix)?;
+        let config = prefix.join("nginx.conf");
+        std::fs::write(
+            &config,
+            format!(
+                "daemon off;\nworker_processes 2;\nerror_log stderr warn;\npid {pid};\nevents {{ worker_connections 256; }}\n\
+                 http {{\n  access_log off;\n  sendfile on;\n  tcp_nopush on;\n  client_body_temp_path {tmp};\n  proxy_temp_path {tmp};\n\
+                 fastcgi_temp_path {tmp};\n  uwsgi_temp_path {tmp};\n  scgi_temp_path {tmp};\n\
+                 server {{ listen 127.0.0.1:{port}; root {root}; }}\n}}\n",
+                pid = prefix.join("nginx.pid").display(),
+                tmp = prefix.display(),
+                root = root.display(),
+            ),
+        )?;
+        let child = Command::new(nginx)
+            .arg("-p")
+            .arg(&prefix)
+            .arg("-c")
+            .arg(&config)
+            .stdout(Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {}", nginx.display()))?;
+        let baseline = StaticBaseline { child, port, file };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(baseline);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        bail!("nginx did not start listening on port {port}")
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/raw-baseline.bin", self.port)
+    }
+}
+
+impl Drop for StaticBaseline {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The same ranged GETs as `download_large`, from a plain HTTP server: `LARGE_IN_FLIGHT` at a time, each
+/// range counted and CRC32'd as it arrives, checked against the source's after the clock stops.
+async fn download_static(url: &str, len: usize, part_len: usize, digests: &[u32]) -> Result<Duration> {
+    let client: Client<HttpConnector, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let ranges = digests.len();
+    let start = Instant::now();
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut workers = Vec::with_capacity(LARGE_IN_FLIGHT);
+    for _ in 0..LARGE_IN_FLIGHT {
+        let (client, url, next) = (client.clone(), url.to_owned(), next.clone());
+        workers.push(tokio::spawn(async move {
+            let mut got: Vec<(usize, usize, u32)> = Vec::new();
+            loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                if index >= ranges {
+                    break;
+                }
+                let first = index * part_len;
+                let last = (first + part_len).min(len) - 1;
+                let request = Request::get(&url).header(header::RANGE, format!("bytes={first}-{last}")).body(Empty::new())?;
+                let response = client.request(request).await.with_context(|| format!("GET bytes={first}-{last}"))?;
+                ensure!(response.status() == StatusCode::PARTIAL_CONTENT, "nginx answered {} to a range", response.status());
+                let mut body = response.into_body();
+                let (mut length, mut crc) = (0, crc32fast::Hasher::new());
+                while let Some(frame) = body.frame().await {
+                    if let Ok(chunk) = frame?.into_data() {
+                        length += chunk.len();
+                        crc.update(&chunk);
+                    }
+                }
+                got.push((index, length, crc.finalize()));
+            }
+            anyhow::Ok(got)
+        }));
+    }
+    let mut got = Vec::with_capacity(ranges);
+    for worker in workers {
+        got.extend(worker.await??);
+    }
+    let elapsed = start.elapsed();
+    ensure!(got.len() == ranges, "{} of {ranges} ranges fetched from nginx", got.len());
+    for (index, length, crc) in got {
+        ensure!(crc == digests[index], "range {index} ({length} bytes) from nginx differs from the source");
+    }
     Ok(elapsed)
 }
 

@@ -146,3 +146,32 @@ def test_identity_pool_users_may_encrypt_their_files_with_the_default_key_only(s
                            ServerSideEncryption="aws:kms", SSEKMSKeyId=other)
     err = fail(s3.get_object, Bucket=server.bucket, Key=f"private/{identity_id}/admin.txt")
     assert error_code(err) == "AccessDenied"
+
+
+def test_bucket_default_encryption_applies_to_uploads_without_sse_headers(server):
+    s3 = server.s3()
+    bucket = f"enc-{unique('b').lower()}"[:40]
+    s3.create_bucket(Bucket=bucket)
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256", "every bucket encrypts by default"
+
+    kms = server.client("kms")
+    key_id = kms.create_key(Description="bucket default")["KeyMetadata"]["KeyId"]
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_id}}]})
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_id}
+    s3.put_object(Bucket=bucket, Key="plain-request.txt", Body=b"no headers")
+    head = s3.head_object(Bucket=bucket, Key="plain-request.txt")
+    assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"].endswith(key_id)
+    assert s3.get_object(Bucket=bucket, Key="plain-request.txt")["Body"].read() == b"no headers"
+    # A request's own headers win over the default.
+    s3.put_object(Bucket=bucket, Key="asked.txt", Body=b"x", ServerSideEncryption="AES256")
+    assert s3.head_object(Bucket=bucket, Key="asked.txt")["ServerSideEncryption"] == "AES256"
+
+    err = fail(s3.put_bucket_encryption, Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/no-such-key"}}]})
+    assert error_code(err) == "KMS.NotFoundException", err.response
+    s3.delete_bucket_encryption(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="after.txt", Body=b"y")
+    assert s3.head_object(Bucket=bucket, Key="after.txt")["ServerSideEncryption"] == "AES256"

@@ -10,6 +10,7 @@
 //! have no key in their row and are read as they are.
 
 pub mod cors;
+mod default_encryption;
 mod list;
 mod multipart;
 mod stored;
@@ -29,6 +30,7 @@ use s3cognito_crypto::aead::SealingKey;
 use s3cognito_crypto::chunks::{DataKey, Opener, Sealer};
 use s3cognito_meta::{BucketDeletion, BucketRecord, MetaError, ObjectRecord, Store};
 
+pub use default_encryption::BucketEncryption;
 pub use list::ListPage;
 pub use multipart::{MAX_PART_NUMBER, PartInfo, UploadInfo};
 
@@ -550,7 +552,7 @@ impl Objects {
     // ---- buckets ----
 
     pub async fn create_bucket(&self, name: &BucketName, owner: &str) -> Result<()> {
-        let record = BucketRecord { name: name.to_string(), owner: owner.to_owned(), cors: None, created_at: self.now() };
+        let record = BucketRecord { name: name.to_string(), owner: owner.to_owned(), cors: None, encryption: None, created_at: self.now() };
         match self.store.insert_bucket(&record).await {
             Ok(()) => Ok(()),
             Err(MetaError::Conflict) => Err(ObjectError::BucketAlreadyOwnedByYou),
