@@ -1122,7 +1122,6 @@ impl S3 for S3Api {
                 kms_master_key_id: encryption.kms_key_id,
             }),
             bucket_key_enabled: Some(encryption.bucket_key_enabled),
-            ..Default::default()
         };
         Ok(S3Response::new(GetBucketEncryptionOutput {
             server_side_encryption_configuration: Some(ServerSideEncryptionConfiguration { rules: vec![rule] }),
