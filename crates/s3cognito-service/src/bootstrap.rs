@@ -94,7 +94,7 @@ pub async fn ensure(app: &App) -> Result<Bootstrap> {
     }
 
     ensure_identity_pool(app, &account_id, &identity_pool_id, &user_pool_id, &client_id, &bucket).await?;
-    ensure_default_key(app, &account_id).await?;
+    ensure_default_key(app).await?;
 
     let candidate_key = crate::access::new_access_key_id("AKIA");
     let root_access_key_id = store.setting_or_insert("root_access_key_id", &candidate_key).await?;
@@ -132,7 +132,7 @@ pub async fn ensure(app: &App) -> Result<Bootstrap> {
 /// The default KMS key, `alias/s3cognito-default`, with the default key policy: created once, then the
 /// admin's. Two replicas starting together may both make a key; the one whose alias lands keeps it and
 /// the other's key is removed.
-async fn ensure_default_key(app: &App, account_id: &str) -> Result<()> {
+async fn ensure_default_key(app: &App) -> Result<()> {
     let store = &app.store;
     if store.setting("default_kms_key_created").await?.is_some() || store.kms_alias(crate::kms::DEFAULT_ALIAS).await?.is_some() {
         store.setting_or_insert("default_kms_key_created", "true").await?;
@@ -142,7 +142,7 @@ async fn ensure_default_key(app: &App, account_id: &str) -> Result<()> {
         description: Some("The default key of the deployment's users".to_owned()),
         ..Default::default()
     };
-    let key = app.kms.create_key(new, &[arn::account_root(account_id)], false).await?;
+    let key = app.kms.create_key(new, &[arn::account_root(&app.identity.settings().account_id)], false).await?;
     let named = app.kms.resolve(&key.key_id).await?;
     match app.kms.create_alias(crate::kms::DEFAULT_ALIAS, &named).await {
         Ok(()) => {}
@@ -163,6 +163,16 @@ pub const AUTHENTICATED_POLICY_NAME: &str = "s3cognito-user-files";
 /// Read/write `public/*`, read `protected/*`, write `protected/<identityId>/*`, read/write
 /// `private/<identityId>/*`, and ListBucket only under those prefixes.
 pub fn user_files_policy(bucket: &str) -> String {
+    files_policy(bucket, serde_json::json!({"ForAnyValue:StringEquals": {"kms:ResourceAliases": crate::kms::DEFAULT_ALIAS}}))
+}
+
+/// The role policy releases before KMS wrote: the default key named by `kms:RequestAlias`, which Decrypt
+/// (naming no key) never carries. A role whose policy is still exactly this gets today's.
+fn earlier_user_files_policy(bucket: &str) -> String {
+    files_policy(bucket, serde_json::json!({"StringEquals": {"kms:RequestAlias": crate::kms::DEFAULT_ALIAS}}))
+}
+
+fn files_policy(bucket: &str, default_key_condition: serde_json::Value) -> String {
     let sub = "${cognito-identity.amazonaws.com:sub}";
     serde_json::json!({
         "Version": "2012-10-17",
@@ -199,7 +209,7 @@ pub fn user_files_policy(bucket: &str) -> String {
                 "Effect": "Allow",
                 "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
                 "Resource": "*",
-                "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": crate::kms::DEFAULT_ALIAS}},
+                "Condition": default_key_condition,
             },
         ],
     })
@@ -249,6 +259,13 @@ async fn ensure_identity_pool(
         }
         app.identity.put_role_policy(AUTHENTICATED_ROLE_NAME, AUTHENTICATED_POLICY_NAME, &user_files_policy(bucket)).await?;
         store.setting_or_insert("default_identity_role_created", "true").await?;
+    } else if let Ok((_, stored)) = app.identity.get_role_policy(AUTHENTICATED_ROLE_NAME, AUTHENTICATED_POLICY_NAME).await
+        && stored == earlier_user_files_policy(bucket)
+    {
+        // Written by an earlier release and never changed since: today's lets users decrypt with the
+        // default key. A policy an admin changed is theirs and stays.
+        app.identity.put_role_policy(AUTHENTICATED_ROLE_NAME, AUTHENTICATED_POLICY_NAME, &user_files_policy(bucket)).await?;
+        tracing::info!("the bootstrap role's policy now names the default KMS key by its aliases");
     }
     if store.identity_pool(identity_pool_id).await?.is_none() {
         let config = crate::identity::IdentityPoolConfig {

@@ -419,3 +419,29 @@ async fn a_stored_token_mapping_with_rules_no_longer_accepted_still_loads() {
     assert_eq!(mapping.ambiguous_role_resolution, Some(AmbiguousRoleResolution::Deny));
     assert_eq!(mapping.rules_configuration, None);
 }
+
+/// A data dir an earlier release bootstrapped has the role policy naming the default key by
+/// `kms:RequestAlias`, which Decrypt never carries: the next start writes today's, unless an admin
+/// changed the policy since.
+#[tokio::test]
+async fn the_bootstrap_role_policy_of_an_earlier_release_is_brought_up_to_date_and_an_admins_is_kept() {
+    use s3cognito_service::bootstrap::{AUTHENTICATED_POLICY_NAME as POLICY, AUTHENTICATED_ROLE_NAME as ROLE};
+    let harness = crate::Harness::new().await;
+    let app = &harness.app;
+    s3cognito_service::bootstrap::ensure(app).await.unwrap();
+    let (_, current) = app.identity.get_role_policy(ROLE, POLICY).await.unwrap();
+    let mut earlier: serde_json::Value = serde_json::from_str(&current).unwrap();
+    let statement = earlier["Statement"].as_array_mut().unwrap().iter_mut().find(|statement| statement["Sid"] == "DefaultKey").unwrap();
+    statement["Condition"] = serde_json::json!({"StringEquals": {"kms:RequestAlias": "alias/s3cognito-default"}});
+    let earlier = earlier.to_string();
+    assert_ne!(earlier, current);
+
+    app.identity.put_role_policy(ROLE, POLICY, &earlier).await.unwrap();
+    s3cognito_service::bootstrap::ensure(app).await.unwrap();
+    assert_eq!(app.identity.get_role_policy(ROLE, POLICY).await.unwrap().1, current, "brought up to date");
+
+    let admins = earlier.replace("s3:GetObjectAttributes", "s3:GetObjectTagging");
+    app.identity.put_role_policy(ROLE, POLICY, &admins).await.unwrap();
+    s3cognito_service::bootstrap::ensure(app).await.unwrap();
+    assert_eq!(app.identity.get_role_policy(ROLE, POLICY).await.unwrap().1, admins, "an admin's change stays");
+}
