@@ -149,7 +149,6 @@ fn kms_errors_carry_the_codes_kms_gives_them() {
         (E::Kms(KmsRefusal::IncorrectKey), 400, "IncorrectKeyException"),
         (E::Kms(KmsRefusal::InvalidKeyUsage(text())), 400, "InvalidKeyUsageException"),
         (E::Kms(KmsRefusal::InvalidAliasName(text())), 400, "InvalidAliasNameException"),
-        (E::Kms(KmsRefusal::InvalidArn(text())), 400, "InvalidArnException"),
         (E::Kms(KmsRefusal::Tag(text())), 400, "TagException"),
         (E::NotFound(text()), 400, "NotFoundException"),
         (E::AlreadyExists(text()), 400, "AlreadyExistsException"),

@@ -50,7 +50,6 @@ pub(crate) fn kms_error(error: ServiceError) -> ApiError {
             KmsRefusal::IncorrectKey => "IncorrectKeyException",
             KmsRefusal::InvalidKeyUsage(_) => "InvalidKeyUsageException",
             KmsRefusal::InvalidAliasName(_) => "InvalidAliasNameException",
-            KmsRefusal::InvalidArn(_) => "InvalidArnException",
             KmsRefusal::Tag(_) => "TagException",
         },
         _ => return ApiError::from(error),

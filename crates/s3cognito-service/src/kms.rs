@@ -59,8 +59,6 @@ pub enum KmsRefusal {
     InvalidKeyUsage(String),
     #[error("{0}")]
     InvalidAliasName(String),
-    #[error("{0}")]
-    InvalidArn(String),
     /// A tag key or value out of bounds, or too many tags.
     #[error("{0}")]
     Tag(String),
@@ -680,12 +678,8 @@ impl Kms {
         Ok(version)
     }
 
-    fn rotatable(&self, key: &NamedKey) -> Result<()> {
-        self.usable(key)
-    }
-
     pub async fn enable_rotation(&self, key: &NamedKey, period_days: Option<i64>) -> Result<()> {
-        self.rotatable(key)?;
+        self.usable(key)?;
         let days = period_days.unwrap_or(DEFAULT_ROTATION_DAYS);
         if !(90..=2560).contains(&days) {
             return Err(InvalidMember::error(
@@ -700,7 +694,7 @@ impl Kms {
     }
 
     pub async fn disable_rotation(&self, key: &NamedKey) -> Result<()> {
-        self.rotatable(key)?;
+        self.usable(key)?;
         self.store.set_kms_key_rotation(&key.record.key_id, None, None, self.now()).await?;
         Ok(())
     }
@@ -716,7 +710,7 @@ impl Kms {
 
     /// Rotates the key's material now, at most [`MAX_ON_DEMAND_ROTATIONS`] times in its life.
     pub async fn rotate_on_demand(&self, key: &NamedKey) -> Result<()> {
-        self.rotatable(key)?;
+        self.usable(key)?;
         let on_demand = self.rotations(key).await?.iter().filter(|rotation| rotation.rotation_type == "ON_DEMAND").count();
         if on_demand >= MAX_ON_DEMAND_ROTATIONS {
             return Err(ServiceError::QuotaExceeded(format!("{} has had its {MAX_ON_DEMAND_ROTATIONS} on-demand rotations.", key.record.arn)));

@@ -520,13 +520,26 @@ async fn download_large(
             anyhow::Ok(got)
         }));
     }
-    let mut got = Vec::with_capacity(ranges);
+    finish_ranges(workers, start, digests, len).await
+}
+
+/// A range a worker fetched: its index, the bytes received and their CRC32.
+type FetchedRange = (usize, usize, u32);
+
+/// Waits for the range workers, stops the clock, then checks every range they fetched (each once, its
+/// CRC32 the source's, all of them the source's length); the time the ranges took.
+async fn finish_ranges(
+    workers: Vec<tokio::task::JoinHandle<Result<Vec<FetchedRange>>>>,
+    start: Instant,
+    digests: &[u32],
+    len: usize,
+) -> Result<Duration> {
+    let mut got = Vec::with_capacity(digests.len());
     for worker in workers {
         got.extend(worker.await??);
     }
     let elapsed = start.elapsed();
-
-    ensure!(got.len() == ranges, "{} of {ranges} ranges downloaded", got.len());
+    ensure!(got.len() == digests.len(), "{} of {} ranges downloaded", got.len(), digests.len());
     got.sort_by_key(|(index, _, _)| *index);
     let mut total = 0;
     for (index, length, crc) in got {
@@ -642,16 +655,7 @@ async fn download_static(url: &str, len: usize, part_len: usize, digests: &[u32]
             anyhow::Ok(got)
         }));
     }
-    let mut got = Vec::with_capacity(ranges);
-    for worker in workers {
-        got.extend(worker.await??);
-    }
-    let elapsed = start.elapsed();
-    ensure!(got.len() == ranges, "{} of {ranges} ranges fetched from nginx", got.len());
-    for (index, length, crc) in got {
-        ensure!(crc == digests[index], "range {index} ({length} bytes) from nginx differs from the source");
-    }
-    Ok(elapsed)
+    finish_ranges(workers, start, digests, len).await
 }
 
 /// PUTs every body under its own key, then GETs them all back; `SMALL_IN_FLIGHT` at a time each.

@@ -1,3 +1,5 @@
+//! KMS keys in the store, on every engine: versions, rotation races, aliases, tags and deletion.
+
 use s3cognito_meta::*;
 
 use super::stores;
