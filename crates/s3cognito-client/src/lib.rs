@@ -1,14 +1,17 @@
 //! The client side of s3cognito, used by the CLI and the tests: Amplify's configuration file, the user
 //! pool flows (sign-up, confirmation, SRP sign-in) and the user's own files (identity-pool credentials,
-//! S3, the upload's record on GraphQL), on the official AWS SDKs for Rust.
+//! S3, the upload's record on GraphQL, files encrypted on this machine with KMS data keys), on the official
+//! AWS SDKs for Rust.
 
+mod encryption;
 mod exports;
 mod http;
 mod storage;
 mod user_pool;
 
+pub use encryption::DEFAULT_KEY;
 pub use exports::AwsExports;
-pub use storage::{DownloadPlan, Downloaded, MIN_PART_SIZE, Progress, UploadPlan, Uploaded, UserStorage};
+pub use storage::{Decrypt, DownloadPlan, Downloaded, MIN_PART_SIZE, Progress, UploadPlan, Uploaded, UserStorage};
 pub use user_pool::{SignedIn, UserPoolClient};
 
 /// What can go wrong on the client side.

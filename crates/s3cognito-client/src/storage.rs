@@ -9,9 +9,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use base64::Engine as _;
 use futures::{StreamExt, TryStreamExt};
+use s3cognito_crypto::message::Sealer;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
+use crate::encryption::{FORMAT, Keys, MARK};
 use crate::{AwsExports, ClientError, Result, SignedIn};
 
 /// The smallest part S3 takes, but for the last.
@@ -20,18 +23,21 @@ pub const MIN_PART_SIZE: u64 = 5 << 20;
 const MAX_PARTS: u64 = 10_000;
 
 /// How an upload is cut: the part size (grown when the file would need more than 10,000 parts) and how
-/// many parts are in flight.
-#[derive(Debug, Clone, Copy)]
+/// many parts are in flight; and whether the file is encrypted here before it is sent.
+#[derive(Debug, Clone)]
 pub struct UploadPlan {
     pub part_size: u64,
     pub parallel: usize,
     /// The most bytes a second to send, on average; `None` for as fast as the link goes.
     pub max_bytes_per_second: Option<u64>,
+    /// The KMS key (id, ARN or alias) to encrypt the file under on this machine, so the server stores
+    /// only ciphertext; `None` to send it as it is.
+    pub encrypt_with: Option<String>,
 }
 
 impl Default for UploadPlan {
     fn default() -> Self {
-        UploadPlan { part_size: 8 << 20, parallel: 4, max_bytes_per_second: None }
+        UploadPlan { part_size: 8 << 20, parallel: 4, max_bytes_per_second: None, encrypt_with: None }
     }
 }
 
@@ -143,6 +149,35 @@ struct Unfinished {
     upload_id: String,
     size: u64,
     part_size: u64,
+    /// For a file encrypted here, the message it is sent as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealed: Option<SealedUpload>,
+}
+
+/// What continues an encrypted upload with the same bytes: the message's header (its wrapped data key
+/// and message id; the data key itself is never written down, but unwrapped by KMS again), and the file
+/// it was made for, as its size, time of change and inode say.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SealedUpload {
+    header: String,
+    source: SourceStamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SourceStamp {
+    size: u64,
+    modified_ns: i64,
+    inode: u64,
+}
+
+impl SourceStamp {
+    fn of(metadata: &std::fs::Metadata) -> SourceStamp {
+        use std::os::unix::fs::MetadataExt;
+        let modified_ns = metadata.mtime().saturating_mul(1_000_000_000).saturating_add(metadata.mtime_nsec());
+        SourceStamp { size: metadata.len(), modified_ns, inode: metadata.ino() }
+    }
 }
 
 impl Unfinished {
@@ -190,23 +225,40 @@ pub struct Progress {
 /// A downloaded file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Downloaded {
+    /// The bytes written (the plaintext's, when decrypted).
     pub size: u64,
     /// Bytes an earlier, interrupted download had written, not fetched again.
     pub resumed_from: u64,
+    /// It was decrypted here.
+    pub decrypted: bool,
 }
 
-/// How a download goes: how many parts of a multipart object are fetched at once, and the most bytes a
-/// second to fetch, on average (`None` for as fast as the link goes).
+/// How a download goes: how many parts of a multipart object are fetched at once, the most bytes a
+/// second to fetch, on average (`None` for as fast as the link goes), and whether it is decrypted.
 #[derive(Debug, Clone, Copy)]
 pub struct DownloadPlan {
     pub parallel: usize,
     pub max_bytes_per_second: Option<u64>,
+    pub decrypt: Decrypt,
 }
 
 impl Default for DownloadPlan {
     fn default() -> Self {
-        DownloadPlan { parallel: 4, max_bytes_per_second: None }
+        DownloadPlan { parallel: 4, max_bytes_per_second: None, decrypt: Decrypt::Marked }
     }
+}
+
+/// Which downloads are decrypted on this machine (AWS Encryption SDK messages, their data key unwrapped
+/// by KMS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Decrypt {
+    /// Those the client encrypted before it uploaded them, as their metadata says.
+    #[default]
+    Marked,
+    /// Every one: a message encrypted elsewhere with the AWS Encryption SDK.
+    Always,
+    /// None: the stored ciphertext as it is.
+    Never,
 }
 
 /// The bytes written to disk at a time, off the async threads.
@@ -218,6 +270,8 @@ const WRITE_BUFFER: usize = 1 << 20;
 struct Partial {
     file: std::path::PathBuf,
     parts: std::path::PathBuf,
+    /// Where a download that is decrypted is decrypted into, until it is whole and has passed its checks.
+    plain: std::path::PathBuf,
 }
 
 impl Partial {
@@ -227,6 +281,7 @@ impl Partial {
         Partial {
             file: dest.with_file_name(format!(".{name}.{tag}.s3cognito-partial")),
             parts: dest.with_file_name(format!(".{name}.{tag}.s3cognito-parts")),
+            plain: dest.with_file_name(format!(".{name}.{tag}.s3cognito-plain")),
         }
     }
 
@@ -260,6 +315,7 @@ impl Partial {
     async fn remove(&self) {
         let _ = tokio::fs::remove_file(&self.file).await;
         let _ = tokio::fs::remove_file(&self.parts).await;
+        let _ = tokio::fs::remove_file(&self.plain).await;
     }
 }
 
@@ -329,12 +385,13 @@ impl Pacer {
 #[derive(Debug, Clone)]
 pub struct UserStorage {
     s3: aws_sdk_s3::Client,
+    keys: Keys,
     bucket: String,
     identity_id: String,
     exports: AwsExports,
 }
 
-fn sdk_error<E: aws_sdk_s3::error::ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
+pub(crate) fn sdk_error<E: aws_sdk_s3::error::ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
     error: aws_sdk_s3::error::SdkError<E, R>,
 ) -> ClientError {
     match error.as_service_error() {
@@ -392,11 +449,19 @@ impl UserStorage {
         let mut config = aws_sdk_s3::Config::builder()
             .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
             .region(aws_sdk_s3::config::Region::new(bucket_region))
-            .credentials_provider(credentials);
+            .credentials_provider(credentials.clone());
         if let Some(endpoint) = &exports.s3cognito_endpoint {
             config = config.endpoint_url(endpoint).force_path_style(true);
         }
-        Ok(UserStorage { s3: aws_sdk_s3::Client::from_conf(config.build()), bucket, identity_id, exports: exports.clone() })
+        let mut kms = aws_sdk_kms::Config::builder()
+            .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
+            .region(aws_sdk_kms::config::Region::new(exports.aws_cognito_region.clone()))
+            .credentials_provider(credentials);
+        if let Some(endpoint) = &exports.s3cognito_endpoint {
+            kms = kms.endpoint_url(endpoint);
+        }
+        let keys = Keys { kms: aws_sdk_kms::Client::from_conf(kms.build()) };
+        Ok(UserStorage { s3: aws_sdk_s3::Client::from_conf(config.build()), keys, bucket, identity_id, exports: exports.clone() })
     }
 
     pub fn identity_id(&self) -> &str {
@@ -410,12 +475,18 @@ impl UserStorage {
 
     /// Uploads the file at `path` to `key`: one PUT when it fits in a part, else a multipart upload with
     /// `plan.parallel` parts in flight, each read from the file when it is sent (memory stays at about
-    /// `parallel × part size`). `progress` counts the bytes stored so far, of the file's size.
+    /// `parallel × part size`). `progress` counts the bytes stored so far, of the object's size.
+    ///
+    /// With `plan.encrypt_with`, the file is encrypted here (an AWS Encryption SDK message under a new data
+    /// key from that KMS key) and the server is sent only the ciphertext, each part sealed from the
+    /// plaintext it covers as it is read; the object is marked so `download` decrypts it.
     ///
     /// With `resume` (a directory of the user's), a multipart upload is remembered there until it
     /// completes: if it is interrupted, the same upload run again continues it, sending only the parts
     /// the server does not hold with the file's current bytes (each stored part's MD5 is checked against
-    /// the file, so a file changed since is sent again where it changed).
+    /// the file, so a file changed since is sent again where it changed). An encrypted upload continues
+    /// under the same header only while the file is unchanged; one changed since is encrypted afresh, never
+    /// with the same data key over other bytes.
     pub async fn upload(
         &self,
         path: &Path,
@@ -425,18 +496,34 @@ impl UserStorage {
         progress: Arc<Progress>,
         resume: Option<&Path>,
     ) -> Result<Uploaded> {
-        let size = tokio::fs::metadata(path).await.map_err(|error| ClientError::Config(format!("{}: {error}", path.display())))?.len();
+        let source = tokio::fs::metadata(path).await.map_err(|error| ClientError::Config(format!("{}: {error}", path.display())))?;
+        let record = match resume {
+            Some(directory) => Some(Unfinished::place(directory, &self.bucket, key, path)?),
+            None => None,
+        };
+        let sealed = match &plan.encrypt_with {
+            Some(key_id) => Some(self.sealer_for(record.as_deref(), key, key_id, &source).await?),
+            None => None,
+        };
+        let content_type = if sealed.is_some() { "application/octet-stream" } else { content_type };
+        let size = sealed.as_ref().map_or(source.len(), |(sealer, _)| sealer.message_len());
         let part_size = plan.part_size_for(size);
         progress.total.store(size, Ordering::Relaxed);
         let sent = &progress.done;
+        let sealer = sealed.as_ref().map(|(sealer, _)| sealer.clone());
+        let mark = sealed.as_ref().map(|_| std::collections::HashMap::from([(MARK.to_owned(), FORMAT.to_owned())]));
         if size <= part_size {
-            let body = ByteStream::from_path(path).await.map_err(|error| ClientError::Config(format!("{}: {error}", path.display())))?;
+            let body = match &sealer {
+                Some(sealer) => ByteStream::from(read_source(path, Some(sealer), 0, size).await?),
+                None => ByteStream::from_path(path).await.map_err(|error| ClientError::Config(format!("{}: {error}", path.display())))?,
+            };
             let answer = self
                 .s3
                 .put_object()
                 .bucket(&self.bucket)
                 .key(key)
                 .content_type(content_type)
+                .set_metadata(mark)
                 .body(body)
                 .send()
                 .await
@@ -445,11 +532,22 @@ impl UserStorage {
             let etag = answer.e_tag.unwrap_or_default();
             return Ok(Uploaded { bucket: self.bucket.clone(), key: key.to_owned(), etag, size, parts: 1, resumed_parts: 0 });
         }
-        let record = match resume {
-            Some(directory) => Some(Unfinished::place(directory, &self.bucket, key, path)?),
-            None => None,
-        };
-        let (upload_id, stored) = self.unfinished_or_new(record.as_deref(), key, content_type, size, part_size).await?;
+        let remembered = sealed.map(|(_, remembered)| remembered);
+        let (upload_id, stored) = self.unfinished_or_new(record.as_deref(), key, content_type, size, part_size, remembered).await?;
+        if let Some(sealer) = &sealer {
+            // Parts stored before are sent again only if they are what the file now gives: a file changed
+            // under the same header would put other bytes under the same data key.
+            if !stored_parts_unchanged(path, sealer, &stored, part_size, size, plan.parallel).await? {
+                let _ = self.s3.abort_multipart_upload().bucket(&self.bucket).key(key).upload_id(&upload_id).send().await;
+                if let Some(record) = &record {
+                    Unfinished::forget(record).await;
+                }
+                return Err(ClientError::Config(format!(
+                    "{} changed since its encrypted upload was interrupted; that upload is dropped: run the upload again to encrypt it afresh",
+                    path.display()
+                )));
+            }
+        }
         let parts = size.div_ceil(part_size);
         let pacer = Pacer::new(plan.max_bytes_per_second);
         let stored_count = AtomicU64::new(0);
@@ -457,17 +555,24 @@ impl UserStorage {
             .map(|number| {
                 let upload_id = upload_id.clone();
                 let stored = stored.get(&(number as i32)).cloned();
-                let (pacer, stored_count) = (&pacer, &stored_count);
+                let (pacer, stored_count, sealer) = (&pacer, &stored_count, sealer.as_ref());
                 async move {
                     let offset = (number - 1) * part_size;
                     let length = part_size.min(size - offset);
-                    let bytes = read_range(path, offset, length).await?;
+                    let resumed = |etag: String| {
+                        sent.fetch_add(length, Ordering::Relaxed);
+                        stored_count.fetch_add(1, Ordering::Relaxed);
+                        Ok::<_, ClientError>((CompletedPart::builder().part_number(number as i32).e_tag(etag).build(), true))
+                    };
+                    if let (Some((_, etag)), Some(_)) = (&stored, sealer) {
+                        // Checked against the file before any part was sent.
+                        return resumed(etag.clone());
+                    }
+                    let bytes = read_source(path, sealer, offset, length).await?;
                     if let Some((stored_size, etag)) = stored {
                         use md5::{Digest, Md5};
                         if stored_size == length && etag.trim_matches('"') == hex_of(&Md5::digest(&bytes)) {
-                            sent.fetch_add(length, Ordering::Relaxed);
-                            stored_count.fetch_add(1, Ordering::Relaxed);
-                            return Ok::<_, ClientError>((CompletedPart::builder().part_number(number as i32).e_tag(etag).build(), true));
+                            return resumed(etag);
                         }
                     }
                     pacer.wait_to_send(length).await;
@@ -529,9 +634,28 @@ impl UserStorage {
         Ok(Uploaded { bucket: self.bucket.clone(), key: key.to_owned(), etag, size, parts, resumed_parts })
     }
 
+    /// The message the file is sent as, under `key_id`: the one an interrupted upload of the same,
+    /// unchanged file to `key` began (its data key unwrapped by KMS again), else a new one. With what
+    /// continues it, for the upload's record.
+    async fn sealer_for(&self, record: Option<&Path>, key: &str, key_id: &str, source: &std::fs::Metadata) -> Result<(Arc<Sealer>, SealedUpload)> {
+        let stamp = SourceStamp::of(source);
+        let earlier = record.and_then(Unfinished::read).filter(|earlier| earlier.key == key).and_then(|earlier| earlier.sealed);
+        if let Some(earlier) = earlier.filter(|earlier| earlier.source == stamp) {
+            // A header KMS no longer opens (a key disabled since) starts the upload afresh.
+            if let Ok(sealer) = self.keys.resume(&earlier.header, source.len()).await {
+                return Ok((Arc::new(sealer), earlier));
+            }
+        }
+        let context = BTreeMap::from([("s3cognito-object".to_owned(), format!("{}/{key}", self.bucket))]);
+        let sealer = self.keys.seal(key_id, context, source.len()).await?;
+        let header = base64::engine::general_purpose::STANDARD.encode(sealer.header().as_bytes());
+        Ok((Arc::new(sealer), SealedUpload { header, source: stamp }))
+    }
+
     /// The multipart upload to send `key`'s parts to, with the parts the server already holds (number →
-    /// size and ETag): the one `record` remembers when it is for this file's size and part size and the
-    /// server still has it, else a new one (remembered in `record` before a part is sent).
+    /// size and ETag): the one `record` remembers when it is for this file's size, part size and message
+    /// (for a file encrypted here) and the server still has it, else a new one (remembered in `record`
+    /// before a part is sent).
     async fn unfinished_or_new(
         &self,
         record: Option<&Path>,
@@ -539,34 +663,36 @@ impl UserStorage {
         content_type: &str,
         size: u64,
         part_size: u64,
+        sealed: Option<SealedUpload>,
     ) -> Result<(String, BTreeMap<i32, (u64, String)>)> {
         if let Some(earlier) = record.and_then(Unfinished::read) {
-            if earlier.key == key && earlier.size == size && earlier.part_size == part_size {
+            if earlier.key == key && earlier.size == size && earlier.part_size == part_size && earlier.sealed == sealed {
                 if let Some(stored) = self.stored_parts(key, &earlier.upload_id).await? {
                     return Ok((earlier.upload_id, stored));
                 }
             } else {
-                // Planned differently (the file's size changed, or its part size): start again.
+                // Planned differently (the file's size changed, its part size, or its encryption): start again.
                 let _ = self.s3.abort_multipart_upload().bucket(&self.bucket).key(&earlier.key).upload_id(&earlier.upload_id).send().await;
             }
         }
+        let mark = sealed.as_ref().map(|_| std::collections::HashMap::from([(MARK.to_owned(), FORMAT.to_owned())]));
         let created = self
             .s3
             .create_multipart_upload()
             .bucket(&self.bucket)
             .key(key)
             .content_type(content_type)
+            .set_metadata(mark)
             .send()
             .await
             .map_err(sdk_error)?;
         let upload_id = created.upload_id.ok_or_else(|| ClientError::Protocol("no UploadId".to_owned()))?;
         if let Some(record) = record {
-            let unfinished = Unfinished { key: key.to_owned(), upload_id: upload_id.clone(), size, part_size };
+            let unfinished = Unfinished { key: key.to_owned(), upload_id: upload_id.clone(), size, part_size, sealed };
             unfinished.write(record)?;
         }
         Ok((upload_id, BTreeMap::new()))
     }
-
     /// The parts of an upload the server holds, every page of them; `None` when the upload is gone.
     async fn stored_parts(&self, key: &str, upload_id: &str) -> Result<Option<BTreeMap<i32, (u64, String)>>> {
         let mut parts = BTreeMap::new();
@@ -638,9 +764,32 @@ impl UserStorage {
             partial.remove().await;
             return Err(ClientError::Protocol(format!("the bytes of {key} did not match their ETag; nothing was written")));
         }
-        tokio::fs::rename(&partial.file, dest).await.map_err(|error| ClientError::Config(format!("{}: {error}", dest.display())))?;
-        let _ = tokio::fs::remove_file(&partial.parts).await;
-        Ok(Downloaded { size, resumed_from: kept })
+        let marked = head.metadata.as_ref().and_then(|metadata| metadata.get(MARK)).is_some_and(|format| format == FORMAT);
+        let decrypted = match plan.decrypt {
+            Decrypt::Marked => marked,
+            Decrypt::Always => true,
+            Decrypt::Never => false,
+        };
+        let mut written = size;
+        let whole = if decrypted {
+            let _ = tokio::fs::remove_file(&partial.plain).await;
+            match self.keys.open_file(&partial.file, &partial.plain).await {
+                Ok(plaintext) => written = plaintext,
+                // A message that does not open is not kept; a refusal from KMS keeps the fetched
+                // ciphertext, for the same download run again once KMS allows it.
+                Err(error @ ClientError::Protocol(_)) => {
+                    partial.remove().await;
+                    return Err(ClientError::Protocol(format!("{key} does not decrypt: {error}; nothing was written")));
+                }
+                Err(error) => return Err(error),
+            }
+            &partial.plain
+        } else {
+            &partial.file
+        };
+        tokio::fs::rename(whole, dest).await.map_err(|error| ClientError::Config(format!("{}: {error}", dest.display())))?;
+        partial.remove().await;
+        Ok(Downloaded { size: written, resumed_from: kept, decrypted })
     }
 
     /// Fetches the object in one stream into `partial`, appended to what an interrupted run left there;
@@ -976,4 +1125,45 @@ async fn read_range(path: &Path, offset: u64, length: u64) -> Result<Vec<u8>> {
     let mut bytes = vec![0; length as usize];
     file.read_exact(&mut bytes).await.map_err(failed)?;
     Ok(bytes)
+}
+
+/// `length` bytes of what is sent for the file at `path` from `offset`: its own bytes, or, encrypted
+/// here, the message's, sealed (off the async threads) from the plaintext they cover.
+async fn read_source(path: &Path, sealer: Option<&Arc<Sealer>>, offset: u64, length: u64) -> Result<Vec<u8>> {
+    let Some(sealer) = sealer else { return read_range(path, offset, length).await };
+    let range = offset..offset + length;
+    let needed = sealer.plaintext_for(range.clone());
+    let plaintext = read_range(path, needed.start, needed.end - needed.start).await?;
+    let sealer = sealer.clone();
+    tokio::task::spawn_blocking(move || sealer.seal(range, &plaintext))
+        .await
+        .map_err(|error| ClientError::Config(error.to_string()))?
+        .map_err(|error| ClientError::Protocol(error.to_string()))
+}
+
+/// Whether every part the server holds of an encrypted upload is what the file gives now (its size and
+/// MD5), checked before any part is sent.
+async fn stored_parts_unchanged(
+    path: &Path,
+    sealer: &Arc<Sealer>,
+    stored: &BTreeMap<i32, (u64, String)>,
+    part_size: u64,
+    size: u64,
+    parallel: usize,
+) -> Result<bool> {
+    use md5::{Digest, Md5};
+    let checks: Vec<bool> = futures::stream::iter(stored.iter())
+        .map(|(number, (stored_size, etag))| async move {
+            let offset = (*number as u64).saturating_sub(1) * part_size;
+            if *number < 1 || offset >= size {
+                return Ok(false);
+            }
+            let length = part_size.min(size - offset);
+            let bytes = read_source(path, Some(sealer), offset, length).await?;
+            Ok::<_, ClientError>(*stored_size == length && etag.trim_matches('"') == hex_of(&Md5::digest(&bytes)))
+        })
+        .buffer_unordered(parallel.max(1))
+        .try_collect()
+        .await?;
+    Ok(checks.into_iter().all(|same| same))
 }

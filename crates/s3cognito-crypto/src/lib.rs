@@ -1,7 +1,7 @@
 //! The cryptography of s3cognito: random identifiers, password hashing, digests, Cognito-shaped
 //! JWTs and JWKS, AWS Signature Version 4 verification for the JSON and query protocols, Cognito's
-//! SRP (USER_SRP_AUTH, both sides), AES-256-GCM sealing of secrets at rest, and the ciphertext
-//! blobs of KMS keys.
+//! SRP (USER_SRP_AUTH, both sides), AES-256-GCM sealing of secrets at rest, the ciphertext
+//! blobs of KMS keys, and the AWS Encryption SDK's message format for files encrypted on the client.
 //!
 //! Nothing here does IO or reads the clock: callers pass the current time as epoch seconds, so
 //! every check is reproducible in tests.
@@ -13,6 +13,7 @@ pub mod compare;
 pub mod digest;
 pub mod jwt;
 pub mod kms;
+pub mod message;
 pub mod password;
 pub mod random;
 pub mod sigv4;

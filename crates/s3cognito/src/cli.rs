@@ -177,6 +177,13 @@ pub struct UploadArgs {
     /// Part size of multipart uploads, in MiB (at least 5; grown for files past 10,000 parts).
     #[arg(long, default_value_t = 8)]
     pub part_size_mib: u64,
+    /// Encrypt each file here before it is sent, under a new data key from KMS, so the server only ever
+    /// holds ciphertext (the AWS Encryption SDK's message format); `download` decrypts it.
+    #[arg(long)]
+    pub encrypt: bool,
+    /// The KMS key to encrypt with (key id, ARN or alias).
+    #[arg(long, requires = "encrypt", default_value = s3cognito_client::DEFAULT_KEY)]
+    pub kms_key_id: String,
     #[command(flatten)]
     pub transfer: TransferArgs,
 }
@@ -215,6 +222,7 @@ pub async fn upload(args: &ProfileArgs, files: &[PathBuf], options: &UploadArgs)
         part_size: options.part_size_mib << 20,
         parallel: options.transfer.parallel.into(),
         max_bytes_per_second: rate_of(options.transfer.max_rate_mib)?,
+        encrypt_with: options.encrypt.then(|| options.kms_key_id.clone()),
     };
     let unfinished = unfinished_uploads(args)?;
     for file in files {
@@ -225,7 +233,7 @@ pub async fn upload(args: &ProfileArgs, files: &[PathBuf], options: &UploadArgs)
         let key = options.key.clone().unwrap_or_else(|| storage.key_of(file_name));
         let content_type = content_type_of(file_name);
         let progress = Arc::new(Progress::default());
-        let work = storage.upload(file, &key, content_type, plan, progress.clone(), Some(&unfinished));
+        let work = storage.upload(file, &key, content_type, plan.clone(), progress.clone(), Some(&unfinished));
         let uploaded = with_progress(progress_bar(file_name, options.transfer.quiet), &progress, work)
             .await
             .with_context(|| format!("uploading {}", file.display()))?;
@@ -240,7 +248,7 @@ pub async fn upload(args: &ProfileArgs, files: &[PathBuf], options: &UploadArgs)
         }
         let shown = serde_json::json!({
             "file": file, "key": uploaded.key, "size": uploaded.size, "etag": uploaded.etag,
-            "parts": uploaded.parts, "resumedParts": uploaded.resumed_parts,
+            "parts": uploaded.parts, "resumedParts": uploaded.resumed_parts, "encrypted": options.encrypt,
         });
         report(args, &uploaded.key, shown);
     }
@@ -338,10 +346,36 @@ async fn with_progress<T>(bar: indicatif::ProgressBar, progress: &Arc<Progress>,
     outcome
 }
 
-/// `s3cognito download <name> [<dest>]`: the file, streamed to `dest` (default: its name, here); an
-/// interrupted download run again continues where it stopped.
-pub async fn download(args: &ProfileArgs, name: &str, dest: Option<PathBuf>, whole_key: bool, options: &TransferArgs) -> anyhow::Result<()> {
-    let plan = s3cognito_client::DownloadPlan { parallel: options.parallel.into(), max_bytes_per_second: rate_of(options.max_rate_mib)? };
+/// Whether `download` decrypts.
+#[derive(Debug, Args)]
+pub struct DecryptArgs {
+    /// Decrypt the file even if it is not marked as encrypted by `upload --encrypt` (a message of the
+    /// AWS Encryption SDK stored by another program).
+    #[arg(long, conflicts_with = "no_decrypt")]
+    pub decrypt: bool,
+    /// Keep a file encrypted by `upload --encrypt` as the ciphertext it is stored as.
+    #[arg(long)]
+    pub no_decrypt: bool,
+}
+
+/// `s3cognito download <name> [<dest>]`: the file, streamed to `dest` (default: its name, here), and
+/// decrypted when it was encrypted before it was uploaded; an interrupted download run again continues
+/// where it stopped.
+pub async fn download(
+    args: &ProfileArgs,
+    name: &str,
+    dest: Option<PathBuf>,
+    whole_key: bool,
+    options: &TransferArgs,
+    decrypt: &DecryptArgs,
+) -> anyhow::Result<()> {
+    use s3cognito_client::Decrypt;
+    let decrypt = match (decrypt.decrypt, decrypt.no_decrypt) {
+        (true, _) => Decrypt::Always,
+        (_, true) => Decrypt::Never,
+        _ => Decrypt::Marked,
+    };
+    let plan = s3cognito_client::DownloadPlan { parallel: options.parallel.into(), max_bytes_per_second: rate_of(options.max_rate_mib)?, decrypt };
     let Session { storage, .. } = session(args).await?;
     let key = key_for(&storage, name, whole_key)?;
     let base = name.rsplit('/').next().unwrap_or(name);
@@ -356,7 +390,7 @@ pub async fn download(args: &ProfileArgs, name: &str, dest: Option<PathBuf>, who
     if downloaded.resumed_from > 0 {
         eprintln!("{}: continued an interrupted download; {} of {} bytes were already here", dest.display(), downloaded.resumed_from, downloaded.size);
     }
-    let shown = serde_json::json!({"path": dest, "size": downloaded.size, "resumedFrom": downloaded.resumed_from});
+    let shown = serde_json::json!({"path": dest, "size": downloaded.size, "resumedFrom": downloaded.resumed_from, "decrypted": downloaded.decrypted});
     report(args, format!("{} ({} bytes)", dest.display(), downloaded.size), shown);
     Ok(())
 }

@@ -73,6 +73,8 @@ enum Command {
         #[command(flatten)]
         options: cli::TransferArgs,
         #[command(flatten)]
+        decrypt: cli::DecryptArgs,
+        #[command(flatten)]
         profile: cli::ProfileArgs,
     },
     /// List the user's files (those whose names start with PREFIX).
@@ -197,7 +199,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Confirm { username, code, profile } => runtime.block_on(cli::confirm(&profile, &username, &code)),
         Command::Login { username, password, profile } => runtime.block_on(cli::login(&profile, username, password)),
         Command::Upload { files, options, profile } => runtime.block_on(cli::upload(&profile, &files, &options)),
-        Command::Download { name, dest, key, options, profile } => runtime.block_on(cli::download(&profile, &name, dest, key, &options)),
+        Command::Download { name, dest, key, options, decrypt, profile } => {
+            runtime.block_on(cli::download(&profile, &name, dest, key, &options, &decrypt))
+        }
         Command::Ls { prefix, profile } => runtime.block_on(cli::ls(&profile, prefix.as_deref())),
         Command::Rm { names, key, profile } => runtime.block_on(cli::rm(&profile, &names, key)),
         Command::Presign { name, expires, key, profile } => runtime.block_on(cli::presign(&profile, &name, expires, key)),
