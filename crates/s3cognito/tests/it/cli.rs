@@ -218,8 +218,13 @@ async fn stored_parts(database: &sqlx::AnyPool) -> Vec<(i64, String)> {
 /// Starts uploading `file` in eight parts of 5 MiB, one at a time at 10 MiB a second, and stops it dead
 /// once two are stored; the parts the server then holds.
 async fn killed_upload(profile: &std::path::Path, file: &std::path::Path, database: &sqlx::AnyPool) -> Vec<(i64, String)> {
+    killed_upload_with(profile, file, database, &[]).await
+}
+
+async fn killed_upload_with(profile: &std::path::Path, file: &std::path::Path, database: &sqlx::AnyPool, extra: &[&str]) -> Vec<(i64, String)> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_s3cognito"))
         .args(["upload", file.to_str().unwrap(), "--part-size-mib", "5", "--parallel", "1", "--max-rate-mib", "10"])
+        .args(extra)
         .env("S3COGNITO_CLIENT_CONFIG", profile)
         .stdout(std::process::Stdio::null())
         .spawn()
@@ -289,6 +294,83 @@ async fn an_interrupted_upload_run_again_sends_only_the_parts_not_yet_stored() {
     assert_eq!(segments[1]["blob"].as_str(), Some(before[1].1.as_str()));
     let read = s3.get_object().bucket(bucket).key(&key).send().await.unwrap();
     assert_eq!(read.body.collect().await.unwrap().into_bytes().as_ref(), changed.as_slice());
+    server.stop();
+}
+
+/// An encrypted upload killed part-way, run again, continues under the same message header (the data key
+/// unwrapped by KMS again, never written down), so the stored parts are the same bytes and are not sent
+/// again; a file changed since is encrypted afresh under a new data key, never with the old one over other
+/// bytes.
+#[tokio::test]
+async fn an_interrupted_encrypted_upload_continues_under_its_header_and_a_changed_file_starts_afresh() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), None);
+    let profile = confirmed_user(&server, data.path(), "heidi");
+    let file = data.path().join("ledger.bin");
+    let bytes: Vec<u8> = (0..40u32 << 20).map(|index| (index.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    std::fs::write(&file, &bytes).unwrap();
+    let upload = |extra: &[&str]| {
+        let mut args = vec!["upload", file.to_str().unwrap(), "--part-size-mib", "5", "--encrypt"];
+        args.extend_from_slice(extra);
+        s3cognito(&profile, &args)
+    };
+    let unfinished = data.path().join("unfinished-uploads");
+
+    sqlx::any::install_default_drivers();
+    let database = sqlx::AnyPool::connect(&format!("sqlite:{}", data.path().join("meta.db").display())).await.unwrap();
+    let before = killed_upload_with(&profile, &file, &database, &["--encrypt"]).await;
+    assert!((2..9).contains(&before.len()), "{before:?}");
+    let record = std::fs::read_dir(&unfinished).unwrap().next().unwrap().unwrap().path();
+    let remembered: serde_json::Value = serde_json::from_slice(&std::fs::read(&record).unwrap()).unwrap();
+    assert!(remembered["sealed"]["header"].is_string(), "{remembered}");
+
+    let again = upload(&[]);
+    let said = String::from_utf8_lossy(&again.stderr).into_owned();
+    let key = succeeds(again).trim().to_owned();
+    assert!(said.contains(&format!("{} of 9 parts were already stored", before.len())), "{said}");
+    let (segments,): (String,) =
+        sqlx::query_as("SELECT segments FROM objects WHERE object_key = $1").bind(&key).fetch_one(&database).await.unwrap();
+    let segments: Vec<serde_json::Value> = serde_json::from_str(&segments).unwrap();
+    for (number, blob) in &before {
+        assert_eq!(segments[*number as usize - 1]["blob"].as_str(), Some(blob.as_str()), "part {number} was not sent again");
+    }
+    let s3 = crate::s3::s3(&server);
+    let bucket = server.exports["aws_user_files_s3_bucket"].as_str().unwrap();
+    let stored = s3.get_object().bucket(bucket).key(&key).send().await.unwrap().body.collect().await.unwrap().into_bytes();
+    assert!(!stored.windows(64).any(|window| window == &bytes[1 << 20..(1 << 20) + 64]), "the server holds ciphertext only");
+    let name = key.rsplit('/').next().unwrap();
+    let back = data.path().join("back.bin");
+    succeeds(s3cognito(&profile, &["download", name, back.to_str().unwrap()]));
+    assert!(std::fs::read(&back).unwrap() == bytes, "the download decrypts to the file");
+
+    // Changed since (its time of change says so): encrypted afresh, the interrupted upload dropped.
+    let before = killed_upload_with(&profile, &file, &database, &["--encrypt"]).await;
+    assert!(!before.is_empty());
+    let mut changed = bytes.clone();
+    changed[7] ^= 0xff;
+    std::fs::write(&file, &changed).unwrap();
+    let again = upload(&[]);
+    let said = String::from_utf8_lossy(&again.stderr).into_owned();
+    succeeds(again);
+    assert!(!said.contains("already stored"), "{said}");
+    assert!(stored_parts(&database).await.is_empty(), "the interrupted upload was dropped");
+    succeeds(s3cognito(&profile, &["download", name, back.to_str().unwrap()]));
+    assert!(std::fs::read(&back).unwrap() == changed);
+
+    // Changed in place with its time of change put back: found by its stored parts before any part is sent.
+    let modified = std::fs::metadata(&file).unwrap().modified().unwrap();
+    killed_upload_with(&profile, &file, &database, &["--encrypt"]).await;
+    changed[7] ^= 0xff;
+    std::fs::write(&file, &changed).unwrap();
+    std::fs::File::options().write(true).open(&file).unwrap().set_modified(modified).unwrap();
+    let refused = upload(&[]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("changed since its encrypted upload was interrupted"), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert!(stored_parts(&database).await.is_empty(), "the interrupted upload was dropped");
+    succeeds(upload(&[]));
+    succeeds(s3cognito(&profile, &["download", name, back.to_str().unwrap()]));
+    assert!(std::fs::read(&back).unwrap() == changed);
+    database.close().await;
     server.stop();
 }
 
