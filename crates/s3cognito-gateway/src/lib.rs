@@ -274,14 +274,18 @@ async fn edge_put(State(state): State<GatewayState>, Path(name): Path<String>, h
         Some(text) => Some(text.parse::<u64>().map_err(|_| Refusal::bad_request("Content-Length is not a number."))?),
         None => None,
     };
-    let attributes = ObjectAttributes { content_type: header_text(header::CONTENT_TYPE), ..ObjectAttributes::default() };
+    let namespace = state.app.uploads.namespace().await?;
+    let attributes = ObjectAttributes {
+        content_type: header_text(header::CONTENT_TYPE),
+        encryption: state.app.objects.default_encryption(&namespace.bucket).await?,
+        ..ObjectAttributes::default()
+    };
     let upload = Upload {
         body: body.into_data_stream().map_err(|error| BodyError::Incomplete(error.to_string())).boxed(),
         declared_length,
         content_md5: header_text(header::HeaderName::from_static("content-md5")),
         checksum: ChecksumSlot::default(),
     };
-    let namespace = state.app.uploads.namespace().await?;
     // Any size up to S3's largest object: past one PUT's limit the edge stores the body in parts itself.
     let info = state.app.objects.put_object_in_parts(&namespace.bucket, &key, &user.identity_id, attributes, upload, EDGE_PART_SIZE).await?;
     if let Err(error) = state.app.uploads.completed(&info, Completed { route: Route::Edge, file_name: Some(&base_name), user: Some(&user) }).await {
@@ -297,6 +301,11 @@ async fn edge_get(State(state): State<GatewayState>, Path(name): Path<String>, h
     state.app.authorizer.authorize(Caller::PoolUser(&user), Own::GetFile.into(), &Resource::UserFile(&key)).await?;
     let namespace = state.app.uploads.namespace().await?;
     let info = state.app.objects.object(&namespace.bucket, &key, &Conditions::default()).await?;
+    // An object under a KMS key that is disabled or pending deletion is refused before the answer starts,
+    // not cut off part-way through its body.
+    for used in state.app.objects.kms_uses(&info).await? {
+        state.app.kms.usable(&used.key)?;
+    }
     let body = Body::from_stream(state.app.objects.read(&info, 0..info.size).map_err(|error| std::io::Error::other(error.to_string())));
     let mut response = Response::new(body);
     let headers = response.headers_mut();

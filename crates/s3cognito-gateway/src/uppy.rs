@@ -56,7 +56,11 @@ pub(crate) async fn create(State(state): State<GatewayState>, headers: HeaderMap
     let name = input.filename.as_deref().ok_or_else(|| Refusal::bad_request("filename is required."))?;
     let key = state.app.uploads.key_of(&user, &Uploads::file_name(name)?)?;
     let namespace = state.app.uploads.namespace().await?;
-    let attributes = ObjectAttributes { content_type: input.content_type.filter(|kind| !kind.is_empty()), ..ObjectAttributes::default() };
+    let attributes = ObjectAttributes {
+        content_type: input.content_type.filter(|kind| !kind.is_empty()),
+        encryption: state.app.objects.default_encryption(&namespace.bucket).await?,
+        ..ObjectAttributes::default()
+    };
     let upload = state.app.objects.create_upload(&namespace.bucket, &key, &user.identity_id, attributes).await?;
     Ok(Json(json!({ "key": key.as_str(), "uploadId": upload.upload_id })).into_response())
 }

@@ -239,6 +239,40 @@ async fn the_edge_stores_and_serves_each_users_own_files_and_records_them() {
 }
 
 #[tokio::test]
+async fn the_edge_writes_under_the_buckets_kms_key_and_refuses_to_serve_while_that_key_is_disabled() {
+    let h = Harness::new().await;
+    h.confirmed_user("alice").await;
+    let alice = h.tokens("alice").await.access_token;
+    let bucket = s3cognito_types::BucketName::parse(crate::BUCKET).unwrap();
+    let key = h.app.kms.create_key(Default::default(), &[], true).await.unwrap();
+    let encryption = s3cognito_service::objects::BucketEncryption {
+        algorithm: "aws:kms".to_owned(),
+        kms_key_id: Some(key.arn.clone()),
+        bucket_key_enabled: false,
+    };
+    h.app.objects.put_bucket_encryption(&bucket, encryption).await.unwrap();
+    assert_eq!(h.send(with_token(edge_put("ledger.jpg"), &alice)).await.status, 200);
+    let named = h.app.kms.resolve(&key.arn).await.unwrap();
+    let identity = identity_of(&h, "alice").await;
+    let object_key = s3cognito_types::ObjectKey::parse(format!("private/{identity}/ledger.jpg")).unwrap();
+    let info = h.app.objects.object(&bucket, &object_key, &Default::default()).await.unwrap();
+    let uses = h.app.objects.kms_uses(&info).await.unwrap();
+    assert_eq!(uses.iter().map(|used| used.key.arn()).collect::<Vec<_>>(), [key.arn.as_str()]);
+
+    h.app.kms.disable_key(&named).await.unwrap();
+    let refused = h.send(with_token(Call::get(&format!("{EDGE}/ledger.jpg")), &alice)).await;
+    assert_eq!(refused.status, 400, "{refused:?}");
+    assert!(refused.body["message"].as_str().unwrap().contains("disabled"), "{refused:?}");
+    // Nor does the edge write under it.
+    let refused = h.send(with_token(edge_put("more.jpg"), &alice)).await;
+    assert_eq!(refused.status, 400, "{refused:?}");
+    assert_eq!(stored_keys(&h).await.len(), 1);
+    h.app.kms.enable_key(&named).await.unwrap();
+    let read = h.send(with_token(Call::get(&format!("{EDGE}/ledger.jpg")), &alice)).await;
+    assert_eq!((read.status, read.body.clone()), (200, json!("bytes")));
+}
+
+#[tokio::test]
 async fn uppy_multipart_routes_keep_uploads_to_their_owner() {
     let h = Harness::new().await;
     h.confirmed_user("alice").await;

@@ -4,7 +4,8 @@
 use s3cognito_types::BucketName;
 use serde::{Deserialize, Serialize};
 
-use super::{ObjectError, Objects, Result};
+use super::{Encryption, ObjectError, Objects, Result};
+use crate::kms::DEFAULT_ALIAS;
 
 /// A bucket's default encryption, as S3's single rule says it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +46,20 @@ impl Objects {
             return Err(ObjectError::NoSuchBucket);
         }
         Ok(())
+    }
+
+    /// What the deployment's own routes (the upload edge, Uppy's multipart routes) write into `bucket`
+    /// with, as S3 encrypts every write without SSE headers: the bucket's default, its KMS key resolved
+    /// and refused when it is disabled or pending deletion.
+    pub async fn default_encryption(&self, bucket: &BucketName) -> Result<Encryption> {
+        let configured = self.bucket_encryption(bucket).await?;
+        if configured.algorithm != "aws:kms" {
+            return Ok(Encryption::ServerManaged);
+        }
+        let kms = |error| ObjectError::Kms(Box::new(error));
+        let key = self.kms.resolve(configured.kms_key_id.as_deref().unwrap_or(DEFAULT_ALIAS)).await.map_err(kms)?;
+        self.kms.usable(&key).map_err(kms)?;
+        Ok(Encryption::Kms { key: Box::new(key), context: Default::default() })
     }
 
     pub async fn bucket_encryption(&self, bucket: &BucketName) -> Result<BucketEncryption> {
