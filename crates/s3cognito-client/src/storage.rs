@@ -272,6 +272,9 @@ struct Partial {
     parts: std::path::PathBuf,
     /// Where a download that is decrypted is decrypted into, until it is whole and has passed its checks.
     plain: std::path::PathBuf,
+    /// The fetched bytes are what the destination becomes, so they are synced before the rename; the
+    /// ciphertext of a download that is decrypted is not (its plaintext is).
+    durable: bool,
 }
 
 impl Partial {
@@ -282,6 +285,7 @@ impl Partial {
             file: dest.with_file_name(format!(".{name}.{tag}.s3cognito-partial")),
             parts: dest.with_file_name(format!(".{name}.{tag}.s3cognito-parts")),
             plain: dest.with_file_name(format!(".{name}.{tag}.s3cognito-plain")),
+            durable: true,
         }
     }
 
@@ -639,11 +643,16 @@ impl UserStorage {
     /// continues it, for the upload's record.
     async fn sealer_for(&self, record: Option<&Path>, key: &str, key_id: &str, source: &std::fs::Metadata) -> Result<(Arc<Sealer>, SealedUpload)> {
         let stamp = SourceStamp::of(source);
-        let earlier = record.and_then(Unfinished::read).filter(|earlier| earlier.key == key).and_then(|earlier| earlier.sealed);
-        if let Some(earlier) = earlier.filter(|earlier| earlier.source == stamp) {
-            // A header KMS no longer opens (a key disabled since) starts the upload afresh.
-            if let Ok(sealer) = self.keys.resume(&earlier.header, source.len()).await {
-                return Ok((Arc::new(sealer), earlier));
+        if let Some(earlier) = record.and_then(Unfinished::read).filter(|earlier| earlier.key == key) {
+            // Only while the server still holds the upload: its stored parts are what shows a file changed
+            // behind an unchanged time of change, before anything is sent under the same header.
+            if let Some(sealed) = earlier.sealed.filter(|sealed| sealed.source == stamp)
+                && self.stored_parts(key, &earlier.upload_id).await?.is_some()
+            {
+                // A header KMS no longer opens (a key disabled since) starts the upload afresh.
+                if let Ok(sealer) = self.keys.resume(&sealed.header, source.len()).await {
+                    return Ok((Arc::new(sealer), sealed));
+                }
             }
         }
         let context = BTreeMap::from([("s3cognito-object".to_owned(), format!("{}/{key}", self.bucket))]);
@@ -743,7 +752,13 @@ impl UserStorage {
         let etag = head.e_tag.clone().unwrap_or_default();
         let size = head.content_length.unwrap_or(0).max(0) as u64;
         progress.total.store(size, Ordering::Relaxed);
-        let partial = Partial::beside(dest, &etag);
+        let marked = head.metadata.as_ref().and_then(|metadata| metadata.get(MARK)).is_some_and(|format| format == FORMAT);
+        let decrypted = match plan.decrypt {
+            Decrypt::Marked => marked,
+            Decrypt::Always => true,
+            Decrypt::Never => false,
+        };
+        let partial = Partial { durable: !decrypted, ..Partial::beside(dest, &etag) };
         let fetched = match self.part_size_of(key, &etag, size).await? {
             Some(part_size) => self.fetch_parts(key, &etag, size, part_size, &partial, plan, &progress).await,
             None => self.fetch_stream(key, &etag, size, &partial, plan, &progress).await,
@@ -764,12 +779,6 @@ impl UserStorage {
             partial.remove().await;
             return Err(ClientError::Protocol(format!("the bytes of {key} did not match their ETag; nothing was written")));
         }
-        let marked = head.metadata.as_ref().and_then(|metadata| metadata.get(MARK)).is_some_and(|format| format == FORMAT);
-        let decrypted = match plan.decrypt {
-            Decrypt::Marked => marked,
-            Decrypt::Always => true,
-            Decrypt::Never => false,
-        };
         let mut written = size;
         let whole = if decrypted {
             let _ = tokio::fs::remove_file(&partial.plain).await;
@@ -842,7 +851,9 @@ impl UserStorage {
                 progress.done.fetch_add(chunk.len() as u64, Ordering::Relaxed);
             }
         }
-        file.sync_all().await.map_err(&failed)?;
+        if partial.durable {
+            file.sync_all().await.map_err(&failed)?;
+        }
         if written != size {
             return Err(ClientError::Protocol(format!("{key} ended after {written} of its {size} bytes")));
         }
@@ -922,7 +933,9 @@ impl UserStorage {
         for (part, digest) in kept_digests.into_iter().chain(fetched) {
             digests[part as usize] = digest;
         }
-        blocking(move || file.sync_all()).await.map_err(&failed)?;
+        if partial.durable {
+            blocking(move || file.sync_all()).await.map_err(&failed)?;
+        }
         use md5::Digest;
         Ok((kept, Some(format!("{}-{count}", hex_of(&md5::Md5::digest(digests.concat()))))))
     }

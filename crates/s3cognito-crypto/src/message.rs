@@ -325,6 +325,11 @@ fn frame_aad(message_id: &[u8; MESSAGE_ID], last: bool, sequence: u32, length: u
     aad
 }
 
+/// Room for one more whole frame: the last frame a range touches is sealed whole, then cut.
+fn frame_capacity(frame_length: u64) -> u64 {
+    frame_length + FINAL_OVERHEAD
+}
+
 /// Writes one message of a known plaintext length: its header, and any byte range of it from the
 /// plaintext that range covers.
 pub struct Sealer {
@@ -455,19 +460,28 @@ impl Sealer {
         }
         let header = self.header.len() as u64;
         let produced_from = if range.start < header { 0 } else { self.frame_start(frames.start) };
-        let mut out = Vec::with_capacity((range.end - produced_from) as usize + FINAL_OVERHEAD as usize);
+        // Bytes of the first piece (the header, or the first frame) before the range: left out as it is
+        // produced, so the rest is never moved.
+        let mut skip = (range.start - produced_from) as usize;
+        let mut out = Vec::with_capacity((range.end - range.start + frame_capacity(self.frame_length())) as usize);
         if range.start < header {
-            out.extend_from_slice(self.header.as_bytes());
+            out.extend_from_slice(&self.header.as_bytes()[skip..]);
+            skip = 0;
         }
         let frame = self.frame_length();
         for index in frames {
             let from = (index * frame - wanted.start) as usize;
             let to = (((index + 1) * frame).min(self.plaintext_len) - wanted.start) as usize;
-            self.seal_frame(index, &plaintext[from..to], &mut out)?;
+            if skip > 0 {
+                let mut first = Vec::with_capacity(to - from + FINAL_OVERHEAD as usize);
+                self.seal_frame(index, &plaintext[from..to], &mut first)?;
+                out.extend_from_slice(&first[skip..]);
+                skip = 0;
+            } else {
+                self.seal_frame(index, &plaintext[from..to], &mut out)?;
+            }
         }
-        let start = (range.start - produced_from) as usize;
-        out.truncate((range.end - produced_from) as usize);
-        out.drain(..start);
+        out.truncate((range.end - range.start) as usize);
         Ok(out)
     }
 

@@ -12,6 +12,8 @@
 //!    in flight, each range's bytes counted and CRC32'd as they arrive (the client keeps none of them,
 //!    as a downloader writing to its own disk would not) and checked against the source's after the
 //!    clock stops;
+//!    Then the same object under SSE-KMS (the default KMS key) beside SSE-S3, each uploaded then downloaded
+//!    from the disk, in turn, `--repeat` times: what data keys from KMS cost beside the master key's;
 //! 3. an object of the same size PUT whole through the upload gateway as a user pool user (made with
 //!    AdminCreateUser, signed in with ADMIN_USER_PASSWORD_AUTH): through the JWT upload edge
 //!    (`s3cognito_upload_endpoint`, the access token in `authorization`), and through a presigned URL
@@ -26,8 +28,9 @@
 //! 5. the server's peak RSS: VmRSS sampled every 100 ms, and VmHWM at the end.
 //!
 //! It prints a table with its targets (large upload and download at least 80% of the raw rates, the
-//! upload edge's PUT at least 90% of the presigned PUT's rate, server peak RSS at most 150 MiB, over
-//! the run and during the large PUTs) marked PASS or FAIL, and exits 0 unless something errored.
+//! upload edge's PUT at least 90% of the presigned PUT's rate, SSE-KMS at least 90% of SSE-S3, server peak
+//! RSS at most 150 MiB, over the run and during the large PUTs) marked PASS or FAIL, and exits 0 unless
+//! something errored.
 //! MB are 10^6 bytes.
 
 use std::convert::Infallible;
@@ -47,7 +50,7 @@ use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, Messag
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::{Credentials, Region};
 use aws_sdk_s3::primitives::{ByteStream, SdkBody};
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, ServerSideEncryption};
 use clap::Parser;
 use http_body_util::{BodyExt, Empty};
 use hyper::body::{Bytes, Frame, SizeHint};
@@ -67,6 +70,10 @@ const TARGET_RATIO: f64 = 0.80;
 /// The upload edge's large PUT against the presigned URL's.
 const TARGET_EDGE_RATIO: f64 = 0.90;
 const TARGET_RSS_MIB: f64 = 150.0;
+/// SSE-KMS (data keys from KMS) beside SSE-S3 (data keys under the master key), uploads and downloads.
+const TARGET_SSE_KMS_RATIO: f64 = 0.90;
+/// The key the SSE-KMS rows write under: the deployment's default.
+const SSE_KMS_KEY: &str = "alias/s3cognito-default";
 const RSS_SAMPLE_EVERY: Duration = Duration::from_millis(100);
 /// The sampler's bound: 24 hours of samples.
 const RSS_MAX_SAMPLES: usize = 24 * 3600 * 10;
@@ -165,7 +172,7 @@ fn run(args: &Args, data: &Path) -> Result<()> {
         let bucket = bootstrap_bucket(data)?;
         let key = "bench/large.bin";
         println!("large object: multipart upload of {} MiB, {} MiB parts, {LARGE_IN_FLIGHT} in flight ...", args.large_mib, args.part_mib);
-        let upload = upload_large(&s3, &bucket, key, &parts).await.context("large upload")?;
+        let upload = upload_large(&s3, &bucket, key, &parts, None).await.context("large upload")?;
         // Each download right after a raw read, so that both see the disk as it is at that moment.
         println!("raw read and ranged download ({LARGE_IN_FLIGHT} in flight), in turn, {} times ...", args.repeat);
         let (mut raw_reads, mut downloads) = (Vec::with_capacity(args.repeat), Vec::with_capacity(args.repeat));
@@ -203,6 +210,25 @@ fn run(args: &Args, data: &Path) -> Result<()> {
             None => None,
         };
         std::fs::remove_file(&raw_path).or_else(|_| std::fs::remove_file(data.join("static").join("raw-baseline.bin")))?;
+        println!("SSE-KMS beside SSE-S3: upload, then download (from the disk), of each in turn, {} times ...", args.repeat);
+        let mut sse = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+        for _ in 0..args.repeat {
+            for (column, kms) in [(0, None), (1, Some(SSE_KMS_KEY))] {
+                let key = if kms.is_some() { "bench/sse-kms.bin" } else { "bench/sse-s3.bin" };
+                sse[column].push(upload_large(&s3, &bucket, key, &parts, kms).await.context("large upload")?);
+                evict_tree(&data.join("blobs"))?;
+                sse[column + 2].push(download_large(&s3, &bucket, key, large_len, part_len, &part_digests).await.context("large download")?);
+            }
+        }
+        println!(
+            "uploads: SSE-S3 {} s, SSE-KMS {} s; downloads: SSE-S3 {} s, SSE-KMS {} s",
+            seconds(&sse[0]),
+            seconds(&sse[1]),
+            seconds(&sse[2]),
+            seconds(&sse[3])
+        );
+        let [s3_up, kms_up, s3_down, kms_down] = sse.map(median);
+        let sse = SseTimes { s3_up, kms_up, s3_down, kms_down };
         println!(
             "large PUTs of {} MiB through the upload gateway: JWT upload edge and presigned URL, in turn, {} times ...",
             args.large_mib, args.repeat
@@ -215,14 +241,14 @@ fn run(args: &Args, data: &Path) -> Result<()> {
         let serial_count = smalls.len().min(SERIAL_GETS);
         println!("small objects: {serial_count} GETs one at a time ...");
         let serial = serial_gets(&s3, &bucket, &smalls[..serial_count]).await.context("small GETs one at a time")?;
-        anyhow::Ok((raw_read, upload, download, puts_large, puts, gets, serial_count, serial, static_files))
+        anyhow::Ok((raw_read, upload, download, puts_large, puts, gets, serial_count, serial, static_files, sse))
     });
 
     let hwm_kib = proc_status_kib(server.pid(), "VmHWM:");
     let sampled_kib = sampler.stop();
     let exit = server.stop();
     drop(runtime);
-    let (raw_read, upload, download, puts_large, puts, gets, serial_count, serial, static_files) = s3_result?;
+    let (raw_read, upload, download, puts_large, puts, gets, serial_count, serial, static_files, sse) = s3_result?;
     let exit = exit?;
 
     let large = large_len as f64;
@@ -278,6 +304,18 @@ fn run(args: &Args, data: &Path) -> Result<()> {
             &format!("{:.1}%", hot / nginx_hot * 100.0),
             "≥ 80% nginx",
             verdict(hot >= TARGET_RATIO * nginx_hot),
+        );
+    }
+    for (name, kms, plain) in [("upload", sse.kms_up, sse.s3_up), ("download", sse.kms_down, sse.s3_down)] {
+        let (kms_rate, plain_rate) = (mb_per_s(large, kms), mb_per_s(large, plain));
+        row(&format!("large {name}, SSE-S3 (same run)"), plain_rate, "MB/s", plain, None, None);
+        line(
+            &format!("large {name}, SSE-KMS, vs SSE-S3"),
+            &format!("{kms_rate:.1} MB/s"),
+            &format!("{:.2} s", kms.as_secs_f64()),
+            &format!("{:.1}%", kms_rate / plain_rate * 100.0),
+            "≥ 90% SSE-S3",
+            verdict(kms_rate >= TARGET_SSE_KMS_RATIO * plain_rate),
         );
     }
     row(
@@ -424,9 +462,15 @@ fn evict_tree(directory: &Path) -> Result<()> {
     Ok(())
 }
 
-async fn upload_large(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, parts: &[SdkBody]) -> Result<Duration> {
+/// Uploads `parts` as one multipart object, `LARGE_IN_FLIGHT` parts at a time; under the KMS key `kms`
+/// (SSE-KMS) when given, else the bucket's default (SSE-S3).
+async fn upload_large(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, parts: &[SdkBody], kms: Option<&str>) -> Result<Duration> {
     let start = Instant::now();
-    let created = s3.create_multipart_upload().bucket(bucket).key(key).send().await?;
+    let mut create = s3.create_multipart_upload().bucket(bucket).key(key);
+    if let Some(kms) = kms {
+        create = create.server_side_encryption(ServerSideEncryption::AwsKms).ssekms_key_id(kms);
+    }
+    let created = create.send().await?;
     let upload_id = created.upload_id().context("CreateMultipartUpload returned no upload id")?.to_owned();
     let bodies: Arc<Vec<SdkBody>> =
         Arc::new(parts.iter().map(|p| p.try_clone().expect("in-memory bodies clone")).collect());
@@ -550,6 +594,14 @@ async fn finish_ranges(
     }
     ensure!(total == len, "downloaded {total} bytes, uploaded {len}");
     Ok(elapsed)
+}
+
+/// Median times of the same object under SSE-S3 and SSE-KMS, each uploaded then downloaded from the disk.
+struct SseTimes {
+    s3_up: Duration,
+    kms_up: Duration,
+    s3_down: Duration,
+    kms_down: Duration,
 }
 
 /// Median download times beside nginx: each cold (from the disk) and hot (from the page cache).

@@ -518,13 +518,19 @@ impl Objects {
     /// The KMS keys reading `info` decrypts data keys with, and the contexts they are bound to, each once.
     pub async fn kms_uses(&self, info: &ObjectInfo) -> Result<Vec<KmsUse>> {
         let mut uses: Vec<KmsUse> = Vec::new();
+        // Every part of a multipart object names the same key and context: each pair is looked up once.
+        let mut seen: Vec<(String, BTreeMap<String, String>)> = Vec::new();
         for stored in info.segments.iter().filter_map(|segment| segment.key.as_deref()) {
             let Some((blob, context)) = kms_sealed(stored) else { continue };
-            let key = self.kms.key_of_ciphertext(&blob).await.map_err(|error| ObjectError::Kms(Box::new(error)))?;
-            let found = KmsUse { key, context };
-            if !uses.contains(&found) {
-                uses.push(found);
+            let refused = |error: crate::ServiceError| ObjectError::Kms(Box::new(error));
+            let header = s3cognito_crypto::kms::blob_header(&blob).map_err(|_| refused(crate::kms::KmsRefusal::InvalidCiphertext.into()))?;
+            let named = (header.key_arn, context);
+            if seen.contains(&named) {
+                continue;
             }
+            let key = self.kms.key_of_ciphertext(&blob).await.map_err(refused)?;
+            uses.push(KmsUse { key, context: named.1.clone() });
+            seen.push(named);
         }
         Ok(uses)
     }
