@@ -61,7 +61,7 @@ impl Keys {
     }
 
     /// The plaintext data key of `header`: the first of its KMS-wrapped copies KMS unwraps for us.
-    async fn data_key(&self, header: &Header) -> Result<Vec<u8>> {
+    pub(crate) async fn data_key(&self, header: &Header) -> Result<Vec<u8>> {
         let context: HashMap<String, String> = header.context.clone().into_iter().collect();
         let mut refusal = None;
         for wrapped in header.data_keys.iter().filter(|key| key.provider_id == PROVIDER_KMS) {

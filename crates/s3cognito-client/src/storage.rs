@@ -11,7 +11,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use base64::Engine as _;
 use futures::{StreamExt, TryStreamExt};
-use s3cognito_crypto::message::Sealer;
+use s3cognito_crypto::message::{Frames, Header, MAX_HEADER, MessageError, Opener, Sealer, Suite};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use crate::encryption::{FORMAT, Keys, MARK};
@@ -261,6 +261,10 @@ pub enum Decrypt {
     Never,
 }
 
+/// Frames per ranged GET of a download decrypted as it arrives: 8 MiB of plaintext at the frame length
+/// `upload --encrypt` writes.
+const FRAMES_PER_RANGE: u64 = 128;
+
 /// The bytes written to disk at a time, off the async threads.
 const WRITE_BUFFER: usize = 1 << 20;
 
@@ -275,6 +279,18 @@ struct Partial {
     /// The fetched bytes are what the destination becomes, so they are synced before the rename; the
     /// ciphertext of a download that is decrypted is not (its plaintext is).
     durable: bool,
+    /// For a download decrypted as it arrives, the list of ranges finished in `plain` (a number a line).
+    ranges: std::path::PathBuf,
+}
+
+/// The numbers the list at `list` names, of `count`; `None` when there is no list.
+async fn finished_in(list: &Path, count: u64) -> Option<std::collections::BTreeSet<u64>> {
+    match tokio::fs::symlink_metadata(list).await {
+        Ok(metadata) if metadata.file_type().is_file() => {}
+        _ => return None,
+    }
+    let listed = tokio::fs::read_to_string(list).await.ok()?;
+    Some(listed.lines().filter_map(|line| line.trim().parse().ok()).filter(|number| *number < count).collect())
 }
 
 impl Partial {
@@ -286,6 +302,7 @@ impl Partial {
             parts: dest.with_file_name(format!(".{name}.{tag}.s3cognito-parts")),
             plain: dest.with_file_name(format!(".{name}.{tag}.s3cognito-plain")),
             durable: true,
+            ranges: dest.with_file_name(format!(".{name}.{tag}.s3cognito-ranges")),
         }
     }
 
@@ -308,18 +325,14 @@ impl Partial {
 
     /// The parts the list says are finished, of `count`; `None` when there is no list.
     async fn finished_parts(&self, count: u64) -> Option<std::collections::BTreeSet<u64>> {
-        match tokio::fs::symlink_metadata(&self.parts).await {
-            Ok(metadata) if metadata.file_type().is_file() => {}
-            _ => return None,
-        }
-        let listed = tokio::fs::read_to_string(&self.parts).await.ok()?;
-        Some(listed.lines().filter_map(|line| line.trim().parse().ok()).filter(|part| *part < count).collect())
+        finished_in(&self.parts, count).await
     }
 
     async fn remove(&self) {
         let _ = tokio::fs::remove_file(&self.file).await;
         let _ = tokio::fs::remove_file(&self.parts).await;
         let _ = tokio::fs::remove_file(&self.plain).await;
+        let _ = tokio::fs::remove_file(&self.ranges).await;
     }
 }
 
@@ -759,6 +772,26 @@ impl UserStorage {
             Decrypt::Never => false,
         };
         let partial = Partial { durable: !decrypted, ..Partial::beside(dest, &etag) };
+        if decrypted {
+            match self.fetch_decrypting(key, &etag, size, &partial, plan, &progress).await {
+                Ok(Some((kept, plaintext))) => {
+                    tokio::fs::rename(&partial.plain, dest).await.map_err(|error| ClientError::Config(format!("{}: {error}", dest.display())))?;
+                    partial.remove().await;
+                    return Ok(Downloaded { size: plaintext, resumed_from: kept, decrypted });
+                }
+                // A signed message: fetched whole, then read in order below.
+                Ok(None) => {}
+                Err(error @ (ClientError::Transport(_) | ClientError::Config(_))) => {
+                    let written = progress.done.load(Ordering::Relaxed);
+                    return Err(ClientError::DownloadInterrupted { written, size, reason: Box::new(error) });
+                }
+                Err(ClientError::Protocol(error)) => {
+                    partial.remove().await;
+                    return Err(ClientError::Protocol(format!("{key} does not decrypt: {error}; nothing was written")));
+                }
+                Err(error) => return Err(error),
+            }
+        }
         let fetched = match self.part_size_of(key, &etag, size).await? {
             Some(part_size) => self.fetch_parts(key, &etag, size, part_size, &partial, plan, &progress).await,
             None => self.fetch_stream(key, &etag, size, &partial, plan, &progress).await,
@@ -799,6 +832,122 @@ impl UserStorage {
         tokio::fs::rename(whole, dest).await.map_err(|error| ClientError::Config(format!("{}: {error}", dest.display())))?;
         partial.remove().await;
         Ok(Downloaded { size: written, resumed_from: kept, decrypted })
+    }
+
+    /// Fetches an encrypted object and decrypts it as it arrives, into `partial.plain` (mode 0600): its
+    /// header first (its data key unwrapped by KMS), then ranges of [`FRAMES_PER_RANGE`] whole frames,
+    /// `plan.parallel` at once, each opened on its own and written at its plaintext's place; every frame is
+    /// authenticated, and the final one says the message is whole. The ranges an interrupted run finished
+    /// (listed beside) are not fetched again. The ciphertext bytes kept from before and the plaintext's
+    /// length; `None` for a signed message, whose signature needs it read in order.
+    async fn fetch_decrypting(
+        &self,
+        key: &str,
+        etag: &str,
+        size: u64,
+        partial: &Partial,
+        plan: DownloadPlan,
+        progress: &Progress,
+    ) -> Result<Option<(u64, u64)>> {
+        let refused = |error: MessageError| ClientError::Protocol(error.to_string());
+        let pacer = Pacer::new(plan.max_bytes_per_second);
+        let unpaced = Pacer::new(None);
+        let ignored = Progress::default();
+        let mut start = self.fetch_bytes(key, etag, 0, size.min(64 << 10), &unpaced, &ignored).await?;
+        if Header::parse(&start).map_err(refused)?.is_none() && size > start.len() as u64 {
+            start = self.fetch_bytes(key, etag, 0, size.min(MAX_HEADER as u64), &unpaced, &ignored).await?;
+        }
+        let header = Header::parse(&start).map_err(refused)?.ok_or_else(|| refused(MessageError::Truncated))?;
+        if header.suite != Suite::Committing {
+            return Ok(None);
+        }
+        let frames = Frames::of(&header, size).map_err(refused)?;
+        let data_key = self.keys.data_key(&header).await?;
+        Opener::from_frame(&header, &data_key, 0).map_err(refused)?;
+        let failed = |error: std::io::Error| ClientError::Config(format!("{}: {error}", partial.plain.display()));
+        let count = frames.count().div_ceil(FRAMES_PER_RANGE);
+        let plaintext_len = frames.plaintext_len();
+        let kept = match tokio::fs::symlink_metadata(&partial.plain).await {
+            Ok(metadata) if metadata.file_type().is_file() && metadata.len() == plaintext_len => finished_in(&partial.ranges, count).await,
+            _ => None,
+        };
+        let finished = match kept {
+            Some(finished) => finished,
+            None => {
+                partial.remove().await;
+                use std::os::unix::fs::OpenOptionsExt;
+                let file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&partial.plain).map_err(failed)?;
+                file.set_len(plaintext_len).map_err(failed)?;
+                std::fs::OpenOptions::new().write(true).create_new(true).open(&partial.ranges).map_err(failed)?;
+                Default::default()
+            }
+        };
+        let span = |range: u64| {
+            let first = range * FRAMES_PER_RANGE;
+            (first, (first + FRAMES_PER_RANGE).min(frames.count()))
+        };
+        let kept: u64 = finished.iter().map(|range| {
+            let (first, end) = span(*range);
+            frames.start(end) - frames.start(first)
+        }).sum::<u64>();
+        progress.done.fetch_add(kept + frames.start(0), Ordering::Relaxed);
+        let file = Arc::new(std::fs::OpenOptions::new().write(true).open(&partial.plain).map_err(failed)?);
+        let list = Arc::new(std::fs::OpenOptions::new().append(true).open(&partial.ranges).map_err(failed)?);
+        let (header, data_key) = (Arc::new(header), Arc::new(data_key));
+        futures::stream::iter((0..count).filter(|range| !finished.contains(range)))
+            .map(|range| {
+                let (first, end) = span(range);
+                let (file, list, header, data_key, pacer) = (file.clone(), list.clone(), header.clone(), data_key.clone(), &pacer);
+                async move {
+                    let sealed = self.fetch_bytes(key, etag, frames.start(first), frames.start(end) - frames.start(first), pacer, progress).await?;
+                    let last = end == frames.count();
+                    tokio::task::spawn_blocking(move || -> Result<()> {
+                        use std::io::Write;
+                        use std::os::unix::fs::FileExt;
+                        let refused = |error: MessageError| ClientError::Protocol(error.to_string());
+                        let failed = |error: std::io::Error| ClientError::Config(error.to_string());
+                        let mut opener = Opener::from_frame(&header, &data_key, first).map_err(refused)?;
+                        let mut plaintext = Vec::with_capacity(sealed.len());
+                        opener.update(&sealed, &mut plaintext).map_err(refused)?;
+                        if last {
+                            opener.finish().map_err(refused)?;
+                        } else if !opener.between_frames() {
+                            return Err(refused(MessageError::Truncated));
+                        }
+                        file.write_all_at(&plaintext, frames.plaintext_start(first)).map_err(failed)?;
+                        (&*list).write_all(format!("{range}\n").as_bytes()).map_err(failed)
+                    })
+                    .await
+                    .map_err(|error| ClientError::Config(error.to_string()))?
+                }
+            })
+            .buffer_unordered(plan.parallel.max(1))
+            .try_collect::<Vec<()>>()
+            .await?;
+        blocking(move || file.sync_all()).await.map_err(failed)?;
+        Ok(Some((kept, plaintext_len)))
+    }
+
+    /// `length` bytes of the object from `offset`, held in memory.
+    async fn fetch_bytes(&self, key: &str, etag: &str, offset: u64, length: u64, pacer: &Pacer, progress: &Progress) -> Result<Vec<u8>> {
+        if length == 0 {
+            return Ok(Vec::new());
+        }
+        let range = format!("bytes={offset}-{}", offset + length - 1);
+        let mut body = self.s3.get_object().bucket(&self.bucket).key(key).if_match(etag).range(range).send().await.map_err(|error| not_found(error, key))?.body;
+        let mut bytes = Vec::with_capacity(length as usize);
+        while let Some(chunk) = body.try_next().await.map_err(|error| ClientError::Transport(error.to_string()))? {
+            pacer.wait_to_send(chunk.len() as u64).await;
+            if (bytes.len() + chunk.len()) as u64 > length {
+                return Err(ClientError::Protocol(format!("{key} answered more than the {length} bytes asked from {offset}")));
+            }
+            bytes.extend_from_slice(&chunk);
+            progress.done.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+        }
+        if bytes.len() as u64 != length {
+            return Err(ClientError::Transport(format!("{key}: the answer ended after {} of the {length} bytes asked from {offset}", bytes.len())));
+        }
+        Ok(bytes)
     }
 
     /// Fetches the object in one stream into `partial`, appended to what an interrupted run left there;

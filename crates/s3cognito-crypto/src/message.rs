@@ -325,6 +325,54 @@ fn frame_aad(message_id: &[u8; MESSAGE_ID], last: bool, sequence: u32, length: u
     aad
 }
 
+/// Where the frames of an unsigned message lie, from its header and its length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Frames {
+    header_len: u64,
+    frame_length: u64,
+    regular: u64,
+    rest: u64,
+}
+
+impl Frames {
+    /// The frames of the unsigned message of `message_len` bytes that `header` starts.
+    pub fn of(header: &Header, message_len: u64) -> Result<Frames, MessageError> {
+        if header.suite != Suite::Committing {
+            return Err(MessageError::UnsupportedSuite(header.suite.id()));
+        }
+        let header_len = header.len() as u64;
+        let frame_length = u64::from(header.frame_length);
+        let body = message_len.checked_sub(header_len + FINAL_OVERHEAD).ok_or(MessageError::Truncated)?;
+        let (regular, rest) = (body / (frame_length + FRAME_OVERHEAD), body % (frame_length + FRAME_OVERHEAD));
+        if rest >= frame_length {
+            return Err(MessageError::Malformed("the message's length is not a whole number of frames"));
+        }
+        Ok(Frames { header_len, frame_length, regular, rest })
+    }
+
+    /// Frames, the final one included.
+    pub fn count(&self) -> u64 {
+        self.regular + 1
+    }
+
+    pub fn plaintext_len(&self) -> u64 {
+        self.regular * self.frame_length + self.rest
+    }
+
+    /// Where frame `index` starts in the message; at `count`, the message's end.
+    pub fn start(&self, index: u64) -> u64 {
+        match index {
+            index if index <= self.regular => self.header_len + index * (self.frame_length + FRAME_OVERHEAD),
+            _ => self.header_len + self.regular * (self.frame_length + FRAME_OVERHEAD) + self.rest + FINAL_OVERHEAD,
+        }
+    }
+
+    /// Where frame `index`'s plaintext starts.
+    pub fn plaintext_start(&self, index: u64) -> u64 {
+        index * self.frame_length
+    }
+}
+
 /// Room for one more whole frame: the last frame a range touches is sealed whole, then cut.
 fn frame_capacity(frame_length: u64) -> u64 {
     frame_length + FINAL_OVERHEAD
@@ -571,6 +619,24 @@ impl Opener {
         })
     }
 
+    /// Opens an unsigned message's frames from frame `index` (from 0) on, as a reader of one range of it
+    /// does: the bytes it is given start at that frame. (A signature covers the whole message in order, so
+    /// a signed message is read from its start.)
+    pub fn from_frame(header: &Header, data_key: &[u8], index: u64) -> Result<Opener, MessageError> {
+        if header.suite != Suite::Committing {
+            return Err(MessageError::UnsupportedSuite(header.suite.id()));
+        }
+        let mut opener = Opener::new(header, data_key)?;
+        opener.next = u32::try_from(index + 1).ok().filter(|next| *next != FINAL_MARK).ok_or(MessageError::TooLarge)?;
+        Ok(opener)
+    }
+
+    /// Whether the bytes given so far end where a frame does, before the final one: a range of the
+    /// message that is not its end is whole.
+    pub fn between_frames(&self) -> bool {
+        self.pending.is_empty() && matches!(self.reading, Reading::Frames)
+    }
+
     /// Takes the next bytes of the message (after the header) and appends the plaintext of every frame
     /// they complete to `out`.
     pub fn update(&mut self, bytes: &[u8], out: &mut Vec<u8>) -> Result<(), MessageError> {
@@ -731,6 +797,43 @@ mod tests {
     }
 
     #[test]
+    fn ranges_of_whole_frames_open_on_their_own_and_only_where_they_belong() {
+        let key = data_key();
+        for length in [0usize, 99, 100, 1050] {
+            let plain = plaintext(length);
+            let sealer = sealer(&key, 100, length as u64);
+            let message = sealer.seal(0..sealer.message_len(), &plain).unwrap();
+            let header = Header::parse(&message).unwrap().unwrap();
+            let frames = Frames::of(&header, message.len() as u64).unwrap();
+            assert_eq!(frames.plaintext_len(), length as u64);
+            assert_eq!(frames.start(frames.count()), message.len() as u64);
+            let mut opened = Vec::new();
+            let cuts = [0, 3.min(frames.count()), 4.min(frames.count()), frames.count()];
+            for (first, end) in cuts.windows(2).map(|cut| (cut[0], cut[1])).filter(|(first, end)| first < end) {
+                let bytes = &message[frames.start(first) as usize..frames.start(end) as usize];
+                let mut opener = Opener::from_frame(&header, &key, first).unwrap();
+                let mut out = Vec::new();
+                opener.update(bytes, &mut out).unwrap();
+                assert_eq!(opener.between_frames(), end < frames.count(), "{first}..{end} of {}", frames.count());
+                assert_eq!(frames.plaintext_start(first) as usize, opened.len());
+                opened.extend(out);
+                if end == frames.count() {
+                    opener.finish().unwrap();
+                }
+            }
+            assert_eq!(opened, plain, "length {length}");
+            if frames.count() > 2 {
+                // Frames opened as if they were others' never open.
+                let bytes = &message[frames.start(1) as usize..frames.start(2) as usize];
+                assert_eq!(Opener::from_frame(&header, &key, 0).unwrap().update(bytes, &mut Vec::new()), Err(MessageError::Tampered));
+            }
+        }
+        let lengthened = Header::parse(sealer(&key, 100, 10).header().as_bytes()).unwrap().unwrap();
+        assert!(Frames::of(&lengthened, lengthened.len() as u64 + 150).is_err(), "110 bytes past the final frame's overhead are no whole frames");
+        assert!(Frames::of(&lengthened, 10).is_err());
+    }
+
+    #[test]
     fn a_resumed_message_seals_the_same_bytes_under_the_same_header() {
         let key = data_key();
         let plain = plaintext(500);
@@ -781,3 +884,4 @@ mod tests {
         assert!(matches!(Sealer::new(&key, reserved, wrapped, 4096, 1).unwrap_err(), MessageError::ReservedContext(_)));
     }
 }
+

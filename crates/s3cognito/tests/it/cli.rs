@@ -486,6 +486,50 @@ async fn killed_part_download(profile: &std::path::Path, name: &str, dest: &std:
     finished_parts(dest)
 }
 
+/// A download of a file encrypted before it was uploaded is decrypted as it arrives, in ranges of whole
+/// frames, into a file only its owner may read; killed part-way and run again, it fetches only the ranges
+/// it had not finished, and the file it renames into place is the one uploaded.
+#[tokio::test]
+async fn an_interrupted_decrypting_download_continues_with_the_ranges_not_yet_finished() {
+    use std::os::unix::fs::PermissionsExt;
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), None);
+    let profile = confirmed_user(&server, data.path(), "ivan");
+    let file = data.path().join("archive.bin");
+    let bytes: Vec<u8> = (0..40u32 << 20).map(|index| (index.wrapping_mul(2_246_822_519) >> 23) as u8).collect();
+    std::fs::write(&file, &bytes).unwrap();
+    succeeds(s3cognito(&profile, &["upload", file.to_str().unwrap(), "--encrypt"]));
+
+    let dest = data.path().join("restored.bin");
+    let finished = || left_beside(&dest, ".s3cognito-ranges").and_then(|list| std::fs::read_to_string(list).ok()).map_or(0, |list| list.lines().count());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_s3cognito"))
+        .args(["download", "archive.bin", dest.to_str().unwrap(), "--max-rate-mib", "10", "--parallel", "1"])
+        .env("S3COGNITO_CLIENT_CONFIG", &profile)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    while finished() == 0 {
+        assert!(child.try_wait().unwrap().is_none(), "the download ended before it could be stopped");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!dest.exists(), "nothing is at the destination until the whole file decrypted");
+    let plain = left_beside(&dest, ".s3cognito-plain").expect("the plaintext so far is kept beside it");
+    assert_eq!(std::fs::metadata(&plain).unwrap().permissions().mode() & 0o777, 0o600);
+    let before = finished();
+    assert!(before < 5, "{before} of 5 ranges");
+
+    let again = s3cognito(&profile, &["download", "archive.bin", dest.to_str().unwrap(), "--json"]);
+    let said = String::from_utf8_lossy(&again.stderr).into_owned();
+    let answer: serde_json::Value = serde_json::from_str(&succeeds(again)).unwrap();
+    assert!(said.contains("continued an interrupted download"), "{said}");
+    assert_eq!((answer["decrypted"].as_bool(), answer["size"].as_u64()), (Some(true), Some(40 << 20)));
+    assert!(std::fs::read(&dest).unwrap() == bytes, "the download decrypts to the file uploaded");
+    assert!(left_beside(&dest, "").is_none(), "nothing is left beside it");
+    server.stop();
+}
+
 /// A download killed part-way, run again, continues from where it stopped and checks the whole against
 /// the multipart ETag: the result is the object byte for byte, and bytes spoiled on disk meanwhile are
 /// caught rather than kept.
