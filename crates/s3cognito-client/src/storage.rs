@@ -283,13 +283,33 @@ struct Partial {
     ranges: std::path::PathBuf,
 }
 
+/// The ranges the list at `list` names, of `count`, with the MD5 (hex) of the plaintext each wrote; `None`
+/// when there is no list.
+async fn listed_ranges(list: &Path, count: u64) -> Option<BTreeMap<u64, String>> {
+    let listed = finished_lines(list).await?;
+    Some(
+        listed
+            .lines()
+            .filter_map(|line| {
+                let (range, digest) = line.trim().split_once(' ')?;
+                Some((range.parse().ok()?, digest.to_owned()))
+            })
+            .filter(|(range, _)| *range < count)
+            .collect(),
+    )
+}
+
+/// The text of a list of finished pieces, when it is a plain file.
+async fn finished_lines(list: &Path) -> Option<String> {
+    match tokio::fs::symlink_metadata(list).await {
+        Ok(metadata) if metadata.file_type().is_file() => tokio::fs::read_to_string(list).await.ok(),
+        _ => None,
+    }
+}
+
 /// The numbers the list at `list` names, of `count`; `None` when there is no list.
 async fn finished_in(list: &Path, count: u64) -> Option<std::collections::BTreeSet<u64>> {
-    match tokio::fs::symlink_metadata(list).await {
-        Ok(metadata) if metadata.file_type().is_file() => {}
-        _ => return None,
-    }
-    let listed = tokio::fs::read_to_string(list).await.ok()?;
+    let listed = finished_lines(list).await?;
     Some(listed.lines().filter_map(|line| line.trim().parse().ok()).filter(|number| *number < count).collect())
 }
 
@@ -867,12 +887,39 @@ impl UserStorage {
         let failed = |error: std::io::Error| ClientError::Config(format!("{}: {error}", partial.plain.display()));
         let count = frames.count().div_ceil(FRAMES_PER_RANGE);
         let plaintext_len = frames.plaintext_len();
-        let kept = match tokio::fs::symlink_metadata(&partial.plain).await {
-            Ok(metadata) if metadata.file_type().is_file() && metadata.len() == plaintext_len => finished_in(&partial.ranges, count).await,
+        let span = |range: u64| {
+            let first = range * FRAMES_PER_RANGE;
+            (first, (first + FRAMES_PER_RANGE).min(frames.count()))
+        };
+        // Where a range's plaintext lies in the file.
+        let plain_span = |range: u64| {
+            let (first, end) = span(range);
+            let to = if end == frames.count() { plaintext_len } else { frames.plaintext_start(end) };
+            (frames.plaintext_start(first), to - frames.plaintext_start(first))
+        };
+        let listed = match tokio::fs::symlink_metadata(&partial.plain).await {
+            Ok(metadata) if metadata.file_type().is_file() && metadata.len() == plaintext_len => listed_ranges(&partial.ranges, count).await,
             _ => None,
         };
-        let finished = match kept {
-            Some(finished) => finished,
+        let finished: std::collections::BTreeSet<u64> = match listed {
+            // A range counts as finished when the file still holds the plaintext its line's MD5 names: the
+            // list may outlive bytes a crash kept from the disk.
+            Some(listed) => {
+                let file = Arc::new(std::fs::File::open(&partial.plain).map_err(failed)?);
+                futures::stream::iter(listed)
+                    .map(|(range, digest)| {
+                        let (offset, length) = plain_span(range);
+                        let file = file.clone();
+                        async move { Ok::<_, std::io::Error>((range, hex_of(&digest_of_range(file, offset, length).await?) == digest)) }
+                    })
+                    .buffer_unordered(plan.parallel.max(1))
+                    .try_collect::<Vec<_>>()
+                    .await
+                    .map_err(failed)?
+                    .into_iter()
+                    .filter_map(|(range, same)| same.then_some(range))
+                    .collect()
+            }
             None => {
                 partial.remove().await;
                 use std::os::unix::fs::OpenOptionsExt;
@@ -881,10 +928,6 @@ impl UserStorage {
                 std::fs::OpenOptions::new().write(true).create_new(true).open(&partial.ranges).map_err(failed)?;
                 Default::default()
             }
-        };
-        let span = |range: u64| {
-            let first = range * FRAMES_PER_RANGE;
-            (first, (first + FRAMES_PER_RANGE).min(frames.count()))
         };
         let kept: u64 = finished.iter().map(|range| {
             let (first, end) = span(*range);
@@ -915,7 +958,9 @@ impl UserStorage {
                             return Err(refused(MessageError::Truncated));
                         }
                         file.write_all_at(&plaintext, frames.plaintext_start(first)).map_err(failed)?;
-                        (&*list).write_all(format!("{range}\n").as_bytes()).map_err(failed)
+                        use md5::Digest;
+                        let digest = hex_of(&md5::Md5::digest(&plaintext));
+                        (&*list).write_all(format!("{range} {digest}\n").as_bytes()).map_err(failed)
                     })
                     .await
                     .map_err(|error| ClientError::Config(error.to_string()))?
