@@ -17,6 +17,9 @@ use crate::{ClientError, Result};
 /// The object metadata (`x-amz-meta-…`) that marks a file encrypted before it was sent, and its value.
 pub(crate) const MARK: &str = "s3cognito-encryption";
 pub(crate) const FORMAT: &str = "aws-encryption-sdk";
+/// The most KMS-wrapped copies of a data key one message is opened with.
+const MAX_KEYS_TRIED: usize = 8;
+
 /// The KMS key files are encrypted with unless another is named: the one the bootstrap role lets every
 /// signed-in user make and open data keys with.
 pub const DEFAULT_KEY: &str = "alias/s3cognito-default";
@@ -64,7 +67,8 @@ impl Keys {
     pub(crate) async fn data_key(&self, header: &Header) -> Result<Vec<u8>> {
         let context: HashMap<String, String> = header.context.clone().into_iter().collect();
         let mut refusal = None;
-        for wrapped in header.data_keys.iter().filter(|key| key.provider_id == PROVIDER_KMS) {
+        // A message may name many wrapped copies; KMS is asked about a few, not as many as it names.
+        for wrapped in header.data_keys.iter().filter(|key| key.provider_id == PROVIDER_KMS).take(MAX_KEYS_TRIED) {
             let Ok(arn) = std::str::from_utf8(&wrapped.provider_info) else { continue };
             let answer = self
                 .kms

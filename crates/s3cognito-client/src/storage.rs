@@ -261,9 +261,8 @@ pub enum Decrypt {
     Never,
 }
 
-/// Frames per ranged GET of a download decrypted as it arrives: 8 MiB of plaintext at the frame length
-/// `upload --encrypt` writes.
-const FRAMES_PER_RANGE: u64 = 128;
+/// The plaintext of one ranged GET of a download decrypted as it arrives (whole frames, at least one).
+const RANGE_PLAINTEXT: u64 = 8 << 20;
 
 /// The bytes written to disk at a time, off the async threads.
 const WRITE_BUFFER: usize = 1 << 20;
@@ -855,7 +854,7 @@ impl UserStorage {
     }
 
     /// Fetches an encrypted object and decrypts it as it arrives, into `partial.plain` (mode 0600): its
-    /// header first (its data key unwrapped by KMS), then ranges of [`FRAMES_PER_RANGE`] whole frames,
+    /// header first (its data key unwrapped by KMS), then ranges of whole frames ([`RANGE_PLAINTEXT`]),
     /// `plan.parallel` at once, each opened on its own and written at its plaintext's place; every frame is
     /// authenticated, and the final one says the message is whole. The ranges an interrupted run finished
     /// (listed beside) are not fetched again. The ciphertext bytes kept from before and the plaintext's
@@ -885,11 +884,12 @@ impl UserStorage {
         let data_key = self.keys.data_key(&header).await?;
         Opener::from_frame(&header, &data_key, 0).map_err(refused)?;
         let failed = |error: std::io::Error| ClientError::Config(format!("{}: {error}", partial.plain.display()));
-        let count = frames.count().div_ceil(FRAMES_PER_RANGE);
+        let per_range = (RANGE_PLAINTEXT / u64::from(header.frame_length)).max(1);
+        let count = frames.count().div_ceil(per_range);
         let plaintext_len = frames.plaintext_len();
         let span = |range: u64| {
-            let first = range * FRAMES_PER_RANGE;
-            (first, (first + FRAMES_PER_RANGE).min(frames.count()))
+            let first = range * per_range;
+            (first, (first + per_range).min(frames.count()))
         };
         // Where a range's plaintext lies in the file.
         let plain_span = |range: u64| {

@@ -39,6 +39,9 @@ pub const PROVIDER_KMS: &str = "aws-kms";
 pub const PUBLIC_KEY_CONTEXT: &str = "aws-crypto-public-key";
 /// The frame length messages are written with.
 pub const FRAME_LENGTH: u32 = 64 * 1024;
+/// The longest frame read: a reader holds a frame whole before it opens it, so a message whose header
+/// claims frames of up to 2 GiB (as the format allows) is refused rather than buffered.
+pub const MAX_FRAME_LENGTH: u32 = 64 << 20;
 /// The longest header read: far above any real one (a context is at most 64 KiB), and a bound on what a
 /// reader buffers before it knows a message is one.
 pub const MAX_HEADER: usize = 1 << 20;
@@ -595,6 +598,9 @@ pub struct Opener {
 impl Opener {
     /// Opens the message `header` starts, under `data_key` (the plaintext of one of its data keys).
     pub fn new(header: &Header, data_key: &[u8]) -> Result<Opener, MessageError> {
+        if header.frame_length > MAX_FRAME_LENGTH {
+            return Err(MessageError::Malformed("its frames are longer than 64 MiB, more than this reads"));
+        }
         let key = check_header(header, data_key)?;
         let signature = match header.suite {
             Suite::Committing => None,
@@ -879,6 +885,8 @@ mod tests {
         assert_eq!(Header::parse(&[1, 0x80, 0x01, 0x78, 0, 0]).unwrap_err(), MessageError::UnsupportedSuite(0x0178));
         assert_eq!(Header::parse(&[2, 0x01, 0x78]).unwrap_err(), MessageError::UnsupportedSuite(0x0178));
         assert!(matches!(Header::parse(&[9; 64]).unwrap_err(), MessageError::Malformed(_)));
+        let huge = Sealer::new(&key, BTreeMap::new(), sealer.header().data_keys.clone(), MAX_FRAME_LENGTH + 1, 10).unwrap();
+        assert!(matches!(Opener::new(huge.header(), &key).err(), Some(MessageError::Malformed(_))), "a frame too long to hold is refused");
         let reserved = BTreeMap::from([(PUBLIC_KEY_CONTEXT.to_owned(), "x".to_owned())]);
         let wrapped = sealer.header().data_keys.clone();
         assert!(matches!(Sealer::new(&key, reserved, wrapped, 4096, 1).unwrap_err(), MessageError::ReservedContext(_)));
