@@ -179,6 +179,31 @@ impl Drop for Piece {
 /// Reads `length` bytes at `offset` into a pooled buffer, in whole aligned blocks. A blob shorter than asked is an `UnexpectedEof` error.
 fn read_piece(file: &std::fs::File, offset: u64, length: usize, buffers: Arc<Buffers>) -> std::io::Result<Piece> {
     use std::os::unix::fs::FileExt;
+    read_piece_with(offset, length, buffers, |target, at| file.read_at(target, at))?
+        .ok_or_else(|| std::io::Error::other("a read of a blob would have blocked"))
+}
+
+/// The piece at `offset` when the page cache holds all of it, read without waiting for the disk (on an
+/// async thread: it is a copy); `None` when any of it would wait, or the kernel cannot say.
+fn cached_piece(file: &std::fs::File, offset: u64, length: usize, buffers: &Arc<Buffers>) -> Option<Piece> {
+    use rustix::io::{ReadWriteFlags, preadv2};
+    let read = |target: &mut [u8], at: u64| -> std::io::Result<usize> {
+        match preadv2(file, &mut [std::io::IoSliceMut::new(target)], at, ReadWriteFlags::NOWAIT) {
+            Ok(read) => Ok(read),
+            Err(error) => Err(std::io::Error::from(error)),
+        }
+    };
+    read_piece_with(offset, length, buffers.clone(), read).ok().flatten()
+}
+
+/// [`read_piece`] with `read_at`; `None` when a read stops short of the range (for a read that may not
+/// wait), an error when the blob ends before it.
+fn read_piece_with(
+    offset: u64,
+    length: usize,
+    buffers: Arc<Buffers>,
+    mut read_at: impl FnMut(&mut [u8], u64) -> std::io::Result<usize>,
+) -> std::io::Result<Option<Piece>> {
     let mut buffer = buffers.take();
     // Where the buffer's first aligned byte is (`align_offset` may decline to say; the address cannot).
     let base = (ALIGN - buffer.as_ptr().addr() % ALIGN) % ALIGN;
@@ -189,14 +214,25 @@ fn read_piece(file: &std::fs::File, offset: u64, length: usize, buffers: Arc<Buf
     let target = &mut buffer[base..base + span];
     let mut filled = 0;
     while filled < wanted {
-        let read = file.read_at(&mut target[filled..], first + filled as u64)?;
+        let read = match read_at(&mut target[filled..], first + filled as u64) {
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {
+                buffers.give_back(buffer);
+                return Ok(None);
+            }
+            Err(error) => {
+                buffers.give_back(buffer);
+                return Err(error);
+            }
+        };
         // Only the end of the file reads short; a read that ends mid-block before `wanted` is one.
         if read == 0 || (filled + read < wanted && (filled + read) % ALIGN != 0) {
+            buffers.give_back(buffer);
             return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "blob is shorter than its range"));
         }
         filled += read;
     }
-    Ok(Piece { buffer, start: base + skip, end: base + wanted, buffers })
+    Ok(Some(Piece { buffer, start: base + skip, end: base + wanted, buffers }))
 }
 
 fn local_error(source: impl std::error::Error + Send + Sync + 'static) -> BlobError {
@@ -225,10 +261,15 @@ async fn read_local(
     let reads = futures::stream::iter(pieces).map(move |(offset, length)| {
         let (file, buffers) = (file.clone(), buffers.clone());
         async move {
-            let piece = tokio::task::spawn_blocking(move || read_piece(&file, offset, length, buffers))
-                .await
-                .map_err(local_error)?
-                .map_err(local_error)?;
+            // Bytes the page cache holds are copied right here; only reads that would wait for the disk
+            // go to the blocking pool.
+            let piece = match cached_piece(&file, offset, length, &buffers) {
+                Some(piece) => piece,
+                None => tokio::task::spawn_blocking(move || read_piece(&file, offset, length, buffers))
+                    .await
+                    .map_err(local_error)?
+                    .map_err(local_error)?,
+            };
             Ok(Bytes::from_owner(piece))
         }
     });
@@ -315,6 +356,30 @@ mod tests {
 
     async fn collect(stream: BoxStream<'static, Result<Bytes>>) -> Vec<u8> {
         stream.map(|chunk| chunk.unwrap().to_vec()).concat().await
+    }
+
+    #[test]
+    fn a_piece_read_from_the_page_cache_is_the_bytes_a_blocking_read_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("blob");
+        let bytes: Vec<u8> = (0..READ_PIECE * 2 + 123).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let buffers = Arc::new(Buffers::default());
+        let mut cached_reads = 0;
+        for (offset, length) in [(0, READ_PIECE), (4097, READ_PIECE), (READ_PIECE as u64 * 2, 123)] {
+            let blocking = read_piece(&file, offset, length, buffers.clone()).unwrap();
+            assert_eq!(blocking.as_ref(), &bytes[offset as usize..offset as usize + length]);
+            // Just written, the file is in the page cache; where the kernel cannot say so, reads go to the pool.
+            if let Some(cached) = cached_piece(&file, offset, length, &buffers) {
+                assert_eq!(cached.as_ref(), blocking.as_ref());
+                cached_reads += 1;
+            }
+        }
+        assert!(cached_reads == 0 || cached_reads == 3, "{cached_reads}");
+        // Past the end, a read that may not wait gives up, and the blocking one says the blob is short.
+        assert!(cached_piece(&file, bytes.len() as u64 - 10, 100, &buffers).is_none());
+        assert_eq!(read_piece(&file, bytes.len() as u64 - 10, 100, buffers).err().map(|error| error.kind()), Some(std::io::ErrorKind::UnexpectedEof));
     }
 
     #[tokio::test]
