@@ -282,7 +282,7 @@ struct Partial {
     ranges: std::path::PathBuf,
 }
 
-/// The ranges the list at `list` names, of `count`, with the MD5 (hex) of the plaintext each wrote; `None`
+/// The ranges the list at `list` names, of `count`, with the CRC32 (hex) of the plaintext each wrote; `None`
 /// when there is no list.
 async fn listed_ranges(list: &Path, count: u64) -> Option<BTreeMap<u64, String>> {
     let listed = finished_lines(list).await?;
@@ -362,19 +362,36 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> std::io::Result<T> +
 
 /// The MD5 of `length` bytes of `file` from `offset`, read a buffer at a time.
 async fn digest_of_range(file: Arc<std::fs::File>, offset: u64, length: u64) -> std::io::Result<[u8; 16]> {
+    use md5::Digest;
+    let hasher = fold_range(file, offset, length, md5::Md5::new(), |hasher, bytes| hasher.update(bytes)).await?;
+    Ok(hasher.finalize().into())
+}
+
+/// The CRC32 of `length` bytes of `file` from `offset`: what a decrypted range is checked by when a
+/// download continues (not MD5, which would cost a decrypting download as much as the rest of its work).
+async fn crc_of_range(file: Arc<std::fs::File>, offset: u64, length: u64) -> std::io::Result<u32> {
+    Ok(fold_range(file, offset, length, crc32fast::Hasher::new(), |hasher, bytes| hasher.update(bytes)).await?.finalize())
+}
+
+/// `length` bytes of `file` from `offset`, read a buffer at a time off the async threads, into `state`.
+async fn fold_range<S: Send + 'static>(
+    file: Arc<std::fs::File>,
+    offset: u64,
+    length: u64,
+    mut state: S,
+    update: impl Fn(&mut S, &[u8]) + Send + 'static,
+) -> std::io::Result<S> {
     blocking(move || {
-        use md5::Digest;
         use std::os::unix::fs::FileExt;
-        let mut hasher = md5::Md5::new();
         let mut buffer = vec![0; WRITE_BUFFER];
         let mut at = offset;
         while at < offset + length {
             let take = usize::try_from(offset + length - at).unwrap_or(usize::MAX).min(buffer.len());
             file.read_exact_at(&mut buffer[..take], at)?;
-            hasher.update(&buffer[..take]);
+            update(&mut state, &buffer[..take]);
             at += take as u64;
         }
-        Ok(hasher.finalize().into())
+        Ok(state)
     })
     .await
 }
@@ -902,15 +919,15 @@ impl UserStorage {
             _ => None,
         };
         let finished: std::collections::BTreeSet<u64> = match listed {
-            // A range counts as finished when the file still holds the plaintext its line's MD5 names: the
-            // list may outlive bytes a crash kept from the disk.
+            // A range counts as finished when the file still holds the plaintext its line's CRC32 names:
+            // the list may outlive bytes a crash kept from the disk.
             Some(listed) => {
                 let file = Arc::new(std::fs::File::open(&partial.plain).map_err(failed)?);
                 futures::stream::iter(listed)
                     .map(|(range, digest)| {
                         let (offset, length) = plain_span(range);
                         let file = file.clone();
-                        async move { Ok::<_, std::io::Error>((range, hex_of(&digest_of_range(file, offset, length).await?) == digest)) }
+                        async move { Ok::<_, std::io::Error>((range, format!("{:08x}", crc_of_range(file, offset, length).await?) == digest)) }
                     })
                     .buffer_unordered(plan.parallel.max(1))
                     .try_collect::<Vec<_>>()
@@ -958,9 +975,8 @@ impl UserStorage {
                             return Err(refused(MessageError::Truncated));
                         }
                         file.write_all_at(&plaintext, frames.plaintext_start(first)).map_err(failed)?;
-                        use md5::Digest;
-                        let digest = hex_of(&md5::Md5::digest(&plaintext));
-                        (&*list).write_all(format!("{range} {digest}\n").as_bytes()).map_err(failed)
+                        let crc = crc32fast::hash(&plaintext);
+                        (&*list).write_all(format!("{range} {crc:08x}\n").as_bytes()).map_err(failed)
                     })
                     .await
                     .map_err(|error| ClientError::Config(error.to_string()))?
