@@ -187,11 +187,8 @@ fn read_piece(file: &std::fs::File, offset: u64, length: usize, buffers: Arc<Buf
 /// async thread: it is a copy); `None` when any of it would wait, or the kernel cannot say.
 fn cached_piece(file: &std::fs::File, offset: u64, length: usize, buffers: &Arc<Buffers>) -> Option<Piece> {
     use rustix::io::{ReadWriteFlags, preadv2};
-    let read = |target: &mut [u8], at: u64| -> std::io::Result<usize> {
-        match preadv2(file, &mut [std::io::IoSliceMut::new(target)], at, ReadWriteFlags::NOWAIT) {
-            Ok(read) => Ok(read),
-            Err(error) => Err(std::io::Error::from(error)),
-        }
+    let read = |target: &mut [u8], at: u64| {
+        preadv2(file, &mut [std::io::IoSliceMut::new(target)], at, ReadWriteFlags::NOWAIT).map_err(std::io::Error::from)
     };
     read_piece_with(offset, length, buffers.clone(), read).ok().flatten()
 }

@@ -94,10 +94,6 @@ impl Keys {
     /// the whole message opens: no byte of a message that fails its checks is left behind. The
     /// plaintext's length.
     pub(crate) async fn open_file(&self, sealed: &Path, plain: &Path) -> Result<u64> {
-        let failed = |path: &Path| {
-            let shown = path.display().to_string();
-            move |error: std::io::Error| ClientError::Config(format!("{shown}: {error}"))
-        };
         let start = read_header(sealed).await?;
         let header = Header::parse(&start).map_err(refused)?.ok_or_else(|| refused(MessageError::Truncated))?;
         let data_key = self.data_key(&header).await?;
@@ -109,20 +105,12 @@ impl Keys {
             if outcome.is_err() {
                 let _ = std::fs::remove_file(&plain);
             }
-            outcome.map_err(|error| match error {
-                Failure::Io(path, error) => failed(&path)(error),
-                Failure::Message(error) => refused(error),
-            })
+            outcome
         })
         .await
         .map_err(|error| ClientError::Config(error.to_string()))??;
         Ok(opened)
     }
-}
-
-enum Failure {
-    Io(std::path::PathBuf, std::io::Error),
-    Message(MessageError),
 }
 
 /// The start of the file `sealed`, enough to hold its header (or all of it, when shorter).
@@ -135,11 +123,11 @@ async fn read_header(sealed: &Path) -> Result<Vec<u8>> {
     Ok(start)
 }
 
-fn decrypt_into(mut opener: Opener, sealed: &Path, header_len: u64, plain: &Path) -> Result<u64, Failure> {
+fn decrypt_into(mut opener: Opener, sealed: &Path, header_len: u64, plain: &Path) -> Result<u64> {
     use std::io::{Read, Seek, Write};
     use std::os::unix::fs::OpenOptionsExt;
-    fn io(path: &Path) -> impl Fn(std::io::Error) -> Failure + '_ {
-        move |error| Failure::Io(path.to_owned(), error)
+    fn io(path: &Path) -> impl Fn(std::io::Error) -> ClientError + '_ {
+        move |error| ClientError::Config(format!("{}: {error}", path.display()))
     }
     let mut from = std::fs::File::open(sealed).map_err(io(sealed))?;
     from.seek(std::io::SeekFrom::Start(header_len)).map_err(io(sealed))?;
@@ -152,12 +140,12 @@ fn decrypt_into(mut opener: Opener, sealed: &Path, header_len: u64, plain: &Path
         if read == 0 {
             break;
         }
-        opener.update(&buffer[..read], &mut out).map_err(Failure::Message)?;
+        opener.update(&buffer[..read], &mut out).map_err(refused)?;
         to.write_all(&out).map_err(io(plain))?;
         written += out.len() as u64;
         out.clear();
     }
-    opener.finish().map_err(Failure::Message)?;
+    opener.finish().map_err(refused)?;
     to.sync_all().map_err(io(plain))?;
     Ok(written)
 }

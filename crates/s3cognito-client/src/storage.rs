@@ -278,7 +278,8 @@ struct Partial {
     /// The fetched bytes are what the destination becomes, so they are synced before the rename; the
     /// ciphertext of a download that is decrypted is not (its plaintext is).
     durable: bool,
-    /// For a download decrypted as it arrives, the list of ranges finished in `plain` (a number a line).
+    /// For a download decrypted as it arrives, the list of ranges finished in `plain` (a line each: its
+    /// number and the CRC32 of its plaintext).
     ranges: std::path::PathBuf,
 }
 
@@ -564,7 +565,7 @@ impl UserStorage {
         progress.total.store(size, Ordering::Relaxed);
         let sent = &progress.done;
         let sealer = sealed.as_ref().map(|(sealer, _)| sealer.clone());
-        let mark = sealed.as_ref().map(|_| std::collections::HashMap::from([(MARK.to_owned(), FORMAT.to_owned())]));
+        let mark = encryption_mark(sealed.is_some());
         if size <= part_size {
             let body = match &sealer {
                 Some(sealer) => ByteStream::from(read_source(path, Some(sealer), 0, size).await?),
@@ -733,7 +734,7 @@ impl UserStorage {
                 let _ = self.s3.abort_multipart_upload().bucket(&self.bucket).key(&earlier.key).upload_id(&earlier.upload_id).send().await;
             }
         }
-        let mark = sealed.as_ref().map(|_| std::collections::HashMap::from([(MARK.to_owned(), FORMAT.to_owned())]));
+        let mark = encryption_mark(sealed.is_some());
         let created = self
             .s3
             .create_multipart_upload()
@@ -751,6 +752,7 @@ impl UserStorage {
         }
         Ok((upload_id, BTreeMap::new()))
     }
+
     /// The parts of an upload the server holds, every page of them; `None` when the upload is gone.
     async fn stored_parts(&self, key: &str, upload_id: &str) -> Result<Option<BTreeMap<i32, (u64, String)>>> {
         let mut parts = BTreeMap::new();
@@ -821,9 +823,9 @@ impl UserStorage {
                     let written = progress.done.load(Ordering::Relaxed);
                     return Err(ClientError::DownloadInterrupted { written, size, reason: Box::new(error) });
                 }
-                Err(ClientError::Protocol(error)) => {
+                Err(ClientError::Protocol(reason)) => {
                     partial.remove().await;
-                    return Err(ClientError::Protocol(format!("{key} does not decrypt: {error}; nothing was written")));
+                    return Err(does_not_decrypt(key, &reason));
                 }
                 Err(error) => return Err(error),
             }
@@ -855,9 +857,9 @@ impl UserStorage {
                 Ok(plaintext) => written = plaintext,
                 // A message that does not open is not kept; a refusal from KMS keeps the fetched
                 // ciphertext, for the same download run again once KMS allows it.
-                Err(error @ ClientError::Protocol(_)) => {
+                Err(ClientError::Protocol(reason)) => {
                     partial.remove().await;
-                    return Err(ClientError::Protocol(format!("{key} does not decrypt: {error}; nothing was written")));
+                    return Err(does_not_decrypt(key, &reason));
                 }
                 Err(error) => return Err(error),
             }
@@ -1348,6 +1350,16 @@ async fn read_range(path: &Path, offset: u64, length: u64) -> Result<Vec<u8>> {
     let mut bytes = vec![0; length as usize];
     file.read_exact(&mut bytes).await.map_err(failed)?;
     Ok(bytes)
+}
+
+/// The object metadata that marks a file encrypted here, for an upload that is.
+fn encryption_mark(encrypted: bool) -> Option<std::collections::HashMap<String, String>> {
+    encrypted.then(|| std::collections::HashMap::from([(MARK.to_owned(), FORMAT.to_owned())]))
+}
+
+/// A message that did not open, said of the object.
+fn does_not_decrypt(key: &str, reason: &str) -> ClientError {
+    ClientError::Protocol(format!("{key} does not decrypt: {reason}; nothing was written"))
 }
 
 /// `length` bytes of what is sent for the file at `path` from `offset`: its own bytes, or, encrypted
