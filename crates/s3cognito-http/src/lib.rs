@@ -66,6 +66,8 @@ pub struct HttpState {
     /// our URLs (OpenID discovery) are built from it, never from a request's Host header, which the
     /// caller chooses.
     pub public_url: String,
+    /// The upload page, with this deployment's settings.
+    pub page: s3cognito_web::Page,
 }
 
 /// The whole HTTP surface, ready for `axum::serve` or a test's `oneshot`.
@@ -81,6 +83,7 @@ pub fn router(state: HttpState) -> Router {
         .with_state(state.clone())
         .layer(cors());
     let state_app = state.app.clone();
+    let page = state.page.clone();
     let gateway = s3cognito_gateway::GatewayState { app: state.app.clone(), public_url: state.public_url.clone() };
     let main = Router::new()
         // POST / is a JSON-protocol call; other methods on / are sent to S3 before this router.
@@ -91,6 +94,7 @@ pub fn router(state: HttpState) -> Router {
         .nest("/_s3cognito/presign", s3cognito_gateway::presign_routes(gateway.clone()))
         .nest("/_s3cognito/upload", s3cognito_gateway::edge_routes(gateway))
         .nest("/_s3cognito/graphql", s3cognito_graphql::routes(s3cognito_graphql::GraphQlState::new(state_app)))
+        .merge(s3cognito_web::routes(page.clone()))
         // Our own routes and the JSON protocols allow any origin; S3 follows each bucket's rules.
         .layer(cors())
         .fallback_service(s3.clone());
@@ -99,6 +103,10 @@ pub fn router(state: HttpState) -> Router {
         // `/` is the JSON protocols' only for POST (and the browser's preflight of it); S3's own answers
         // there (ListBuckets) must not pass through their route and pick up its `allow` and CORS headers.
         let s3_on_root = path == "/" && !matches!(*request.method(), Method::POST | Method::OPTIONS);
+        if s3_on_root && s3cognito_web::wants_page(&request) {
+            // A person's browser at the server's address: the upload page. S3 answers only signed calls here.
+            return futures::future::Either::Left(std::future::ready(Ok(page.index())));
+        }
         let target = if oidc::is_pool_document(path) {
             openid.clone()
         } else if s3_on_root {
@@ -106,7 +114,7 @@ pub fn router(state: HttpState) -> Router {
         } else {
             main.clone()
         };
-        tower::ServiceExt::oneshot(target, request)
+        futures::future::Either::Right(tower::ServiceExt::oneshot(target, request))
     }))
 }
 

@@ -26,9 +26,10 @@ pub fn write_credentials(data: &Path, bootstrap: &Bootstrap) -> std::io::Result<
     write_atomically(&data.join("credentials"), text.as_bytes(), 0o600)
 }
 
-/// Amplify's client configuration, pointing at this server.
-pub fn write_aws_exports(data: &Path, bootstrap: &Bootstrap, region: &str, base_url: &str) -> std::io::Result<()> {
-    let exports = json!({
+/// Amplify's client configuration, pointing at this server: aws-exports.json, and the upload page's
+/// settings.
+pub fn aws_exports(bootstrap: &Bootstrap, region: &str, base_url: &str) -> serde_json::Value {
+    json!({
         "aws_project_region": region,
         "aws_cognito_region": region,
         "aws_user_pools_id": bootstrap.user_pool_id,
@@ -46,8 +47,13 @@ pub fn write_aws_exports(data: &Path, bootstrap: &Bootstrap, region: &str, base_
         }],
         "s3cognito_endpoint": base_url,
         "s3cognito_upload_endpoint": format!("{base_url}/_s3cognito/upload"),
-    });
-    let mut text = serde_json::to_vec_pretty(&exports).map_err(std::io::Error::other)?;
+        "s3cognito_app": format!("{base_url}/_s3cognito/app/"),
+    })
+}
+
+/// Writes aws-exports.json into the data dir.
+pub fn write_aws_exports(data: &Path, exports: &serde_json::Value) -> std::io::Result<()> {
+    let mut text = serde_json::to_vec_pretty(exports).map_err(std::io::Error::other)?;
     text.push(b'\n');
     write_atomically(&data.join("aws-exports.json"), &text, 0o644)
 }

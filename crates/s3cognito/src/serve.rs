@@ -66,8 +66,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let scheme = if tls.is_some() { "https" } else { "http" };
     let base_url = settings.public_url.clone().unwrap_or_else(|| format!("{scheme}://{address}"));
     files::write_credentials(&settings.data, &bootstrap).context("writing the credentials file")?;
-    files::write_aws_exports(&settings.data, &bootstrap, &settings.region, &base_url)
-        .context("writing aws-exports.json")?;
+    let exports = files::aws_exports(&bootstrap, &settings.region, &base_url);
+    files::write_aws_exports(&settings.data, &exports).context("writing aws-exports.json")?;
     tracing::info!(
         user_pool = %bootstrap.user_pool_id,
         client = %bootstrap.client_id,
@@ -78,7 +78,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     );
 
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
-    let state = HttpState { app: app.clone(), public_url: base_url.clone() };
+    let page = s3cognito_web::Page::new(&exports, &base_url);
+    let state = HttpState { app: app.clone(), public_url: base_url.clone(), page };
     // Handlers are in place before the line is printed: whoever waits for it may signal at once.
     let shutdown = shutdown_signal()?;
     println!("s3cognito listening on {scheme}://{address}");

@@ -149,7 +149,9 @@ impl Harness {
         let app = Arc::new(App::new(store, Arc::new(clock.clone()), outbox.clone(), blobs, REGION.to_owned(), settings, limits));
         let bootstrap = s3cognito_service::bootstrap::ensure(&app).await.unwrap();
         assert_eq!(bootstrap.root_access_key_id, ROOT_KEY_ID);
-        let state = s3cognito_http::HttpState { app: app.clone(), public_url: "https://auth.example.com".to_owned() };
+        let public_url = "https://auth.example.com";
+        let page = s3cognito_web::Page::new(&serde_json::json!({"aws_user_pools_id": bootstrap.user_pool_id}), public_url);
+        let state = s3cognito_http::HttpState { app: app.clone(), public_url: public_url.to_owned(), page };
         Harness { router: s3cognito_http::router(state), app, clock, outbox, bootstrap, _data: data }
     }
 

@@ -109,3 +109,27 @@ async fn s3_answers_on_root_carry_no_json_protocol_headers() {
         assert!(exchange.headers.contains_key("x-amz-request-id"), "{:?}", exchange.headers);
     }
 }
+
+const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8";
+
+#[tokio::test]
+async fn a_browser_at_the_root_gets_the_upload_page_and_signed_calls_still_reach_s3() {
+    let h = Harness::new().await;
+    let page = h.send(Call::get("/").header("accept", BROWSER_ACCEPT)).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.headers["content-type"], "text/html; charset=utf-8");
+    assert!(page.headers["content-security-policy"].contains("script-src 'self'"));
+    let app = h.send(Call::get("/_s3cognito/app/").header("accept", BROWSER_ACCEPT)).await;
+    assert_eq!((app.status, &app.body), (200, &page.body), "/ and /_s3cognito/app/ are the same page");
+
+    let listed = h.send(h.signed(Call::get("/").header("accept", BROWSER_ACCEPT), "s3")).await;
+    assert_eq!(listed.status, 200);
+    assert!(listed.headers["content-type"].contains("xml"), "a signed GET / is ListBuckets: {:?}", listed.headers);
+    let anonymous = h.send(Call::get("/")).await;
+    assert_eq!(anonymous.status, 403, "an unsigned GET / that does not ask for HTML is S3's");
+
+    let config = h.send(Call::get("/_s3cognito/app/config.json")).await;
+    assert_eq!(config.status, 200);
+    assert_eq!(config.body["aws_user_pools_id"], h.pool().as_str());
+    assert_eq!(h.send(Call::get("/_s3cognito/app/nothing-here")).await.status, 404);
+}

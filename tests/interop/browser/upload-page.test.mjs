@@ -1,0 +1,270 @@
+// The upload page the binary serves, in headless Chromium (Debian's, driven by playwright-core): a new
+// user signs up, confirms with the mailed code, uploads a large and a small file through the page's
+// file picker, downloads one, deletes the other, keeps the session across a reload, resets a forgotten
+// password; an administrator-created user chooses a new password on first sign-in. Every screen is
+// photographed wide and narrow (tests/interop/artifacts/screens/) and checked by axe-core.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+import { adminClient, outboxCode, randomPassword, REPO, startServer } from "../node/helpers.mjs";
+import { MiB, adminS3, md5, objectExists, randomBytes } from "../node/upload-helpers.mjs";
+import { HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+
+const require = createRequire(import.meta.url);
+const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const CHROMIUM = process.env.S3COGNITO_CHROMIUM || "/usr/bin/chromium";
+const SCREENS = path.join(REPO, "tests", "interop", "artifacts", "screens");
+const WIDE = { width: 1280, height: 900 };
+const NARROW = { width: 390, height: 844 };
+const STEP = 60_000;
+
+let server;
+let admin;
+let s3;
+let browser;
+let context;
+let page;
+let files;
+const problems = [];
+const foreign = [];
+
+before(async () => {
+  server = await startServer();
+  admin = await adminClient(server);
+  s3 = adminS3(server);
+  fs.mkdirSync(SCREENS, { recursive: true });
+  files = fs.mkdtempSync(path.join(os.tmpdir(), "s3cognito-page-"));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  context = await browser.newContext({ viewport: WIDE, acceptDownloads: true });
+  context.setDefaultTimeout(STEP);
+  page = await context.newPage();
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error" && /Content Security Policy|Refused to/i.test(message.text())) {
+      problems.push(`console: ${message.text()}`);
+    }
+  });
+  page.on("request", (request) => {
+    const url = request.url();
+    if (!url.startsWith(server.endpoint) && !/^(data|blob):/.test(url)) foreign.push(url);
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  admin?.client.destroy();
+  s3?.destroy();
+  if (files) fs.rmSync(files, { recursive: true, force: true });
+  if (server) await server.stop();
+});
+
+/** No serious or critical axe-core violation on the page as it is now. */
+async function checkAccessibility(name) {
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE);
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { resultTypes: ["violations"], runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] }),
+  );
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(
+    bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
+    [],
+    `${name}: accessibility violations`,
+  );
+}
+
+/** Waits for the page's transitions (a theme's colours fading in) to end, so axe sees the final colours. */
+async function settle() {
+  await page.evaluate(async () => {
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    await Promise.all(document.getAnimations().map((animation) => animation.finished.catch(() => {})));
+  });
+}
+
+/** A screenshot wide and narrow (light), and wide in the dark theme; axe-core in each. */
+async function screen(name) {
+  await page.waitForLoadState("networkidle").catch(() => {});
+  await settle();
+  await page.screenshot({ path: path.join(SCREENS, `${name}-wide.png`), fullPage: true });
+  await checkAccessibility(`${name} (wide)`);
+  await page.setViewportSize(NARROW);
+  await settle();
+  await page.screenshot({ path: path.join(SCREENS, `${name}-narrow.png`), fullPage: true });
+  await checkAccessibility(`${name} (narrow)`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `${name}: the narrow screen scrolls sideways by ${overflow}px`);
+  await page.setViewportSize(WIDE);
+  await page.emulateMedia({ colorScheme: "dark" });
+  await settle();
+  await page.screenshot({ path: path.join(SCREENS, `${name}-dark.png`), fullPage: true });
+  await checkAccessibility(`${name} (dark)`);
+  await page.emulateMedia({ colorScheme: "light" });
+}
+
+async function heading(name) {
+  await page.getByRole("heading", { name, exact: true }).waitFor();
+}
+
+/** Chooses files with the page's file picker (the upload widget's "browse files"). */
+async function chooseFiles(paths) {
+  const [chooser] = await Promise.all([
+    page.waitForEvent("filechooser"),
+    page.getByRole("button", { name: /browse files/i }).first().click(),
+  ]);
+  await chooser.setFiles(paths);
+}
+
+async function userFiles(identityPrefix) {
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: server.exports.aws_user_files_s3_bucket, Prefix: identityPrefix }));
+  return (listed.Contents ?? []).map((o) => o.Key);
+}
+
+const user = { username: `page${Date.now().toString(36)}`, email: "", password: randomPassword() };
+user.email = `${user.username}@example.com`;
+const big = { name: "holiday-video.bin", bytes: randomBytes(20 * MiB) };
+const small = { name: "notes.txt", bytes: Buffer.from("Notes from the meeting: ship the upload page.\n") };
+
+test("a browser at the server's address gets the sign-in page, loading nothing from elsewhere", async () => {
+  const response = await page.goto(`${server.endpoint}/`);
+  assert.equal(response.status(), 200);
+  assert.match(response.headers()["content-security-policy"], /script-src 'self'/);
+  await heading("Sign in");
+  await page.getByLabel("Username").waitFor();
+  await page.getByLabel("Password").waitFor();
+  await screen("sign-in");
+  await page.getByLabel("Username").fill("nobody");
+  await page.getByLabel("Password").fill("Wrong-password-1");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("alert").waitFor();
+  assert.match(await page.getByRole("alert").innerText(), /incorrect|not exist|password/i);
+  await screen("sign-in-error");
+});
+
+test("sign up, confirm with the mailed code, and arrive at an empty file list", async () => {
+  await page.getByRole("button", { name: "Create account" }).click();
+  await heading("Create account");
+  await page.getByLabel("Username").fill(user.username);
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Password").fill(user.password);
+  await screen("create-account");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await heading("Confirm your account");
+  await screen("confirm");
+  const code = await outboxCode(server, user.email);
+  await page.getByLabel("Confirmation code").fill(code);
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await heading("Your files");
+  await page.getByText("No files yet").waitFor();
+  await screen("files-empty");
+});
+
+test("uploads a 20 MiB file (in parts) and a small one, sees both listed, downloads the large one whole", async () => {
+  const bigPath = path.join(files, big.name);
+  const smallPath = path.join(files, small.name);
+  fs.writeFileSync(bigPath, big.bytes);
+  fs.writeFileSync(smallPath, small.bytes);
+  await chooseFiles([bigPath, smallPath]);
+  await page.getByRole("button", { name: `Download ${big.name}` }).waitFor();
+  await page.getByRole("button", { name: `Download ${small.name}` }).waitFor();
+  await page.getByRole("cell", { name: big.name }).first().waitFor();
+  await screen("files");
+
+  // The user's namespace, private/<identityId>/, as the bucket's owner sees it.
+  const owned = (await userFiles("private/")).filter((key) => key.endsWith(`/${big.name}`));
+  assert.equal(owned.length, 1, `one ${big.name} in the bucket: ${owned}`);
+  const identityId = owned[0].split("/")[1];
+  assert.match(identityId, /^us-east-1:[0-9a-f-]{36}$/);
+  const prefix = `private/${identityId}/`;
+  assert.deepEqual((await userFiles(prefix)).sort(), [`${prefix}${big.name}`, `${prefix}${small.name}`]);
+  const head = await s3.send(new HeadObjectCommand({ Bucket: server.exports.aws_user_files_s3_bucket, Key: `${prefix}${big.name}` }));
+  assert.equal(head.ContentLength, big.bytes.length);
+  assert.match(head.ETag, /-4"$/, "the large file went up in four 5 MiB parts");
+
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: `Download ${big.name}` }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), big.name);
+  const saved = fs.readFileSync(await download.path());
+  assert.equal(md5(saved), md5(big.bytes), "the download is the uploaded bytes");
+  user.prefix = prefix;
+});
+
+test("deletes a file, and a reload keeps the session and the list", async () => {
+  await page.getByRole("button", { name: `Delete ${small.name}` }).click();
+  await page.getByRole("button", { name: `Download ${small.name}` }).waitFor({ state: "detached" });
+  await page.getByText(`Deleted ${small.name}.`).waitFor();
+  assert.equal(await objectExists(s3, server.exports.aws_user_files_s3_bucket, `${user.prefix}${small.name}`), false);
+
+  await page.reload();
+  await heading("Your files");
+  await page.getByRole("button", { name: `Download ${big.name}` }).waitFor();
+  assert.equal(await page.getByRole("button", { name: `Download ${small.name}` }).count(), 0);
+  await page.getByText(`Signed in as ${user.username}`).waitFor();
+});
+
+test("signs out, and resets a forgotten password with the mailed code", async () => {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await heading("Sign in");
+  await page.getByRole("button", { name: "Forgot password?" }).click();
+  await heading("Reset your password");
+  await page.getByLabel("Username").fill(user.username);
+  await screen("forgot-password");
+  await page.getByRole("button", { name: "Send code" }).click();
+  await page.getByLabel("Confirmation code").waitFor();
+  const code = await outboxCode(server, user.email);
+  const newPassword = randomPassword();
+  await page.getByLabel("Confirmation code").fill(code);
+  await page.getByLabel("New password").fill(newPassword);
+  await screen("reset-password");
+  await page.getByRole("button", { name: "Reset password" }).click();
+  await heading("Your files");
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await heading("Sign in");
+});
+
+test("an administrator-created user chooses a new password at first sign-in", async () => {
+  const username = `invited${Date.now().toString(36)}`;
+  const temporary = randomPassword();
+  await admin.send("AdminCreateUser", {
+    UserPoolId: server.poolId,
+    Username: username,
+    TemporaryPassword: temporary,
+    MessageAction: "SUPPRESS",
+    UserAttributes: [
+      { Name: "email", Value: `${username}@example.com` },
+      { Name: "email_verified", Value: "true" },
+    ],
+  });
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(temporary);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await heading("Choose a new password");
+  await screen("new-password");
+  await page.getByLabel("New password").fill(randomPassword());
+  await page.getByRole("button", { name: "Set password" }).click();
+  await heading("Your files");
+  await page.getByText(`Signed in as ${username}`).waitFor();
+  const got = await admin.send("AdminGetUser", { UserPoolId: server.poolId, Username: username });
+  assert.equal(got.UserStatus, "CONFIRMED");
+});
+
+test("nothing failed in the page and nothing was loaded from elsewhere", () => {
+  assert.deepEqual(problems, []);
+  assert.deepEqual(foreign, []);
+});
