@@ -14,6 +14,9 @@ import { accessToken, describe } from "./api.js";
 const MiB = 1024 * 1024;
 /** Files above this go up in parts, several at once. */
 const MULTIPART_ABOVE = 16 * MiB;
+/** What the browser's storage holds of files still uploading, so a reload does not lose them. */
+const KEEP_FILE_BYTES = 256 * MiB;
+const KEEP_TOTAL_BYTES = 1024 * MiB;
 /** The token is re-read this often, so a long upload never signs with an expired one. */
 const TOKEN_REFRESH_MS = 4 * 60 * 1000;
 
@@ -47,7 +50,22 @@ export function Uploader({ config, user, onUploaded, onError }) {
       shouldUseMultipart: (file) => (file.size ?? 0) > MULTIPART_ABOVE,
       limit: 4,
     });
-    uppy.use(GoldenRetriever, { serviceWorker: false });
+    // Files up to KEEP_FILE_BYTES are kept in the browser's storage and go on by themselves after a
+    // reload; a larger one comes back as a placeholder that asks for the same file again, and then
+    // resumes from the parts already stored.
+    uppy.use(GoldenRetriever, {
+      serviceWorker: false,
+      indexedDB: { maxFileSize: KEEP_FILE_BYTES, maxTotalSize: KEEP_TOTAL_BYTES },
+    });
+
+    // The Dashboard marks each file as a list item, but with a single file it leaves their container
+    // without its list role, so a screen reader would not announce a list; give it one.
+    const listRole = new MutationObserver(() => {
+      for (const list of target.current?.querySelectorAll(".uppy-Dashboard-files:not([role])") ?? []) {
+        list.setAttribute("role", "list");
+      }
+    });
+    listRole.observe(target.current, { childList: true, subtree: true });
 
     const aws = uppy.getPlugin("AwsS3");
     let stopped = false;
@@ -79,6 +97,7 @@ export function Uploader({ config, user, onUploaded, onError }) {
     return () => {
       stopped = true;
       clearInterval(timer);
+      listRole.disconnect();
       uppy.destroy();
     };
   }, [config, user.sub]);

@@ -24,6 +24,7 @@ export async function loadConfig() {
     bucket: exports.aws_user_files_s3_bucket,
     presign,
     graphql: exports.aws_appsync_graphqlEndpoint,
-    maxUploadBytes: exports.s3cognito_max_upload_bytes ?? 5 * 1024 ** 4,
+    // S3's largest object.
+    maxUploadBytes: 5 * 1024 ** 4,
   };
 }

@@ -13,7 +13,7 @@ import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
 import { adminClient, outboxCode, randomPassword, REPO, startServer } from "../node/helpers.mjs";
 import { MiB, adminS3, md5, objectExists, randomBytes } from "../node/upload-helpers.mjs";
-import { HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, ListPartsCommand } from "@aws-sdk/client-s3";
 
 const require = createRequire(import.meta.url);
 const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -82,7 +82,11 @@ async function checkAccessibility(name) {
   );
   const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   assert.deepEqual(
-    bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
+    bad.map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ` +
+        v.nodes.map((n) => `${n.html.slice(0, 160)}: ${n.any.concat(n.all).map((c) => c.message).join("; ")}`).join(" | "),
+    ),
     [],
     `${name}: accessibility violations`,
   );
@@ -216,6 +220,74 @@ test("deletes a file, and a reload keeps the session and the list", async () => 
   await page.getByRole("button", { name: `Download ${big.name}` }).waitFor();
   assert.equal(await page.getByRole("button", { name: `Download ${small.name}` }).count(), 0);
   await page.getByText(`Signed in as ${user.username}`).waitFor();
+});
+
+/** Polls `check` until it returns something truthy. */
+async function eventually(check, what, timeoutMs = STEP) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+test("a large upload interrupted by a reload resumes from the parts already stored", async () => {
+  const bucket = server.exports.aws_user_files_s3_bucket;
+  const roll = { name: "camera-roll.bin", bytes: randomBytes(30 * MiB) };
+  const rollPath = path.join(files, roll.name);
+  fs.writeFileSync(rollPath, roll.bytes);
+  const key = `${user.prefix}${roll.name}`;
+
+  // Parts 4 to 6 are held back, so the reload comes with three parts of six stored.
+  const held = /[?&]partNumber=[456](&|$)/;
+  await page.route(held, () => {});
+  const sent = [];
+  const recordPart = (request) => {
+    const part = /[?&]partNumber=(\d+)/.exec(request.url());
+    if (part && request.method() === "PUT") sent.push(Number(part[1]));
+  };
+  page.on("request", recordPart);
+  await chooseFiles([rollPath]);
+  const uploadId = await eventually(async () => {
+    const listed = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
+    const upload = listed.Uploads?.[0];
+    if (!upload) return null;
+    const parts = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: upload.UploadId }));
+    return (parts.Parts ?? []).length === 3 ? upload.UploadId : null;
+  }, "three stored parts");
+  await page.screenshot({ path: path.join(SCREENS, "upload-in-progress-wide.png"), fullPage: true });
+
+  await page.unroute(held);
+  sent.length = 0;
+  await page.reload();
+  await heading("Your files");
+  // The upload widget restored the file from the browser's storage and offers to go on.
+  await page.getByText(/restored/i).first().waitFor();
+  await screen("upload-restored");
+  await page.locator(".uppy-StatusBar-actionBtn--upload").click();
+  await page.getByRole("button", { name: `Download ${roll.name}` }).waitFor();
+  page.off("request", recordPart);
+
+  assert.deepEqual(sent.sort(), [4, 5, 6], "after the reload only the missing parts were sent");
+  const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  assert.equal(head.ContentLength, roll.bytes.length);
+  assert.match(head.ETag, /-6"$/);
+  const again = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
+  assert.equal((again.Uploads ?? []).some((u) => u.UploadId === uploadId), false, "the upload was completed, not restarted");
+});
+
+test("a session ended elsewhere brings the user back to sign in with a clear message", async () => {
+  await admin.send("AdminUserGlobalSignOut", { UserPoolId: server.poolId, Username: user.username });
+  await page.getByRole("button", { name: "Refresh" }).click();
+  await heading("Sign in");
+  await page.getByText("Your session has expired. Sign in again.").waitFor();
+  await screen("session-expired");
+  await page.getByLabel("Username").fill(user.username);
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await heading("Your files");
 });
 
 test("signs out, and resets a forgotten password with the mailed code", async () => {
