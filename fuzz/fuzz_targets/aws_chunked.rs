@@ -44,7 +44,9 @@ static TARGET: LazyLock<Target> = LazyLock::new(|| {
         let limits = s3cognito_service::limits::RateLimits::default();
         let app = Arc::new(App::new(store, clock, mailer, blobs, "us-east-1".into(), settings, limits));
         let bootstrap = s3cognito_service::bootstrap::ensure(&app).await.expect("bootstrap");
-        let state = s3cognito_http::HttpState { app, public_url: "http://127.0.0.1".into() };
+        let public_url = "http://127.0.0.1";
+        let page = s3cognito_http::Page::new(&serde_json::json!({}), public_url);
+        let state = s3cognito_http::HttpState { app, public_url: public_url.into(), page };
         (s3cognito_http::router(state), bootstrap)
     });
     let credentials =

@@ -58,6 +58,8 @@ pub(crate) fn loggable(name: &str) -> &str {
     if shaped { name } else { "(unrecognized)" }
 }
 
+pub use s3cognito_web::Page;
+
 /// What every handler shares.
 #[derive(Debug, Clone)]
 pub struct HttpState {
@@ -67,7 +69,7 @@ pub struct HttpState {
     /// caller chooses.
     pub public_url: String,
     /// The upload page, with this deployment's settings.
-    pub page: s3cognito_web::Page,
+    pub page: Page,
 }
 
 /// The whole HTTP surface, ready for `axum::serve` or a test's `oneshot`.
