@@ -79,16 +79,16 @@ export function Uploader({ config, user, onUploaded, onError }) {
 
     uppy.on("upload-success", (file) => callbacks.current.onUploaded(file));
     // A failure before any file is sent (the session could not be read, say).
-    uppy.on("error", (error) => {
+    uppy.on("error", (error, file) => {
       console.error("upload failed", error);
-      callbacks.current.onError(error);
+      if (!file) callbacks.current.onError(error);
     });
     uppy.on("upload-error", (file, error, response) => {
       const status = response?.status ?? error?.source?.status;
       if (status === 401) {
         callbacks.current.onError(new Error("Your session has expired. Sign in again."));
       } else if (typeof navigator !== "undefined" && navigator.onLine === false) {
-        uppy.info("You are offline: the upload goes on when the connection is back.", "error", 8000);
+        uppy.info("You are offline: press Retry when the connection is back.", "error", 8000);
       } else {
         uppy.info(`${file?.name ?? "A file"} did not upload: ${describe(error)}`, "error", 8000);
       }

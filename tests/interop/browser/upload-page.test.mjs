@@ -126,6 +126,9 @@ async function heading(name) {
 
 /** Chooses files with the page's file picker (the upload widget's "browse files"). */
 async function chooseFiles(paths) {
+  // After an upload the widget shows its files; "Add more" brings the picker back.
+  const addMore = page.getByRole("button", { name: /add more/i }).first();
+  if (await addMore.isVisible()) await addMore.click();
   const [chooser] = await Promise.all([
     page.waitForEvent("filechooser"),
     page.getByRole("button", { name: /browse files/i }).first().click(),
@@ -276,6 +279,48 @@ test("a large upload interrupted by a reload resumes from the parts already stor
   assert.match(head.ETag, /-6"$/);
   const again = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
   assert.equal((again.Uploads ?? []).some((u) => u.UploadId === uploadId), false, "the upload was completed, not restarted");
+});
+
+test("with the network down an upload says so, and Retry sends it once the network is back", async () => {
+  const offline = { name: "offline-note.txt", bytes: Buffer.from("Written on the train.\n") };
+  const offlinePath = path.join(files, offline.name);
+  fs.writeFileSync(offlinePath, offline.bytes);
+  await context.setOffline(true);
+  try {
+    await chooseFiles([offlinePath]);
+    await page.getByText(/offline|no internet connection/i).first().waitFor();
+    await screen("upload-offline");
+  } finally {
+    await context.setOffline(false);
+  }
+  await page.getByRole("button", { name: /^retry/i }).first().click();
+  await page.getByRole("button", { name: `Download ${offline.name}` }).waitFor();
+  assert.equal(await objectExists(s3, server.exports.aws_user_files_s3_bucket, `${user.prefix}${offline.name}`), true);
+});
+
+test("the page works with a keyboard alone: sign in, then download a file", async () => {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await heading("Sign in");
+  await page.reload();
+  await heading("Sign in");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement?.labels?.[0]?.textContent), "Username");
+  await page.keyboard.type(user.username);
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement?.labels?.[0]?.textContent), "Password");
+  await page.keyboard.type(user.password);
+  await page.keyboard.press("Enter");
+  await heading("Your files");
+  const name = `Download ${big.name}`;
+  const download = page.getByRole("button", { name });
+  await download.waitFor();
+  for (let presses = 0; presses < 60; presses++) {
+    if (await download.evaluate((button) => button === document.activeElement)) break;
+    await page.keyboard.press("Tab");
+  }
+  assert.equal(await download.evaluate((button) => button === document.activeElement), true, `Tab reaches "${name}"`);
+  const [saved] = await Promise.all([page.waitForEvent("download"), page.keyboard.press("Enter")]);
+  assert.equal(md5(fs.readFileSync(await saved.path())), md5(big.bytes));
 });
 
 test("a session ended elsewhere brings the user back to sign in with a clear message", async () => {
