@@ -138,15 +138,34 @@ export function Account({ notice, onSignedIn }) {
     }
   };
 
+  // What several screens share.
+  const shown = { error, info, busy };
+  const backToSignIn = (
+    <button type="button" className="link" onClick={() => go("signIn")}>
+      Back to sign in
+    </button>
+  );
+  const codeField = (
+    <Field label="Confirmation code" value={code} onChange={setCode} autoComplete="one-time-code" inputMode="numeric" />
+  );
+  const chosenPassword = (label, value, onChange) => (
+    <Field
+      label={label}
+      type="password"
+      value={value}
+      onChange={onChange}
+      autoComplete="new-password"
+      hint={PASSWORD_HINT}
+    />
+  );
+
   switch (screen) {
     case "signUp":
       return (
         <Form
           title="Create account"
           submit="Create account"
-          error={error}
-          info={info}
-          busy={busy}
+          {...shown}
           action={run(async () => {
             const result = await signUp({ username, password, options: { userAttributes: { email } } });
             if (result.isSignUpComplete) {
@@ -163,14 +182,7 @@ export function Account({ notice, onSignedIn }) {
         >
           <Field label="Username" value={username} onChange={setUsername} autoComplete="username" />
           <Field label="Email" type="email" value={email} onChange={setEmail} autoComplete="email" />
-          <Field
-            label="Password"
-            type="password"
-            value={password}
-            onChange={setPassword}
-            autoComplete="new-password"
-            hint={PASSWORD_HINT}
-          />
+          {chosenPassword("Password", password, setPassword)}
         </Form>
       );
     case "confirm":
@@ -179,9 +191,7 @@ export function Account({ notice, onSignedIn }) {
           title="Confirm your account"
           intro={`Enter the code we sent for ${username}.`}
           submit="Confirm"
-          error={error}
-          info={info}
-          busy={busy}
+          {...shown}
           action={run(async () => {
             await confirmSignUp({ username, confirmationCode: code.trim() });
             if (password) {
@@ -202,19 +212,11 @@ export function Account({ notice, onSignedIn }) {
               >
                 Send a new code
               </button>
-              <button type="button" className="link" onClick={() => go("signIn")}>
-                Back to sign in
-              </button>
+              {backToSignIn}
             </>
           }
         >
-          <Field
-            label="Confirmation code"
-            value={code}
-            onChange={setCode}
-            autoComplete="one-time-code"
-            inputMode="numeric"
-          />
+          {codeField}
         </Form>
       );
     case "newPassword":
@@ -222,9 +224,7 @@ export function Account({ notice, onSignedIn }) {
         <Form
           title="Choose a new password"
           submit="Set password"
-          error={error}
-          info={info}
-          busy={busy}
+          {...shown}
           action={run(async () => {
             const userAttributes = missing.includes("email") ? { email } : undefined;
             await follow(await confirmSignIn({ challengeResponse: newPassword, options: { userAttributes } }));
@@ -233,14 +233,7 @@ export function Account({ notice, onSignedIn }) {
           {missing.includes("email") && (
             <Field label="Email" type="email" value={email} onChange={setEmail} autoComplete="email" />
           )}
-          <Field
-            label="New password"
-            type="password"
-            value={newPassword}
-            onChange={setNewPassword}
-            autoComplete="new-password"
-            hint={PASSWORD_HINT}
-          />
+          {chosenPassword("New password", newPassword, setNewPassword)}
         </Form>
       );
     case "forgot":
@@ -249,18 +242,12 @@ export function Account({ notice, onSignedIn }) {
           title="Reset your password"
           intro="We will send a code to the email address of your account."
           submit="Send code"
-          error={error}
-          info={info}
-          busy={busy}
+          {...shown}
           action={run(async () => {
             await resetPassword({ username });
             go("reset", "If the account exists, a code is on its way.");
           })}
-          footer={
-            <button type="button" className="link" onClick={() => go("signIn")}>
-              Back to sign in
-            </button>
-          }
+          footer={backToSignIn}
         >
           <Field label="Username" value={username} onChange={setUsername} autoComplete="username" />
         </Form>
@@ -271,35 +258,16 @@ export function Account({ notice, onSignedIn }) {
           title="Reset your password"
           intro={`Enter the code we sent for ${username} and your new password.`}
           submit="Reset password"
-          error={error}
-          info={info}
-          busy={busy}
+          {...shown}
           action={run(async () => {
             await confirmResetPassword({ username, confirmationCode: code.trim(), newPassword });
             setPassword(newPassword);
             await follow(await signIn({ username, password: newPassword }));
           })}
-          footer={
-            <button type="button" className="link" onClick={() => go("signIn")}>
-              Back to sign in
-            </button>
-          }
+          footer={backToSignIn}
         >
-          <Field
-            label="Confirmation code"
-            value={code}
-            onChange={setCode}
-            autoComplete="one-time-code"
-            inputMode="numeric"
-          />
-          <Field
-            label="New password"
-            type="password"
-            value={newPassword}
-            onChange={setNewPassword}
-            autoComplete="new-password"
-            hint={PASSWORD_HINT}
-          />
+          {codeField}
+          {chosenPassword("New password", newPassword, setNewPassword)}
         </Form>
       );
     default:
@@ -308,9 +276,7 @@ export function Account({ notice, onSignedIn }) {
           title="Sign in"
           intro="Sign in to upload files to your private space."
           submit="Sign in"
-          error={error}
-          info={info}
-          busy={busy}
+          {...shown}
           action={run(async () => follow(await signIn({ username, password })))}
           footer={
             <>

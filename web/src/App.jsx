@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from "react";
 import { Hub } from "aws-amplify/utils";
 import { fetchAuthSession, getCurrentUser, signOut } from "aws-amplify/auth";
 import { Account } from "./Account.jsx";
+import { SessionExpired } from "./api.js";
 import { Files } from "./Files.jsx";
 
 /** The signed-in user as the page shows them, or null. */
@@ -28,7 +29,7 @@ export function App({ config }) {
     refresh();
     return Hub.listen("auth", ({ payload }) => {
       if (payload.event === "tokenRefresh_failure") {
-        setNotice("Your session has expired. Sign in again.");
+        setNotice(new SessionExpired().message);
         setUser(null);
       }
     });
@@ -73,7 +74,7 @@ export function App({ config }) {
           Sign out
         </button>
       </header>
-      <Files config={config} user={user} onExpired={() => leave("Your session has expired. Sign in again.")} />
+      <Files config={config} user={user} onExpired={() => leave(new SessionExpired().message)} />
     </div>
   );
 }

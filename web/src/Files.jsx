@@ -1,6 +1,6 @@
 // The user's files (name, size, date, download, delete) and their upload history.
 import { useCallback, useEffect, useState } from "react";
-import { deleteFile, describe, downloadUrl, formatBytes, formatDate, listFiles, listUploadJobs, SessionExpired } from "./api.js";
+import { deleteFile, describe, downloadUrl, formatBytes, formatDate, isSessionExpired, listFiles, listUploadJobs } from "./api.js";
 import { Uploader } from "./Uploader.jsx";
 
 export function Files({ config, user, onExpired }) {
@@ -12,7 +12,7 @@ export function Files({ config, user, onExpired }) {
 
   const fail = useCallback(
     (caught) => {
-      if (caught instanceof SessionExpired || describe(caught).startsWith("Your session has expired")) {
+      if (isSessionExpired(caught)) {
         onExpired();
       } else {
         setError(describe(caught));

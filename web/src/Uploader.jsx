@@ -9,7 +9,7 @@ import AwsS3 from "@uppy/aws-s3";
 import GoldenRetriever from "@uppy/golden-retriever";
 import "@uppy/core/css/style.min.css";
 import "@uppy/dashboard/css/style.min.css";
-import { accessToken, describe } from "./api.js";
+import { accessToken, describe, SessionExpired } from "./api.js";
 
 const MiB = 1024 * 1024;
 /** Files above this go up in parts, several at once. */
@@ -86,7 +86,7 @@ export function Uploader({ config, user, onUploaded, onError }) {
     uppy.on("upload-error", (file, error, response) => {
       const status = response?.status ?? error?.source?.status;
       if (status === 401) {
-        callbacks.current.onError(new Error("Your session has expired. Sign in again."));
+        callbacks.current.onError(new SessionExpired());
       } else if (typeof navigator !== "undefined" && navigator.onLine === false) {
         uppy.info("You are offline: press Retry when the connection is back.", "error", 8000);
       } else {

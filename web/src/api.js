@@ -24,12 +24,18 @@ export async function accessToken() {
   return (await session()).tokens.accessToken.toString();
 }
 
+/** Whether `error` means the user must sign in again. */
+export function isSessionExpired(error) {
+  return (
+    error instanceof SessionExpired ||
+    (error?.name === "NotAuthorizedException" && /expired|revoked/i.test(error.message))
+  );
+}
+
 /** A message a person can act on, whatever failed. */
 export function describe(error) {
   if (!error) return "Something went wrong.";
-  if (error instanceof SessionExpired || error.name === "NotAuthorizedException" && /expired|revoked/i.test(error.message)) {
-    return "Your session has expired. Sign in again.";
-  }
+  if (isSessionExpired(error)) return new SessionExpired().message;
   if (error instanceof TypeError && /fetch|network/i.test(error.message)) {
     return "The server cannot be reached. Check your connection and try again.";
   }

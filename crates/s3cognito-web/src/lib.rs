@@ -10,10 +10,8 @@
 //! - A browser's unsigned GET of `/` asking for HTML gets the page too ([`wants_page`]); S3's answers to
 //!   signed requests there are unchanged.
 
-use std::sync::Arc;
-
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -34,7 +32,7 @@ fn asset(path: &str) -> Option<&'static Asset> {
 /// What the page's routes share.
 #[derive(Debug, Clone)]
 pub struct Page {
-    config: Arc<[u8]>,
+    config: Bytes,
     policy: HeaderValue,
 }
 
@@ -44,7 +42,7 @@ impl Page {
     pub fn new(config: &serde_json::Value, public_url: &str) -> Page {
         let mut text = serde_json::to_vec_pretty(config).expect("a JSON value serializes");
         text.push(b'\n');
-        Page { config: text.into(), policy: content_security_policy(public_url) }
+        Page { config: Bytes::from(text), policy: content_security_policy(public_url) }
     }
 
     /// The page itself, as `/_s3cognito/app/` and a browser's `/` answer it.
@@ -123,7 +121,7 @@ async fn index(State(page): State<Page>) -> Response {
 }
 
 async fn config(State(page): State<Page>) -> Response {
-    let mut response = Response::new(Body::from(page.config.to_vec()));
+    let mut response = Response::new(Body::from(page.config.clone()));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
