@@ -76,6 +76,7 @@ after(async () => {
 
 /** No serious or critical axe-core violation on the page as it is now. */
 async function checkAccessibility(name) {
+  await settle();
   if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE);
   const result = await page.evaluate(() =>
     window.axe.run(document, { resultTypes: ["violations"], runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] }),
@@ -223,6 +224,76 @@ test("deletes a file, and a reload keeps the session and the list", async () => 
   await page.getByRole("button", { name: `Download ${big.name}` }).waitFor();
   assert.equal(await page.getByRole("button", { name: `Download ${small.name}` }).count(), 0);
   await page.getByText(`Signed in as ${user.username}`).waitFor();
+});
+
+/** The session Amplify keeps in the browser's storage: each item's name ends with what it holds. */
+async function storedSession() {
+  return page.evaluate(() => {
+    const found = {};
+    for (let index = 0; index < localStorage.length; index++) {
+      const name = localStorage.key(index);
+      const match = /^CognitoIdentityServiceProvider\.[^.]+\.[^.]+\.(accessToken|refreshToken|clockDrift)$/.exec(name);
+      if (match) found[match[1]] = { name, value: localStorage.getItem(name) };
+    }
+    return found;
+  });
+}
+
+test("an access token past its end is renewed with the refresh token, and the page goes on", async () => {
+  const before = await storedSession();
+  assert.ok(before.accessToken && before.refreshToken && before.clockDrift, "a signed-in session is stored");
+  // Two hours of clock drift: to the page, every token it holds has ended (they last an hour).
+  await page.evaluate(({ name }) => localStorage.setItem(name, String(2 * 60 * 60 * 1000)), before.clockDrift);
+  const renewals = [];
+  const recordRenewal = (request) => {
+    const target = request.headers()["x-amz-target"] ?? "";
+    if (/GetTokensFromRefreshToken|InitiateAuth/.test(target) && /REFRESH|RefreshToken/.test(request.postData() ?? "")) {
+      renewals.push(target);
+    }
+  };
+  page.on("request", recordRenewal);
+  try {
+    await page.reload();
+    await heading("Your files");
+    await page.getByRole("button", { name: `Download ${big.name}` }).waitFor();
+  } finally {
+    page.off("request", recordRenewal);
+  }
+  assert.ok(renewals.length >= 1, "the page renewed its tokens with the refresh token");
+  const after = await storedSession();
+  assert.notEqual(after.accessToken.value, before.accessToken.value, "a new access token is stored");
+  assert.ok(Math.abs(Number(after.clockDrift.value)) < 60_000, "the drift is measured again from the new tokens");
+
+  // The renewed token is taken by the upload routes: a download is presigned with it.
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: `Download ${big.name}` }).click(),
+  ]);
+  assert.equal(md5(fs.readFileSync(await download.path())), md5(big.bytes));
+});
+
+test("a file larger than the bucket takes is refused at once with a clear message", async () => {
+  // A sparse file one byte over S3's 5 TiB: the browser knows its size without reading it.
+  const hugePath = path.join(files, "whole-disk-image.img");
+  fs.closeSync(fs.openSync(hugePath, "w"));
+  fs.truncateSync(hugePath, 5 * 1024 ** 4 + 1);
+  const presigned = [];
+  const recordPresign = (request) => {
+    if (request.url().startsWith(server.exports.aws_cloud_logic_custom[0].endpoint)) presigned.push(request.url());
+  };
+  page.on("request", recordPresign);
+  try {
+    await chooseFiles([hugePath]);
+    await page.getByText(/whole-disk-image\.img exceeds maximum allowed size of 5 TB/i).first().waitFor();
+    await screen("upload-too-large");
+    // The message goes by itself; the next upload's messages are then the only ones shown.
+    await page.getByText(/exceeds maximum allowed size/i).first().waitFor({ state: "hidden" });
+  } finally {
+    page.off("request", recordPresign);
+    fs.rmSync(hugePath, { force: true });
+  }
+  assert.deepEqual(presigned, [], "nothing was asked of the server for a file it cannot take");
+  assert.equal(await page.getByRole("button", { name: "Download whole-disk-image.img" }).count(), 0);
 });
 
 /** Polls `check` until it returns something truthy. */
