@@ -46,7 +46,8 @@ static TARGET: LazyLock<Target> = LazyLock::new(|| {
         let bootstrap = s3cognito_service::bootstrap::ensure(&app).await.expect("bootstrap");
         let public_url = "http://127.0.0.1";
         let page = s3cognito_http::Page::new(&serde_json::json!({}), public_url);
-        let state = s3cognito_http::HttpState { app, public_url: public_url.into(), page };
+        let monitor = s3cognito_http::MonitorState::new(app.clone(), s3cognito_http::MetricsExposure::Off, None);
+        let state = s3cognito_http::HttpState { app, public_url: public_url.into(), page, monitor };
         (s3cognito_http::router(state), bootstrap)
     });
     let credentials =

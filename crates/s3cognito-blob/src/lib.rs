@@ -98,16 +98,20 @@ impl BlobWriter {
         }
     }
 
+    /// Makes the blob durable under its id.
     pub async fn finish(self) -> Result<()> {
-        match self.state {
-            Writing::Buffering { chunks, .. } => {
-                self.store.put(&self.path, PutPayload::from_iter(chunks)).await?;
+        timed("write", async {
+            match self.state {
+                Writing::Buffering { chunks, .. } => {
+                    self.store.put(&self.path, PutPayload::from_iter(chunks)).await?;
+                }
+                Writing::Multipart(upload) => {
+                    upload.finish().await?;
+                }
             }
-            Writing::Multipart(upload) => {
-                upload.finish().await?;
-            }
-        }
-        Ok(())
+            Ok(())
+        })
+        .await
     }
 
     pub async fn abort(self) -> Result<()> {
@@ -325,26 +329,70 @@ impl BlobStore {
         })
     }
 
-    /// The bytes of `range` of the blob, as a stream.
+    /// The bytes of `range` of the blob, as a stream. (What is timed is opening it: the time to its first
+    /// bytes, not the time the reader takes to consume them.)
     pub async fn read(&self, id: &str, range: Range<u64>) -> Result<BoxStream<'static, Result<Bytes>>> {
         if range.is_empty() {
             return Ok(futures::stream::empty().boxed());
         }
-        if let Some(root) = &self.local_root {
-            return read_local(root.join(path_of(id)?.as_ref()), range, self.buffers.clone()).await;
-        }
-        let options = GetOptions { range: Some(GetRange::Bounded(range)), ..GetOptions::default() };
-        let result = self.store.get_opts(&path_of(id)?, options).await?;
-        Ok(result.into_stream().map(|chunk| chunk.map_err(BlobError::from)).boxed())
+        timed("read", async {
+            if let Some(root) = &self.local_root {
+                return read_local(root.join(path_of(id)?.as_ref()), range, self.buffers.clone()).await;
+            }
+            let options = GetOptions { range: Some(GetRange::Bounded(range)), ..GetOptions::default() };
+            let result = self.store.get_opts(&path_of(id)?, options).await?;
+            Ok(result.into_stream().map(|chunk| chunk.map_err(BlobError::from)).boxed())
+        })
+        .await
     }
 
     /// Removes the blob; removing one that is already gone is not an error.
     pub async fn delete(&self, id: &str) -> Result<()> {
-        match self.store.delete(&path_of(id)?).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+        timed("delete", async {
+            match self.store.delete(&path_of(id)?).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                Err(error) => Err(error.into()),
+            }
+        })
+        .await
+    }
+
+    /// Marks the store as this deployment's, once: readiness then finds the mark (a blob directory moved
+    /// away, an empty disk mounted in its place, or a bucket emptied are all told from a working store).
+    pub async fn mark(&self) -> Result<()> {
+        let marker = Path::from(MARKER);
+        match self.store.head(&marker).await {
+            Ok(_) => Ok(()),
+            Err(object_store::Error::NotFound { .. }) => {
+                self.store.put(&marker, PutPayload::from_static(b"s3cognito blob store\n")).await?;
+                Ok(())
+            }
             Err(error) => Err(error.into()),
         }
     }
+
+    /// Whether the store answers and holds its mark.
+    pub async fn check(&self) -> Result<()> {
+        timed("check", async {
+            self.store.head(&Path::from(MARKER)).await?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// The object that says a store is this deployment's (`mark`); blob ids never take this name.
+const MARKER: &str = "s3cognito-blob-store";
+
+/// Runs one blob-store operation, recording its time and whether it failed.
+async fn timed<T>(operation: &'static str, work: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    let started = std::time::Instant::now();
+    let result = work.await;
+    metrics::histogram!("s3cognito_blob_operation_duration_seconds", "operation" => operation).record(started.elapsed().as_secs_f64());
+    if result.is_err() {
+        metrics::counter!("s3cognito_blob_errors_total", "operation" => operation).increment(1);
+    }
+    result
 }
 
 #[cfg(test)]

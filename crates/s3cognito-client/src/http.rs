@@ -1,4 +1,5 @@
-//! The one plain HTTP call the client makes beside the AWS SDKs: a JSON POST to the GraphQL API.
+//! The plain HTTP calls the client makes beside the AWS SDKs: a JSON POST to the GraphQL API, and a signed
+//! GET of the audit log.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -23,6 +24,30 @@ pub(crate) async fn post_json(url: &str, token: &str, body: &serde_json::Value) 
 
 async fn call(url: &str, token: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
     let transport = |detail: String| ClientError::Transport(format!("{url}: {detail}"));
+    let request = hyper::Request::post(url)
+        .header("content-type", "application/json")
+        .header("authorization", token)
+        .body(Full::new(Bytes::from(serde_json::to_vec(body).map_err(|error| transport(error.to_string()))?)))
+        .map_err(|error| transport(error.to_string()))?;
+    Ok(send(url, request).await?.1)
+}
+
+/// GETs `url` with `headers`, and reads the JSON answer with its status (errors included).
+pub(crate) async fn get_json(url: &str, headers: &[(String, String)]) -> Result<(hyper::StatusCode, serde_json::Value)> {
+    let transport = |detail: String| ClientError::Transport(format!("{url}: {detail}"));
+    let mut request = hyper::Request::get(url);
+    for (name, value) in headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    let request = request.body(Full::new(Bytes::new())).map_err(|error| transport(error.to_string()))?;
+    match tokio::time::timeout(TIMEOUT, send(url, request)).await {
+        Ok(answer) => answer,
+        Err(_) => Err(transport(format!("no answer within {} seconds", TIMEOUT.as_secs()))),
+    }
+}
+
+async fn send(url: &str, request: hyper::Request<Full<Bytes>>) -> Result<(hyper::StatusCode, serde_json::Value)> {
+    let transport = |detail: String| ClientError::Transport(format!("{url}: {detail}"));
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
         .with_native_roots()
         .map_err(|error| transport(error.to_string()))?
@@ -30,11 +55,6 @@ async fn call(url: &str, token: &str, body: &serde_json::Value) -> Result<serde_
         .enable_http1()
         .build();
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build(connector);
-    let request = hyper::Request::post(url)
-        .header("content-type", "application/json")
-        .header("authorization", token)
-        .body(Full::new(Bytes::from(serde_json::to_vec(body).map_err(|error| transport(error.to_string()))?)))
-        .map_err(|error| transport(error.to_string()))?;
     let response = client.request(request).await.map_err(|error| transport(error.to_string()))?;
     let status = response.status();
     let bytes = Limited::new(response.into_body(), MAX_ANSWER_BYTES)
@@ -44,5 +64,5 @@ async fn call(url: &str, token: &str, body: &serde_json::Value) -> Result<serde_
         .to_bytes();
     let answer: serde_json::Value =
         serde_json::from_slice(&bytes).map_err(|_| ClientError::Protocol(format!("{url} answered HTTP {status}, not JSON")))?;
-    Ok(answer)
+    Ok((status, answer))
 }

@@ -3,12 +3,14 @@
 //! S3, the upload's record on GraphQL, files encrypted on this machine with KMS data keys), on the official
 //! AWS SDKs for Rust.
 
+mod audit;
 mod encryption;
 mod exports;
 mod http;
 mod storage;
 mod user_pool;
 
+pub use audit::{AuditSource, audit_page};
 pub use encryption::DEFAULT_KEY;
 pub use exports::AwsExports;
 pub use storage::{Decrypt, DownloadPlan, Downloaded, MIN_PART_SIZE, Progress, UploadPlan, Uploaded, UserStorage};

@@ -35,6 +35,19 @@ impl Refusal {
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
+        // API Gateway's answers carry no code; the status's own name stands for one in the records.
+        let code = match self.status.as_u16() {
+            401 => "Unauthorized",
+            403 => "Forbidden",
+            404 => "NotFound",
+            409 => "Conflict",
+            412 => "PreconditionFailed",
+            413 => "PayloadTooLarge",
+            429 => "TooManyRequests",
+            400..=499 => "BadRequest",
+            _ => "InternalServerError",
+        };
+        s3cognito_service::activity::note_error_code(code);
         (self.status, Json(serde_json::json!({ "message": self.message }))).into_response()
     }
 }

@@ -27,6 +27,7 @@ use futures::{StreamExt, TryStreamExt};
 use s3cognito_crypto::calendar;
 use s3cognito_crypto::jwt::TokenUse;
 use s3cognito_service::App;
+use s3cognito_service::activity;
 use s3cognito_service::authorization::{Caller, Resource};
 use s3cognito_service::objects::{BodyError, ChecksumSlot, Conditions, MAX_SINGLE_UPLOAD, ObjectAttributes, Upload};
 use s3cognito_service::uploads::{Completed, PoolUser, Route};
@@ -68,6 +69,10 @@ pub fn edge_routes(state: GatewayState) -> Router {
 impl GatewayState {
     /// The caller behind the request's `Authorization` header, allowed `operation` on `key`.
     async fn caller(&self, headers: &HeaderMap, accepted: &[TokenUse], operation: Own, key: Option<&str>) -> Result<PoolUser, Refusal> {
+        activity::note_operation(operation);
+        if let Some(key) = key {
+            activity::note_resource(key);
+        }
         let token = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()).unwrap_or("");
         let user = self.app.uploads.authenticate(token, accepted).await?;
         let resource = key.map_or(Resource::Any, Resource::UserFile);
@@ -88,6 +93,8 @@ impl GatewayState {
         let signer = Signer { access_key_id, secret_access_key, region: self.app.region.clone() };
         let namespace = self.app.uploads.namespace().await?;
         let now = u64::try_from(self.app.clock.now()).unwrap_or(0);
+        activity::note_resource(format!("{}/{key}", namespace.bucket));
+        metrics::counter!("s3cognito_presigned_urls_issued_total", "method" => if method == "GET" { "GET" } else { "PUT" }).increment(1);
         signer
             .presign(&ToSign {
                 method,
@@ -268,6 +275,7 @@ async fn edge_put(State(state): State<GatewayState>, Path(name): Path<String>, h
     // Nothing is read from the body before the token and the name are accepted.
     let user = state.caller(&headers, &[TokenUse::Access], Own::PutFile, None).await?;
     let (key, base_name) = edge_key(&state, &user, &name)?;
+    activity::note_resource(key.as_str());
     state.app.authorizer.authorize(Caller::PoolUser(&user), Own::PutFile.into(), &Resource::UserFile(&key)).await?;
     let header_text = |name: header::HeaderName| headers.get(name).and_then(|value| value.to_str().ok()).map(str::to_owned);
     let declared_length = match header_text(header::CONTENT_LENGTH) {
@@ -298,6 +306,7 @@ async fn edge_put(State(state): State<GatewayState>, Path(name): Path<String>, h
 async fn edge_get(State(state): State<GatewayState>, Path(name): Path<String>, headers: HeaderMap) -> Answer {
     let user = state.caller(&headers, &[TokenUse::Access], Own::GetFile, None).await?;
     let (key, _) = edge_key(&state, &user, &name)?;
+    activity::note_resource(key.as_str());
     state.app.authorizer.authorize(Caller::PoolUser(&user), Own::GetFile.into(), &Resource::UserFile(&key)).await?;
     let namespace = state.app.uploads.namespace().await?;
     let info = state.app.objects.object(&namespace.bucket, &key, &Conditions::default()).await?;

@@ -285,6 +285,7 @@ struct RequestBody {
 
 /// A refusal before execution, its type also in `x-amzn-ErrorType`, where Amplify reads it.
 fn refusal(status: StatusCode, error_type: &'static str, message: &str) -> Response {
+    s3cognito_service::activity::note_error_code(error_type);
     let body = Json(json!({ "errors": [{ "errorType": error_type, "message": message }] }));
     (status, [("x-amzn-errortype", error_type)], body).into_response()
 }
@@ -293,6 +294,7 @@ fn refusal(status: StatusCode, error_type: &'static str, message: &str) -> Respo
 const MAX_REQUEST_BYTES: usize = 1 << 20;
 
 async fn handle(State(state): State<GraphQlState>, headers: HeaderMap, body: Body) -> Response {
+    s3cognito_service::activity::note_operation(Own::GraphQl);
     let Some(token) = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()).filter(|token| !token.trim().is_empty())
     else {
         return refusal(StatusCode::UNAUTHORIZED, "UnauthorizedException", "Missing authorization header");

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 use s3cognito_service::ServiceError;
+use s3cognito_service::activity::{self, Via};
 use s3cognito_service::authorization::{Caller, Resource};
 use s3cognito_types::operation::{Authorization, CognitoIdentity, CognitoIdp, Kms, Operation};
 use serde_json::Value;
@@ -106,6 +107,9 @@ async fn run(state: &HttpState, operation: JsonOperation, request: &RawRequest) 
             state.app.access.authenticate(&request.signed(), service).await.map_err(ServiceError::Authentication)?,
         ),
     };
+    if let Some(principal) = &principal {
+        activity::note_signed(principal, &state.app.identity.settings().account_id, Via::Signature);
+    }
     let input = Input::parse(&request.body)?;
     // KMS authorizes each key a request names against that key's policy, once it has found the key.
     if let (JsonOperation::Kms(operation), Some(principal)) = (operation, &principal) {
@@ -118,6 +122,9 @@ async fn run(state: &HttpState, operation: JsonOperation, request: &RawRequest) 
         JsonOperation::CognitoIdentity(_) | JsonOperation::Kms(_) => "IdentityPoolId",
     };
     let named = if principal.is_some() { input.opt_string(member)? } else { None };
+    if let Some(named) = &named {
+        activity::note_resource(named.clone());
+    }
     let resource = match (named.as_deref(), operation) {
         (None, _) | (_, JsonOperation::Kms(_)) => Resource::Any,
         (Some(pool), JsonOperation::CognitoIdp(_)) => Resource::UserPool(pool),
@@ -139,7 +146,7 @@ pub(crate) async fn dispatch(
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = activity::current().map_or_else(|| uuid::Uuid::new_v4().to_string(), |record| record.id().to_owned());
     let form = headers
         .get("content-type")
         .and_then(|value| value.to_str().ok())
@@ -190,7 +197,10 @@ pub(crate) async fn dispatch(
         return response;
     }
     let result = match json_operation(&target) {
-        Ok(operation) => run(&state, operation, &request).await,
+        Ok(operation) => {
+            activity::note_operation(operation.operation());
+            run(&state, operation, &request).await
+        }
         Err(unknown_operation) => Err(unknown_operation),
     };
     let mut response = match result {
@@ -201,6 +211,7 @@ pub(crate) async fn dispatch(
         }
         Err(error) => {
             tracing::info!(target = crate::loggable(&target), code = error.code, status = error.status.as_u16(), "request refused");
+            activity::note_error_code(error.code);
             error.into_response()
         }
     };

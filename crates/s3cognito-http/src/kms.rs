@@ -170,6 +170,7 @@ impl Call<'_> {
     }
 
     async fn allow(&self, key: &NamedKey, action: &'static str, context: Option<&BTreeMap<String, String>>) -> Result<(), ApiError> {
+        s3cognito_service::activity::note_resource(key.arn());
         let access = self.state.app.kms.access(key, context).await.map_err(kms_error)?;
         self.state.app.authorizer.authorize_key(self.principal, action, &access).await.map_err(kms_error)
     }

@@ -49,6 +49,7 @@ use axum::Router;
 use axum::http::{HeaderName, Method};
 use axum::routing::{get, post};
 use s3cognito_service::App;
+use s3cognito_types::operation::Own;
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 
 /// A client-chosen name (an `X-Amz-Target`, an `Action`) as it may appear in a log line: short names of
@@ -58,6 +59,7 @@ pub(crate) fn loggable(name: &str) -> &str {
     if shaped { name } else { "(unrecognized)" }
 }
 
+pub use s3cognito_monitor::{MetricsExposure, MonitorState, metrics_router};
 pub use s3cognito_web::Page;
 
 /// What every handler shares.
@@ -70,6 +72,8 @@ pub struct HttpState {
     pub public_url: String,
     /// The upload page, with this deployment's settings.
     pub page: Page,
+    /// Readiness, metrics, the audit log and the dashboard's figures, and the recorder of every request.
+    pub monitor: s3cognito_monitor::MonitorState,
 }
 
 /// The whole HTTP surface, ready for `axum::serve` or a test's `oneshot`.
@@ -78,6 +82,7 @@ pub struct HttpState {
 /// can hold keys of the same shape. Bucket names cannot contain `_` and pool ids always do, so those
 /// paths reach the OpenID routes only when the first segment is a pool id, and S3 otherwise.
 pub fn router(state: HttpState) -> Router {
+    let monitor = state.monitor.clone();
     let s3 = s3cognito_s3::router(state.app.clone());
     let openid = Router::new()
         .route("/{pool_id}/.well-known/jwks.json", get(oidc::jwks))
@@ -96,7 +101,8 @@ pub fn router(state: HttpState) -> Router {
         .nest("/_s3cognito/presign", s3cognito_gateway::presign_routes(gateway.clone()))
         .nest("/_s3cognito/upload", s3cognito_gateway::edge_routes(gateway))
         .nest("/_s3cognito/graphql", s3cognito_graphql::routes(s3cognito_graphql::GraphQlState::new(state_app)))
-        .merge(s3cognito_web::routes(page.clone()))
+        .merge(s3cognito_web::routes(page.clone()).layer(axum::middleware::from_fn(page_request)))
+        .merge(s3cognito_monitor::routes(monitor.clone()))
         // Our own routes and the JSON protocols allow any origin; S3 follows each bucket's rules.
         .layer(cors())
         .fallback_service(s3.clone());
@@ -107,6 +113,7 @@ pub fn router(state: HttpState) -> Router {
         let s3_on_root = path == "/" && !matches!(*request.method(), Method::POST | Method::OPTIONS);
         if s3_on_root && s3cognito_web::wants_page(&request) {
             // A person's browser at the server's address: the upload page. S3 answers only signed calls here.
+            s3cognito_service::activity::note_operation(Own::GetPage);
             return futures::future::Either::Left(std::future::ready(Ok(page.index())));
         }
         let target = if oidc::is_pool_document(path) {
@@ -118,6 +125,14 @@ pub fn router(state: HttpState) -> Router {
         };
         futures::future::Either::Right(tower::ServiceExt::oneshot(target, request))
     }))
+    // Outermost: every request, whichever service answers it, is recorded.
+    .layer(axum::middleware::from_fn_with_state(monitor, s3cognito_monitor::observe))
+}
+
+/// The page's files are one operation of ours, for the metrics and the access log.
+async fn page_request(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    s3cognito_service::activity::note_operation(Own::GetPage);
+    next.run(request).await
 }
 
 /// Browsers call the Cognito API from any origin, as they do AWS's; a preflight must pass for the

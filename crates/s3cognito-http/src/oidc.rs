@@ -23,6 +23,7 @@ pub(crate) fn is_pool_document(path: &str) -> bool {
 }
 
 pub(crate) async fn jwks(State(state): State<HttpState>, Path(pool_id): Path<String>) -> Result<Response, ApiError> {
+    s3cognito_service::activity::note_operation(s3cognito_types::operation::Own::GetUserPoolKeys);
     let jwks = state.app.user_pools.jwks(&pool(&pool_id)?).await.map_err(ApiError::not_found_or)?;
     Ok(Json(jwks).into_response())
 }
@@ -31,6 +32,7 @@ pub(crate) async fn discovery(
     State(state): State<HttpState>,
     Path(pool_id): Path<String>,
 ) -> Result<Response, ApiError> {
+    s3cognito_service::activity::note_operation(s3cognito_types::operation::Own::GetUserPoolDiscovery);
     let pool_id = pool(&pool_id)?;
     state.app.user_pools.describe_user_pool(&pool_id).await.map_err(ApiError::not_found_or)?;
     let base = state.public_url.trim_end_matches('/');
@@ -50,5 +52,6 @@ pub(crate) async fn discovery(
 
 /// The keys of cognito-identity's OpenID tokens (GetOpenIdToken).
 pub(crate) async fn identity_jwks(State(state): State<HttpState>) -> Result<Response, ApiError> {
+    s3cognito_service::activity::note_operation(s3cognito_types::operation::Own::GetIdentityKeys);
     Ok(Json(state.app.identity.open_id_jwks().await?).into_response())
 }

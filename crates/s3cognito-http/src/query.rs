@@ -10,6 +10,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use s3cognito_crypto::calendar::iso8601;
 use s3cognito_crypto::sigv4;
 use s3cognito_service::access::Principal;
+use s3cognito_service::activity::{self, Via};
 use s3cognito_service::authorization::{Caller, Resource};
 use s3cognito_service::identity::{Identity, IssuedCredentials, RoleSettings, RoleView};
 use s3cognito_service::{AuthenticationError, ServiceError};
@@ -266,6 +267,7 @@ pub(crate) async fn handle(state: &HttpState, request: &RawRequest, request_id: 
         }
         Err(error) => {
             tracing::info!(action = crate::loggable(&action), code = error.code, status = error.status.as_u16(), "request refused");
+            activity::note_error_code(error.code);
             error.into_response(service, request_id)
         }
     }
@@ -312,6 +314,7 @@ async fn run(state: &HttpState, request: &RawRequest, form: &Form, service: Serv
             format!("Could not find operation {action} for version {}", form.opt("Version").unwrap_or_default()),
         ));
     };
+    activity::note_operation(operation.operation());
     let failed = |error: ServiceError| QueryError::from_service(error, service);
     let principal = match operation.operation().authorization() {
         // No operation of these protocols takes a pool token; the Authorizer refuses one without a signature.
@@ -320,6 +323,9 @@ async fn run(state: &HttpState, request: &RawRequest, form: &Form, service: Serv
             Some(authenticate(state, request, operation.operation().service().name(), service).await?)
         }
     };
+    if let Some(principal) = &principal {
+        activity::note_signed(principal, &state.app.identity.settings().account_id, Via::Signature);
+    }
     let caller = principal.as_ref().map_or(Caller::Anonymous, Caller::Signed);
     let role = form.opt("RoleName");
     let provider = form.opt("OpenIDConnectProviderArn");
@@ -329,6 +335,9 @@ async fn run(state: &HttpState, request: &RawRequest, form: &Form, service: Serv
         (QueryOperation::Iam(_), None, Some(provider)) => Resource::OidcProvider(provider),
         (QueryOperation::Iam(_), None, None) => Resource::Any,
     };
+    if let Some(named) = role.as_ref().or(provider.as_ref()).or(form.opt("RoleArn").as_ref()) {
+        activity::note_resource(named.clone());
+    }
     state.app.authorizer.authorize(caller, operation.operation(), &resource).await.map_err(failed)?;
     let identity = &state.app.identity;
     match (operation, &principal) {

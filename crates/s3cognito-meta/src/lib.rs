@@ -3,6 +3,7 @@
 //! Queries are written once in SQL both engines understand and run through sqlx's `Any` driver;
 //! ids are text, times are epoch seconds, and JSON documents are opaque text owned by the service layer.
 
+mod audit;
 mod identity;
 mod kms;
 mod migrate;
@@ -11,6 +12,7 @@ mod records;
 mod store;
 mod upload_jobs;
 
+pub use audit::{AuditCursor, AuditEventRecord, AuditFilter, EventCount, PrefixUsage, StoredTotals, UploadCount};
 pub use kms::{KmsAliasRecord, KmsKeyRecord, KmsKeyVersionRecord};
 pub use objects::{BucketDeletion, prefix_successor};
 pub use upload_jobs::JobCursor;
@@ -31,11 +33,19 @@ pub enum MetaError {
     #[error("unsupported database url (expected sqlite: or postgres:): {0}")]
     UnsupportedUrl(String),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// A blob the row would name is no longer pending: its writer took so long that it was reclaimed as
     /// abandoned. Nothing was written.
     #[error("blob {0} was reclaimed as abandoned before it was committed")]
     Reclaimed(String),
+}
+
+impl From<sqlx::Error> for MetaError {
+    /// Every database error is counted on its way out, for monitoring.
+    fn from(error: sqlx::Error) -> MetaError {
+        metrics::counter!("s3cognito_metadata_errors_total").increment(1);
+        MetaError::Database(error)
+    }
 }
 
 pub type Result<T, E = MetaError> = std::result::Result<T, E>;

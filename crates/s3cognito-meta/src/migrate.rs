@@ -89,6 +89,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0012_bucket_encryption.sql"),
         postgres: include_str!("migrations/0012_bucket_encryption.sql"),
     },
+    Migration {
+        version: 13,
+        name: "audit log",
+        sqlite: include_str!("migrations/0013_audit.sql"),
+        postgres: include_str!("migrations/0013_audit.sql"),
+    },
 ];
 
 /// A number every replica agrees on, so that two replicas starting together migrate one at a time.

@@ -25,7 +25,7 @@ pub struct Store {
 pub(crate) fn conflict_or(error: sqlx::Error) -> MetaError {
     match &error {
         sqlx::Error::Database(database_error) if database_error.is_unique_violation() => MetaError::Conflict,
-        _ => MetaError::Database(error),
+        _ => MetaError::from(error),
     }
 }
 

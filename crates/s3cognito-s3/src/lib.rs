@@ -16,6 +16,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use s3cognito_service::App;
+use s3cognito_service::activity::{self, Via};
 use s3s::service::{S3Service, S3ServiceBuilder};
 
 pub(crate) use form::POST_KEY_HEADER;
@@ -196,6 +197,14 @@ async fn fallback(State(service): State<S3Service>, request: Request) -> Respons
     }
 }
 
+/// Whether a request is signed by its query (a presigned URL, SigV4 or SigV2).
+fn is_presigned(query: &str) -> bool {
+    query.split('&').any(|pair| {
+        let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+        matches!(name, "X-Amz-Signature" | "Signature")
+    })
+}
+
 /// Whether a request's answer is an XML document naming keys (the listings, ListParts), as opposed to an
 /// object's own bytes, which are never touched.
 fn lists_keys(request: &Request) -> bool {
@@ -234,7 +243,15 @@ async fn escape_control_characters(body: AxumBody) -> AxumBody {
 /// Gives every S3 response an `x-amz-request-id`, and every S3 error body the same `<RequestId>`,
 /// which s3s does not do itself.
 async fn request_id(request: Request, next: Next) -> Response {
-    let id = uuid::Uuid::new_v4().simple().to_string().to_uppercase()[..16].to_owned();
+    let id = activity::current()
+        .map_or_else(|| uuid::Uuid::new_v4().simple().to_string().to_uppercase()[..16].to_owned(), |record| record.id().to_owned());
+    let presigned = is_presigned(request.uri().query().unwrap_or(""));
+    activity::note(|details| {
+        details.service = Some(s3cognito_types::operation::Service::S3);
+        if presigned {
+            details.via = Via::PresignedUrl;
+        }
+    });
     let has_body = request.headers().get("content-length").is_some_and(|length| length.as_bytes() != b"0")
         || request.headers().contains_key("transfer-encoding");
     let body_bytes = request
@@ -261,6 +278,10 @@ async fn request_id(request: Request, next: Next) -> Response {
     let xml_error = parts.status.as_u16() >= 400
         && parts.headers.get("content-type").is_some_and(|value| value.as_bytes().starts_with(b"application/xml"));
     if !xml_error {
+        if presigned {
+            let outcome = if parts.status.is_success() || parts.status.is_redirection() { "accepted" } else { "failed" };
+            metrics::counter!("s3cognito_presigned_requests_total", "outcome" => outcome).increment(1);
+        }
         return Response::from_parts(parts, body);
     }
     // Error bodies are small documents built in memory, so reading one back is cheap.
@@ -278,6 +299,16 @@ async fn request_id(request: Request, next: Next) -> Response {
     // One short line per refusal: the code and the body's size, never the body or a header's value.
     let code = text.split_once("<Code>").and_then(|(_, rest)| rest.split_once("</Code>")).map_or("", |(code, _)| code);
     tracing::info!(code, status = parts.status.as_u16(), body_bytes, request_id = %id, "s3 request refused");
+    activity::note_error_code(code);
+    if presigned {
+        let outcome = match code {
+            "SignatureDoesNotMatch" => "bad_signature",
+            "AccessDenied" if text.contains("Request has expired") => "expired",
+            "AccessDenied" | "InvalidAccessKeyId" | "InvalidToken" | "ExpiredToken" => "denied",
+            _ => "failed",
+        };
+        metrics::counter!("s3cognito_presigned_requests_total", "outcome" => outcome).increment(1);
+    }
     if !text.contains("<RequestId>") && let Some(position) = text.rfind("</Error>") {
         text.insert_str(position, &format!("<RequestId>{id}</RequestId>"));
     }

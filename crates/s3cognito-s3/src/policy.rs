@@ -4,6 +4,7 @@
 use percent_encoding::percent_decode_str;
 use s3cognito_service::ServiceError;
 use s3cognito_service::access::SessionTokenError;
+use s3cognito_service::activity::{self, Via};
 use s3cognito_service::authorization::{Caller, Resource, S3Resource};
 use s3cognito_types::operation::S3 as S3Operation;
 use s3s::access::{S3Access, S3AccessContext};
@@ -24,6 +25,8 @@ pub(crate) struct Auth {
 #[async_trait::async_trait]
 impl S3Auth for Auth {
     async fn get_secret_key(&self, access_key: &str) -> S3Result<SecretKey> {
+        // Whoever the signature turns out to be, the key it names is on record until it is proved.
+        activity::note_unverified_key(access_key);
         match self.state.app.access.secret_of(access_key).await {
             Ok(Some(secret)) => Ok(SecretKey::from(secret)),
             Ok(None) => Err(s3_error!(InvalidAccessKeyId, "The AWS Access Key Id you provided does not exist in our records.")),
@@ -100,6 +103,16 @@ fn form_key(context: &S3AccessContext<'_>) -> Option<String> {
 impl S3Access for Policy {
     async fn check(&self, context: &mut S3AccessContext<'_>) -> S3Result<()> {
         let query = context.uri().query().unwrap_or("");
+        // s3s knows operations this server does not implement; they are refused once the caller is known.
+        let operation = S3Operation::parse(context.s3_op().name());
+        if let Some(operation) = operation {
+            activity::note_operation(operation);
+        }
+        if let S3Path::Object { bucket, key } = context.s3_path() {
+            activity::note_resource(format!("{bucket}/{key}"));
+        } else if let S3Path::Bucket { bucket } = context.s3_path() {
+            activity::note_resource(bucket.to_string());
+        }
         let authorization = context.headers().get("authorization").map(|value| value.as_bytes()).unwrap_or(b"");
         // s3s checks no date on SigV2 header signatures, so one could be replayed forever. SigV2
         // presigned URLs (boto3's default in us-east-1) carry an expiry s3s does check.
@@ -156,9 +169,10 @@ impl S3Access for Policy {
                 return Err(s3_error!(InternalError));
             }
         };
-        // s3s knows operations this server does not implement; they are refused before any handler.
-        let name = context.s3_op().name();
-        let Some(operation) = S3Operation::parse(name) else {
+        let via = if presigned { Via::PresignedUrl } else { Via::Signature };
+        activity::note_signed(&principal, &self.state.app.identity.settings().account_id, via);
+        let Some(operation) = operation else {
+            let name = context.s3_op().name();
             return Err(s3_error!(NotImplemented, "{name} is not implemented yet"));
         };
         let (bucket, key) = match context.s3_path() {
@@ -167,6 +181,9 @@ impl S3Access for Policy {
             S3Path::Object { bucket, key } => (Some(bucket.to_string()), Some(key.to_string())),
         };
         let key = if operation == S3Operation::PostObject { Some(form_key(context).unwrap_or_default()) } else { key };
+        if operation == S3Operation::PostObject && let (Some(bucket), Some(key)) = (&bucket, &key) {
+            activity::note_resource(format!("{bucket}/{key}"));
+        }
         let copy_source = copy_source(context);
         let resource = S3Resource {
             bucket: bucket.as_deref(),

@@ -214,6 +214,7 @@ impl Access {
             .ok_or(AuthenticationError::MissingAuthenticationToken)?;
         let authorization = sigv4::parse_authorization(header)
             .map_err(|error| AuthenticationError::IncompleteSignature(error.to_string()))?;
+        crate::activity::note_unverified_key(&authorization.access_key_id);
         if authorization.service != service {
             return Err(AuthenticationError::IncompleteSignature(format!(
                 "Credential should be scoped to correct service: '{service}'."

@@ -41,6 +41,9 @@ pub enum Resource<'a> {
     UserFile(&'a str),
     /// A KMS alias by ARN (the key it points at is authorized with `Authorizer::authorize_key`).
     KmsAlias(&'a str),
+    /// The deployment's monitoring (its audit log, the dashboard's figures): for the account's own keys,
+    /// credentials whose policies allow the operation, and members of the pool's administrators group.
+    Monitoring,
 }
 
 /// What an S3 request names: its bucket and key, the condition keys a listing sets, and a copy's source.
@@ -163,7 +166,7 @@ impl Authorizer {
         let settings = self.identity.settings();
         let (region, account) = (settings.region.as_str(), settings.account_id.as_str());
         let named = match resource {
-            Resource::Any => "*".to_owned(),
+            Resource::Any | Resource::Monitoring => "*".to_owned(),
             Resource::UserPool(pool) => arn::user_pool(region, account, pool),
             Resource::IdentityPool(pool) => arn::identity_pool(region, account, pool),
             Resource::Role(name) => arn::role(account, "/", name),
@@ -186,6 +189,8 @@ fn user_file_check(user: &PoolUser, resource: &Resource<'_>) -> Result<()> {
             Err(ServiceError::AccessDenied("The file is not in the caller's own namespace.".to_owned()))
         }
         Resource::UserFile(_) | Resource::Any => Ok(()),
+        Resource::Monitoring if user.admin => Ok(()),
+        Resource::Monitoring => Err(ServiceError::AccessDenied("Only members of the administrators group may see this.".to_owned())),
         _ => Err(ServiceError::AccessDenied("A pool user may name only its own files.".to_owned())),
     }
 }

@@ -5,7 +5,7 @@
 use s3cognito_types::{BucketName, arn};
 use s3cognito_crypto::random;
 use s3cognito_meta::AccessKeyRecord;
-use s3cognito_types::{ClientId, UserPoolId};
+use s3cognito_types::{ClientId, GroupName, UserPoolId};
 
 use crate::App;
 use crate::error::Result;
@@ -69,6 +69,9 @@ pub async fn ensure(app: &App) -> Result<Bootstrap> {
         }
     }
 
+    ensure_admin_group(app, &user_pool_id).await?;
+    app.monitoring.seal_master_key_check().await?;
+
     let identity_pool_id = store
         .setting_or_insert("default_identity_pool_id", &format!("{region}:{}", uuid::Uuid::new_v4()))
         .await?;
@@ -127,6 +130,24 @@ pub async fn ensure(app: &App) -> Result<Bootstrap> {
         root_access_key_id,
         root_secret_access_key: root.secret_access_key,
     })
+}
+
+/// The administrators group of the bootstrap pool (`--admin-group`): its members see every user's upload
+/// jobs and the monitoring dashboard. Created once; after that it is the admin's to manage like any group
+/// (deleted, it stays deleted).
+async fn ensure_admin_group(app: &App, pool_id: &UserPoolId) -> Result<()> {
+    let store = &app.store;
+    if store.setting("default_admin_group_created").await?.is_some() {
+        return Ok(());
+    }
+    let name = GroupName::parse(app.uploads.settings().admin_group.clone())?;
+    let description = Some("Administrators of the deployment: every user's upload jobs and the monitoring dashboard".to_owned());
+    match app.user_pools.create_group(pool_id, name, description, None, None).await {
+        Ok(_) | Err(crate::ServiceError::GroupExists(_)) => {}
+        Err(other) => return Err(other),
+    }
+    store.setting_or_insert("default_admin_group_created", "true").await?;
+    Ok(())
 }
 
 /// The default KMS key, `alias/s3cognito-default`, with the default key policy: created once, then the
@@ -253,7 +274,7 @@ async fn ensure_identity_pool(
                 ..Default::default()
             };
             match app.identity.create_role(AUTHENTICATED_ROLE_NAME, settings).await {
-                Ok(_) | Err(crate::ServiceError::AlreadyExists(_)) => {}
+                Ok(_) | Err(crate::ServiceError::GroupExists(_)) => {}
                 Err(other) => return Err(other),
             }
         }
@@ -278,7 +299,7 @@ async fn ensure_identity_pool(
             ..Default::default()
         };
         match app.identity.create_identity_pool_with_id(identity_pool_id, "s3cognito", config).await {
-            Ok(_) | Err(crate::ServiceError::AlreadyExists(_)) => {}
+            Ok(_) | Err(crate::ServiceError::GroupExists(_)) => {}
             Err(other) => return Err(other),
         }
     }

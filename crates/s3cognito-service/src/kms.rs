@@ -73,6 +73,8 @@ pub enum KeyState {
 }
 
 impl KeyState {
+    pub const ALL: [KeyState; 3] = [KeyState::Enabled, KeyState::Disabled, KeyState::PendingDeletion];
+
     pub fn as_str(self) -> &'static str {
         match self {
             KeyState::Enabled => "Enabled",
@@ -116,6 +118,10 @@ pub struct NamedKey {
 impl NamedKey {
     pub fn key_id(&self) -> &str {
         &self.record.key_id
+    }
+
+    pub fn state(&self) -> KeyState {
+        KeyState::of(&self.record)
     }
 
     pub fn arn(&self) -> &str {
@@ -624,6 +630,7 @@ impl Kms {
 
     /// Encrypts up to 4 KiB under the key, bound to `context`.
     pub async fn encrypt(&self, key: &NamedKey, plaintext: &[u8], context: &BTreeMap<String, String>) -> Result<Vec<u8>> {
+        metrics::counter!("s3cognito_kms_cryptographic_operations_total", "operation" => "encrypt").increment(1);
         self.usable(key)?;
         if plaintext.is_empty() || plaintext.len() > MAX_PLAINTEXT {
             return Err(InvalidMember::error("plaintext", None, "Member must have length less than or equal to 4096 and greater than or equal to 1"));
@@ -634,6 +641,7 @@ impl Kms {
 
     /// Decrypts a blob made by the key (`key`, found with [`Kms::key_of_ciphertext`]) with `context`.
     pub async fn decrypt(&self, key: &NamedKey, ciphertext: &[u8], context: &BTreeMap<String, String>) -> Result<Vec<u8>> {
+        metrics::counter!("s3cognito_kms_cryptographic_operations_total", "operation" => "decrypt").increment(1);
         self.usable(key)?;
         let header = blob::blob_header(ciphertext).map_err(|_| KmsRefusal::InvalidCiphertext)?;
         if header.key_arn != key.record.arn {
@@ -645,6 +653,7 @@ impl Kms {
 
     /// A fresh data key of `bytes` bytes, in plaintext and encrypted under the key.
     pub async fn generate_data_key(&self, key: &NamedKey, bytes: usize, context: &BTreeMap<String, String>) -> Result<DataKey> {
+        metrics::counter!("s3cognito_kms_cryptographic_operations_total", "operation" => "generate_data_key").increment(1);
         self.usable(key)?;
         if !(1..=MAX_GENERATED).contains(&bytes) {
             return Err(InvalidMember::error("numberOfBytes", Some(bytes.to_string()), "Member must have value less than or equal to 1024 and greater than or equal to 1"));

@@ -4,6 +4,8 @@
 //! `App` holds every domain's service and is shared by the wire crates as one `Arc`.
 
 pub mod access;
+pub mod activity;
+pub mod audit;
 pub mod authorization;
 pub mod bootstrap;
 pub mod clock;
@@ -12,6 +14,7 @@ pub mod identity;
 pub mod kms;
 pub mod limits;
 pub mod mail;
+pub mod monitoring;
 pub mod objects;
 pub mod uploads;
 pub mod user_pool;
@@ -24,12 +27,14 @@ use s3cognito_meta::Store;
 pub use error::{AuthenticationError, InvalidMember, Result, ServiceError};
 
 use access::Access;
+use audit::{Audit, AuditSettings};
 use authorization::Authorizer;
 use clock::Clock;
 use identity::{Identity, IdentitySettings};
 use kms::Kms;
 use limits::{Limiter, RateLimits};
 use mail::Mailer;
+use monitoring::Monitoring;
 use objects::Objects;
 use uploads::{UploadSettings, Uploads};
 use user_pool::{UserPoolSettings, UserPools};
@@ -50,6 +55,10 @@ pub struct App {
     pub authorizer: Authorizer,
     pub uploads: Uploads,
     pub kms: Kms,
+    /// The audit log every request's security-relevant events go to.
+    pub audit: Audit,
+    /// Readiness and the figures of monitoring.
+    pub monitoring: Monitoring,
 }
 
 /// How long identity-pool credentials last unless configured otherwise: an hour, as on AWS.
@@ -78,7 +87,18 @@ impl App {
         let uploads =
             Uploads::new(store.clone(), clock.clone(), user_pools.clone(), identity.clone(), UploadSettings::default(), limiter.clone());
         let kms = Kms::new(store.clone(), clock.clone(), access.clone(), region.clone(), identity.settings().account_id.clone());
+        let monitoring = Monitoring::new(
+            store.clone(),
+            blobs.clone(),
+            clock.clone(),
+            sealing_key.clone(),
+            uploads.clone(),
+            kms.clone(),
+            region.clone(),
+        );
         App {
+            audit: Audit::new(store.clone(), clock.clone(), AuditSettings::default()),
+            monitoring,
             kms: kms.clone(),
             uploads,
             objects: Objects::new(store.clone(), blobs, clock.clone(), sealing_key, kms.clone()),
@@ -113,6 +133,13 @@ impl App {
             self.uploads.settings().clone(),
             self.limiter.clone(),
         );
+        self
+    }
+
+    /// Sets whether the audit log keeps events, and for how long.
+    #[must_use]
+    pub fn with_audit_settings(mut self, settings: AuditSettings) -> App {
+        self.audit = Audit::new(self.store.clone(), self.clock.clone(), settings);
         self
     }
 

@@ -341,7 +341,9 @@ impl Uploads {
         let admin = groups.iter().any(|group| group.name == self.settings.admin_group);
         let provider = self.identity.provider_name(pool_id);
         let identity_id = self.identity.identity_of_login(&namespace.identity_pool_id, &provider, &user.sub).await?;
-        Ok(PoolUser { username: user.username, sub: user.sub, identity_id, admin, token_use })
+        let user = PoolUser { username: user.username, sub: user.sub, identity_id, admin, token_use };
+        crate::activity::note_pool_user(pool_id.as_str(), &user);
+        Ok(user)
     }
 
     /// A user of the trusted pool: its token verified against that pool's published keys. Its namespace
@@ -378,7 +380,9 @@ impl Uploads {
         let provider = trusted.issuer.split_once("://").map_or(trusted.issuer.as_str(), |(_, rest)| rest);
         let namespace = self.namespace().await?;
         let identity_id = self.identity.identity_of_login(&namespace.identity_pool_id, provider, sub).await?;
-        Ok(PoolUser { username: username.to_owned(), sub: sub.to_owned(), identity_id, admin, token_use })
+        let user = PoolUser { username: username.to_owned(), sub: sub.to_owned(), identity_id, admin, token_use };
+        crate::activity::note_pool_user(provider, &user);
+        Ok(user)
     }
 
     /// Where `name` lives for `user`: `private/<identityId>/<name>`.

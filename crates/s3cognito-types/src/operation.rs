@@ -55,12 +55,12 @@ macro_rules! operations {
     (
         $(#[$doc:meta])*
         $name:ident, $service:expr, $prefix:literal,
-        { $($variant:ident: $authorization:ident $(= $action:literal)?),* $(,)? }
+        { $($(#[$variant_doc:meta])* $variant:ident: $authorization:ident $(= $action:literal)?),* $(,)? }
     ) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name {
-            $($variant),*
+            $($(#[$variant_doc])* $variant),*
         }
 
         impl $name {
@@ -292,6 +292,16 @@ operations! {
     /// edge, GraphQL).
     Own, Service::Own, "s3cognito", {
         Health: Public,
+        Ready: Public,
+        /// Open, or behind the bearer token `--metrics-token` sets: not an AWS credential.
+        GetMetrics: Public,
+        /// The upload page and the dashboard's files.
+        GetPage: Public,
+        /// A browser's CORS preflight of one of our routes or a JSON protocol.
+        Preflight: Public,
+        ListAuditEvents: Signed,
+        /// The dashboard's figures, for members of the administrators group.
+        GetMonitoringOverview: UserPoolToken,
         GetUserPoolKeys: Public,
         GetUserPoolDiscovery: Public,
         GetIdentityKeys: Public,
@@ -349,6 +359,188 @@ impl Operation {
 
     pub fn action(self) -> &'static str {
         each_service!(self, action)
+    }
+}
+
+/// What the audit log keeps of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Audited {
+    /// Every call, allowed or not: sign-ins, changes, credentials issued, object bytes written, read or deleted.
+    Always,
+    /// Only a call whose caller was refused: reads of settings and listings.
+    WhenDenied,
+}
+
+impl Operation {
+    /// What the audit log keeps of this operation.
+    pub fn audited(self) -> Audited {
+        use Audited::{Always, WhenDenied};
+        match self {
+            Operation::CognitoIdp(operation) => match operation {
+                CognitoIdp::DescribeUserPool
+                | CognitoIdp::ListUserPools
+                | CognitoIdp::DescribeUserPoolClient
+                | CognitoIdp::ListUserPoolClients
+                | CognitoIdp::AdminGetUser
+                | CognitoIdp::ListUsers
+                | CognitoIdp::GetGroup
+                | CognitoIdp::ListGroups
+                | CognitoIdp::AdminListGroupsForUser
+                | CognitoIdp::ListUsersInGroup
+                | CognitoIdp::GetUser => WhenDenied,
+                CognitoIdp::SignUp
+                | CognitoIdp::ConfirmSignUp
+                | CognitoIdp::ResendConfirmationCode
+                | CognitoIdp::InitiateAuth
+                | CognitoIdp::RespondToAuthChallenge
+                | CognitoIdp::GetTokensFromRefreshToken
+                | CognitoIdp::UpdateUserAttributes
+                | CognitoIdp::VerifyUserAttribute
+                | CognitoIdp::ChangePassword
+                | CognitoIdp::ForgotPassword
+                | CognitoIdp::ConfirmForgotPassword
+                | CognitoIdp::GlobalSignOut
+                | CognitoIdp::RevokeToken
+                | CognitoIdp::CreateUserPool
+                | CognitoIdp::DeleteUserPool
+                | CognitoIdp::CreateUserPoolClient
+                | CognitoIdp::UpdateUserPoolClient
+                | CognitoIdp::DeleteUserPoolClient
+                | CognitoIdp::AdminCreateUser
+                | CognitoIdp::AdminDeleteUser
+                | CognitoIdp::AdminConfirmSignUp
+                | CognitoIdp::AdminSetUserPassword
+                | CognitoIdp::AdminResetUserPassword
+                | CognitoIdp::AdminDisableUser
+                | CognitoIdp::AdminEnableUser
+                | CognitoIdp::AdminUpdateUserAttributes
+                | CognitoIdp::AdminDeleteUserAttributes
+                | CognitoIdp::AdminInitiateAuth
+                | CognitoIdp::AdminRespondToAuthChallenge
+                | CognitoIdp::AdminUserGlobalSignOut
+                | CognitoIdp::CreateGroup
+                | CognitoIdp::UpdateGroup
+                | CognitoIdp::DeleteGroup
+                | CognitoIdp::AdminAddUserToGroup
+                | CognitoIdp::AdminRemoveUserFromGroup => Always,
+            },
+            Operation::CognitoIdentity(operation) => match operation {
+                CognitoIdentity::DescribeIdentityPool
+                | CognitoIdentity::ListIdentityPools
+                | CognitoIdentity::GetIdentityPoolRoles
+                | CognitoIdentity::ListIdentities
+                | CognitoIdentity::DescribeIdentity => WhenDenied,
+                CognitoIdentity::GetId
+                | CognitoIdentity::GetCredentialsForIdentity
+                | CognitoIdentity::GetOpenIdToken
+                | CognitoIdentity::CreateIdentityPool
+                | CognitoIdentity::UpdateIdentityPool
+                | CognitoIdentity::DeleteIdentityPool
+                | CognitoIdentity::SetIdentityPoolRoles => Always,
+            },
+            Operation::Sts(operation) => match operation {
+                Sts::GetCallerIdentity => WhenDenied,
+                Sts::AssumeRoleWithWebIdentity | Sts::AssumeRole => Always,
+            },
+            Operation::Iam(operation) => match operation {
+                Iam::GetRole
+                | Iam::ListRoles
+                | Iam::GetRolePolicy
+                | Iam::ListRolePolicies
+                | Iam::GetOpenIDConnectProvider
+                | Iam::ListOpenIDConnectProviders => WhenDenied,
+                Iam::CreateRole
+                | Iam::DeleteRole
+                | Iam::UpdateAssumeRolePolicy
+                | Iam::PutRolePolicy
+                | Iam::DeleteRolePolicy
+                | Iam::CreateOpenIDConnectProvider
+                | Iam::DeleteOpenIDConnectProvider => Always,
+            },
+            Operation::S3(operation) => match operation {
+                S3::ListBuckets
+                | S3::HeadBucket
+                | S3::GetBucketLocation
+                | S3::GetBucketCors
+                | S3::GetBucketEncryption
+                | S3::ListObjects
+                | S3::ListObjectsV2
+                | S3::ListObjectVersions
+                | S3::ListMultipartUploads
+                | S3::HeadObject
+                | S3::GetObjectAttributes
+                | S3::ListParts => WhenDenied,
+                S3::CreateBucket
+                | S3::DeleteBucket
+                | S3::PutBucketCors
+                | S3::DeleteBucketCors
+                | S3::PutBucketEncryption
+                | S3::DeleteBucketEncryption
+                | S3::PutObject
+                | S3::PostObject
+                | S3::CopyObject
+                | S3::GetObject
+                | S3::DeleteObject
+                | S3::DeleteObjects
+                | S3::CreateMultipartUpload
+                | S3::UploadPart
+                | S3::UploadPartCopy
+                | S3::CompleteMultipartUpload
+                | S3::AbortMultipartUpload => Always,
+            },
+            Operation::Kms(operation) => match operation {
+                Kms::DescribeKey
+                | Kms::ListKeys
+                | Kms::ListAliases
+                | Kms::GenerateRandom
+                | Kms::GetKeyRotationStatus
+                | Kms::ListKeyRotations
+                | Kms::GetKeyPolicy
+                | Kms::ListKeyPolicies
+                | Kms::ListResourceTags => WhenDenied,
+                Kms::CreateKey
+                | Kms::UpdateKeyDescription
+                | Kms::EnableKey
+                | Kms::DisableKey
+                | Kms::ScheduleKeyDeletion
+                | Kms::CancelKeyDeletion
+                | Kms::CreateAlias
+                | Kms::UpdateAlias
+                | Kms::DeleteAlias
+                | Kms::Encrypt
+                | Kms::Decrypt
+                | Kms::ReEncrypt
+                | Kms::GenerateDataKey
+                | Kms::GenerateDataKeyWithoutPlaintext
+                | Kms::EnableKeyRotation
+                | Kms::DisableKeyRotation
+                | Kms::RotateKeyOnDemand
+                | Kms::PutKeyPolicy
+                | Kms::TagResource
+                | Kms::UntagResource => Always,
+            },
+            Operation::Own(operation) => match operation {
+                Own::Health
+                | Own::Ready
+                | Own::GetMetrics
+                | Own::GetUserPoolKeys
+                | Own::GetUserPoolDiscovery
+                | Own::GetIdentityKeys
+                | Own::GetPage
+                | Own::Preflight
+                | Own::SignFileUploadPart
+                | Own::ListFileUploadParts
+                | Own::GraphQl
+                | Own::ListAuditEvents
+                | Own::GetMonitoringOverview => WhenDenied,
+                Own::PresignFile
+                | Own::CreateFileMultipartUpload
+                | Own::CompleteFileMultipartUpload
+                | Own::AbortFileMultipartUpload
+                | Own::PutFile
+                | Own::GetFile => Always,
+            },
+        }
     }
 }
 

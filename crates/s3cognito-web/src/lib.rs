@@ -9,6 +9,8 @@
 //!   works on any deployment and behind `--public-url`.
 //! - A browser's unsigned GET of `/` asking for HTML gets the page too ([`wants_page`]); S3's answers to
 //!   signed requests there are unchanged.
+//! - `/_s3cognito/admin/` is the monitoring dashboard, a second entry of the same build (`admin.html`),
+//!   for members of the pool's administrators group.
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -100,9 +102,12 @@ fn origin_of(url: &str) -> Option<String> {
     clean.then(|| format!("{scheme}://{authority}"))
 }
 
-/// The page's routes under `/_s3cognito/app`, to be merged into the server's router.
+/// The page's routes under `/_s3cognito/app`, and the dashboard's page at `/_s3cognito/admin/` (its figures
+/// come from the monitoring routes beside it), to be merged into the server's router.
 pub fn routes(page: Page) -> Router {
     Router::new()
+        .route("/_s3cognito/admin", get(redirect_to_dashboard))
+        .route("/_s3cognito/admin/", get(dashboard))
         .route("/_s3cognito/app", get(redirect_to_page))
         .route("/_s3cognito/app/", get(index))
         .route("/_s3cognito/app/config.json", get(config))
@@ -118,6 +123,20 @@ async fn redirect_to_page() -> Response {
 
 async fn index(State(page): State<Page>) -> Response {
     page.index()
+}
+
+async fn redirect_to_dashboard() -> Response {
+    (StatusCode::PERMANENT_REDIRECT, [(header::LOCATION, "/_s3cognito/admin/")]).into_response()
+}
+
+/// The monitoring dashboard: the same build as the upload page, its own entry (`admin.html`).
+async fn dashboard(State(page): State<Page>) -> Response {
+    let Some(dashboard) = asset("admin.html") else {
+        return not_found().await;
+    };
+    let mut response = page.file(dashboard);
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
 }
 
 async fn config(State(page): State<Page>) -> Response {

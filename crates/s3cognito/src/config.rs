@@ -87,6 +87,25 @@ pub struct ServeArgs {
     /// Log filter, e.g. `info` or `s3cognito=debug`.
     #[arg(long, env = "S3COGNITO_LOG")]
     pub log: Option<String>,
+    /// `text` (the default) or `json`: one JSON object a line, for log collectors.
+    #[arg(long, env = "S3COGNITO_LOG_FORMAT")]
+    pub log_format: Option<LogFormat>,
+    /// Whether metrics are recorded and served (default: true).
+    #[arg(long, env = "S3COGNITO_METRICS")]
+    pub metrics: Option<bool>,
+    /// Serve the metrics on this address of their own instead of the main one.
+    #[arg(long, env = "S3COGNITO_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// A bearer token the metrics route asks for (`Authorization: Bearer <token>`); open when unset.
+    /// Give it by the variable or the config file, which other users cannot read off the process list.
+    #[arg(long, env = "S3COGNITO_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Whether security-relevant events are kept in the audit log (default: true).
+    #[arg(long, env = "S3COGNITO_AUDIT")]
+    pub audit: Option<bool>,
+    /// Days the audit log keeps an event (default: 90).
+    #[arg(long, env = "S3COGNITO_AUDIT_RETENTION_DAYS")]
+    pub audit_retention_days: Option<i64>,
     /// Password hashes computed at once (default: one per core); each holds 19 MiB while it works.
     #[arg(long, env = "S3COGNITO_HASH_WORKERS")]
     pub hash_workers: Option<usize>,
@@ -151,6 +170,20 @@ pub struct Settings {
     pub rate_limits: RateLimits,
     pub connections: ConnectionLimits,
     pub tls: Option<s3cognito_http::tls::TlsFiles>,
+    pub log_format: LogFormat,
+    pub metrics: bool,
+    pub metrics_listen: Option<SocketAddr>,
+    pub metrics_token: Option<String>,
+    pub audit: s3cognito_service::audit::AuditSettings,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 impl ServeArgs {
@@ -207,6 +240,14 @@ impl ServeArgs {
                 }
             },
             log: log_filter(self.log.or(file.log).as_deref().unwrap_or("info")),
+            log_format: self.log_format.or(file.log_format).unwrap_or_default(),
+            metrics: self.metrics.or(file.metrics).unwrap_or(true),
+            metrics_listen: self.metrics_listen.or(file.metrics_listen),
+            metrics_token: self.metrics_token.or(file.metrics_token).filter(|token| !token.is_empty()),
+            audit: s3cognito_service::audit::AuditSettings {
+                enabled: self.audit.or(file.audit).unwrap_or(true),
+                retention_seconds: self.audit_retention_days.or(file.audit_retention_days).unwrap_or(90).saturating_mul(86_400),
+            },
             master_key_file: self.master_key_file.or(file.master_key_file).unwrap_or_else(|| data.join("master.key")),
             data,
             work: {
@@ -281,6 +322,11 @@ impl ServeArgs {
         anyhow::ensure!(
             (1..=settings.uploads.max_presign_seconds).contains(&settings.uploads.presign_seconds),
             "presign seconds must be between 1 and the max presign seconds"
+        );
+        anyhow::ensure!(settings.audit.retention_seconds >= 86_400, "the audit log keeps events at least 1 day");
+        anyhow::ensure!(
+            settings.metrics || (settings.metrics_listen.is_none() && settings.metrics_token.is_none()),
+            "--metrics-listen and --metrics-token need the metrics on"
         );
         anyhow::ensure!(
             (900..=43_200).contains(&settings.credential_seconds),

@@ -1,5 +1,6 @@
 //! The `s3cognito` binary: `serve` runs the whole system; the other commands are its clients.
 
+mod audit;
 mod cli;
 mod config;
 mod files;
@@ -145,6 +146,9 @@ enum Command {
         #[command(flatten)]
         profile: cli::ProfileArgs,
     },
+    /// The audit log, newest first: sign-ins and their failures, lockouts, administration, credentials
+    /// issued, objects written, read and deleted, requests refused.
+    Audit(audit::AuditArgs),
     /// Sign in with SRP and print the ID token.
     Login {
         #[arg(long = "usr")]
@@ -213,5 +217,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Whoami { profile } => runtime.block_on(cli::whoami(&profile)),
         Command::Logout { profile } => runtime.block_on(cli::logout(&profile)),
+        Command::Audit(args) => runtime.block_on(audit::run(&args)),
     }
 }

@@ -5,19 +5,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use s3cognito_http::HttpState;
+use metrics_exporter_prometheus::PrometheusHandle;
+use s3cognito_http::{HttpState, MetricsExposure, MonitorState};
 use s3cognito_meta::Store;
 use s3cognito_service::clock::{Clock, SystemClock};
 use s3cognito_service::mail::{Mailer, OutboxMailer, SmtpMailer};
 use s3cognito_service::user_pool::UserPoolSettings;
 use s3cognito_service::{App, bootstrap};
 
-use crate::config::ServeArgs;
+use crate::config::{LogFormat, ServeArgs};
 use crate::files;
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let settings = args.resolve()?;
-    init_logging(&settings.log);
+    init_logging(&settings.log, settings.log_format, settings.metrics);
+    let metrics = if settings.metrics { Some(install_metrics_recorder()?) } else { None };
     create_private_dir(&settings.data)?;
 
     let store = Store::connect(&settings.database_url).await.context("opening the metadata database")?;
@@ -48,12 +50,20 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         None => s3cognito_blob::BlobStore::local(&settings.data.join("blobs")),
     }
     .context("opening the blob store")?;
+    blobs.mark().await.context("marking the blob store as this deployment's")?;
     let app = Arc::new(
         App::new(store.clone(), clock, mailer, blobs, settings.region.clone(), user_pool_settings, settings.rate_limits)
             .with_credential_seconds(settings.credential_seconds)
-            .with_upload_settings(settings.uploads.clone()),
+            .with_upload_settings(settings.uploads.clone())
+            .with_audit_settings(settings.audit),
     );
     let bootstrap = bootstrap::ensure(&app).await.context("bootstrapping the data dir")?;
+    let readiness = app.monitoring.readiness().await;
+    anyhow::ensure!(
+        readiness.keys.is_ok(),
+        "the master key ({}) does not open what this deployment sealed with its own: replicas must share one key",
+        settings.master_key_file.display()
+    );
 
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
@@ -79,22 +89,93 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
     let page = s3cognito_web::Page::new(&exports, &base_url);
-    let state = HttpState { app: app.clone(), public_url: base_url.clone(), page };
+    let exposure = match (&metrics, settings.metrics_listen) {
+        (None, _) => MetricsExposure::Off,
+        (Some(handle), None) => MetricsExposure::Here(handle.clone()),
+        (Some(_), Some(_)) => MetricsExposure::Elsewhere,
+    };
+    let monitor = MonitorState::new(app.clone(), exposure, settings.metrics_token.clone());
+    let mut side_tasks = vec![housekeeping];
+    if let Some(handle) = &metrics {
+        side_tasks.push(tokio::spawn(metrics_upkeep(handle.clone())));
+        if let Some(address) = settings.metrics_listen {
+            let listener = tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("listening for metrics on {address}"))?;
+            tracing::info!(address = %listener.local_addr()?, "metrics served on their own address");
+            let router = s3cognito_http::metrics_router(monitor.clone(), handle.clone());
+            side_tasks.push(tokio::spawn(async move {
+                if let Err(error) = axum::serve(listener, router).await {
+                    tracing::error!(%error, "the metrics listener stopped");
+                }
+            }));
+        }
+    }
+    let state = HttpState { app: app.clone(), public_url: base_url.clone(), page, monitor };
     // Handlers are in place before the line is printed: whoever waits for it may signal at once.
     let shutdown = shutdown_signal()?;
     println!("s3cognito listening on {scheme}://{address}");
     std::io::stdout().flush()?;
     s3cognito_http::serve(listener, state, settings.connections, tls, shutdown).await?;
-    housekeeping.abort();
+    for task in side_tasks {
+        task.abort();
+    }
+    app.audit.flush().await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
 }
 
-fn init_logging(filter: &str) {
+/// Log lines to stderr (stdout carries the one `listening on` line that scripts wait for), as text or one
+/// JSON object a line; every line of a request names its id (the `request` span). With metrics on, the
+/// metadata database's statement times are taken from sqlx's statement events, which only that layer sees.
+fn init_logging(filter: &str, format: LogFormat, metrics: bool) {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| "info".into());
-    // Logs go to stderr: stdout carries the one `listening on` line that scripts wait for.
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let lines = match format {
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_writer(std::io::stderr)
+            .boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_writer(std::io::stderr)
+            .boxed(),
+    };
+    let statement_times = metrics.then(|| {
+        let only_statements = tracing_subscriber::filter::Targets::new()
+            .with_target(s3cognito_monitor::sql_timing::TARGET, tracing::Level::DEBUG);
+        s3cognito_monitor::sql_timing::StatementTimes.with_filter(only_statements)
+    });
+    let _ = tracing_subscriber::registry().with(lines.with_filter(filter)).with(statement_times).try_init();
+}
+
+/// The Prometheus recorder every `metrics::` call in the process records into. Latencies get buckets
+/// from a millisecond to a minute, so they render as histograms rather than summaries.
+fn install_metrics_recorder() -> anyhow::Result<PrometheusHandle> {
+    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+    const SECONDS: [f64; 14] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 60.0];
+    let handle = PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), &SECONDS)?
+        .install_recorder()
+        .context("installing the metrics recorder")?;
+    s3cognito_monitor::catalogue::describe();
+    metrics::gauge!("s3cognito_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+    Ok(handle)
+}
+
+/// The recorder keeps histogram samples until this folds them into their buckets.
+async fn metrics_upkeep(handle: PrometheusHandle) {
+    let mut interval = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        interval.tick().await;
+        handle.run_upkeep();
+    }
 }
 
 fn create_private_dir(path: &std::path::Path) -> anyhow::Result<()> {
@@ -141,6 +222,11 @@ async fn housekeeping(app: Arc<App>) {
             Ok(0) => {}
             Ok(removed) => tracing::debug!(removed, "old rate-limit counters removed"),
             Err(error) => tracing::warn!(%error, "removing old rate-limit counters failed"),
+        }
+        match app.audit.sweep().await {
+            Ok(0) => {}
+            Ok(removed) => tracing::debug!(removed, "audit events past their retention removed"),
+            Err(error) => tracing::warn!(%error, "removing old audit events failed"),
         }
         match app.objects.reclaim_garbage().await {
             Ok(0) => {}

@@ -224,6 +224,8 @@ class Server:
         self.stdout_lines: list[str] = []
         self.exit_codes: list[int] = []
         self.outbox = Outbox(self)
+        # Where `serve` listens: a free port unless a test needs the same address across restarts.
+        self.listen = "127.0.0.1:0"
 
     # ---- lifecycle -------------------------------------------------------
     def start(self) -> None:
@@ -237,7 +239,7 @@ class Server:
         err.write(f"\n===== start #{self.starts} =====\n".encode())
         err.flush()
         self.proc = subprocess.Popen(
-            [str(BIN), "serve", "--listen", "127.0.0.1:0", "--data", str(self.data)],
+            [str(BIN), "serve", "--listen", self.listen, "--data", str(self.data)],
             stdout=subprocess.PIPE,
             stderr=err,
             stdin=subprocess.DEVNULL,

@@ -151,7 +151,8 @@ impl Harness {
         assert_eq!(bootstrap.root_access_key_id, ROOT_KEY_ID);
         let public_url = "https://auth.example.com";
         let page = s3cognito_web::Page::new(&serde_json::json!({"aws_user_pools_id": bootstrap.user_pool_id}), public_url);
-        let state = s3cognito_http::HttpState { app: app.clone(), public_url: public_url.to_owned(), page };
+        let monitor = s3cognito_http::MonitorState::new(app.clone(), s3cognito_http::MetricsExposure::Off, None);
+        let state = s3cognito_http::HttpState { app: app.clone(), public_url: public_url.to_owned(), page, monitor };
         Harness { router: s3cognito_http::router(state), app, clock, outbox, bootstrap, _data: data }
     }
 

@@ -1,6 +1,7 @@
 //! The store's contract, run against every engine: SQLite always, PostgreSQL when
 //! `S3COGNITO_TEST_POSTGRES_URL` names a server (each run gets a database of its own).
 
+mod audit;
 mod identity;
 mod kms;
 mod upload_jobs;

@@ -498,7 +498,9 @@ impl Identity {
             self.store.insert_identity(&record).await?;
             return Ok(record.identity_id);
         };
-        self.identity_of_login(pool_id, &login.provider, &login.subject).await
+        let identity_id = self.identity_of_login(pool_id, &login.provider, &login.subject).await?;
+        crate::activity::note(|details| details.identity = Some(identity_id.clone()));
+        Ok(identity_id)
     }
 
     /// The identity of a user of a pool's login provider (created on first use, the same ever after):
@@ -632,6 +634,7 @@ impl Identity {
         logins: &BTreeMap<String, String>,
         custom_role_arn: Option<&str>,
     ) -> Result<IssuedCredentials> {
+        crate::activity::note(|details| details.identity = Some(identity_id.to_owned()));
         let (identity, config, login) = self.prove_identity(identity_id, logins).await?;
         let role_arn = self.choose_role(&config, login.as_ref(), custom_role_arn)?;
         let keys = identity_keys(identity_id, &identity.pool_id, Identity::amr(login.as_ref()));
@@ -643,6 +646,7 @@ impl Identity {
         let assumed = self
             .issue_credentials(&role, "CognitoIdentityCredentials", self.settings.credential_seconds, keys, None, source)
             .await?;
+        metrics::counter!("s3cognito_credentials_issued_total", "kind" => "identity_pool").increment(1);
         Ok(assumed.credentials)
     }
 }

@@ -216,6 +216,7 @@ impl Identity {
         let assumed = self
             .issue_credentials(&role, request.session_name, duration, identity.keys, request.session_policy, identity.source)
             .await?;
+        metrics::counter!("s3cognito_credentials_issued_total", "kind" => "web_identity").increment(1);
         Ok(WebIdentityAssumed { assumed, subject: identity.subject, audience: identity.audience, provider: identity.provider })
     }
 
@@ -351,7 +352,9 @@ impl Identity {
             )));
         }
         let source = caller.session.as_ref().and_then(|session| session.source.clone());
-        self.issue_credentials(&role, session_name, duration, BTreeMap::new(), session_policy, source).await
+        let assumed = self.issue_credentials(&role, session_name, duration, BTreeMap::new(), session_policy, source).await?;
+        metrics::counter!("s3cognito_credentials_issued_total", "kind" => "assume_role").increment(1);
+        Ok(assumed)
     }
 
     /// GetCallerIdentity: (UserId, Account, Arn).

@@ -9,6 +9,7 @@ use s3cognito_types::{ClientId, UserPoolId, Username};
 use super::tokens::refresh_token_hash;
 use super::users::verifier_binding;
 use super::{Attributes, ClientContext, Tokens, User, UserPools, UserStatus};
+use crate::activity::{self, Notable, Via};
 use crate::error::{Result, ServiceError};
 
 /// An InitiateAuth or AdminInitiateAuth call.
@@ -145,6 +146,7 @@ impl UserPools {
                     )));
                 }
                 let username = Username::parse(required(parameters, "USERNAME")?)?;
+                activity::note_pool_username(context.pool_id.as_str(), username.as_str(), Via::Password);
                 let password = required(parameters, "PASSWORD")?;
                 context.check_secret_hash(username.as_str(), parameters.get("SECRET_HASH").map(String::as_str))?;
                 let user = self.sign_in_with_password(&context, &username, password).await?;
@@ -153,6 +155,7 @@ impl UserPools {
             (Some(AuthFlow::RefreshTokenAuth | AuthFlow::RefreshToken), _) => {
                 let token = required(parameters, "REFRESH_TOKEN")?;
                 let record = self.live_refresh_token(token, &request.client_id).await?;
+                activity::note_pool_username(context.pool_id.as_str(), &record.username, Via::Token);
                 let user = self.user(&context.pool_id, &record.username).await.map_err(|_| {
                     ServiceError::NotAuthorized("Invalid Refresh Token".to_owned())
                 })?;
@@ -174,6 +177,7 @@ impl UserPools {
                     return Err(ServiceError::Invalid("USER_SRP_AUTH flow not enabled for this client".to_owned()));
                 }
                 let username = Username::parse(required(parameters, "USERNAME")?)?;
+                activity::note_pool_username(context.pool_id.as_str(), username.as_str(), Via::Password);
                 let srp_a = required(parameters, "SRP_A")?;
                 context.check_secret_hash(username.as_str(), parameters.get("SECRET_HASH").map(String::as_str))?;
                 self.start_srp(&context, &username, srp_a).await
@@ -196,6 +200,7 @@ impl UserPools {
             }
         }
         let username = Username::parse(required(&answer.responses, "USERNAME")?)?;
+        activity::note_pool_username(context.pool_id.as_str(), username.as_str(), Via::Password);
         let new_password = required(&answer.responses, "NEW_PASSWORD")?;
         context.check_secret_hash(username.as_str(), answer.responses.get("SECRET_HASH").map(String::as_str))?;
         context.pool_config.password_policy.check(new_password)?;
@@ -243,6 +248,7 @@ impl UserPools {
         let context = self.client_and_pool(client_id).await?;
         check_client_secret(&context, client_secret)?;
         let record = self.live_refresh_token(refresh_token, client_id).await?;
+        activity::note_pool_username(context.pool_id.as_str(), &record.username, Via::Token);
         let user = self
             .user(&context.pool_id, &record.username)
             .await
@@ -308,6 +314,7 @@ impl UserPools {
     }
 
     async fn record_sign_in_success(&self, user: &User) -> Result<()> {
+        metrics::counter!("s3cognito_sign_ins_total", "outcome" => "success").increment(1);
         if user.failed_sign_ins != 0 || user.locked_until != 0 {
             self.store.reset_failed_sign_ins(&user.pool_id, &user.username).await?;
         }
@@ -316,6 +323,7 @@ impl UserPools {
 
     /// Counts a failure, locks the user once there are enough, and returns the error to answer with.
     async fn record_sign_in_failure(&self, user: &User) -> ServiceError {
+        metrics::counter!("s3cognito_sign_ins_total", "outcome" => "failure").increment(1);
         let failures = match self.store.record_failed_sign_in(&user.pool_id, &user.username).await {
             Ok(failures) => failures,
             Err(error) => return error.into(),
@@ -328,6 +336,8 @@ impl UserPools {
                 return error.into();
             }
             tracing::warn!(pool = %user.pool_id, failures, lock_seconds = lock, "user locked after failed sign-ins");
+            metrics::counter!("s3cognito_lockouts_total").increment(1);
+            activity::note_notable(Notable::UserLockedOut);
             return ServiceError::NotAuthorized(ATTEMPTS_EXCEEDED.to_owned());
         }
         ServiceError::NotAuthorized(INCORRECT.to_owned())
@@ -370,8 +380,12 @@ impl UserPools {
 
     /// Counts a failed sign-in of a name that matches no user; the answer is what a user would get.
     async fn sign_in_failure_for_nobody(&self, context: &ClientContext, name: &str) -> ServiceError {
+        metrics::counter!("s3cognito_sign_ins_total", "outcome" => "failure").increment(1);
         match self.limiter.stand_in_failure(&stand_in_key(context, name), self.stand_in_window()).await {
             Ok(failures) if failures >= self.settings.lockout_threshold => {
+                // Counted as a user's lockout would be: to an operator, a name under attack is one either way.
+                metrics::counter!("s3cognito_lockouts_total").increment(1);
+                activity::note_notable(Notable::UserLockedOut);
                 ServiceError::NotAuthorized(ATTEMPTS_EXCEEDED.to_owned())
             }
             Ok(_) => ServiceError::NotAuthorized(INCORRECT.to_owned()),
@@ -505,6 +519,7 @@ impl UserPools {
         use base64::Engine as _;
         let responses = &answer.responses;
         let username = Username::parse(required(responses, "USERNAME")?)?;
+        activity::note_pool_username(context.pool_id.as_str(), username.as_str(), Via::Password);
         let secret_block = required(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
         let signature = required(responses, "PASSWORD_CLAIM_SIGNATURE")?;
         let timestamp = required(responses, "TIMESTAMP")?;

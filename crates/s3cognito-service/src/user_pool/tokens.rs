@@ -230,6 +230,7 @@ impl UserPools {
             // A user deleted and created again under the same name is someone else.
             return Err(invalid());
         }
+        crate::activity::note_pool_username(pool_id.as_str(), &user.username, crate::activity::Via::Token);
         if !user.enabled {
             return Err(ServiceError::NotAuthorized("User is disabled.".to_owned()));
         }

@@ -226,6 +226,7 @@ impl UserPools {
         mut attributes: Vec<(String, String)>,
     ) -> Result<SignUpOutcome> {
         let context = self.client_and_pool(client_id).await?;
+        crate::activity::note_pool_username(context.pool_id.as_str(), username.as_str(), crate::activity::Via::Password);
         context.check_secret_hash(username.as_str(), secret_hash)?;
         if context.pool_config.allow_admin_create_user_only {
             return Err(ServiceError::NotAuthorized("SignUp is not permitted for this user pool".to_owned()));
@@ -268,6 +269,7 @@ impl UserPools {
         code: &str,
     ) -> Result<()> {
         let context = self.client_and_pool(client_id).await?;
+        crate::activity::note_pool_username(context.pool_id.as_str(), username.as_str(), crate::activity::Via::Password);
         context.check_secret_hash(username.as_str(), secret_hash)?;
         let Some(mut user) = self.find_user(&context.pool_id, &context.pool_config, username.as_str()).await? else {
             return Err(self.wrong_guess_for_nobody(&context, username).await);
@@ -305,6 +307,7 @@ impl UserPools {
         username: &Username,
     ) -> Result<CodeDelivery> {
         let context = self.client_and_pool(client_id).await?;
+        crate::activity::note_pool_username(context.pool_id.as_str(), username.as_str(), crate::activity::Via::Password);
         context.check_secret_hash(username.as_str(), secret_hash)?;
         let Some(user) = self.find_user(&context.pool_id, &context.pool_config, username.as_str()).await? else {
             self.limiter.code_sent(context.pool_id.as_str(), username.as_str()).await?;
@@ -331,6 +334,7 @@ impl UserPools {
         username: &Username,
     ) -> Result<CodeDelivery> {
         let context = self.client_and_pool(client_id).await?;
+        crate::activity::note_pool_username(context.pool_id.as_str(), username.as_str(), crate::activity::Via::Password);
         context.check_secret_hash(username.as_str(), secret_hash)?;
         let Some(user) = self.find_user(&context.pool_id, &context.pool_config, username.as_str()).await? else {
             self.limiter.code_sent(context.pool_id.as_str(), username.as_str()).await?;
@@ -369,6 +373,7 @@ impl UserPools {
         new_password: &str,
     ) -> Result<()> {
         let context = self.client_and_pool(client_id).await?;
+        crate::activity::note_pool_username(context.pool_id.as_str(), username.as_str(), crate::activity::Via::Password);
         context.check_secret_hash(username.as_str(), secret_hash)?;
         context.pool_config.password_policy.check(new_password)?;
         let Some(mut user) = self.find_user(&context.pool_id, &context.pool_config, username.as_str()).await? else {

@@ -500,7 +500,11 @@ async fn object_bytes_can_live_in_another_s3_compatible_store() {
 
     // The bytes are in the backing bucket under generated ids, not under the user's keys.
     let listed = backing_s3.list_objects_v2().bucket(&backing_bucket).prefix("replica-blobs/").send().await.unwrap();
-    let stored: Vec<&str> = listed.contents().iter().filter_map(|object| object.key()).collect();
+    let mut stored: Vec<&str> = listed.contents().iter().filter_map(|object| object.key()).collect();
+    // Beside the blobs, the mark that tells readiness this store is the deployment's.
+    let marked = stored.len();
+    stored.retain(|key| *key != "replica-blobs/s3cognito-blob-store");
+    assert_eq!(marked - stored.len(), 1, "the store is marked once");
     assert_eq!(stored.len(), 2, "{stored:?}");
     assert!(stored.iter().all(|key| !key.ends_with("small") && !key.ends_with("large")), "{stored:?}");
     assert!(!data.path().join("blobs").exists() || std::fs::read_dir(data.path().join("blobs")).unwrap().next().is_none());
