@@ -1,8 +1,9 @@
 import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
 
-// The binary serves the built page at /_s3cognito/app/ (and at / for a browser), so asset URLs are
-// absolute under that path. The output is committed: `cargo build` embeds web/dist without npm.
+// The binary serves the built pages at /_s3cognito/app/ (and at / for a browser) and the dashboard at
+// /_s3cognito/admin/, so asset URLs are absolute under one path that both pages share. The output is
+// committed: `cargo build` embeds web/dist without npm.
 export default defineConfig({
   base: "/_s3cognito/app/",
   plugins: [react()],
@@ -10,7 +11,12 @@ export default defineConfig({
     outDir: "dist",
     emptyOutDir: true,
     assetsDir: "assets",
-    // One page, no lazy routes: a warning about chunk size would only be noise.
+    // Two pages: the upload page and the monitoring dashboard. What they share (sign-in, Amplify, the
+    // styles) is built once, in chunks both load.
+    rolldownOptions: {
+      input: { index: "index.html", admin: "admin.html" },
+    },
+    // Two pages, no lazy routes: a warning about chunk size would only be noise.
     chunkSizeWarningLimit: 2048,
     sourcemap: false,
   },

@@ -1,6 +1,7 @@
 // Signing in and the account's other screens, on Amplify's Cognito client (SRP sign-in): sign in,
 // create an account and confirm it with the mailed code, the new password an administrator-created
-// user must choose, and a forgotten password reset by code.
+// user must choose, and a forgotten password reset by code. Every page of this build signs in here;
+// each says in `intro` what signing in leads to.
 import { useId, useState } from "react";
 import {
   confirmResetPassword,
@@ -81,7 +82,7 @@ function Form({ title, intro, submit, action, children, footer, error, info, bus
 
 const PASSWORD_HINT = "At least 8 characters, with upper and lower case letters, a digit and a symbol.";
 
-export function Account({ notice, onSignedIn }) {
+export function Account({ intro, notice, onSignedIn }) {
   const [screen, setScreen] = useState("signIn");
   const [username, setUsername] = useState("");
   const [email, setEmail] = useState("");
@@ -274,7 +275,7 @@ export function Account({ notice, onSignedIn }) {
       return (
         <Form
           title="Sign in"
-          intro="Sign in to upload files to your private space."
+          intro={intro}
           submit="Sign in"
           {...shown}
           action={run(async () => follow(await signIn({ username, password })))}

@@ -1,25 +1,7 @@
-import { StrictMode } from "react";
-import { createRoot } from "react-dom/client";
-import { loadConfig } from "./config.js";
+// The upload page's entry: the user's files once signed in.
+import { start } from "./boot.jsx";
 import { App } from "./App.jsx";
+// After the upload widget's styles (imported by App), so that the page's corrections to them win.
 import "./styles.css";
 
-const root = createRoot(document.getElementById("root"));
-
-loadConfig().then(
-  (config) =>
-    root.render(
-      <StrictMode>
-        <App config={config} />
-      </StrictMode>,
-    ),
-  (error) =>
-    root.render(
-      <main className="card narrow">
-        <h1>s3cognito</h1>
-        <p role="alert" className="message error">
-          The page could not load its settings from the server: {error.message}
-        </p>
-      </main>,
-    ),
-);
+start((config) => <App config={config} />);

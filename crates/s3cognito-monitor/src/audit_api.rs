@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use s3cognito_meta::{AuditCursor, AuditEventRecord, AuditFilter};
+use s3cognito_service::audit::{AuditCursor, AuditFilter, RecordedEvent};
 use s3cognito_service::ServiceError;
 use s3cognito_service::access::SignedRequest;
 use s3cognito_service::activity::{self, Via};
@@ -89,9 +89,10 @@ pub(crate) fn parse_time(text: &str) -> Option<i64> {
 
 fn filter(query: &str) -> Result<AuditFilter, String> {
     let mut filter = AuditFilter { limit: DEFAULT_LIMIT, ..AuditFilter::default() };
-    for (name, value) in form_pairs(query) {
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        let value = value.into_owned();
         let text = || if value.is_empty() { None } else { Some(value.clone()) };
-        match name.as_str() {
+        match name.as_ref() {
             "since" => filter.since = Some(parse_time(&value).ok_or_else(|| format!("since is not a time: {value}"))?),
             "until" => filter.until = Some(parse_time(&value).ok_or_else(|| format!("until is not a time: {value}"))?),
             "principal" => filter.principal = text(),
@@ -114,45 +115,11 @@ fn filter(query: &str) -> Result<AuditFilter, String> {
     Ok(filter)
 }
 
-fn form_pairs(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let decode = |text: &str| {
-                let spaced = text.replace('+', " ");
-                percent_decode(&spaced)
-            };
-            (decode(name), decode(value))
-        })
-        .collect()
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        let hex = |at: usize| bytes.get(at).and_then(|byte| (*byte as char).to_digit(16));
-        match (bytes[index], hex(index + 1), hex(index + 2)) {
-            (b'%', Some(high), Some(low)) => {
-                decoded.push((high * 16 + low) as u8);
-                index += 3;
-            }
-            (byte, _, _) => {
-                decoded.push(byte);
-                index += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&decoded).into_owned()
-}
-
 /// One event as the API answers it.
-pub fn event_json(event: &AuditEventRecord) -> Value {
+pub fn event_json(recorded: &RecordedEvent) -> Value {
+    let event = &recorded.event;
     json!({
-        "time": s3cognito_crypto::calendar::iso8601(event.at),
+        "time": s3cognito_crypto::calendar::iso8601(recorded.at),
         "event": event.event,
         "service": event.service,
         "outcome": event.outcome,
@@ -163,7 +130,7 @@ pub fn event_json(event: &AuditEventRecord) -> Value {
         "resource": event.resource,
         "via": event.via,
         "requestId": event.request_id,
-        "id": event.id,
+        "id": recorded.id,
     })
 }
 

@@ -68,7 +68,21 @@ pub(crate) async fn overview(State(state): State<MonitorState>, headers: HeaderM
         }
         Err(error) => {
             tracing::error!(%error, "gathering the dashboard's figures failed");
-            refusal(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "The figures could not be gathered; see the server's health.")
+            // What is away is still worth showing: the checks need no figures.
+            let readiness = app.monitoring.readiness().await;
+            activity::note_error_code("ServiceUnavailable");
+            let body = json!({
+                "__type": "ServiceUnavailable",
+                "message": "The figures could not be gathered; see the server's health.",
+                "health": {
+                    "database": check(&readiness.database),
+                    "blobStore": check(&readiness.blob_store),
+                    "keys": check(&readiness.keys),
+                },
+            });
+            let mut response = (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+            response.headers_mut().insert("x-amzn-errortype", axum::http::HeaderValue::from_static("ServiceUnavailable"));
+            response
         }
     }
 }
@@ -92,10 +106,10 @@ fn overview_json(overview: &Overview) -> Value {
             json!({"start": start, "uploads": found.map_or(0, |count| count.uploads), "bytes": found.map_or(0, |count| count.bytes)})
         })
         .collect();
-    let count_of = |start: i64, matches: &dyn Fn(&s3cognito_meta::EventCount) -> bool| -> i64 {
+    let count_of = |start: i64, matches: &dyn Fn(&s3cognito_service::monitoring::EventCount) -> bool| -> i64 {
         overview.events.iter().filter(|count| count.start == start && matches(count)).map(|count| count.count).sum()
     };
-    let sign_in = |count: &s3cognito_meta::EventCount| {
+    let sign_in = |count: &s3cognito_service::monitoring::EventCount| {
         matches!(count.event.as_str(), "InitiateAuth" | "RespondToAuthChallenge" | "AdminInitiateAuth" | "AdminRespondToAuthChallenge")
             && count.via == "password"
     };

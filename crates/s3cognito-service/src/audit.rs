@@ -12,7 +12,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use s3cognito_meta::{AuditCursor, AuditEventRecord, AuditFilter, Store};
+pub use s3cognito_meta::{AuditCursor, AuditFilter};
+use s3cognito_meta::{AuditEventRecord, Store};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::Result;
@@ -40,6 +41,35 @@ pub struct AuditEvent {
     pub resource: Option<String>,
     pub via: String,
     pub request_id: String,
+}
+
+/// An event as the log keeps it: what was recorded, when, and its id (time-ordered).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedEvent {
+    pub id: String,
+    pub at: i64,
+    pub event: AuditEvent,
+}
+
+impl From<AuditEventRecord> for RecordedEvent {
+    fn from(record: AuditEventRecord) -> RecordedEvent {
+        RecordedEvent {
+            id: record.id,
+            at: record.at,
+            event: AuditEvent {
+                event: record.event,
+                service: record.service,
+                outcome: record.outcome,
+                error_code: record.error_code,
+                principal: record.principal,
+                identity: record.identity,
+                source: record.source,
+                resource: record.resource,
+                via: record.via,
+                request_id: record.request_id,
+            },
+        }
+    }
 }
 
 /// The audit log's settings.
@@ -130,16 +160,18 @@ impl Audit {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(message)) => {
                 let sender = sender.clone();
-                tokio::spawn(async move {
+                let waited = async move {
                     if sender.send_timeout(message, ROOM_WAIT).await.is_err() {
-                        metrics::counter!("s3cognito_audit_events_dropped_total").increment(1);
-                        tracing::error!("the audit log is not being written: an event was dropped");
+                        dropped();
                     }
-                });
+                };
+                // An answer's end may be seen outside the runtime (its body dropped at shutdown).
+                match tokio::runtime::Handle::try_current() {
+                    Ok(runtime) => drop(runtime.spawn(waited)),
+                    Err(_) => dropped(),
+                }
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => {
-                metrics::counter!("s3cognito_audit_events_dropped_total").increment(1);
-            }
+            Err(mpsc::error::TrySendError::Closed(_)) => dropped(),
         }
     }
 
@@ -153,8 +185,8 @@ impl Audit {
     }
 
     /// Events that pass `filter`, newest first.
-    pub async fn list(&self, filter: &AuditFilter) -> Result<Vec<AuditEventRecord>> {
-        Ok(self.store.audit_events(filter).await?)
+    pub async fn list(&self, filter: &AuditFilter) -> Result<Vec<RecordedEvent>> {
+        Ok(self.store.audit_events(filter).await?.into_iter().map(RecordedEvent::from).collect())
     }
 
     /// Removes events past their retention; returns how many went.
@@ -163,8 +195,14 @@ impl Audit {
     }
 }
 
+/// An event that could not be kept: counted, and said once per event in the log.
+fn dropped() {
+    metrics::counter!("s3cognito_audit_events_dropped_total").increment(1);
+    tracing::error!("the audit log is not being written: an event was dropped");
+}
+
 /// Where a listing of `events` (newest first) goes on, when it filled its page.
-pub fn next_page(events: &[AuditEventRecord], limit: i64) -> Option<AuditCursor> {
+pub fn next_page(events: &[RecordedEvent], limit: i64) -> Option<AuditCursor> {
     let full = i64::try_from(events.len()).is_ok_and(|length| length >= limit && limit > 0);
     let last = events.last()?;
     full.then(|| AuditCursor { at: last.at, id: last.id.clone() })

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use s3cognito_crypto::aead::SealingKey;
-use s3cognito_meta::{AuditEventRecord, AuditFilter, EventCount, Store, UploadCount};
+pub use s3cognito_meta::{EventCount, UploadCount};
+use s3cognito_meta::{AuditFilter, Store};
 use tokio::sync::Mutex;
 
 use crate::Result;
@@ -93,7 +94,7 @@ pub struct Overview {
     pub uploads: Vec<UploadCount>,
     pub events: Vec<EventCount>,
     pub storage: Vec<UserUsage>,
-    pub recent: Vec<AuditEventRecord>,
+    pub recent: Vec<crate::audit::RecordedEvent>,
 }
 
 /// Readiness and the figures of monitoring. Cheap to clone.
@@ -240,7 +241,13 @@ impl Monitoring {
             uploads: self.store.upload_counts(since, interval).await?,
             events: self.store.audit_event_counts(since, interval).await?,
             storage,
-            recent: self.store.audit_events(&AuditFilter { limit: 50, ..AuditFilter::default() }).await?,
+            recent: self
+                .store
+                .audit_events(&AuditFilter { limit: 50, ..AuditFilter::default() })
+                .await?
+                .into_iter()
+                .map(crate::audit::RecordedEvent::from)
+                .collect(),
         })
     }
 }

@@ -567,6 +567,26 @@ mod tests {
     }
 
     #[test]
+    fn the_audit_log_keeps_changes_sign_ins_and_object_bytes_and_refused_reads() {
+        for operation in [
+            Operation::from(CognitoIdp::InitiateAuth),
+            CognitoIdp::AdminCreateUser.into(),
+            CognitoIdentity::GetCredentialsForIdentity.into(),
+            Sts::AssumeRole.into(),
+            Iam::PutRolePolicy.into(),
+            S3::GetObject.into(),
+            S3::DeleteObjects.into(),
+            Kms::Decrypt.into(),
+            Own::PutFile.into(),
+        ] {
+            assert_eq!(operation.audited(), Audited::Always, "{operation}");
+        }
+        for operation in [Operation::from(S3::HeadObject), S3::ListObjectsV2.into(), CognitoIdp::ListUsers.into(), Own::Health.into()] {
+            assert_eq!(operation.audited(), Audited::WhenDenied, "{operation}");
+        }
+    }
+
+    #[test]
     fn actions_are_the_service_prefix_and_name_unless_aws_documents_another() {
         assert_eq!(CognitoIdp::AdminGetUser.action(), "cognito-idp:AdminGetUser");
         assert_eq!(Iam::CreateOpenIDConnectProvider.action(), "iam:CreateOpenIDConnectProvider");

@@ -25,11 +25,16 @@
 //!    stream, so it should stay flat;
 //! 4. many small objects with 32 requests in flight: PUT ops/s, then GET ops/s (bodies compared), then
 //!    200 of them GET one at a time: the latency of a single request;
-//! 5. the server's peak RSS: VmRSS sampled every 100 ms, and VmHWM at the end.
+//! 5. the server's peak RSS: VmRSS sampled every 100 ms, and VmHWM at the end;
+//! 6. what monitoring costs: the same small PUTs and GETs against two more servers, one as it runs by
+//!    default (metrics, audit log, an access-log line a request) and one without any of them
+//!    (`S3COGNITO_METRICS=false`, `S3COGNITO_AUDIT=false`, log at `warn`), each on a data dir of its own,
+//!    taking turns (which goes first alternates), `--repeat` times, medians compared.
 //!
 //! It prints a table with its targets (large upload and download at least 80% of the raw rates, the
-//! upload edge's PUT at least 90% of the presigned PUT's rate, SSE-KMS at least 90% of SSE-S3, server peak
-//! RSS at most 150 MiB, over the run and during the large PUTs) marked PASS or FAIL, and exits 0 unless
+//! upload edge's PUT at least 90% of the presigned PUT's rate, SSE-KMS at least 90% of SSE-S3, small PUTs
+//! and GETs with metrics and audit at least 95% of those without, server peak RSS at most 150 MiB, over the
+//! run and during the large PUTs) marked PASS or FAIL, and exits 0 unless
 //! something errored.
 //! MB are 10^6 bytes.
 
@@ -72,6 +77,8 @@ const TARGET_EDGE_RATIO: f64 = 0.90;
 const TARGET_RSS_MIB: f64 = 150.0;
 /// SSE-KMS (data keys from KMS) beside SSE-S3 (data keys under the master key), uploads and downloads.
 const TARGET_SSE_KMS_RATIO: f64 = 0.90;
+/// Metrics and the audit log cost small PUTs and GETs at most 5%.
+const TARGET_MONITORING_RATIO: f64 = 0.95;
 /// The key the SSE-KMS rows write under: the deployment's default.
 const SSE_KMS_KEY: &str = "alias/s3cognito-default";
 const RSS_SAMPLE_EVERY: Duration = Duration::from_millis(100);
@@ -241,14 +248,15 @@ fn run(args: &Args, data: &Path) -> Result<()> {
         let serial_count = smalls.len().min(SERIAL_GETS);
         println!("small objects: {serial_count} GETs one at a time ...");
         let serial = serial_gets(&s3, &bucket, &smalls[..serial_count]).await.context("small GETs one at a time")?;
-        anyhow::Ok((raw_read, upload, download, puts_large, puts, gets, serial_count, serial, static_files, sse))
+        let monitoring = monitoring_cost(&args.server, data, &smalls, args.repeat).await.context("monitoring's cost")?;
+        anyhow::Ok((raw_read, upload, download, puts_large, puts, gets, serial_count, serial, static_files, sse, monitoring))
     });
 
     let hwm_kib = proc_status_kib(server.pid(), "VmHWM:");
     let sampled_kib = sampler.stop();
     let exit = server.stop();
     drop(runtime);
-    let (raw_read, upload, download, puts_large, puts, gets, serial_count, serial, static_files, sse) = s3_result?;
+    let (raw_read, upload, download, puts_large, puts, gets, serial_count, serial, static_files, sse, monitoring) = s3_result?;
     let exit = exit?;
 
     let large = large_len as f64;
@@ -331,6 +339,18 @@ fn run(args: &Args, data: &Path) -> Result<()> {
     row(&format!("small GET ({} KiB, {SMALL_IN_FLIGHT} in flight)", args.small_kib), small_ops / gets.as_secs_f64(), "ops/s", gets, None, None);
     let serial_ms = serial.as_secs_f64() * 1e3 / serial_count as f64;
     line("small GET, one at a time (latency)", &format!("{serial_ms:.2} ms"), &format!("{:.2} s", serial.as_secs_f64()), "", "", "");
+    for (name, monitored, quiet) in [("PUT", monitoring.puts, monitoring.quiet_puts), ("GET", monitoring.gets, monitoring.quiet_gets)] {
+        let (rate, quiet_rate) = (small_ops / monitored.as_secs_f64(), small_ops / quiet.as_secs_f64());
+        row(&format!("small {name}, no metrics or audit (same run)"), quiet_rate, "ops/s", quiet, None, None);
+        line(
+            &format!("small {name}, metrics + audit, vs without"),
+            &format!("{rate:.0} ops/s"),
+            &format!("{:.2} s", monitored.as_secs_f64()),
+            &format!("{:.1}%", rate / quiet_rate * 100.0),
+            "≥ 95% without",
+            verdict(rate >= TARGET_MONITORING_RATIO * quiet_rate),
+        );
+    }
     let rss_row = |name: &str, kib: Option<u64>| match kib {
         Some(kib) => {
             let mib = kib as f64 / 1024.0;
@@ -747,6 +767,61 @@ async fn small_objects(s3: &aws_sdk_s3::Client, bucket: &str, bodies: &[SdkBody]
     Ok((elapsed[0], elapsed[1]))
 }
 
+/// Small PUTs and GETs with metrics and the audit log, and without.
+struct MonitoringTimes {
+    puts: Duration,
+    gets: Duration,
+    quiet_puts: Duration,
+    quiet_gets: Duration,
+}
+
+/// The small objects against two fresh servers of their own, one as it runs by default (metrics, the audit
+/// log, an access-log line a request at `info`, written to a file) and one without metrics, audit log or
+/// access log, in turn, `repeat` times, which one goes first alternating; medians. Each first stores every
+/// object once, untimed, so that the timed rounds replace objects that exist on both.
+async fn monitoring_cost(binary: &Path, data: &Path, bodies: &[SdkBody], repeat: usize) -> Result<MonitoringTimes> {
+    let start = |name: &str, environment: &[(&str, &str)]| -> Result<(Server, PathBuf)> {
+        let directory = data.join(name);
+        std::fs::create_dir_all(&directory)?;
+        let log = File::create(data.join(format!("{name}.log")))?;
+        Ok((Server::start_with(binary, &directory, environment, Stdio::from(log))?, directory))
+    };
+    let (mut monitored, monitored_data) = start("monitored", &[("S3COGNITO_LOG", "info")])?;
+    let (mut quiet, quiet_data) =
+        start("unmonitored", &[("S3COGNITO_LOG", "warn"), ("S3COGNITO_METRICS", "false"), ("S3COGNITO_AUDIT", "false")])?;
+    let servers = [
+        (client(&monitored.endpoint, &monitored_data)?, bootstrap_bucket(&monitored_data)?),
+        (client(&quiet.endpoint, &quiet_data)?, bootstrap_bucket(&quiet_data)?),
+    ];
+    println!("monitoring's cost: small objects with metrics, audit and access log, and without, in turn, {repeat} times ...");
+    for (s3, bucket) in &servers {
+        small_objects(s3, bucket, bodies).await.context("small objects, first stored")?;
+    }
+    let mut times = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+    for round in 0..repeat {
+        let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+        for server in order {
+            let (s3, bucket) = &servers[server];
+            let (puts, gets) = small_objects(s3, bucket, bodies).await.context("small objects")?;
+            times[2 * server].push(puts);
+            times[2 * server + 1].push(gets);
+        }
+    }
+    println!(
+        "PUTs: with {} s, without {} s; GETs: with {} s, without {} s",
+        seconds(&times[0]),
+        seconds(&times[2]),
+        seconds(&times[1]),
+        seconds(&times[3])
+    );
+    for server in [&mut monitored, &mut quiet] {
+        let exit = server.stop()?;
+        ensure!(exit.success(), "a server of the monitoring comparison exited with {exit}");
+    }
+    let [puts, gets, quiet_puts, quiet_gets] = times.map(median);
+    Ok(MonitoringTimes { puts, gets, quiet_puts, quiet_gets })
+}
+
 /// GETs `bodies` (already PUT by `small_objects`) one after another: the latency of a single request,
 /// which a response written in two pieces would show (Nagle's algorithm against a delayed ACK).
 async fn serial_gets(s3: &aws_sdk_s3::Client, bucket: &str, bodies: &[SdkBody]) -> Result<Duration> {
@@ -1019,13 +1094,18 @@ struct Server {
 
 impl Server {
     fn start(binary: &Path, data: &Path) -> Result<Server> {
+        Server::start_with(binary, data, &[("S3COGNITO_LOG", "warn")], Stdio::inherit())
+    }
+
+    /// Starts the server with `environment` set, its log going to `log`.
+    fn start_with(binary: &Path, data: &Path, environment: &[(&str, &str)], log: Stdio) -> Result<Server> {
         let mut child = Command::new(binary)
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
-            .env("S3COGNITO_LOG", "warn")
+            .envs(environment.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(log)
             .spawn()
             .with_context(|| format!("starting {}", binary.display()))?;
         let pid = child.id();

@@ -128,7 +128,7 @@ async fn local(args: &AuditArgs, since: Option<i64>, until: Option<i64>) -> anyh
         let Some(last) = page.last() else { break };
         filter.before = Some(AuditCursor { at: last.at, id: last.id.clone() });
         let full = page.len() as i64 == filter.limit;
-        events.extend(page.iter().map(s3cognito_monitor::event_json));
+        events.extend(page.into_iter().map(|record| s3cognito_monitor::event_json(&record.into())));
         if !full {
             break;
         }

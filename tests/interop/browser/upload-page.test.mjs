@@ -5,22 +5,14 @@
 // photographed wide and narrow (tests/interop/artifacts/screens/) and checked by axe-core.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
-import { adminClient, outboxCode, randomPassword, REPO, startServer } from "../node/helpers.mjs";
+import { adminClient, outboxCode, randomPassword, startServer } from "../node/helpers.mjs";
 import { MiB, adminS3, md5, objectExists, randomBytes } from "../node/upload-helpers.mjs";
 import { HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, ListPartsCommand } from "@aws-sdk/client-s3";
+import * as browserTools from "./browser.mjs";
 
-const require = createRequire(import.meta.url);
-const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const CHROMIUM = process.env.S3COGNITO_CHROMIUM || "/usr/bin/chromium";
-const SCREENS = path.join(REPO, "tests", "interop", "artifacts", "screens");
-const WIDE = { width: 1280, height: 900 };
-const NARROW = { width: 390, height: 844 };
 const STEP = 60_000;
 
 let server;
@@ -30,40 +22,15 @@ let browser;
 let context;
 let page;
 let files;
-const problems = [];
-const foreign = [];
+let problems;
+let foreign;
 
 before(async () => {
   server = await startServer();
   admin = await adminClient(server);
   s3 = adminS3(server);
-  fs.mkdirSync(SCREENS, { recursive: true });
   files = fs.mkdtempSync(path.join(os.tmpdir(), "s3cognito-page-"));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-  context = await browser.newContext({ viewport: WIDE, acceptDownloads: true });
-  context.setDefaultTimeout(STEP);
-  page = await context.newPage();
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error" && /Content Security Policy|Refused to/i.test(message.text())) {
-      problems.push(`console: ${message.text()}`);
-    }
-  });
-  page.on("request", (request) => {
-    const url = request.url();
-    if (!url.startsWith(server.endpoint) && !/^(data|blob):/.test(url)) foreign.push(url);
-  });
+  ({ browser, context, page, problems, foreign } = await browserTools.openBrowser(server, { step: STEP, acceptDownloads: true }));
 });
 
 after(async () => {
@@ -74,56 +41,8 @@ after(async () => {
   if (server) await server.stop();
 });
 
-/** No serious or critical axe-core violation on the page as it is now. */
-async function checkAccessibility(name) {
-  await settle();
-  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE);
-  const result = await page.evaluate(() =>
-    window.axe.run(document, { resultTypes: ["violations"], runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] }),
-  );
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  assert.deepEqual(
-    bad.map(
-      (v) =>
-        `${v.id} (${v.impact}): ${v.help} — ` +
-        v.nodes.map((n) => `${n.html.slice(0, 160)}: ${n.any.concat(n.all).map((c) => c.message).join("; ")}`).join(" | "),
-    ),
-    [],
-    `${name}: accessibility violations`,
-  );
-}
-
-/** Waits for the page's transitions (a theme's colours fading in) to end, so axe sees the final colours. */
-async function settle() {
-  await page.evaluate(async () => {
-    await new Promise((resolve) => requestAnimationFrame(resolve));
-    await Promise.all(document.getAnimations().map((animation) => animation.finished.catch(() => {})));
-  });
-}
-
-/** A screenshot wide and narrow (light), and wide in the dark theme; axe-core in each. */
-async function screen(name) {
-  await page.waitForLoadState("networkidle").catch(() => {});
-  await settle();
-  await page.screenshot({ path: path.join(SCREENS, `${name}-wide.png`), fullPage: true });
-  await checkAccessibility(`${name} (wide)`);
-  await page.setViewportSize(NARROW);
-  await settle();
-  await page.screenshot({ path: path.join(SCREENS, `${name}-narrow.png`), fullPage: true });
-  await checkAccessibility(`${name} (narrow)`);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `${name}: the narrow screen scrolls sideways by ${overflow}px`);
-  await page.setViewportSize(WIDE);
-  await page.emulateMedia({ colorScheme: "dark" });
-  await settle();
-  await page.screenshot({ path: path.join(SCREENS, `${name}-dark.png`), fullPage: true });
-  await checkAccessibility(`${name} (dark)`);
-  await page.emulateMedia({ colorScheme: "light" });
-}
-
-async function heading(name) {
-  await page.getByRole("heading", { name, exact: true }).waitFor();
-}
+const screen = (name) => browserTools.screen(page, name);
+const heading = (name) => browserTools.heading(page, name);
 
 /** Chooses files with the page's file picker (the upload widget's "browse files"). */
 async function chooseFiles(paths) {
@@ -331,7 +250,7 @@ test("a large upload interrupted by a reload resumes from the parts already stor
     const parts = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: upload.UploadId }));
     return (parts.Parts ?? []).length === 3 ? upload.UploadId : null;
   }, "three stored parts");
-  await page.screenshot({ path: path.join(SCREENS, "upload-in-progress-wide.png"), fullPage: true });
+  await page.screenshot({ path: path.join(browserTools.SCREENS, "upload-in-progress-wide.png"), fullPage: true });
 
   await page.unroute(held);
   sent.length = 0;

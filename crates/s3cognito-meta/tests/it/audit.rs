@@ -1,6 +1,6 @@
 use s3cognito_meta::*;
 
-use super::stores;
+use super::{object, stores};
 
 fn event(id: &str, at: i64, event: &str, outcome: &str, principal: &str) -> AuditEventRecord {
     AuditEventRecord {
@@ -95,20 +95,7 @@ async fn what_is_stored_adds_up_per_prefix_and_in_total() {
         for (index, (key, size)) in objects.into_iter().enumerate() {
             let blob = format!("blob{index}");
             store.insert_pending_blobs(std::slice::from_ref(&blob), 1).await.unwrap();
-            let object = ObjectRecord {
-                bucket: "bucket".to_owned(),
-                key: key.to_owned(),
-                size,
-                etag: "\"e\"".to_owned(),
-                content_type: None,
-                headers: "{}".to_owned(),
-                user_metadata: "{}".to_owned(),
-                checksum: None,
-                segments: format!("[\"{blob}\"]"),
-                owner: "root".to_owned(),
-                modified_at: 1,
-            };
-            store.put_object(&object, &[blob], |_| Vec::new()).await.unwrap();
+            store.put_object(&object("bucket", key, size, &blob), &[blob.clone()], |_| Vec::new()).await.unwrap();
         }
         let totals = store.stored_totals().await.unwrap();
         assert_eq!((totals.objects, totals.bytes, totals.multipart_uploads), (4, 537, 0), "{engine}");

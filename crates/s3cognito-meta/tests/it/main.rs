@@ -67,6 +67,23 @@ fn group(pool_id: &str, name: &str, precedence: Option<i64>) -> GroupRecord {
     }
 }
 
+/// An object of `size` bytes stored in one blob.
+pub fn object(bucket: &str, key: &str, size: i64, blob: &str) -> ObjectRecord {
+    ObjectRecord {
+        bucket: bucket.to_owned(),
+        key: key.to_owned(),
+        size,
+        etag: "\"e\"".to_owned(),
+        content_type: None,
+        headers: "{}".to_owned(),
+        user_metadata: "{}".to_owned(),
+        checksum: None,
+        segments: format!("[\"{blob}\"]"),
+        owner: "root".to_owned(),
+        modified_at: 1,
+    }
+}
+
 fn refresh(pool_id: &str, username: &str, hash: &str) -> RefreshTokenRecord {
     RefreshTokenRecord {
         token_hash: hash.to_owned(),
@@ -121,19 +138,7 @@ async fn an_abandoned_blob_is_garbage_and_no_object_may_name_it() {
         assert!(!store.abandon_pending_blob("slow").await.unwrap(), "{engine}: once only");
         assert_eq!(store.garbage(101, 10).await.unwrap(), ["slow"], "{engine}");
         assert!(store.garbage(100, 10).await.unwrap().is_empty(), "{engine}");
-        let object = |blob: &str| ObjectRecord {
-            bucket: "bucket".to_owned(),
-            key: "key".to_owned(),
-            size: 1,
-            etag: "\"e\"".to_owned(),
-            content_type: None,
-            headers: "{}".to_owned(),
-            user_metadata: "{}".to_owned(),
-            checksum: None,
-            segments: format!("[\"{blob}\"]"),
-            owner: "root".to_owned(),
-            modified_at: 200,
-        };
+        let object = |blob: &str| ObjectRecord { modified_at: 200, ..object("bucket", "key", 1, blob) };
         let refused = store.put_object(&object("slow"), &["live".to_owned(), "slow".to_owned()], |_| Vec::new()).await;
         assert!(matches!(refused, Err(MetaError::Reclaimed(ref blob)) if blob == "slow"), "{engine}: {refused:?}");
         assert_eq!(store.object("bucket", "key").await.unwrap(), None, "{engine}");

@@ -469,6 +469,9 @@ impl Identity {
         let mut verified: Option<VerifiedLogin> = None;
         for (provider, token) in logins {
             let login = self.verify_login(config, provider, token).await?;
+            if let Some(username) = login.claims.get("cognito:username").and_then(Value::as_str) {
+                crate::activity::note_pool_username(&login.user_pool_id, username, crate::activity::Via::Token);
+            }
             match &verified {
                 None => verified = Some(login),
                 Some(first) if first.user_pool_id == login.user_pool_id && first.subject == login.subject => {}

@@ -2,6 +2,7 @@
 //! and a mailer that keeps what it was asked to send.
 
 mod abuse;
+mod audit;
 mod identity;
 mod objects;
 mod sign_in;
