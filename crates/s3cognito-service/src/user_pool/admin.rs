@@ -68,7 +68,9 @@ fn check_name(kind: &'static str, name: &str) -> Result<()> {
     Ok(())
 }
 
-fn check_client_config(config: &ClientConfig) -> Result<()> {
+/// `stored_flows`: the flows the client has now, when it is being updated. A list mixing legacy and
+/// `ALLOW_` values is refused, as Cognito refuses it, unless it is exactly what an earlier release stored.
+fn check_client_config(config: &ClientConfig, stored_flows: Option<&[String]>) -> Result<()> {
     for flow in &config.explicit_auth_flows {
         if !KNOWN_AUTH_FLOWS.contains(&flow.as_str()) {
             return Err(InvalidMember::error(
@@ -77,6 +79,13 @@ fn check_client_config(config: &ClientConfig) -> Result<()> {
                 format!("Member must satisfy constraint: [Member must satisfy enum value set: [{}]]", KNOWN_AUTH_FLOWS.join(", ")),
             ));
         }
+    }
+    if config.mixes_legacy_and_allow_flows() && stored_flows != Some(config.explicit_auth_flows.as_slice()) {
+        return Err(ServiceError::Invalid(
+            "Values with ALLOW_ prefix must be used only along with values with ALLOW_ prefix: ExplicitAuthFlows can't mix \
+             ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY or USER_PASSWORD_AUTH with ALLOW_ values."
+                .to_owned(),
+        ));
     }
     config.access_token_validity.check("AccessTokenValidity", 300, 86_400)?;
     config.id_token_validity.check("IdTokenValidity", 300, 86_400)?;
@@ -173,7 +182,7 @@ impl UserPools {
     ) -> Result<ClientView> {
         self.pool(pool_id).await?;
         check_name("clientName", &settings.name)?;
-        check_client_config(&settings.config)?;
+        check_client_config(&settings.config, None)?;
         let now = self.now();
         let record = ClientRecord {
             client_id: client_id.to_string(),
@@ -215,7 +224,8 @@ impl UserPools {
             check_name("clientName", &name)?;
             record.name = name;
         }
-        check_client_config(&config)?;
+        let stored = stored::read_client(&record.config)?;
+        check_client_config(&config, Some(&stored.explicit_auth_flows))?;
         record.config = stored::write_client(&config)?;
         record.updated_at = self.now();
         self.store.update_client(&record).await?;

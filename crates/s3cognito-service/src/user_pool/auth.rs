@@ -8,6 +8,7 @@ use s3cognito_types::{ClientId, UserPoolId, Username};
 
 use super::tokens::refresh_token_hash;
 use super::users::verifier_binding;
+use super::config::SignInFlow;
 use super::{Attributes, ClientContext, Tokens, User, UserPools, UserStatus};
 use crate::activity::{self, Notable, Via};
 use crate::error::{Result, ServiceError};
@@ -138,12 +139,9 @@ impl UserPools {
         // unknown client, as Cognito orders them.
         match (AuthFlow::parse(&request.flow), admin) {
             (Some(AuthFlow::UserPassword), false) | (Some(AuthFlow::AdminUserPassword | AuthFlow::AdminNoSrp), true) => {
-                let allowed = if admin { "ALLOW_ADMIN_USER_PASSWORD_AUTH" } else { "ALLOW_USER_PASSWORD_AUTH" };
-                if !context.client_config.allows(allowed) {
-                    return Err(ServiceError::Invalid(format!(
-                        "{} flow not enabled for this client",
-                        request.flow
-                    )));
+                let flow = if admin { SignInFlow::AdminUserPassword } else { SignInFlow::UserPassword };
+                if !context.client_config.allows(flow) {
+                    return Err(ServiceError::Invalid(flow.refusal().to_owned()));
                 }
                 let username = Username::parse(required(parameters, "USERNAME")?)?;
                 activity::note_pool_username(context.pool_id.as_str(), username.as_str(), Via::Password);
@@ -173,8 +171,8 @@ impl UserPools {
                 Ok(AuthOutcome::Tokens(tokens))
             }
             (Some(AuthFlow::UserSrp), _) => {
-                if !context.client_config.allows("ALLOW_USER_SRP_AUTH") {
-                    return Err(ServiceError::Invalid("USER_SRP_AUTH flow not enabled for this client".to_owned()));
+                if !context.client_config.allows(SignInFlow::UserSrp) {
+                    return Err(ServiceError::Invalid(SignInFlow::UserSrp.refusal().to_owned()));
                 }
                 let username = Username::parse(required(parameters, "USERNAME")?)?;
                 activity::note_pool_username(context.pool_id.as_str(), username.as_str(), Via::Password);

@@ -259,23 +259,109 @@ impl Default for ClientConfig {
     }
 }
 
+/// A way of signing in a client's `ExplicitAuthFlows` may allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInFlow {
+    /// USER_SRP_AUTH.
+    UserSrp,
+    /// USER_PASSWORD_AUTH.
+    UserPassword,
+    /// ADMIN_USER_PASSWORD_AUTH and its legacy name ADMIN_NO_SRP_AUTH, on AdminInitiateAuth.
+    AdminUserPassword,
+}
+
+impl SignInFlow {
+    /// The `ALLOW_` value that allows the flow.
+    fn allow_value(self) -> &'static str {
+        match self {
+            SignInFlow::UserSrp => "ALLOW_USER_SRP_AUTH",
+            SignInFlow::UserPassword => "ALLOW_USER_PASSWORD_AUTH",
+            SignInFlow::AdminUserPassword => "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+        }
+    }
+
+    /// What Cognito answers when a client does not allow the flow, word for word.
+    pub fn refusal(self) -> &'static str {
+        match self {
+            SignInFlow::UserSrp => "USER_SRP_AUTH is not enabled for the client.",
+            SignInFlow::UserPassword => "USER_PASSWORD_AUTH flow not enabled for this client",
+            SignInFlow::AdminUserPassword => "Auth flow not enabled for this client",
+        }
+    }
+}
+
+/// The legacy `ExplicitAuthFlows` values, from before Cognito's `ALLOW_` values: each turned on one flow
+/// beside SRP and refresh, which were always on.
+const LEGACY_AUTH_FLOWS: &[&str] = &["ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"];
+
 impl ClientConfig {
-    /// Whether the client allows `flow`, accounting for the legacy names that imply the new ones.
-    pub fn allows(&self, flow: &str) -> bool {
-        let legacy = match flow {
-            "ALLOW_USER_PASSWORD_AUTH" => Some("USER_PASSWORD_AUTH"),
-            "ALLOW_ADMIN_USER_PASSWORD_AUTH" => Some("ADMIN_NO_SRP_AUTH"),
-            _ => None,
-        };
-        // Refresh is always allowed: Cognito refuses to create a client without it.
-        flow == "ALLOW_REFRESH_TOKEN_AUTH"
-            || self.explicit_auth_flows.iter().any(|allowed| allowed == flow || Some(allowed.as_str()) == legacy)
+    /// Whether the client allows `flow`, as Cognito reads `ExplicitAuthFlows`: a list of `ALLOW_` values
+    /// allows exactly what it names; a list of legacy values (or none at all) leaves SRP and refresh
+    /// allowed, and each legacy value adds its own flow (`ADMIN_NO_SRP_AUTH` the admin password flow,
+    /// `USER_PASSWORD_AUTH` the user password flow). Refresh is not gated: a client that signs in must be
+    /// able to stay signed in.
+    pub fn allows(&self, flow: SignInFlow) -> bool {
+        let flows = &self.explicit_auth_flows;
+        let named = |value: &str| flows.iter().any(|given| given == value);
+        if flows.iter().any(|given| given.starts_with("ALLOW_")) {
+            // A mixed list can only be one an earlier release stored, which read legacy values as their
+            // ALLOW_ twins; it keeps that meaning.
+            let legacy_twin = match flow {
+                SignInFlow::UserPassword => "USER_PASSWORD_AUTH",
+                SignInFlow::AdminUserPassword => "ADMIN_NO_SRP_AUTH",
+                SignInFlow::UserSrp => "ALLOW_USER_SRP_AUTH",
+            };
+            return named(flow.allow_value()) || named(legacy_twin);
+        }
+        match flow {
+            SignInFlow::UserSrp => true,
+            SignInFlow::UserPassword => named("USER_PASSWORD_AUTH"),
+            SignInFlow::AdminUserPassword => named("ADMIN_NO_SRP_AUTH"),
+        }
+    }
+
+    /// Whether the list mixes legacy values with `ALLOW_` values, which Cognito refuses.
+    pub fn mixes_legacy_and_allow_flows(&self) -> bool {
+        let flows = &self.explicit_auth_flows;
+        flows.iter().any(|flow| flow.starts_with("ALLOW_")) && flows.iter().any(|flow| LEGACY_AUTH_FLOWS.contains(&flow.as_str()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn client(flows: &[&str]) -> ClientConfig {
+        ClientConfig { explicit_auth_flows: flows.iter().map(|flow| flow.to_string()).collect(), ..ClientConfig::default() }
+    }
+
+    #[test]
+    fn auth_flows_are_read_as_cognito_reads_legacy_and_allow_values() {
+        use SignInFlow::*;
+        // (flows, [SRP, user password, admin password])
+        let cases: &[(&[&str], [bool; 3])] = &[
+            (DEFAULT_AUTH_FLOWS, [true, false, false]),
+            (&[], [true, false, false]),
+            (&["ADMIN_NO_SRP_AUTH"], [true, false, true]),
+            (&["USER_PASSWORD_AUTH"], [true, true, false]),
+            (&["CUSTOM_AUTH_FLOW_ONLY"], [true, false, false]),
+            (&["ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH"], [true, true, true]),
+            (&["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"], [false, true, false]),
+            (&["ALLOW_ADMIN_USER_PASSWORD_AUTH"], [false, false, true]),
+            (&["ALLOW_USER_SRP_AUTH"], [true, false, false]),
+            // Mixed, as only an earlier release could have stored it: legacy values read as their ALLOW_ twins.
+            (&["ALLOW_USER_SRP_AUTH", "USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"], [true, true, false]),
+        ];
+        for (flows, [srp, password, admin]) in cases {
+            let config = client(flows);
+            assert_eq!(config.allows(UserSrp), *srp, "{flows:?} SRP");
+            assert_eq!(config.allows(UserPassword), *password, "{flows:?} USER_PASSWORD_AUTH");
+            assert_eq!(config.allows(AdminUserPassword), *admin, "{flows:?} ADMIN_USER_PASSWORD_AUTH");
+        }
+        assert!(client(&["ALLOW_USER_SRP_AUTH", "USER_PASSWORD_AUTH"]).mixes_legacy_and_allow_flows());
+        assert!(!client(&["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH"]).mixes_legacy_and_allow_flows());
+        assert!(!client(&["ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH"]).mixes_legacy_and_allow_flows());
+    }
 
     #[test]
     fn default_password_policy_matches_cognito() {
