@@ -18,6 +18,7 @@ pub mod password;
 pub mod random;
 pub mod sigv4;
 pub mod srp;
+pub mod totp;
 
 pub use jwt::JwtError;
 pub use sigv4::SigV4Error;

@@ -117,6 +117,7 @@ impl From<ServiceError> for Refusal {
             | ServiceError::UserNotConfirmed
             | ServiceError::PasswordResetRequired
             | ServiceError::CodeMismatch
+            | ServiceError::Mfa(_)
             | ServiceError::ExpiredCode
             | ServiceError::AlreadyExists(_)
             | ServiceError::MalformedPolicy(_)

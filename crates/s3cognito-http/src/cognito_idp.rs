@@ -3,7 +3,8 @@
 //! (`aws_json::dispatch`).
 
 use s3cognito_service::limits::AddressBudget;
-use s3cognito_service::user_pool::config::{ClientConfig, PasswordPolicy, PoolConfig, TimeUnit, Validity};
+use s3cognito_service::user_pool::config::{ClientConfig, MfaConfiguration, PasswordPolicy, PoolConfig, TimeUnit, Validity};
+use s3cognito_service::user_pool::mfa::{FactorPreference, MfaConfigRequest, MfaPreference, MfaSettings, TokenProof};
 use s3cognito_service::user_pool::{
     AuthOutcome, AuthRequest, ChallengeAnswer, ClientSettings, ClientView, CodeDelivery, GroupView, PoolSettings,
     PoolView, Tokens, UserPools, UserView,
@@ -20,7 +21,9 @@ use crate::input::Input;
 /// accounts or send mail.
 pub(crate) fn address_budget(operation: Op) -> Option<AddressBudget> {
     match operation {
-        Op::InitiateAuth | Op::RespondToAuthChallenge => Some(AddressBudget::SignIn),
+        Op::InitiateAuth | Op::RespondToAuthChallenge | Op::AssociateSoftwareToken | Op::VerifySoftwareToken => {
+            Some(AddressBudget::SignIn)
+        }
         Op::SignUp | Op::ConfirmSignUp | Op::ResendConfirmationCode | Op::ForgotPassword | Op::ConfirmForgotPassword => {
             Some(AddressBudget::Account)
         }
@@ -87,6 +90,12 @@ pub(crate) async fn run(state: &HttpState, operation: Op, input: &Input) -> Answ
         Op::AdminRemoveUserFromGroup => admin_remove_user_from_group(pools, input).await,
         Op::AdminListGroupsForUser => admin_list_groups_for_user(pools, input).await,
         Op::ListUsersInGroup => list_users_in_group(pools, input).await,
+        Op::SetUserPoolMfaConfig => set_user_pool_mfa_config(pools, input).await,
+        Op::GetUserPoolMfaConfig => get_user_pool_mfa_config(pools, input).await,
+        Op::AssociateSoftwareToken => associate_software_token(pools, input).await,
+        Op::VerifySoftwareToken => verify_software_token(pools, input).await,
+        Op::SetUserMFAPreference => set_user_mfa_preference(pools, input).await,
+        Op::AdminSetUserMFAPreference => admin_set_user_mfa_preference(pools, input).await,
     }
 }
 
@@ -170,7 +179,112 @@ async fn get_tokens_from_refresh_token(pools: &UserPools, input: &Input) -> Answ
 
 async fn get_user(pools: &UserPools, input: &Input) -> Answer {
     let user = pools.get_user(&input.string("AccessToken")?).await?;
-    Ok(json!({"Username": user.username, "UserAttributes": attributes_json(&user)}))
+    Ok(with_mfa(json!({"Username": user.username, "UserAttributes": attributes_json(&user)}), &user))
+}
+
+/// GetUser's and AdminGetUser's MFA members, present only when the user has a factor enabled.
+fn with_mfa(mut answer: Value, user: &UserView) -> Value {
+    if !user.mfa.enabled.is_empty() {
+        answer["UserMFASettingList"] = json!(user.mfa.enabled);
+    }
+    if let Some(preferred) = user.mfa.preferred {
+        answer["PreferredMfaSetting"] = json!(preferred);
+    }
+    answer
+}
+
+// ---- software-token MFA ----
+
+async fn set_user_pool_mfa_config(pools: &UserPools, input: &Input) -> Answer {
+    let configuration = match input.opt_string("MfaConfiguration")? {
+        Some(value) => Some(MfaConfiguration::parse(&value).ok_or_else(|| {
+            ApiError::invalid_parameter(format!(
+                "1 validation error detected: Value '{value}' at 'mfaConfiguration' failed to satisfy constraint: \
+                 Member must satisfy enum value set: [OFF, ON, OPTIONAL]"
+            ))
+        })?),
+        None => None,
+    };
+    let software_token = match input.object("SoftwareTokenMfaConfiguration")? {
+        Some(token) => Some(token.opt_bool("Enabled")?.unwrap_or(false)),
+        None => None,
+    };
+    let request = MfaConfigRequest {
+        configuration,
+        software_token,
+        sms: input.object("SmsMfaConfiguration")?.is_some(),
+        email: input.object("EmailMfaConfiguration")?.is_some(),
+    };
+    let settings = pools.set_user_pool_mfa_config(&pool_id(input)?, request).await?;
+    Ok(mfa_config_json(settings))
+}
+
+async fn get_user_pool_mfa_config(pools: &UserPools, input: &Input) -> Answer {
+    Ok(mfa_config_json(pools.user_pool_mfa_config(&pool_id(input)?).await?))
+}
+
+fn mfa_config_json(settings: MfaSettings) -> Value {
+    json!({
+        "MfaConfiguration": settings.configuration.as_str(),
+        "SoftwareTokenMfaConfiguration": {"Enabled": settings.software_token},
+    })
+}
+
+/// The access token or the sign-in session a software-token call proves itself with: one of them.
+fn token_proof(input: &Input) -> Result<TokenProof, ApiError> {
+    match (input.opt_string("AccessToken")?, input.opt_string("Session")?) {
+        (Some(token), None) => Ok(TokenProof::AccessToken(token)),
+        (None, Some(session)) => Ok(TokenProof::Session(session)),
+        (Some(_), Some(_)) => Err(ApiError::invalid_parameter("Pass an access token or a session, not both.")),
+        (None, None) => Err(ApiError::invalid_parameter("An access token or a session is required.")),
+    }
+}
+
+async fn associate_software_token(pools: &UserPools, input: &Input) -> Answer {
+    let associated = pools.associate_software_token(token_proof(input)?).await?;
+    let mut answer = json!({"SecretCode": associated.secret_code});
+    if let Some(session) = associated.session {
+        answer["Session"] = json!(session);
+    }
+    Ok(answer)
+}
+
+async fn verify_software_token(pools: &UserPools, input: &Input) -> Answer {
+    let proof = token_proof(input)?;
+    let code = input.string("UserCode")?;
+    let session = pools.verify_software_token(proof, &code, input.opt_string("FriendlyDeviceName")?.as_deref()).await?;
+    let mut answer = json!({"Status": "SUCCESS"});
+    if let Some(session) = session {
+        answer["Session"] = json!(session);
+    }
+    Ok(answer)
+}
+
+/// SetUserMFAPreference's and AdminSetUserMFAPreference's factor settings.
+fn mfa_preference(input: &Input) -> Result<MfaPreference, ApiError> {
+    let factor = |member: &str| -> Result<Option<FactorPreference>, ApiError> {
+        Ok(match input.object(member)? {
+            Some(settings) => {
+                Some(FactorPreference { enabled: settings.opt_bool("Enabled")?, preferred: settings.opt_bool("PreferredMfa")? })
+            }
+            None => None,
+        })
+    };
+    Ok(MfaPreference {
+        software_token: factor("SoftwareTokenMfaSettings")?,
+        sms: factor("SMSMfaSettings")?,
+        email: factor("EmailMfaSettings")?,
+    })
+}
+
+async fn set_user_mfa_preference(pools: &UserPools, input: &Input) -> Answer {
+    pools.set_user_mfa_preference(&input.string("AccessToken")?, mfa_preference(input)?).await?;
+    empty()
+}
+
+async fn admin_set_user_mfa_preference(pools: &UserPools, input: &Input) -> Answer {
+    pools.admin_set_user_mfa_preference(&pool_id(input)?, &username(input, "Username")?, mfa_preference(input)?).await?;
+    empty()
 }
 
 async fn update_user_attributes(pools: &UserPools, input: &Input) -> Answer {
@@ -308,14 +422,15 @@ async fn admin_create_user(pools: &UserPools, input: &Input) -> Answer {
 
 async fn admin_get_user(pools: &UserPools, input: &Input) -> Answer {
     let user = pools.admin_get_user(&pool_id(input)?, &username(input, "Username")?).await?;
-    Ok(json!({
+    let answer = json!({
         "Username": user.username,
         "UserAttributes": attributes_json(&user),
         "UserCreateDate": user.created_at,
         "UserLastModifiedDate": user.updated_at,
         "Enabled": user.enabled,
         "UserStatus": user.status.as_str(),
-    }))
+    });
+    Ok(with_mfa(answer, &user))
 }
 
 async fn list_users(pools: &UserPools, input: &Input) -> Answer {
@@ -559,7 +674,9 @@ fn pool_config(input: &Input) -> Result<PoolConfig, ApiError> {
         config.auto_verified_attributes = attributes;
     }
     if let Some(mfa) = input.opt_string("MfaConfiguration")? && mfa != "OFF" {
-        return Err(ApiError::invalid_parameter("MfaConfiguration must be OFF on this server"));
+        return Err(ApiError::invalid_parameter(
+            "A pool is created with MfaConfiguration OFF: turn on software token MFA with SetUserPoolMfaConfig once it exists.",
+        ));
     }
     if let Some(protection) = input.opt_string("DeletionProtection")? {
         config.deletion_protection = protection;

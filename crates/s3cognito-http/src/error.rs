@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use s3cognito_service::user_pool::mfa::MfaRefusal;
 use s3cognito_service::{AuthenticationError, InvalidMember, ServiceError};
 use serde_json::json;
 
@@ -101,6 +102,12 @@ impl From<ServiceError> for ApiError {
             E::NoUsableRole(_) => (bad, "InvalidIdentityPoolConfigurationException"),
             // KMS's own refusals are coded by `kms::kms_error`; no other JSON service raises them.
             E::Kms(_) => (bad, "InvalidParameterException"),
+            E::Mfa(refusal) => match refusal {
+                MfaRefusal::CodeMismatch => (bad, "CodeMismatchException"),
+                MfaRefusal::CodeReused => (bad, "ExpiredCodeException"),
+                MfaRefusal::SetupCodeMismatch => (bad, "EnableSoftwareTokenMFAException"),
+                MfaRefusal::NotEnabledForPool | MfaRefusal::NotSetUpForUser => (bad, "SoftwareTokenMFANotFoundException"),
+            },
             E::Authentication(authentication) => match authentication {
                 AuthenticationError::MissingAuthenticationToken => {
                     (StatusCode::FORBIDDEN, "MissingAuthenticationTokenException")

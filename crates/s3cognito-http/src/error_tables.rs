@@ -3,6 +3,7 @@
 
 use axum::http::StatusCode;
 use s3cognito_service::kms::KmsRefusal;
+use s3cognito_service::user_pool::mfa::MfaRefusal;
 use s3cognito_service::{AuthenticationError, InvalidMember, ServiceError};
 
 use crate::error::ApiError;
@@ -52,6 +53,11 @@ fn table() -> Vec<(ServiceError, u16, &'static str, u16, &'static str)> {
             "SignatureDoesNotMatch",
         ),
         (E::Kms(KmsRefusal::IncorrectKey), 400, "InvalidParameterException", 400, "ValidationError"),
+        (E::Mfa(MfaRefusal::CodeMismatch), 400, "CodeMismatchException", 400, "ValidationError"),
+        (E::Mfa(MfaRefusal::CodeReused), 400, "ExpiredCodeException", 400, "ValidationError"),
+        (E::Mfa(MfaRefusal::SetupCodeMismatch), 400, "EnableSoftwareTokenMFAException", 400, "ValidationError"),
+        (E::Mfa(MfaRefusal::NotEnabledForPool), 400, "SoftwareTokenMFANotFoundException", 400, "ValidationError"),
+        (E::Mfa(MfaRefusal::NotSetUpForUser), 400, "SoftwareTokenMFANotFoundException", 400, "ValidationError"),
         (E::Internal(text()), 500, "InternalErrorException", 500, "InternalFailure"),
     ]
 }
@@ -94,7 +100,12 @@ fn variant(error: &ServiceError) -> usize {
         E::Authentication(A::ExpiredToken) => 29,
         E::Authentication(A::WrongRegion { .. }) => 30,
         E::Kms(_) => 31,
-        E::Internal(_) => 32,
+        E::Mfa(MfaRefusal::CodeMismatch) => 32,
+        E::Mfa(MfaRefusal::CodeReused) => 33,
+        E::Mfa(MfaRefusal::SetupCodeMismatch) => 34,
+        E::Mfa(MfaRefusal::NotEnabledForPool) => 35,
+        E::Mfa(MfaRefusal::NotSetUpForUser) => 36,
+        E::Internal(_) => 37,
     }
 }
 

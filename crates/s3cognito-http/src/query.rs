@@ -114,7 +114,8 @@ fn service_code(error: &ServiceError, service: Service) -> (StatusCode, &'static
         | E::ExpiredCode
         | E::WrongTokenType(_)
         | E::NoUsableRole(_)
-        | E::Kms(_) => (bad, "ValidationError"),
+        | E::Kms(_)
+        | E::Mfa(_) => (bad, "ValidationError"),
         E::Authentication(authentication) => match authentication {
             AuthenticationError::MissingAuthenticationToken => (StatusCode::FORBIDDEN, "MissingAuthenticationToken"),
             AuthenticationError::IncompleteSignature(_) => (bad, "IncompleteSignature"),

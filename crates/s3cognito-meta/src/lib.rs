@@ -6,6 +6,7 @@
 mod audit;
 mod identity;
 mod kms;
+mod mfa;
 mod migrate;
 mod objects;
 mod records;
@@ -13,6 +14,7 @@ mod store;
 mod upload_jobs;
 
 pub use audit::{AuditCursor, AuditEventRecord, AuditFilter, EventCount, PrefixUsage, StoredTotals, UploadCount};
+pub use mfa::UserMfaRecord;
 pub use kms::{KmsAliasRecord, KmsKeyRecord, KmsKeyVersionRecord};
 pub use objects::{BucketDeletion, prefix_successor};
 pub use upload_jobs::JobCursor;

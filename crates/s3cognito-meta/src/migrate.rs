@@ -95,6 +95,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0013_audit.sql"),
         postgres: include_str!("migrations/0013_audit.sql"),
     },
+    Migration {
+        version: 14,
+        name: "user mfa",
+        sqlite: include_str!("migrations/0014_user_mfa.sql"),
+        postgres: include_str!("migrations/0014_user_mfa.sql"),
+    },
 ];
 
 /// A number every replica agrees on, so that two replicas starting together migrate one at a time.

@@ -147,6 +147,17 @@ impl Store {
         Ok(())
     }
 
+    /// Replaces a pool's settings document; false when there is no such pool.
+    pub async fn update_user_pool_config(&self, id: &str, config: &str, updated_at: i64) -> Result<bool> {
+        let done = sqlx::query("UPDATE user_pools SET config = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(config)
+            .bind(updated_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn user_pool(&self, id: &str) -> Result<Option<UserPoolRecord>> {
         let row = sqlx::query("SELECT * FROM user_pools WHERE id = $1")
             .bind(id)
@@ -571,18 +582,7 @@ impl Store {
             .bind(session_hash)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|row| {
-            Ok(AuthSessionRecord {
-                session_hash: row.try_get("session_hash")?,
-                pool_id: row.try_get("pool_id")?,
-                client_id: row.try_get("client_id")?,
-                username: row.try_get("username")?,
-                challenge: row.try_get("challenge")?,
-                data: row.try_get("data")?,
-                expires_at: row.try_get("expires_at")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(crate::mfa::session_from_row).transpose()
     }
 
     /// Drops sessions that expired before `now`; returns how many.

@@ -72,6 +72,9 @@ pub enum ServiceError {
     /// A refusal only KMS has (a disabled key, a damaged ciphertext), each with its own code there.
     #[error(transparent)]
     Kms(#[from] crate::kms::KmsRefusal),
+    /// A refusal of software-token MFA (a wrong or reused code, no token), each with its own code.
+    #[error(transparent)]
+    Mfa(#[from] crate::user_pool::mfa::MfaRefusal),
     /// The request's signature or credentials are not acceptable.
     #[error(transparent)]
     Authentication(#[from] AuthenticationError),

@@ -165,6 +165,12 @@ operations! {
         AdminRemoveUserFromGroup: Signed,
         AdminListGroupsForUser: Signed,
         ListUsersInGroup: Signed,
+        SetUserPoolMfaConfig: Signed,
+        GetUserPoolMfaConfig: Signed,
+        AssociateSoftwareToken: Public,
+        VerifySoftwareToken: Public,
+        SetUserMFAPreference: Public,
+        AdminSetUserMFAPreference: Signed,
     }
 }
 
@@ -387,6 +393,7 @@ impl Operation {
                 | CognitoIdp::ListGroups
                 | CognitoIdp::AdminListGroupsForUser
                 | CognitoIdp::ListUsersInGroup
+                | CognitoIdp::GetUserPoolMfaConfig
                 | CognitoIdp::GetUser => WhenDenied,
                 CognitoIdp::SignUp
                 | CognitoIdp::ConfirmSignUp
@@ -422,7 +429,12 @@ impl Operation {
                 | CognitoIdp::UpdateGroup
                 | CognitoIdp::DeleteGroup
                 | CognitoIdp::AdminAddUserToGroup
-                | CognitoIdp::AdminRemoveUserFromGroup => Always,
+                | CognitoIdp::AdminRemoveUserFromGroup
+                | CognitoIdp::SetUserPoolMfaConfig
+                | CognitoIdp::AssociateSoftwareToken
+                | CognitoIdp::VerifySoftwareToken
+                | CognitoIdp::SetUserMFAPreference
+                | CognitoIdp::AdminSetUserMFAPreference => Always,
             },
             Operation::CognitoIdentity(operation) => match operation {
                 CognitoIdentity::DescribeIdentityPool

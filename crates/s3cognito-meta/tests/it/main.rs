@@ -4,6 +4,7 @@
 mod audit;
 mod identity;
 mod kms;
+mod mfa;
 mod upload_jobs;
 
 use s3cognito_meta::*;

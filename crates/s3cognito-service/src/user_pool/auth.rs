@@ -90,6 +90,10 @@ pub enum ChallengeName {
     NewPasswordRequired,
     /// The SRP step: the client proves it knows the password.
     PasswordVerifier,
+    /// A user with a software token gives its current code.
+    SoftwareTokenMfa,
+    /// A user of a pool that requires MFA sets up a software token before signing in.
+    MfaSetup,
 }
 
 impl ChallengeName {
@@ -97,12 +101,16 @@ impl ChallengeName {
         match self {
             ChallengeName::NewPasswordRequired => "NEW_PASSWORD_REQUIRED",
             ChallengeName::PasswordVerifier => "PASSWORD_VERIFIER",
+            ChallengeName::SoftwareTokenMfa => "SOFTWARE_TOKEN_MFA",
+            ChallengeName::MfaSetup => "MFA_SETUP",
         }
     }
 
-    /// The challenge an answer names; `None` for one this server never asks (MFA, custom challenges).
+    /// The challenge an answer names; `None` for one this server never asks (SMS codes, custom challenges).
     pub fn parse(name: &str) -> Option<ChallengeName> {
-        [ChallengeName::NewPasswordRequired, ChallengeName::PasswordVerifier].into_iter().find(|challenge| challenge.as_str() == name)
+        [ChallengeName::NewPasswordRequired, ChallengeName::PasswordVerifier, ChallengeName::SoftwareTokenMfa, ChallengeName::MfaSetup]
+            .into_iter()
+            .find(|challenge| challenge.as_str() == name)
     }
 }
 
@@ -112,7 +120,7 @@ impl PartialEq<&str> for ChallengeName {
     }
 }
 
-fn required<'a>(parameters: &'a BTreeMap<String, String>, name: &str) -> Result<&'a str> {
+pub(super) fn required<'a>(parameters: &'a BTreeMap<String, String>, name: &str) -> Result<&'a str> {
     parameters
         .get(name)
         .map(String::as_str)
@@ -192,6 +200,8 @@ impl UserPools {
         let context = self.context_for(&answer.client_id, answer.admin_pool.as_ref()).await?;
         match ChallengeName::parse(&answer.challenge_name) {
             Some(ChallengeName::PasswordVerifier) => return self.finish_srp(&context, &answer).await,
+            Some(ChallengeName::SoftwareTokenMfa) => return self.answer_software_token(&context, &answer).await,
+            Some(ChallengeName::MfaSetup) => return self.answer_mfa_setup(&context, &answer).await,
             Some(ChallengeName::NewPasswordRequired) => {}
             None => {
                 return Err(ServiceError::Invalid(format!("Challenge {} is not supported", answer.challenge_name)));
@@ -233,8 +243,10 @@ impl UserPools {
         user.attributes = attributes;
         user.updated_at = now;
         self.save_user(&user).await?;
-        let tokens = self.mint_tokens(&context.client.client_id, &context.client_config, &user, None).await?;
-        Ok(AuthOutcome::Tokens(tokens))
+        if let Some(challenge) = self.mfa_challenge(&context, &user).await? {
+            return Ok(challenge);
+        }
+        self.signed_in(&context, &user).await
     }
 
     pub async fn get_tokens_from_refresh_token(
@@ -304,15 +316,14 @@ impl UserPools {
     }
 
     /// During a lockout attempts are refused without checking anything.
-    fn check_not_locked(&self, user: &User) -> Result<()> {
+    pub(super) fn check_not_locked(&self, user: &User) -> Result<()> {
         if user.locked_until > self.now() {
             return Err(ServiceError::NotAuthorized(ATTEMPTS_EXCEEDED.to_owned()));
         }
         Ok(())
     }
 
-    async fn record_sign_in_success(&self, user: &User) -> Result<()> {
-        metrics::counter!("s3cognito_sign_ins_total", "outcome" => "success").increment(1);
+    pub(super) async fn record_sign_in_success(&self, user: &User) -> Result<()> {
         if user.failed_sign_ins != 0 || user.locked_until != 0 {
             self.store.reset_failed_sign_ins(&user.pool_id, &user.username).await?;
         }
@@ -321,24 +332,41 @@ impl UserPools {
 
     /// Counts a failure, locks the user once there are enough, and returns the error to answer with.
     async fn record_sign_in_failure(&self, user: &User) -> ServiceError {
-        metrics::counter!("s3cognito_sign_ins_total", "outcome" => "failure").increment(1);
-        let failures = match self.store.record_failed_sign_in(&user.pool_id, &user.username).await {
-            Ok(failures) => failures,
-            Err(error) => return error.into(),
-        };
-        let settings = &self.settings;
-        if failures >= settings.lockout_threshold {
-            let doublings = (failures - settings.lockout_threshold).min(20) as u32;
-            let lock = (settings.lockout_base_seconds << doublings).min(settings.lockout_max_seconds);
-            if let Err(error) = self.store.lock_user_until(&user.pool_id, &user.username, self.now() + lock).await {
-                return error.into();
-            }
-            tracing::warn!(pool = %user.pool_id, failures, lock_seconds = lock, "user locked after failed sign-ins");
-            metrics::counter!("s3cognito_lockouts_total").increment(1);
-            activity::note_notable(Notable::UserLockedOut);
-            return ServiceError::NotAuthorized(ATTEMPTS_EXCEEDED.to_owned());
+        match self.count_failure(user).await {
+            Ok(true) => self.lockout_error(),
+            Ok(false) => ServiceError::NotAuthorized(INCORRECT.to_owned()),
+            Err(error) => error,
         }
-        ServiceError::NotAuthorized(INCORRECT.to_owned())
+    }
+
+    /// Counts a failed proof (a password, a one-time code) toward the user's lockout, and locks the user
+    /// once there are enough; true when the user is now locked.
+    pub(super) async fn count_failure(&self, user: &User) -> Result<bool> {
+        metrics::counter!("s3cognito_sign_ins_total", "outcome" => "failure").increment(1);
+        let failures = self.store.record_failed_sign_in(&user.pool_id, &user.username).await?;
+        let settings = &self.settings;
+        if failures < settings.lockout_threshold {
+            return Ok(false);
+        }
+        let doublings = (failures - settings.lockout_threshold).min(20) as u32;
+        let lock = (settings.lockout_base_seconds << doublings).min(settings.lockout_max_seconds);
+        self.store.lock_user_until(&user.pool_id, &user.username, self.now() + lock).await?;
+        tracing::warn!(pool = %user.pool_id, failures, lock_seconds = lock, "user locked after failed sign-ins");
+        metrics::counter!("s3cognito_lockouts_total").increment(1);
+        activity::note_notable(Notable::UserLockedOut);
+        Ok(true)
+    }
+
+    /// The tokens a sign-in ends with, every step of it passed: counted as a sign-in.
+    pub(super) async fn signed_in(&self, context: &ClientContext, user: &User) -> Result<AuthOutcome> {
+        let tokens = self.mint_tokens(&context.client.client_id, &context.client_config, user, None).await?;
+        metrics::counter!("s3cognito_sign_ins_total", "outcome" => "success").increment(1);
+        Ok(AuthOutcome::Tokens(tokens))
+    }
+
+    /// What a locked user is told.
+    pub(super) fn lockout_error(&self) -> ServiceError {
+        ServiceError::NotAuthorized(ATTEMPTS_EXCEEDED.to_owned())
     }
 
     /// The password step shared by every password flow; an unknown user costs the same time and
@@ -430,8 +458,10 @@ impl UserPools {
                 Ok(AuthOutcome::Challenge { name: ChallengeName::NewPasswordRequired, session: Some(session), parameters })
             }
             _ => {
-                let tokens = self.mint_tokens(&context.client.client_id, &context.client_config, &user, None).await?;
-                Ok(AuthOutcome::Tokens(tokens))
+                if let Some(challenge) = self.mfa_challenge(context, &user).await? {
+                    return Ok(challenge);
+                }
+                self.signed_in(context, &user).await
             }
         }
     }

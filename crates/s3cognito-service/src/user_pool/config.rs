@@ -100,6 +100,8 @@ pub struct PoolConfig {
     /// `["email"]`: users have a username and may also sign in with their verified email.
     pub alias_attributes: Vec<String>,
     pub mfa_configuration: MfaConfiguration,
+    /// Whether users may set up a software token (SetUserPoolMfaConfig's `SoftwareTokenMfaConfiguration`).
+    pub software_token_mfa: bool,
     pub allow_admin_create_user_only: bool,
     /// `ACTIVE` refuses DeleteUserPool. A string because any value has always been accepted and echoed:
     /// an enum would refuse, at CreateUserPool, values that are taken today.
@@ -119,6 +121,7 @@ impl Default for PoolConfig {
             username_attributes: Vec::new(),
             alias_attributes: Vec::new(),
             mfa_configuration: MfaConfiguration::Off,
+            software_token_mfa: false,
             allow_admin_create_user_only: false,
             deletion_protection: "INACTIVE".to_owned(),
             email_subject: None,
@@ -130,18 +133,26 @@ impl Default for PoolConfig {
     }
 }
 
-/// Whether sign-in asks for a second factor. This server has none, so requests naming anything but
-/// `OFF` are refused where they come in.
+/// Whether sign-in asks for a second factor: never (`OFF`), of users who set one up (`OPTIONAL`), or of
+/// every user, who sets one up at their next sign-in (`ON`). The only factor is a software token (TOTP).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MfaConfiguration {
     Off,
+    On,
+    Optional,
 }
 
 impl MfaConfiguration {
     pub fn as_str(self) -> &'static str {
         match self {
             MfaConfiguration::Off => "OFF",
+            MfaConfiguration::On => "ON",
+            MfaConfiguration::Optional => "OPTIONAL",
         }
+    }
+
+    pub fn parse(value: &str) -> Option<MfaConfiguration> {
+        [MfaConfiguration::Off, MfaConfiguration::On, MfaConfiguration::Optional].into_iter().find(|mfa| mfa.as_str() == value)
     }
 }
 

@@ -7,6 +7,7 @@ mod admin;
 mod auth;
 pub mod config;
 mod groups;
+pub mod mfa;
 mod stored;
 mod tokens;
 mod user;

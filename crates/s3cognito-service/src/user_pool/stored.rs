@@ -42,6 +42,9 @@ struct StoredPoolConfig {
     username_attributes: Vec<String>,
     alias_attributes: Vec<String>,
     mfa_configuration: StoredMfaConfiguration,
+    // Written only when on, so rows of pools that never had it read and write back as they always did.
+    #[serde(skip_serializing_if = "is_false")]
+    software_token_mfa: bool,
     allow_admin_create_user_only: bool,
     deletion_protection: String,
     email_subject: Option<String>,
@@ -74,11 +77,18 @@ impl Default for StoredPasswordPolicy {
     }
 }
 
-// Only OFF has ever been accepted, so only OFF has ever been stored.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 enum StoredMfaConfiguration {
     #[serde(rename = "OFF")]
     Off,
+    #[serde(rename = "ON")]
+    On,
+    #[serde(rename = "OPTIONAL")]
+    Optional,
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -118,7 +128,10 @@ impl From<StoredPoolConfig> for PoolConfig {
             alias_attributes: stored.alias_attributes,
             mfa_configuration: match stored.mfa_configuration {
                 StoredMfaConfiguration::Off => MfaConfiguration::Off,
+                StoredMfaConfiguration::On => MfaConfiguration::On,
+                StoredMfaConfiguration::Optional => MfaConfiguration::Optional,
             },
+            software_token_mfa: stored.software_token_mfa,
             allow_admin_create_user_only: stored.allow_admin_create_user_only,
             deletion_protection: stored.deletion_protection,
             email_subject: stored.email_subject,
@@ -139,7 +152,10 @@ impl From<&PoolConfig> for StoredPoolConfig {
             alias_attributes: config.alias_attributes.clone(),
             mfa_configuration: match config.mfa_configuration {
                 MfaConfiguration::Off => StoredMfaConfiguration::Off,
+                MfaConfiguration::On => StoredMfaConfiguration::On,
+                MfaConfiguration::Optional => StoredMfaConfiguration::Optional,
             },
+            software_token_mfa: config.software_token_mfa,
             allow_admin_create_user_only: config.allow_admin_create_user_only,
             deletion_protection: config.deletion_protection.clone(),
             email_subject: config.email_subject.clone(),

@@ -60,6 +60,8 @@ pub struct UserView {
     pub enabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Its MFA factors, as GetUser and AdminGetUser show them (not filled in listings).
+    pub mfa: super::mfa::UserMfa,
 }
 
 impl From<&User> for UserView {
@@ -71,6 +73,7 @@ impl From<&User> for UserView {
             enabled: user.enabled,
             created_at: user.created_at,
             updated_at: user.updated_at,
+            mfa: super::mfa::UserMfa::default(),
         }
     }
 }
@@ -397,7 +400,8 @@ impl UserPools {
 
     pub async fn get_user(&self, access_token: &str) -> Result<UserView> {
         let authenticated = self.authenticate_access_token(access_token).await?;
-        Ok(UserView::from(&authenticated.user))
+        let mfa = self.user_mfa(&authenticated.user).await?;
+        Ok(UserView { mfa, ..UserView::from(&authenticated.user) })
     }
 
     pub async fn update_user_attributes(
@@ -499,7 +503,9 @@ impl UserPools {
 
     pub async fn admin_get_user(&self, pool_id: &UserPoolId, username: &Username) -> Result<UserView> {
         self.pool(pool_id).await?;
-        Ok(UserView::from(&self.user(pool_id, username.as_str()).await?))
+        let user = self.user(pool_id, username.as_str()).await?;
+        let mfa = self.user_mfa(&user).await?;
+        Ok(UserView { mfa, ..UserView::from(&user) })
     }
 
     /// Users matching `filter` (Cognito's `name = "value"` or `name ^= "value"`), a page at a time.
@@ -890,6 +896,7 @@ mod tests {
             enabled: true,
             created_at: 0,
             updated_at: 0,
+            mfa: Default::default(),
         }
     }
 

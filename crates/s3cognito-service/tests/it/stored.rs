@@ -110,6 +110,7 @@ async fn pools_and_clients_stored_by_earlier_releases_load_and_are_written_back_
         username_attributes: vec![],
         alias_attributes: vec!["email".to_owned()],
         mfa_configuration: MfaConfiguration::Off,
+        software_token_mfa: false,
         allow_admin_create_user_only: true,
         deletion_protection: "ACTIVE".to_owned(),
         email_subject: None,
