@@ -237,7 +237,8 @@ impl Store {
         let key = name.to_lowercase();
         let done = sqlx::query(
             "DELETE FROM iam_roles WHERE name_key = $1 \
-             AND NOT EXISTS (SELECT 1 FROM iam_role_policies WHERE role_name_key = $1)",
+             AND NOT EXISTS (SELECT 1 FROM iam_role_policies WHERE role_name_key = $1) \
+             AND NOT EXISTS (SELECT 1 FROM iam_attachments WHERE entity = 'role' AND entity_key = $1)",
         )
         .bind(&key)
         .execute(&mut *transaction)

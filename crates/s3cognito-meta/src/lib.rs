@@ -4,6 +4,7 @@
 //! ids are text, times are epoch seconds, and JSON documents are opaque text owned by the service layer.
 
 mod audit;
+mod iam;
 mod identity;
 mod kms;
 mod mfa;
@@ -11,9 +12,11 @@ mod migrate;
 mod objects;
 mod records;
 mod store;
+mod timed;
 mod upload_jobs;
 
 pub use audit::{AuditCursor, AuditEventRecord, AuditFilter, EventCount, PrefixUsage, StoredTotals, UploadCount};
+pub use iam::{AttachedTo, IamDeletion, IamUserRecord, ManagedPolicyRecord, PolicyVersionRecord};
 pub use mfa::UserMfaRecord;
 pub use kms::{KmsAliasRecord, KmsKeyRecord, KmsKeyVersionRecord};
 pub use objects::{BucketDeletion, prefix_successor};

@@ -101,6 +101,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0014_user_mfa.sql"),
         postgres: include_str!("migrations/0014_user_mfa.sql"),
     },
+    Migration {
+        version: 15,
+        name: "iam users and managed policies",
+        sqlite: include_str!("migrations/0015_iam_users_policies.sql"),
+        postgres: include_str!("migrations/0015_iam_users_policies.sql"),
+    },
 ];
 
 /// A number every replica agrees on, so that two replicas starting together migrate one at a time.

@@ -4,10 +4,17 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessKeyRecord {
     pub access_key_id: String,
+    /// The account's own key's secret, as the first release stored it; empty for an IAM user's key.
     pub secret_access_key: String,
-    /// An ARN-like name of the principal, e.g. `root`.
+    /// `root`, or `user/<name>` for an IAM user's key.
     pub principal: String,
     pub created_at: i64,
+    /// The IAM user's name, lowercased, for a user's key.
+    pub user_name_key: Option<String>,
+    /// An IAM user's key's secret, sealed with the master key (bound to the key id).
+    pub sealed_secret: Option<String>,
+    /// `Active` or `Inactive`: an inactive key signs nothing.
+    pub status: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

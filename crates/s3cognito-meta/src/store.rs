@@ -67,9 +67,11 @@ impl Store {
         Ok(Store { pool })
     }
 
-    pub(crate) fn pool(&self) -> &AnyPool {
-        &self.pool
+    /// The pool queries run on, each statement timed.
+    pub(crate) fn pool(&self) -> crate::timed::TimedPool<'_> {
+        crate::timed::TimedPool(&self.pool)
     }
+
 
     /// Closes every connection; used at shutdown so SQLite checkpoints its WAL.
     pub async fn close(&self) {
@@ -81,7 +83,7 @@ impl Store {
     pub async fn setting(&self, name: &str) -> Result<Option<String>> {
         let row = sqlx::query("SELECT value FROM settings WHERE name = $1")
             .bind(name)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
         Ok(row.map(|row| row.try_get("value")).transpose()?)
     }
@@ -92,7 +94,7 @@ impl Store {
         sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
             .bind(name)
             .bind(value)
-            .execute(&self.pool)
+            .execute(self.pool())
             .await?;
         Ok(self.setting(name).await?.unwrap_or_else(|| value.to_owned()))
     }
@@ -108,7 +110,7 @@ impl Store {
         .bind(&key.secret_access_key)
         .bind(&key.principal)
         .bind(key.created_at)
-        .execute(&self.pool)
+        .execute(self.pool())
         .await
         .map_err(conflict_or)?;
         Ok(())
@@ -117,17 +119,9 @@ impl Store {
     pub async fn access_key(&self, access_key_id: &str) -> Result<Option<AccessKeyRecord>> {
         let row = sqlx::query("SELECT * FROM access_keys WHERE access_key_id = $1")
             .bind(access_key_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
-        row.map(|row| {
-            Ok(AccessKeyRecord {
-                access_key_id: row.try_get("access_key_id")?,
-                secret_access_key: row.try_get("secret_access_key")?,
-                principal: row.try_get("principal")?,
-                created_at: row.try_get("created_at")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(crate::iam::access_key_from_row).transpose()
     }
 
     // ---- user pools ----
@@ -141,7 +135,7 @@ impl Store {
         .bind(&pool.config)
         .bind(pool.created_at)
         .bind(pool.updated_at)
-        .execute(&self.pool)
+        .execute(self.pool())
         .await
         .map_err(conflict_or)?;
         Ok(())
@@ -153,7 +147,7 @@ impl Store {
             .bind(id)
             .bind(config)
             .bind(updated_at)
-            .execute(&self.pool)
+            .execute(self.pool())
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -161,7 +155,7 @@ impl Store {
     pub async fn user_pool(&self, id: &str) -> Result<Option<UserPoolRecord>> {
         let row = sqlx::query("SELECT * FROM user_pools WHERE id = $1")
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(user_pool_from_row).transpose()
     }
@@ -171,7 +165,7 @@ impl Store {
         let rows = sqlx::query("SELECT * FROM user_pools WHERE id > $1 ORDER BY id LIMIT $2")
             .bind(after.unwrap_or(""))
             .bind(limit)
-            .fetch_all(&self.pool)
+            .fetch_all(self.pool())
             .await?;
         rows.iter().map(user_pool_from_row).collect()
     }
@@ -211,7 +205,7 @@ impl Store {
         .bind(&client.config)
         .bind(client.created_at)
         .bind(client.updated_at)
-        .execute(&self.pool)
+        .execute(self.pool())
         .await
         .map_err(conflict_or)?;
         Ok(())
@@ -220,7 +214,7 @@ impl Store {
     pub async fn client(&self, client_id: &str) -> Result<Option<ClientRecord>> {
         let row = sqlx::query("SELECT * FROM user_pool_clients WHERE client_id = $1")
             .bind(client_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(client_from_row).transpose()
     }
@@ -232,7 +226,7 @@ impl Store {
         .bind(pool_id)
         .bind(after.unwrap_or(""))
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool())
         .await?;
         rows.iter().map(client_from_row).collect()
     }
@@ -245,7 +239,7 @@ impl Store {
         .bind(&client.name)
         .bind(&client.config)
         .bind(client.updated_at)
-        .execute(&self.pool)
+        .execute(self.pool())
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -253,7 +247,7 @@ impl Store {
     pub async fn delete_client(&self, client_id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM user_pool_clients WHERE client_id = $1")
             .bind(client_id)
-            .execute(&self.pool)
+            .execute(self.pool())
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -266,7 +260,7 @@ impl Store {
             .bind(&key.pool_id)
             .bind(&key.private_key)
             .bind(key.created_at)
-            .execute(&self.pool)
+            .execute(self.pool())
             .await
             .map_err(conflict_or)?;
         Ok(())
@@ -276,7 +270,7 @@ impl Store {
     pub async fn signing_keys(&self, pool_id: &str) -> Result<Vec<SigningKeyRecord>> {
         let rows = sqlx::query("SELECT * FROM signing_keys WHERE pool_id = $1 ORDER BY created_at DESC, kid")
             .bind(pool_id)
-            .fetch_all(&self.pool)
+            .fetch_all(self.pool())
             .await?;
         rows.iter()
             .map(|row| {
@@ -314,7 +308,7 @@ impl Store {
         .bind(&user.srp_salt)
         .bind(&user.srp_verifier)
         .bind(&user.email)
-        .execute(&self.pool)
+        .execute(self.pool())
         .await
         .map_err(conflict_or)?;
         Ok(())
@@ -324,7 +318,7 @@ impl Store {
         let row = sqlx::query("SELECT * FROM users WHERE pool_id = $1 AND username = $2")
             .bind(pool_id)
             .bind(username)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(user_from_row).transpose()
     }
@@ -334,7 +328,7 @@ impl Store {
         let row = sqlx::query("SELECT * FROM users WHERE pool_id = $1 AND sub = $2")
             .bind(pool_id)
             .bind(sub)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(user_from_row).transpose()
     }
@@ -344,7 +338,7 @@ impl Store {
         let rows = sqlx::query("SELECT * FROM users WHERE pool_id = $1 AND email = $2 ORDER BY created_at, username")
             .bind(pool_id)
             .bind(email)
-            .fetch_all(&self.pool)
+            .fetch_all(self.pool())
             .await?;
         rows.iter().map(user_from_row).collect()
     }
@@ -355,7 +349,7 @@ impl Store {
             .bind(pool_id)
             .bind(after.unwrap_or(""))
             .bind(limit)
-            .fetch_all(&self.pool)
+            .fetch_all(self.pool())
             .await?;
         rows.iter().map(user_from_row).collect()
     }
@@ -378,7 +372,7 @@ impl Store {
         .bind(&user.srp_salt)
         .bind(&user.srp_verifier)
         .bind(&user.email)
-        .execute(&self.pool)
+        .execute(self.pool())
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -391,7 +385,7 @@ impl Store {
         )
         .bind(pool_id)
         .bind(username)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.pool())
         .await?;
         Ok(row.map(|row| row.try_get::<i64, _>(0)).transpose()?.unwrap_or(0))
     }
@@ -401,7 +395,7 @@ impl Store {
             .bind(pool_id)
             .bind(username)
             .bind(until)
-            .execute(&self.pool)
+            .execute(self.pool())
             .await?;
         Ok(())
     }
@@ -413,7 +407,7 @@ impl Store {
         )
         .bind(pool_id)
         .bind(username)
-        .execute(&self.pool)
+        .execute(self.pool())
         .await?;
         Ok(())
     }
@@ -456,7 +450,7 @@ impl Store {
         )
         .bind(key)
         .bind(window_start)
-        .fetch_one(&self.pool)
+        .fetch_one(self.pool())
         .await?;
         Ok(row.try_get::<i64, _>(0)?)
     }
@@ -466,14 +460,14 @@ impl Store {
         let row = sqlx::query("SELECT hits FROM rate_limits WHERE limit_key = $1 AND window_start = $2")
             .bind(key)
             .bind(window_start)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
         Ok(row.map(|row| row.try_get::<i64, _>(0)).transpose()?.unwrap_or(0))
     }
 
     /// Forgets counters whose window started before `before`.
     pub async fn delete_rate_limits_before(&self, before: i64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM rate_limits WHERE window_start < $1").bind(before).execute(&self.pool).await?;
+        let done = sqlx::query("DELETE FROM rate_limits WHERE window_start < $1").bind(before).execute(self.pool()).await?;
         Ok(done.rows_affected())
     }
 
@@ -492,7 +486,7 @@ impl Store {
         .bind(&code.purpose)
         .bind(&code.code_hash)
         .bind(code.expires_at)
-        .execute(&self.pool)
+        .execute(self.pool())
         .await?;
         Ok(())
     }
@@ -502,7 +496,7 @@ impl Store {
             .bind(pool_id)
             .bind(username)
             .bind(purpose)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
         row.map(|row| {
             Ok(CodeRecord {
@@ -527,7 +521,7 @@ impl Store {
         .bind(username)
         .bind(purpose)
         .bind(code_hash)
-        .execute(&self.pool)
+        .execute(self.pool())
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -541,7 +535,7 @@ impl Store {
         .bind(pool_id)
         .bind(username)
         .bind(purpose)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.pool())
         .await?;
         Ok(row.map(|row| row.try_get::<i64, _>(0)).transpose()?.unwrap_or(0))
     }
@@ -551,7 +545,7 @@ impl Store {
             .bind(pool_id)
             .bind(username)
             .bind(purpose)
-            .execute(&self.pool)
+            .execute(self.pool())
             .await?;
         Ok(())
     }
@@ -570,7 +564,7 @@ impl Store {
         .bind(&session.challenge)
         .bind(&session.data)
         .bind(session.expires_at)
-        .execute(&self.pool)
+        .execute(self.pool())
         .await
         .map_err(conflict_or)?;
         Ok(())
@@ -580,14 +574,14 @@ impl Store {
     pub async fn take_auth_session(&self, session_hash: &str) -> Result<Option<AuthSessionRecord>> {
         let row = sqlx::query("DELETE FROM auth_sessions WHERE session_hash = $1 RETURNING *")
             .bind(session_hash)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(crate::mfa::session_from_row).transpose()
     }
 
     /// Drops sessions that expired before `now`; returns how many.
     pub async fn delete_expired_auth_sessions(&self, now: i64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM auth_sessions WHERE expires_at < $1").bind(now).execute(&self.pool).await?;
+        let done = sqlx::query("DELETE FROM auth_sessions WHERE expires_at < $1").bind(now).execute(self.pool()).await?;
         Ok(done.rows_affected())
     }
 
@@ -607,7 +601,7 @@ impl Store {
         .bind(token.created_at)
         .bind(token.expires_at)
         .bind(i64::from(token.revoked))
-        .execute(&self.pool)
+        .execute(self.pool())
         .await
         .map_err(conflict_or)?;
         Ok(())
@@ -616,7 +610,7 @@ impl Store {
     pub async fn refresh_token(&self, token_hash: &str) -> Result<Option<RefreshTokenRecord>> {
         let row = sqlx::query("SELECT * FROM refresh_tokens WHERE token_hash = $1")
             .bind(token_hash)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(refresh_token_from_row).transpose()
     }
@@ -624,7 +618,7 @@ impl Store {
     pub async fn refresh_token_by_origin(&self, origin_jti: &str) -> Result<Option<RefreshTokenRecord>> {
         let row = sqlx::query("SELECT * FROM refresh_tokens WHERE origin_jti = $1")
             .bind(origin_jti)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(refresh_token_from_row).transpose()
     }
@@ -632,7 +626,7 @@ impl Store {
     pub async fn revoke_refresh_token(&self, token_hash: &str) -> Result<bool> {
         let done = sqlx::query("UPDATE refresh_tokens SET revoked = 1 WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(self.pool())
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -642,7 +636,7 @@ impl Store {
         let done = sqlx::query("UPDATE refresh_tokens SET revoked = 1 WHERE pool_id = $1 AND username = $2")
             .bind(pool_id)
             .bind(username)
-            .execute(&self.pool)
+            .execute(self.pool())
             .await?;
         Ok(done.rows_affected())
     }
@@ -661,7 +655,7 @@ impl Store {
         .bind(group.precedence)
         .bind(group.created_at)
         .bind(group.updated_at)
-        .execute(&self.pool)
+        .execute(self.pool())
         .await
         .map_err(conflict_or)?;
         Ok(())
@@ -671,7 +665,7 @@ impl Store {
         let row = sqlx::query("SELECT * FROM user_groups WHERE pool_id = $1 AND name = $2")
             .bind(pool_id)
             .bind(name)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(group_from_row).transpose()
     }
@@ -681,7 +675,7 @@ impl Store {
             .bind(pool_id)
             .bind(after.unwrap_or(""))
             .bind(limit)
-            .fetch_all(&self.pool)
+            .fetch_all(self.pool())
             .await?;
         rows.iter().map(group_from_row).collect()
     }
@@ -697,7 +691,7 @@ impl Store {
         .bind(&group.role_arn)
         .bind(group.precedence)
         .bind(group.updated_at)
-        .execute(&self.pool)
+        .execute(self.pool())
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -727,7 +721,7 @@ impl Store {
         .bind(pool_id)
         .bind(group_name)
         .bind(username)
-        .execute(&self.pool)
+        .execute(self.pool())
         .await?;
         Ok(())
     }
@@ -737,7 +731,7 @@ impl Store {
             .bind(pool_id)
             .bind(group_name)
             .bind(username)
-            .execute(&self.pool)
+            .execute(self.pool())
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -751,7 +745,7 @@ impl Store {
         )
         .bind(pool_id)
         .bind(username)
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool())
         .await?;
         rows.iter().map(group_from_row).collect()
     }
@@ -771,7 +765,7 @@ impl Store {
         .bind(group_name)
         .bind(after.unwrap_or(""))
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool())
         .await?;
         rows.iter().map(user_from_row).collect()
     }

@@ -37,7 +37,7 @@ pub fn describe() {
     describe_histogram!(
         "s3cognito_metadata_query_duration_seconds",
         Unit::Seconds,
-        "Time the metadata database took for one statement, by kind of statement."
+        "Time the metadata database took for one statement outside a transaction, from asking for a connection to its last row."
     );
     describe_counter!("s3cognito_metadata_errors_total", "Metadata database calls that failed.");
     describe_histogram!(

@@ -12,7 +12,6 @@ mod audit_api;
 pub mod catalogue;
 mod overview;
 mod record;
-pub mod sql_timing;
 
 use std::sync::Arc;
 

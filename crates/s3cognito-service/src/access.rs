@@ -36,15 +36,42 @@ pub fn is_temporary(access_key_id: &str) -> bool {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Principal {
     pub access_key_id: String,
-    /// `root` for the account's own keys; the assumed-role ARN for temporary credentials.
+    /// `root` for the account's own keys; the user's ARN for an IAM user's key; the assumed-role ARN for
+    /// temporary credentials.
     pub name: String,
-    /// What temporary credentials were issued for; `None` for the account's own keys.
-    pub session: Option<Arc<Session>>,
+    pub kind: PrincipalKind,
+}
+
+/// Whose key signed: the account's own, an IAM user's, or temporary credentials'.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PrincipalKind {
+    Root,
+    User(Arc<IamUser>),
+    /// What the temporary credentials were issued for.
+    Session(Arc<Session>),
+}
+
+/// An IAM user as the policy engine sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IamUser {
+    pub name: String,
+    pub arn: String,
+    /// `AIDA…`, the user's `aws:userid`.
+    pub user_id: String,
 }
 
 impl Principal {
+    /// The account's own keys, which every policy of the account's allows.
     pub fn is_root(&self) -> bool {
-        self.session.is_none()
+        self.kind == PrincipalKind::Root
+    }
+
+    /// The session of temporary credentials.
+    pub fn session(&self) -> Option<&Session> {
+        match &self.kind {
+            PrincipalKind::Session(session) => Some(session),
+            PrincipalKind::Root | PrincipalKind::User(_) => None,
+        }
     }
 }
 
@@ -80,9 +107,15 @@ pub struct Access {
 
 /// What an access key id names in the store.
 enum StoredKey {
+    /// The account's own key.
     LongTerm(AccessKeyRecord),
+    /// An IAM user's key, with the user.
+    User(AccessKeyRecord, Arc<IamUser>),
     Temporary(SessionCredentialRecord),
 }
+
+/// The status of an access key that signs.
+pub const ACTIVE: &str = "Active";
 
 /// Why a session token was refused, in S3's terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,18 +147,36 @@ impl Access {
         self.sealing_key.open(sealed, binding).ok()
     }
 
-    /// The stored key behind an access key id: the account's own, or temporary credentials.
+    /// The stored key behind an access key id: the account's own or an IAM user's (while active), or
+    /// temporary credentials. A key made inactive is as unknown as one never made, from the next request.
     async fn stored_key(&self, access_key_id: &str) -> Result<Option<StoredKey>, s3cognito_meta::MetaError> {
         Ok(if is_temporary(access_key_id) {
             self.store.session_credentials(access_key_id).await?.map(StoredKey::Temporary)
         } else {
-            self.store.access_key(access_key_id).await?.map(StoredKey::LongTerm)
+            let key = self.store.access_key(access_key_id).await?.filter(|key| key.status == ACTIVE);
+            match key {
+                Some(key) => match &key.user_name_key {
+                    Some(user) => match self.store.iam_user(user).await? {
+                        Some(record) => {
+                            let user = IamUser { name: record.name, arn: record.arn, user_id: record.user_id };
+                            Some(StoredKey::User(key, Arc::new(user)))
+                        }
+                        None => None,
+                    },
+                    None => Some(StoredKey::LongTerm(key)),
+                },
+                None => None,
+            }
         })
     }
 
     fn secret(&self, key: &StoredKey) -> Option<String> {
         match key {
             StoredKey::LongTerm(key) => Some(key.secret_access_key.clone()),
+            StoredKey::User(key, _) => {
+                let sealed = STANDARD.decode(key.sealed_secret.as_deref()?).ok()?;
+                String::from_utf8(self.open(&sealed, key.access_key_id.as_bytes())?).ok()
+            }
             StoredKey::Temporary(record) => {
                 let sealed = STANDARD.decode(&record.sealed_secret).ok()?;
                 String::from_utf8(self.open(&sealed, record.access_key_id.as_bytes())?).ok()
@@ -157,9 +208,12 @@ impl Access {
     fn principal_of(&self, key: StoredKey, session_token: Option<&str>) -> Result<Principal, SessionTokenError> {
         let record = match key {
             // A token beside a long-term key is refused by AWS as malformed.
-            StoredKey::LongTerm(_) if session_token.is_some() => return Err(SessionTokenError::Invalid),
+            StoredKey::LongTerm(_) | StoredKey::User(..) if session_token.is_some() => return Err(SessionTokenError::Invalid),
             StoredKey::LongTerm(key) => {
-                return Ok(Principal { access_key_id: key.access_key_id, name: key.principal, session: None });
+                return Ok(Principal { access_key_id: key.access_key_id, name: key.principal, kind: PrincipalKind::Root });
+            }
+            StoredKey::User(key, user) => {
+                return Ok(Principal { access_key_id: key.access_key_id, name: user.arn.clone(), kind: PrincipalKind::User(user) });
             }
             StoredKey::Temporary(record) => record,
         };
@@ -179,7 +233,7 @@ impl Access {
         Ok(Principal {
             access_key_id: record.access_key_id,
             name: context.assumed_role_arn.clone(),
-            session: Some(Arc::new(Session {
+            kind: PrincipalKind::Session(Arc::new(Session {
                 role_arn: record.role_arn,
                 session_name: record.session_name,
                 expires_at: record.expires_at,

@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use s3cognito_types::operation::{Operation, Service};
 
-use crate::access::Principal;
+use crate::access::{Principal, PrincipalKind};
 use crate::uploads::PoolUser;
 
 /// How a caller proved who they are.
@@ -181,11 +181,13 @@ pub fn note_operation(operation: impl Into<Operation>) {
 }
 
 /// A caller who proved itself with AWS credentials: the account's own keys (`root`) by the account's ARN,
-/// temporary credentials by their session's ARN and, for an identity pool's, the identity they act for.
+/// an IAM user by its ARN, temporary credentials by their session's ARN and, for an identity pool's, the
+/// identity they act for.
 pub fn note_signed(principal: &Principal, account_id: &str, via: Via) {
-    let (name, identity) = match &principal.session {
-        None => (s3cognito_types::arn::account_root(account_id), None),
-        Some(session) => {
+    let (name, identity) = match &principal.kind {
+        PrincipalKind::Root => (s3cognito_types::arn::account_root(account_id), None),
+        PrincipalKind::User(user) => (user.arn.clone(), None),
+        PrincipalKind::Session(session) => {
             let identity = session.context.keys.get("cognito-identity.amazonaws.com:sub").and_then(|values| values.first()).cloned();
             (principal.name.clone(), identity)
         }

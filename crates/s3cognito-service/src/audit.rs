@@ -2,9 +2,9 @@
 //! groups, roles, policies and keys, credentials issued, objects written, read and deleted, every request
 //! refused), kept in the metadata database with who acted, from where, on what, and how it ended.
 //!
-//! Requests hand their events to a writer task and do not wait for the database: the writer takes whatever
-//! has gathered since its last commit and writes it in one transaction, so under load many events share a
-//! commit. Events still waiting when the process dies are lost (at most one commit's worth); a graceful stop
+//! Requests hand their events to a writer task and do not wait for the database: the writer gathers events
+//! for a moment after the first (`GATHER`) and writes them in one transaction, a statement of many rows at a
+//! time, so under load many events share a commit. Events still waiting when the process dies are lost (at most one commit's worth); a graceful stop
 //! flushes them. When the writer falls behind by `QUEUE` events, requests wait for room, up to
 //! `ROOM_WAIT`, and an event that still finds none is dropped, counted and logged rather than holding the
 //! request's task for ever while the database is away.
@@ -23,6 +23,9 @@ use crate::clock::Clock;
 const QUEUE: usize = 8192;
 /// Events written in one transaction at most.
 const BATCH: usize = 512;
+/// How long the writer gathers events after the first before it writes them: under load, many share a
+/// commit; alone, an event waits this long at most.
+const GATHER: Duration = Duration::from_millis(50);
 /// How long a request waits for room in a full queue before its event is dropped.
 const ROOM_WAIT: Duration = Duration::from_secs(5);
 /// The longest pause between attempts to write while the database fails.
@@ -213,15 +216,17 @@ pub fn next_page(events: &[RecordedEvent], limit: i64) -> Option<AuditCursor> {
 async fn write_events(store: Store, mut receiver: mpsc::Receiver<Message>) {
     let mut batch = Vec::with_capacity(BATCH);
     let mut flushed = Vec::new();
-    while let Some(message) = receiver.recv().await {
-        let mut message = Some(message);
+    while let Some(first) = receiver.recv().await {
+        let gathered_until = tokio::time::Instant::now() + GATHER;
+        let mut message = Some(first);
         while let Some(next) = message.take() {
             match next {
                 Message::Event(event) => batch.push(event),
+                // Whoever flushes waits for the write: write what there is now.
                 Message::Flush(done) => flushed.push(done),
             }
-            if batch.len() < BATCH {
-                message = receiver.try_recv().ok();
+            if batch.len() < BATCH && flushed.is_empty() {
+                message = tokio::time::timeout_at(gathered_until, receiver.recv()).await.ok().flatten();
             }
         }
         if !batch.is_empty() {

@@ -9,7 +9,7 @@
 use s3cognito_types::arn;
 use s3cognito_types::operation::{self, Authorization, Operation};
 
-use crate::access::Principal;
+use crate::access::{Principal, PrincipalKind};
 use crate::error::{AuthenticationError, Result, ServiceError};
 use crate::identity::Identity;
 use crate::kms::KeyAccess;
@@ -141,12 +141,13 @@ impl Authorizer {
         if allowed { Ok(()) } else { Err(self.identity.denied(principal, action, &key.arn)) }
     }
 
-    /// The ARNs a resource policy may name the caller by: the account's root for its own keys; for
-    /// temporary credentials, the assumed-role session and its role.
+    /// The ARNs a resource policy may name the caller by: the account's root for its own keys; an IAM
+    /// user's ARN; for temporary credentials, the assumed-role session and its role.
     pub fn principal_arns(&self, principal: &Principal) -> Vec<String> {
-        match &principal.session {
-            None => vec![arn::account_root(&self.identity.settings().account_id)],
-            Some(session) => vec![session.context.assumed_role_arn.clone(), session.role_arn.clone()],
+        match &principal.kind {
+            PrincipalKind::Root => vec![arn::account_root(&self.identity.settings().account_id)],
+            PrincipalKind::User(user) => vec![user.arn.clone()],
+            PrincipalKind::Session(session) => vec![session.context.assumed_role_arn.clone(), session.role_arn.clone()],
         }
     }
 

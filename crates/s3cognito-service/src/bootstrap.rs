@@ -109,6 +109,9 @@ pub async fn ensure(app: &App) -> Result<Bootstrap> {
                 secret_access_key: crate::access::new_secret_access_key(),
                 principal: "root".to_owned(),
                 created_at: app.clock.now(),
+                user_name_key: None,
+                sealed_secret: None,
+                status: "Active".to_owned(),
             };
             match store.insert_access_key(&key).await {
                 Ok(()) => key,

@@ -15,6 +15,16 @@ pub fn role(account: &str, path: &str, name: &str) -> String {
     format!("arn:aws:iam::{account}:role{path}{name}")
 }
 
+/// An IAM user, `arn:aws:iam::<account>:user<path><name>`.
+pub fn user(account: &str, path: &str, name: &str) -> String {
+    format!("arn:aws:iam::{account}:user{path}{name}")
+}
+
+/// A customer managed policy, `arn:aws:iam::<account>:policy<path><name>`.
+pub fn policy(account: &str, path: &str, name: &str) -> String {
+    format!("arn:aws:iam::{account}:policy{path}{name}")
+}
+
 /// `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
 pub fn assumed_role(account: &str, role_name: &str, session_name: &str) -> String {
     format!("arn:aws:sts::{account}:assumed-role/{role_name}/{session_name}")

@@ -18,7 +18,7 @@ use crate::files;
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let settings = args.resolve()?;
-    init_logging(&settings.log, settings.log_format, settings.metrics);
+    init_logging(&settings.log, settings.log_format);
     let metrics = if settings.metrics { Some(install_metrics_recorder()?) } else { None };
     create_private_dir(&settings.data)?;
 
@@ -127,32 +127,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 /// Log lines to stderr (stdout carries the one `listening on` line that scripts wait for), as text or one
-/// JSON object a line; every line of a request names its id (the `request` span). With metrics on, the
-/// metadata database's statement times are taken from sqlx's statement events, which only that layer sees.
-fn init_logging(filter: &str, format: LogFormat, metrics: bool) {
-    use tracing_subscriber::Layer as _;
-    use tracing_subscriber::layer::SubscriberExt as _;
-    use tracing_subscriber::util::SubscriberInitExt as _;
+/// JSON object a line; every line of a request names its id (the `request` span).
+fn init_logging(filter: &str, format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| "info".into());
-    let lines = match format {
-        LogFormat::Text => tracing_subscriber::fmt::layer()
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .with_writer(std::io::stderr)
-            .boxed(),
-        LogFormat::Json => tracing_subscriber::fmt::layer()
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
-            .with_writer(std::io::stderr)
-            .boxed(),
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).with_span_list(false).try_init(),
     };
-    let statement_times = metrics.then(|| {
-        let only_statements = tracing_subscriber::filter::Targets::new()
-            .with_target(s3cognito_monitor::sql_timing::TARGET, tracing::Level::DEBUG);
-        s3cognito_monitor::sql_timing::StatementTimes.with_filter(only_statements)
-    });
-    let _ = tracing_subscriber::registry().with(lines.with_filter(filter)).with(statement_times).try_init();
 }
 
 /// The Prometheus recorder every `metrics::` call in the process records into. Latencies get buckets

@@ -36,7 +36,7 @@ fn validation(message: impl Into<String>) -> ServiceError {
 }
 
 /// IAM's name pattern `[\w+=,.@-]+`, with its length limit.
-fn check_iam_name(kind: &'static str, name: &str, max: usize) -> Result<()> {
+pub(super) fn check_iam_name(kind: &'static str, name: &str, max: usize) -> Result<()> {
     let valid = !name.is_empty()
         && name.len() <= max
         && name.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
@@ -51,7 +51,7 @@ fn check_iam_name(kind: &'static str, name: &str, max: usize) -> Result<()> {
     }
 }
 
-fn check_path(path: &str) -> Result<()> {
+pub(super) fn check_path(path: &str) -> Result<()> {
     let valid = path.starts_with('/')
         && path.ends_with('/')
         && path.len() <= 512

@@ -12,11 +12,12 @@ pub(crate) mod stored;
 
 pub(crate) use oidc::token_kid;
 mod sts;
+mod users;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use s3cognito_meta::Store;
+use s3cognito_meta::{AttachedTo, Store};
 use s3cognito_types::policy::{self, Decision, PolicyDocument, RequestContext};
 
 pub use iam::{OidcProviderView, RoleSettings, RoleView};
@@ -26,8 +27,9 @@ pub use pools::{
     MappingType, MatchType, RoleMapping, RulesConfiguration,
 };
 pub use sts::{AssumedRole, IssuedCredentials, WebIdentityAssumed};
+pub use users::{AccessKeyView, Attachment, NewAccessKey, PolicySettings, PolicyVersionView, PolicyView, UserView as IamUserView};
 
-use crate::access::{Access, Principal};
+use crate::access::{Access, Principal, PrincipalKind};
 use crate::clock::Clock;
 use crate::error::{Result, ServiceError};
 use crate::user_pool::UserPools;
@@ -97,11 +99,12 @@ impl Identity {
         s3cognito_types::arn::account_root(&self.settings.account_id)
     }
 
-    /// The ARN a caller acts as: the account root, or the assumed role.
+    /// The ARN a caller acts as: the account root, the IAM user, or the assumed role.
     pub fn caller_arn(&self, principal: &Principal) -> String {
-        match &principal.session {
-            None => self.root_arn(),
-            Some(session) => session.context.assumed_role_arn.clone(),
+        match &principal.kind {
+            PrincipalKind::Root => self.root_arn(),
+            PrincipalKind::User(user) => user.arn.clone(),
+            PrincipalKind::Session(session) => session.context.assumed_role_arn.clone(),
         }
     }
 
@@ -139,14 +142,21 @@ impl Identity {
             .with_key("aws:CurrentTime", s3cognito_crypto::calendar::iso8601(now))
             .with_key("aws:EpochTime", now.to_string())
             .with_key("aws:SecureTransport", "false");
-        match &principal.session {
-            None => {
+        match &principal.kind {
+            PrincipalKind::Root => {
                 request = request
                     .with_key("aws:userid", self.settings.account_id.clone())
                     .with_key("aws:PrincipalArn", self.root_arn())
                     .with_key("aws:PrincipalType", "Account");
             }
-            Some(session) => {
+            PrincipalKind::User(user) => {
+                request = request
+                    .with_key("aws:userid", user.user_id.clone())
+                    .with_key("aws:PrincipalArn", user.arn.clone())
+                    .with_key("aws:username", user.name.clone())
+                    .with_key("aws:PrincipalType", "User");
+            }
+            PrincipalKind::Session(session) => {
                 request = request
                     .with_key("aws:userid", session.context.user_id.clone())
                     .with_key("aws:PrincipalArn", session.role_arn.clone())
@@ -162,32 +172,29 @@ impl Identity {
         request
     }
 
-    /// What the caller's own policies say of `request`: the account's keys are allowed everything;
-    /// temporary credentials get their role's inline policies, narrowed by a session policy if one was
-    /// given. A role deleted since the credentials were issued, or deleted and created again under the
-    /// same name (a new role id), no longer backs them.
+    /// What the caller's own policies say of `request`: the account's keys are allowed everything; an
+    /// IAM user gets its inline and attached policies; temporary credentials get their role's inline and
+    /// attached policies, narrowed by a session policy if one was given. Policies are read at every
+    /// request, so a policy changed or detached takes effect at once. A role deleted since the credentials
+    /// were issued, or deleted and created again under the same name (a new role id), no longer backs them.
     pub(crate) async fn identity_decision(&self, principal: &Principal, request: &RequestContext) -> Result<Decision> {
-        let Some(session) = &principal.session else {
-            return Ok(Decision::Allow);
+        let session = match &principal.kind {
+            PrincipalKind::Root => return Ok(Decision::Allow),
+            PrincipalKind::User(user) => {
+                let mut documents = self.store.user_policies(&user.name).await?;
+                documents.extend(self.store.attached_policy_documents(AttachedTo::User, &user.name).await?);
+                return Ok(policy::evaluate(parsed_policies(&documents).iter(), request));
+            }
+            PrincipalKind::Session(session) => session,
         };
         let role_id = session.context.user_id.split(':').next().unwrap_or_default();
         let role = match self.role_at(&session.role_arn).await? {
             Some(role) if role.role_id == role_id => role,
             _ => return Ok(Decision::ImplicitDeny),
         };
-        let documents: Vec<PolicyDocument> = self
-            .store
-            .role_policies(&role.name)
-            .await?
-            .iter()
-            .filter_map(|(name, document)| match PolicyDocument::parse(document) {
-                Ok(parsed) => Some(parsed),
-                Err(error) => {
-                    tracing::error!(policy = %name, %error, "stored role policy does not parse");
-                    None
-                }
-            })
-            .collect();
+        let mut documents = self.store.role_policies(&role.name).await?;
+        documents.extend(self.store.attached_policy_documents(AttachedTo::Role, &role.name).await?);
+        let documents = parsed_policies(&documents);
         let decision = policy::evaluate(documents.iter(), request);
         if decision != Decision::Allow {
             return Ok(decision);
@@ -211,4 +218,19 @@ impl Identity {
     pub async fn sweep_expired_credentials(&self) -> Result<u64> {
         Ok(self.store.delete_expired_session_credentials(self.now()).await?)
     }
+}
+
+/// Stored policy documents, parsed; one that no longer parses is logged and counts as absent (it cannot
+/// allow anything, and a Deny it held was refused when it was stored, as documents are parsed then).
+fn parsed_policies(documents: &[(String, String)]) -> Vec<PolicyDocument> {
+    documents
+        .iter()
+        .filter_map(|(name, document)| match PolicyDocument::parse(document) {
+            Ok(parsed) => Some(parsed),
+            Err(error) => {
+                tracing::error!(policy = %name, %error, "a stored policy does not parse");
+                None
+            }
+        })
+        .collect()
 }

@@ -12,7 +12,7 @@ use s3cognito_types::policy::{self, Decision, Principal as PolicyPrincipal, Requ
 use serde_json::Value;
 
 use super::{Identity, SessionContext, role_name_of};
-use crate::access::{self, Principal};
+use crate::access::{self, Principal, PrincipalKind};
 use crate::error::{InvalidMember, Result, ServiceError};
 
 /// Temporary credentials as handed to the caller, the only time the secret and token leave us.
@@ -331,7 +331,7 @@ impl Identity {
         let mut duration = self.duration(&role, duration_seconds)?;
         let caller_arn = self.caller_arn(caller);
         let mut principals = vec![PolicyPrincipal::Aws(caller_arn.clone())];
-        if let Some(session) = &caller.session {
+        if let Some(session) = caller.session() {
             // A trust policy may name the role the caller's session belongs to.
             principals.push(PolicyPrincipal::Aws(session.role_arn.clone()));
             // Role chaining is limited to an hour, as on AWS.
@@ -351,7 +351,7 @@ impl Identity {
                 "User: {caller_arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
             )));
         }
-        let source = caller.session.as_ref().and_then(|session| session.source.clone());
+        let source = caller.session().and_then(|session| session.source.clone());
         let assumed = self.issue_credentials(&role, session_name, duration, BTreeMap::new(), session_policy, source).await?;
         metrics::counter!("s3cognito_credentials_issued_total", "kind" => "assume_role").increment(1);
         Ok(assumed)
@@ -360,9 +360,10 @@ impl Identity {
     /// GetCallerIdentity: (UserId, Account, Arn).
     pub fn caller_identity(&self, caller: &Principal) -> (String, String, String) {
         let account = self.settings.account_id.clone();
-        match &caller.session {
-            None => (account.clone(), account, self.caller_arn(caller)),
-            Some(session) => (session.context.user_id.clone(), account, session.context.assumed_role_arn.clone()),
+        match &caller.kind {
+            PrincipalKind::Root => (account.clone(), account, self.caller_arn(caller)),
+            PrincipalKind::User(user) => (user.user_id.clone(), account, user.arn.clone()),
+            PrincipalKind::Session(session) => (session.context.user_id.clone(), account, session.context.assumed_role_arn.clone()),
         }
     }
 }
