@@ -10,6 +10,7 @@ mod cognito_idp;
 mod error;
 #[cfg(test)]
 mod error_tables;
+mod iam;
 mod input;
 mod kms;
 mod oidc;

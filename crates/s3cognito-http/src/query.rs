@@ -2,7 +2,6 @@
 //! credential scope; unsigned requests are STS's (AssumeRoleWithWebIdentity needs no signature).
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -12,15 +11,14 @@ use s3cognito_crypto::sigv4;
 use s3cognito_service::access::Principal;
 use s3cognito_service::activity::{self, Via};
 use s3cognito_service::authorization::{Caller, Resource};
-use s3cognito_service::identity::{Identity, IssuedCredentials, RoleSettings, RoleView};
+use s3cognito_service::identity::{Identity, IssuedCredentials};
 use s3cognito_service::{AuthenticationError, ServiceError};
 use s3cognito_types::operation::{Authorization, Iam, Operation, Sts};
 
 use crate::HttpState;
 use crate::aws_json::RawRequest;
+use crate::iam::IamFailure;
 
-/// The tag of CreateOpenIDConnectProvider that names the provider's JWKS URL.
-const JWKS_URL_TAG: &str = "s3cognito:jwks-url";
 const STS_NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 const IAM_NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
 
@@ -44,7 +42,7 @@ impl Service {
 
 /// A failure in the query protocol's shape.
 #[derive(Debug)]
-struct QueryError {
+pub(crate) struct QueryError {
     status: StatusCode,
     code: &'static str,
     message: String,
@@ -55,7 +53,7 @@ impl QueryError {
         QueryError { status, code, message: message.into() }
     }
 
-    fn validation(message: impl Into<String>) -> Self {
+    pub(crate) fn validation(message: impl Into<String>) -> Self {
         QueryError::new(StatusCode::BAD_REQUEST, "ValidationError", message)
     }
 
@@ -157,7 +155,7 @@ fn xml_response(status: StatusCode, body: String) -> Response {
 }
 
 /// Escapes text for an XML element.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -173,37 +171,37 @@ fn escape(text: &str) -> String {
 }
 
 /// `<name>text</name>`, escaped.
-fn element(name: &str, text: &str) -> String {
+pub(crate) fn element(name: &str, text: &str) -> String {
     format!("<{name}>{}</{name}>", escape(text))
 }
 
-fn encoded_policy(name: &str, document: &str) -> String {
+pub(crate) fn encoded_policy(name: &str, document: &str) -> String {
     element(name, &utf8_percent_encode(document, POLICY_ENCODE).to_string())
 }
 
 /// The request's form members.
-struct Form(BTreeMap<String, String>);
+pub(crate) struct Form(BTreeMap<String, String>);
 
 impl Form {
-    fn opt(&self, name: &str) -> Option<String> {
+    pub(crate) fn opt(&self, name: &str) -> Option<String> {
         self.0.get(name).cloned()
     }
 
-    fn required(&self, name: &str) -> Result<String, QueryError> {
+    pub(crate) fn required(&self, name: &str) -> Result<String, QueryError> {
         self.opt(name).ok_or_else(|| {
             let camel: String = name.chars().next().map(|c| c.to_lowercase().chain(name.chars().skip(1)).collect()).unwrap_or_default();
             QueryError::validation(crate::error::one_validation_error(&camel, crate::error::Shown::Missing, "Member must not be null"))
         })
     }
 
-    fn opt_i64(&self, name: &str) -> Result<Option<i64>, QueryError> {
+    pub(crate) fn opt_i64(&self, name: &str) -> Result<Option<i64>, QueryError> {
         self.opt(name)
             .map(|value| value.parse().map_err(|_| QueryError::validation(format!("{name} must be a number"))))
             .transpose()
     }
 
     /// `Name.member.1`, `Name.member.2`, … in order.
-    fn list(&self, name: &str) -> Vec<String> {
+    pub(crate) fn list(&self, name: &str) -> Vec<String> {
         (1..).map_while(|index| self.opt(&format!("{name}.member.{index}"))).collect()
     }
 }
@@ -218,22 +216,6 @@ fn credentials_xml(credentials: &IssuedCredentials) -> String {
     )
 }
 
-fn role_xml(role: &RoleView) -> String {
-    let mut xml = format!(
-        "{}{}{}{}{}{}",
-        element("Path", &role.path),
-        element("RoleName", &role.name),
-        element("RoleId", &role.role_id),
-        element("Arn", &role.arn),
-        element("CreateDate", &iso8601(role.created_at)),
-        encoded_policy("AssumeRolePolicyDocument", &role.trust_policy),
-    );
-    if let Some(description) = &role.description {
-        xml.push_str(&element("Description", description));
-    }
-    let _ = write!(xml, "<MaxSessionDuration>{}</MaxSessionDuration>", role.max_session_duration);
-    xml
-}
 
 /// Handles one query-protocol request; `request_id` goes into the answer, success or failure.
 pub(crate) async fn handle(state: &HttpState, request: &RawRequest, request_id: &str) -> Response {
@@ -301,6 +283,22 @@ impl QueryOperation {
 
 type Answer = Result<Option<String>, QueryError>;
 
+/// What an IAM call names, for its authorization.
+enum Named {
+    Role(String),
+    User(String),
+    Policy(String),
+    Provider(String),
+}
+
+impl Named {
+    fn text(&self) -> String {
+        match self {
+            Named::Role(text) | Named::User(text) | Named::Policy(text) | Named::Provider(text) => text.clone(),
+        }
+    }
+}
+
 /// One query-protocol request: the operation, the signature when it needs one, the authorization
 /// decision, then the operation's handler.
 async fn run(state: &HttpState, request: &RawRequest, form: &Form, service: Service, action: &str) -> Answer {
@@ -328,16 +326,25 @@ async fn run(state: &HttpState, request: &RawRequest, form: &Form, service: Serv
         activity::note_signed(principal, &state.app.identity.settings().account_id, Via::Signature);
     }
     let caller = principal.as_ref().map_or(Caller::Anonymous, Caller::Signed);
-    let role = form.opt("RoleName");
-    let provider = form.opt("OpenIDConnectProviderArn");
-    let resource = match (operation, &role, &provider) {
-        (QueryOperation::Sts(_), _, _) => Resource::Any,
-        (QueryOperation::Iam(_), Some(role), _) => Resource::Role(role),
-        (QueryOperation::Iam(_), None, Some(provider)) => Resource::OidcProvider(provider),
-        (QueryOperation::Iam(_), None, None) => Resource::Any,
+    // What a policy is checked against: the role or user the call names, else the policy or provider.
+    let named = [
+        form.opt("RoleName").map(Named::Role),
+        form.opt("UserName").map(Named::User),
+        form.opt("PolicyArn").map(Named::Policy),
+        form.opt("OpenIDConnectProviderArn").map(Named::Provider),
+    ]
+    .into_iter()
+    .flatten()
+    .next();
+    let resource = match (operation, &named) {
+        (QueryOperation::Sts(_), _) | (QueryOperation::Iam(_), None) => Resource::Any,
+        (QueryOperation::Iam(_), Some(Named::Role(role))) => Resource::Role(role),
+        (QueryOperation::Iam(_), Some(Named::User(user))) => Resource::IamUser(user),
+        (QueryOperation::Iam(_), Some(Named::Policy(policy))) => Resource::IamPolicy(policy),
+        (QueryOperation::Iam(_), Some(Named::Provider(provider))) => Resource::OidcProvider(provider),
     };
-    if let Some(named) = role.as_ref().or(provider.as_ref()).or(form.opt("RoleArn").as_ref()) {
-        activity::note_resource(named.clone());
+    if let Some(named) = named.as_ref().map(Named::text).or(form.opt("RoleArn")) {
+        activity::note_resource(named);
     }
     state.app.authorizer.authorize(caller, operation.operation(), &resource).await.map_err(failed)?;
     let identity = &state.app.identity;
@@ -348,10 +355,12 @@ async fn run(state: &HttpState, request: &RawRequest, form: &Form, service: Serv
         // AssumeRole and GetCallerIdentity are signed, so a principal was established above; were one
         // ever declared public, it would be refused rather than run without a caller.
         (QueryOperation::Sts(_), None) => Err(failed(ServiceError::Authentication(AuthenticationError::MissingAuthenticationToken))),
-        (QueryOperation::Iam(operation), _) => run_iam(identity, operation, form).await.map_err(|failure| match failure {
-            IamFailure::Form(error) => error,
-            IamFailure::Service(error) => failed(error),
-        }),
+        (QueryOperation::Iam(operation), _) => {
+            crate::iam::run(identity, operation, form, principal.as_ref()).await.map_err(|failure| match failure {
+                IamFailure::Form(error) => error,
+                IamFailure::Service(error) => failed(error),
+            })
+        }
     }
 }
 
@@ -400,149 +409,4 @@ async fn assume_role(identity: &Identity, principal: &Principal, form: &Form) ->
 fn get_caller_identity(identity: &Identity, principal: &Principal) -> Answer {
     let (user_id, account, arn) = identity.caller_identity(principal);
     Ok(Some(format!("{}{}{}", element("UserId", &user_id), element("Account", &account), element("Arn", &arn))))
-}
-
-/// A failure of an IAM handler: a member missing from the form, or the use case's.
-enum IamFailure {
-    Form(QueryError),
-    Service(ServiceError),
-}
-
-impl From<QueryError> for IamFailure {
-    fn from(error: QueryError) -> Self {
-        IamFailure::Form(error)
-    }
-}
-
-impl From<ServiceError> for IamFailure {
-    fn from(error: ServiceError) -> Self {
-        IamFailure::Service(error)
-    }
-}
-
-type IamAnswer = Result<Option<String>, IamFailure>;
-
-/// Runs one IAM operation, already authorized.
-async fn run_iam(identity: &Identity, operation: Iam, form: &Form) -> IamAnswer {
-    match operation {
-        Iam::CreateRole => create_role(identity, form).await,
-        Iam::GetRole => get_role(identity, form).await,
-        Iam::ListRoles => list_roles(identity, form).await,
-        Iam::DeleteRole => delete_role(identity, form).await,
-        Iam::UpdateAssumeRolePolicy => update_assume_role_policy(identity, form).await,
-        Iam::PutRolePolicy => put_role_policy(identity, form).await,
-        Iam::GetRolePolicy => get_role_policy(identity, form).await,
-        Iam::ListRolePolicies => list_role_policies(identity, form).await,
-        Iam::DeleteRolePolicy => delete_role_policy(identity, form).await,
-        Iam::CreateOpenIDConnectProvider => create_open_id_connect_provider(identity, form).await,
-        Iam::GetOpenIDConnectProvider => get_open_id_connect_provider(identity, form).await,
-        Iam::ListOpenIDConnectProviders => list_open_id_connect_providers(identity).await,
-        Iam::DeleteOpenIDConnectProvider => delete_open_id_connect_provider(identity, form).await,
-    }
-}
-
-async fn create_role(identity: &Identity, form: &Form) -> IamAnswer {
-    let settings = RoleSettings {
-        path: form.opt("Path"),
-        trust_policy: form.required("AssumeRolePolicyDocument")?,
-        description: form.opt("Description"),
-        max_session_duration: form.opt_i64("MaxSessionDuration")?,
-    };
-    let role = identity.create_role(&form.required("RoleName")?, settings).await?;
-    Ok(Some(format!("<Role>{}</Role>", role_xml(&role))))
-}
-
-async fn get_role(identity: &Identity, form: &Form) -> IamAnswer {
-    let role = identity.get_role(&form.required("RoleName")?).await?;
-    Ok(Some(format!("<Role>{}</Role>", role_xml(&role))))
-}
-
-async fn list_roles(identity: &Identity, form: &Form) -> IamAnswer {
-    let (roles, marker) = identity
-        .list_roles(form.opt("PathPrefix").as_deref(), form.opt("Marker").as_deref(), form.opt_i64("MaxItems")?)
-        .await?;
-    let members: String = roles.iter().map(|role| format!("<member>{}</member>", role_xml(role))).collect();
-    let mut xml = format!("<IsTruncated>{}</IsTruncated><Roles>{members}</Roles>", marker.is_some());
-    if let Some(marker) = marker {
-        xml.push_str(&element("Marker", &marker));
-    }
-    Ok(Some(xml))
-}
-
-async fn delete_role(identity: &Identity, form: &Form) -> IamAnswer {
-    identity.delete_role(&form.required("RoleName")?).await?;
-    Ok(None)
-}
-
-async fn update_assume_role_policy(identity: &Identity, form: &Form) -> IamAnswer {
-    identity.update_assume_role_policy(&form.required("RoleName")?, &form.required("PolicyDocument")?).await?;
-    Ok(None)
-}
-
-async fn put_role_policy(identity: &Identity, form: &Form) -> IamAnswer {
-    identity
-        .put_role_policy(&form.required("RoleName")?, &form.required("PolicyName")?, &form.required("PolicyDocument")?)
-        .await?;
-    Ok(None)
-}
-
-async fn get_role_policy(identity: &Identity, form: &Form) -> IamAnswer {
-    let policy_name = form.required("PolicyName")?;
-    let (role_name, document) = identity.get_role_policy(&form.required("RoleName")?, &policy_name).await?;
-    Ok(Some(format!(
-        "{}{}{}",
-        element("RoleName", &role_name),
-        element("PolicyName", &policy_name),
-        encoded_policy("PolicyDocument", &document)
-    )))
-}
-
-async fn list_role_policies(identity: &Identity, form: &Form) -> IamAnswer {
-    let names = identity.list_role_policies(&form.required("RoleName")?).await?;
-    let members: String = names.iter().map(|name| element("member", name)).collect();
-    Ok(Some(format!("<PolicyNames>{members}</PolicyNames><IsTruncated>false</IsTruncated>")))
-}
-
-async fn delete_role_policy(identity: &Identity, form: &Form) -> IamAnswer {
-    identity.delete_role_policy(&form.required("RoleName")?, &form.required("PolicyName")?).await?;
-    Ok(None)
-}
-
-async fn create_open_id_connect_provider(identity: &Identity, form: &Form) -> IamAnswer {
-    // Where the provider's keys are, when its discovery document cannot be reached from here, travels
-    // as a tag, so that the call stays IAM's own.
-    let jwks_url = (1..)
-        .map_while(|index| {
-            let key = form.opt(&format!("Tags.member.{index}.Key"))?;
-            Some((key, form.opt(&format!("Tags.member.{index}.Value")).unwrap_or_default()))
-        })
-        .find(|(key, _)| key == JWKS_URL_TAG)
-        .map(|(_, value)| value);
-    let provider = identity
-        .create_oidc_provider(&form.required("Url")?, form.list("ClientIDList"), form.list("ThumbprintList"), jwks_url)
-        .await?;
-    Ok(Some(element("OpenIDConnectProviderArn", &provider.arn)))
-}
-
-async fn get_open_id_connect_provider(identity: &Identity, form: &Form) -> IamAnswer {
-    let provider = identity.get_oidc_provider(&form.required("OpenIDConnectProviderArn")?).await?;
-    let url = provider.url.split_once("://").map_or(provider.url.as_str(), |(_, rest)| rest);
-    let clients: String = provider.client_ids.iter().map(|id| element("member", id)).collect();
-    let thumbprints: String = provider.thumbprints.iter().map(|print| element("member", print)).collect();
-    Ok(Some(format!(
-        "{}<ClientIDList>{clients}</ClientIDList><ThumbprintList>{thumbprints}</ThumbprintList>{}",
-        element("Url", url),
-        element("CreateDate", &iso8601(provider.created_at))
-    )))
-}
-
-async fn list_open_id_connect_providers(identity: &Identity) -> IamAnswer {
-    let arns = identity.list_oidc_providers().await?;
-    let members: String = arns.iter().map(|arn| format!("<member>{}</member>", element("Arn", arn))).collect();
-    Ok(Some(format!("<OpenIDConnectProviderList>{members}</OpenIDConnectProviderList>")))
-}
-
-async fn delete_open_id_connect_provider(identity: &Identity, form: &Form) -> IamAnswer {
-    identity.delete_oidc_provider(&form.required("OpenIDConnectProviderArn")?).await?;
-    Ok(None)
 }

@@ -54,6 +54,27 @@ impl AttachedTo {
             AttachedTo::User => "user",
         }
     }
+
+    /// Locks the role's or user's row for the rest of `transaction`, so that what is counted against its
+    /// limits cannot change under the caller (PostgreSQL locks the row; SQLite the database). False when
+    /// there is no such role or user.
+    async fn lock(self, transaction: &mut sqlx::Transaction<'_, sqlx::Any>, name_key: &str) -> Result<bool> {
+        let statement = match self {
+            AttachedTo::Role => "UPDATE iam_roles SET name_key = name_key WHERE name_key = $1",
+            AttachedTo::User => "UPDATE iam_users SET name_key = name_key WHERE name_key = $1",
+        };
+        Ok(sqlx::query(statement).bind(name_key).execute(&mut **transaction).await?.rows_affected() == 1)
+    }
+}
+
+/// What became of an addition that a limit caps (access keys a user, versions a policy, policies an entity).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Capped<T> {
+    Added(T),
+    /// The limit is reached: nothing was added.
+    Full,
+    /// What it would be added to does not exist (any more).
+    Missing,
 }
 
 /// Why a delete was refused, or that it happened.
@@ -202,25 +223,33 @@ impl Store {
         rows.iter().map(access_key_from_row).collect()
     }
 
-    /// Adds a key to a user, unless the user has `limit` already: false then. One statement, so that two
-    /// callers at once cannot both add the last one.
-    pub async fn insert_user_access_key(&self, key: &AccessKeyRecord, limit: i64) -> Result<bool> {
-        let done = sqlx::query(
+    /// Adds a key to a user, unless the user has `limit` already. The user's row is locked while the keys
+    /// are counted, so that two callers at once cannot both add the last one.
+    pub async fn insert_user_access_key(&self, key: &AccessKeyRecord, limit: i64) -> Result<Capped<()>> {
+        let name_key = key.user_name_key.as_deref().unwrap_or_default();
+        let mut transaction = self.pool().begin().await?;
+        if !AttachedTo::User.lock(&mut transaction, name_key).await? {
+            return Ok(Capped::Missing);
+        }
+        if count(&mut transaction, "SELECT COUNT(*) AS count FROM access_keys WHERE user_name_key = $1", name_key).await? >= limit {
+            return Ok(Capped::Full);
+        }
+        sqlx::query(
             "INSERT INTO access_keys (access_key_id, secret_access_key, principal, created_at, user_name_key, sealed_secret, status) \
-             SELECT $1, $2, $3, $4, $5, $6, $7 WHERE (SELECT COUNT(*) FROM access_keys WHERE user_name_key = $5) < $8",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&key.access_key_id)
         .bind(&key.secret_access_key)
         .bind(&key.principal)
         .bind(key.created_at)
-        .bind(&key.user_name_key)
+        .bind(name_key)
         .bind(&key.sealed_secret)
         .bind(&key.status)
-        .bind(limit)
-        .execute(self.pool())
+        .execute(&mut *transaction)
         .await
         .map_err(conflict_or)?;
-        Ok(done.rows_affected() == 1)
+        transaction.commit().await?;
+        Ok(Capped::Added(()))
     }
 
     pub async fn set_access_key_status(&self, user_name: &str, access_key_id: &str, status: &str) -> Result<bool> {
@@ -316,20 +345,20 @@ impl Store {
         Ok(if self.managed_policy(arn).await?.is_some() { IamDeletion::InUse } else { IamDeletion::NotFound })
     }
 
-    /// Adds a version, the default when `make_default`, unless the policy has `limit` versions already
-    /// (false then). The version's number comes from the row, so two callers get two numbers.
-    pub async fn insert_policy_version(&self, arn: &str, document: &str, make_default: bool, limit: i64, now: i64) -> Result<Option<String>> {
+    /// Adds a version, the default when `make_default`, unless the policy has `limit` versions already. The
+    /// policy's row is updated first (its next version number taken), which locks it while the versions
+    /// are counted: two callers get two numbers, and cannot both add the last version.
+    pub async fn insert_policy_version(&self, arn: &str, document: &str, make_default: bool, limit: i64, now: i64) -> Result<Capped<String>> {
         let mut transaction = self.pool().begin().await?;
-        let row = sqlx::query(
-            "UPDATE iam_policies SET next_version = next_version + 1, updated_at = $2 \
-             WHERE arn = $1 AND (SELECT COUNT(*) FROM iam_policy_versions WHERE policy_arn = $1) < $3 RETURNING next_version",
-        )
-        .bind(arn)
-        .bind(now)
-        .bind(limit)
-        .fetch_optional(&mut *transaction)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
+        let row = sqlx::query("UPDATE iam_policies SET next_version = next_version + 1, updated_at = $2 WHERE arn = $1 RETURNING next_version")
+            .bind(arn)
+            .bind(now)
+            .fetch_optional(&mut *transaction)
+            .await?;
+        let Some(row) = row else { return Ok(Capped::Missing) };
+        if count(&mut transaction, "SELECT COUNT(*) AS count FROM iam_policy_versions WHERE policy_arn = $1", arn).await? >= limit {
+            return Ok(Capped::Full);
+        }
         let number: i64 = row.try_get("next_version")?;
         let version_id = format!("v{}", number - 1);
         sqlx::query("INSERT INTO iam_policy_versions (policy_arn, version_id, document, created_at) VALUES ($1, $2, $3, $4)")
@@ -347,7 +376,7 @@ impl Store {
                 .await?;
         }
         transaction.commit().await?;
-        Ok(Some(version_id))
+        Ok(Capped::Added(version_id))
     }
 
     pub async fn policy_version(&self, arn: &str, version_id: &str) -> Result<Option<PolicyVersionRecord>> {
@@ -400,31 +429,40 @@ impl Store {
 
     // ---- attachments ----
 
-    /// Attaches a policy to a role or user, unless it has `limit` attached already; attaching twice is
-    /// one attachment. False when the limit refused it.
-    pub async fn attach_policy(&self, arn: &str, to: AttachedTo, name: &str, limit: i64) -> Result<bool> {
+    /// Attaches a policy to a role or user, unless it has `limit` attached already; attaching twice is one
+    /// attachment. The role's or user's row is locked while its attachments are counted.
+    pub async fn attach_policy(&self, arn: &str, to: AttachedTo, name: &str, limit: i64) -> Result<Capped<()>> {
         let key = name.to_lowercase();
+        let mut transaction = self.pool().begin().await?;
+        if !to.lock(&mut transaction, &key).await? {
+            return Ok(Capped::Missing);
+        }
         let existing = sqlx::query("SELECT 1 FROM iam_attachments WHERE policy_arn = $1 AND entity = $2 AND entity_key = $3")
             .bind(arn)
             .bind(to.column())
             .bind(&key)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *transaction)
             .await?;
         if existing.is_some() {
-            return Ok(true);
+            return Ok(Capped::Added(()));
         }
-        let done = sqlx::query(
-            "INSERT INTO iam_attachments (policy_arn, entity, entity_key) SELECT $1, $2, $3 \
-             WHERE (SELECT COUNT(*) FROM iam_attachments WHERE entity = $2 AND entity_key = $3) < $4 \
-             ON CONFLICT (policy_arn, entity, entity_key) DO NOTHING",
-        )
-        .bind(arn)
-        .bind(to.column())
-        .bind(&key)
-        .bind(limit)
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let attached = sqlx::query("SELECT COUNT(*) AS count FROM iam_attachments WHERE entity = $1 AND entity_key = $2")
+            .bind(to.column())
+            .bind(&key)
+            .fetch_one(&mut *transaction)
+            .await?
+            .try_get::<i64, _>("count")?;
+        if attached >= limit {
+            return Ok(Capped::Full);
+        }
+        sqlx::query("INSERT INTO iam_attachments (policy_arn, entity, entity_key) VALUES ($1, $2, $3)")
+            .bind(arn)
+            .bind(to.column())
+            .bind(&key)
+            .execute(&mut *transaction)
+            .await?;
+        transaction.commit().await?;
+        Ok(Capped::Added(()))
     }
 
     pub async fn detach_policy(&self, arn: &str, to: AttachedTo, name: &str) -> Result<bool> {
@@ -473,4 +511,9 @@ impl Store {
             .await?;
         Ok(row.is_some())
     }
+}
+
+/// The `count` column of a one-parameter query, inside `transaction`.
+async fn count(transaction: &mut sqlx::Transaction<'_, sqlx::Any>, statement: &'static str, parameter: &str) -> Result<i64> {
+    Ok(sqlx::query(statement).bind(parameter).fetch_one(&mut **transaction).await?.try_get("count")?)
 }

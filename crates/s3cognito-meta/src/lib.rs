@@ -16,7 +16,7 @@ mod timed;
 mod upload_jobs;
 
 pub use audit::{AuditCursor, AuditEventRecord, AuditFilter, EventCount, PrefixUsage, StoredTotals, UploadCount};
-pub use iam::{AttachedTo, IamDeletion, IamUserRecord, ManagedPolicyRecord, PolicyVersionRecord};
+pub use iam::{AttachedTo, Capped, IamDeletion, IamUserRecord, ManagedPolicyRecord, PolicyVersionRecord};
 pub use mfa::UserMfaRecord;
 pub use kms::{KmsAliasRecord, KmsKeyRecord, KmsKeyVersionRecord};
 pub use objects::{BucketDeletion, prefix_successor};

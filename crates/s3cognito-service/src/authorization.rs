@@ -34,6 +34,10 @@ pub enum Resource<'a> {
     IdentityPool(&'a str),
     /// An IAM role by name.
     Role(&'a str),
+    /// An IAM user by name.
+    IamUser(&'a str),
+    /// A managed policy by ARN.
+    IamPolicy(&'a str),
     /// An OpenID Connect provider by ARN.
     OidcProvider(&'a str),
     S3(S3Resource<'a>),
@@ -171,6 +175,8 @@ impl Authorizer {
             Resource::UserPool(pool) => arn::user_pool(region, account, pool),
             Resource::IdentityPool(pool) => arn::identity_pool(region, account, pool),
             Resource::Role(name) => arn::role(account, "/", name),
+            Resource::IamUser(name) => arn::user(account, "/", name),
+            Resource::IamPolicy(policy) => (*policy).to_owned(),
             Resource::OidcProvider(provider) | Resource::KmsAlias(provider) => (*provider).to_owned(),
             Resource::UserFile(key) => arn::object("*", key),
             Resource::S3(target) => return match operation {

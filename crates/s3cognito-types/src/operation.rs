@@ -217,6 +217,33 @@ operations! {
         GetOpenIDConnectProvider: Signed,
         ListOpenIDConnectProviders: Signed,
         DeleteOpenIDConnectProvider: Signed,
+        CreateUser: Signed,
+        GetUser: Signed,
+        ListUsers: Signed,
+        DeleteUser: Signed,
+        CreateAccessKey: Signed,
+        ListAccessKeys: Signed,
+        UpdateAccessKey: Signed,
+        DeleteAccessKey: Signed,
+        PutUserPolicy: Signed,
+        GetUserPolicy: Signed,
+        ListUserPolicies: Signed,
+        DeleteUserPolicy: Signed,
+        CreatePolicy: Signed,
+        GetPolicy: Signed,
+        ListPolicies: Signed,
+        DeletePolicy: Signed,
+        CreatePolicyVersion: Signed,
+        GetPolicyVersion: Signed,
+        ListPolicyVersions: Signed,
+        SetDefaultPolicyVersion: Signed,
+        DeletePolicyVersion: Signed,
+        AttachRolePolicy: Signed,
+        DetachRolePolicy: Signed,
+        ListAttachedRolePolicies: Signed,
+        AttachUserPolicy: Signed,
+        DetachUserPolicy: Signed,
+        ListAttachedUserPolicies: Signed,
     }
 }
 
@@ -460,14 +487,41 @@ impl Operation {
                 | Iam::GetRolePolicy
                 | Iam::ListRolePolicies
                 | Iam::GetOpenIDConnectProvider
-                | Iam::ListOpenIDConnectProviders => WhenDenied,
+                | Iam::ListOpenIDConnectProviders
+                | Iam::GetUser
+                | Iam::ListUsers
+                | Iam::ListAccessKeys
+                | Iam::GetUserPolicy
+                | Iam::ListUserPolicies
+                | Iam::GetPolicy
+                | Iam::ListPolicies
+                | Iam::GetPolicyVersion
+                | Iam::ListPolicyVersions
+                | Iam::ListAttachedRolePolicies
+                | Iam::ListAttachedUserPolicies => WhenDenied,
                 Iam::CreateRole
                 | Iam::DeleteRole
                 | Iam::UpdateAssumeRolePolicy
                 | Iam::PutRolePolicy
                 | Iam::DeleteRolePolicy
                 | Iam::CreateOpenIDConnectProvider
-                | Iam::DeleteOpenIDConnectProvider => Always,
+                | Iam::DeleteOpenIDConnectProvider
+                | Iam::CreateUser
+                | Iam::DeleteUser
+                | Iam::CreateAccessKey
+                | Iam::UpdateAccessKey
+                | Iam::DeleteAccessKey
+                | Iam::PutUserPolicy
+                | Iam::DeleteUserPolicy
+                | Iam::CreatePolicy
+                | Iam::DeletePolicy
+                | Iam::CreatePolicyVersion
+                | Iam::SetDefaultPolicyVersion
+                | Iam::DeletePolicyVersion
+                | Iam::AttachRolePolicy
+                | Iam::DetachRolePolicy
+                | Iam::AttachUserPolicy
+                | Iam::DetachUserPolicy => Always,
             },
             Operation::S3(operation) => match operation {
                 S3::ListBuckets

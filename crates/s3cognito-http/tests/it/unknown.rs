@@ -33,7 +33,7 @@ async fn unknown_query_actions_are_refused_in_their_service_namespace() {
         ("unknown_sts_action_signed_for_sts", h.signed(Call::form("Action=GetSessionToken&Version=2011-06-15"), "sts")),
         ("missing_action_unsigned", Call::form("Version=2011-06-15")),
         ("empty_form_unsigned", Call::form("")),
-        ("unknown_iam_action_signed_for_iam", h.signed(Call::form("Action=ListUsers&Version=2010-05-08"), "iam")),
+        ("unknown_iam_action_signed_for_iam", h.signed(Call::form("Action=ListGroups&Version=2010-05-08"), "iam")),
         // An IAM action signed for STS is looked up among STS's actions, and the other way round.
         ("iam_action_signed_for_sts", h.signed(Call::form("Action=ListRoles&Version=2010-05-08"), "sts")),
         ("sts_action_signed_for_iam", h.signed(Call::form("Action=GetCallerIdentity&Version=2011-06-15"), "iam")),

@@ -20,7 +20,7 @@ fn identity(id: &str, pool_id: &str, login_key: Option<&str>) -> IdentityRecord 
     }
 }
 
-fn role(name: &str) -> RoleRecord {
+pub(super) fn role(name: &str) -> RoleRecord {
     RoleRecord {
         name: name.to_owned(),
         role_id: format!("AROA{}", name.to_uppercase()),

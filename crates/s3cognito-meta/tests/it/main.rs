@@ -2,6 +2,7 @@
 //! `S3COGNITO_TEST_POSTGRES_URL` names a server (each run gets a database of its own).
 
 mod audit;
+mod iam;
 mod identity;
 mod kms;
 mod mfa;

@@ -4,7 +4,7 @@
 //! (`Identity::identity_decision`, policies read at each request).
 
 use s3cognito_crypto::random;
-use s3cognito_meta::{AccessKeyRecord, AttachedTo, IamDeletion, IamUserRecord, ManagedPolicyRecord, MetaError, PolicyVersionRecord};
+use s3cognito_meta::{AccessKeyRecord, AttachedTo, Capped, IamDeletion, IamUserRecord, ManagedPolicyRecord, MetaError, PolicyVersionRecord};
 use s3cognito_types::arn;
 
 use super::iam::{check_iam_name, check_path, parse_policy};
@@ -223,8 +223,12 @@ impl Identity {
             user_name_key: Some(user.name.to_lowercase()),
             status: ACTIVE.to_owned(),
         };
-        if !self.store.insert_user_access_key(&record, ACCESS_KEYS_PER_USER).await? {
-            return Err(ServiceError::QuotaExceeded(format!("Cannot exceed quota for AccessKeysPerUser: {ACCESS_KEYS_PER_USER}")));
+        match self.store.insert_user_access_key(&record, ACCESS_KEYS_PER_USER).await? {
+            Capped::Added(()) => {}
+            Capped::Full => {
+                return Err(ServiceError::QuotaExceeded(format!("Cannot exceed quota for AccessKeysPerUser: {ACCESS_KEYS_PER_USER}")));
+            }
+            Capped::Missing => return Err(no_such_user(user_name)),
         }
         let key = AccessKeyView { user_name: user.name, access_key_id: record.access_key_id, status: record.status, created_at: record.created_at };
         Ok(NewAccessKey { key, secret_access_key })
@@ -351,11 +355,15 @@ impl Identity {
         parse_policy(document, false)?;
         self.store.managed_policy(arn).await?.ok_or_else(|| no_such_policy(arn))?;
         let now = self.now();
-        let Some(version_id) = self.store.insert_policy_version(arn, document, set_as_default, VERSIONS_PER_POLICY, now).await? else {
-            return Err(ServiceError::QuotaExceeded(
-                "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version."
-                    .to_owned(),
-            ));
+        let version_id = match self.store.insert_policy_version(arn, document, set_as_default, VERSIONS_PER_POLICY, now).await? {
+            Capped::Added(version_id) => version_id,
+            Capped::Full => {
+                return Err(ServiceError::QuotaExceeded(
+                    "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version."
+                        .to_owned(),
+                ));
+            }
+            Capped::Missing => return Err(no_such_policy(arn)),
         };
         Ok(PolicyVersionView { version_id, document: document.to_owned(), is_default: set_as_default, created_at: now })
     }
@@ -396,14 +404,15 @@ impl Identity {
     pub async fn attach_policy(&self, to: Attachment<'_>, arn: &str) -> Result<()> {
         let (kind, name) = self.attachment_target(to).await?;
         self.store.managed_policy(arn).await?.ok_or_else(|| no_such_policy(arn))?;
-        if self.store.attach_policy(arn, kind, &name, ATTACHED_POLICIES).await? {
-            return Ok(());
-        }
-        let quota = match kind {
-            AttachedTo::Role => "PoliciesPerRole",
-            AttachedTo::User => "PoliciesPerUser",
+        let (quota, missing) = match kind {
+            AttachedTo::Role => ("PoliciesPerRole", format!("The role with name {name} cannot be found.")),
+            AttachedTo::User => ("PoliciesPerUser", format!("The user with name {name} cannot be found.")),
         };
-        Err(ServiceError::QuotaExceeded(format!("Cannot exceed quota for {quota}: {ATTACHED_POLICIES}")))
+        match self.store.attach_policy(arn, kind, &name, ATTACHED_POLICIES).await? {
+            Capped::Added(()) => Ok(()),
+            Capped::Full => Err(ServiceError::QuotaExceeded(format!("Cannot exceed quota for {quota}: {ATTACHED_POLICIES}"))),
+            Capped::Missing => Err(ServiceError::NotFound(missing)),
+        }
     }
 
     pub async fn detach_policy(&self, to: Attachment<'_>, arn: &str) -> Result<()> {
