@@ -71,7 +71,13 @@ impl From<UploadError> for Refusal {
 impl From<ObjectError> for Refusal {
     fn from(error: ObjectError) -> Self {
         let status = match &error {
-            ObjectError::NoSuchKey | ObjectError::NoSuchUpload | ObjectError::NoSuchBucket => StatusCode::NOT_FOUND,
+            ObjectError::NoSuchKey
+            | ObjectError::NoSuchUpload
+            | ObjectError::NoSuchBucket
+            | ObjectError::NoSuchTagSet
+            | ObjectError::NoSuchBucketPolicy
+            | ObjectError::NoSuchLifecycleConfiguration => StatusCode::NOT_FOUND,
+            ObjectError::PublicPolicyBlocked => StatusCode::FORBIDDEN,
             ObjectError::EntityTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ObjectError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ObjectError::NotModified { .. } => StatusCode::NOT_MODIFIED,
@@ -84,6 +90,9 @@ impl From<ObjectError> for Refusal {
             | ObjectError::IncompleteBody
             | ObjectError::InvalidArgument(_)
             | ObjectError::InvalidRequest(_)
+            | ObjectError::InvalidTag(_)
+            | ObjectError::MalformedPolicy(_)
+            | ObjectError::MalformedXml(_)
             | ObjectError::Body(_)
             | ObjectError::Kms(_) => StatusCode::BAD_REQUEST,
             ObjectError::Internal(_) => return Refusal::internal(&error),

@@ -5,7 +5,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::Result;
-use crate::store::Store;
+use crate::store::{Engine, Store};
 
 /// One audit event as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,9 +137,16 @@ impl Store {
         const ROWS_PER_STATEMENT: usize = 64;
         let mut transaction = self.pool().begin().await?;
         for chunk in events.chunks(ROWS_PER_STATEMENT) {
+            // SQLite looks each numbered parameter up by scanning the names before it (quadratic in a statement
+            // of hundreds); plain `?` are bound by position.
             let rows: Vec<String> = (0..chunk.len())
                 .map(|row| {
-                    let placeholders: Vec<String> = (1..=COLUMNS).map(|column| format!("${}", row * COLUMNS + column)).collect();
+                    let placeholders: Vec<String> = (1..=COLUMNS)
+                        .map(|column| match self.engine() {
+                            Engine::Sqlite => "?".to_owned(),
+                            Engine::Postgres => format!("${}", row * COLUMNS + column),
+                        })
+                        .collect();
                     format!("({})", placeholders.join(", "))
                 })
                 .collect();

@@ -22,7 +22,7 @@ pub use kms::{KmsAliasRecord, KmsKeyRecord, KmsKeyVersionRecord};
 pub use objects::{BucketDeletion, prefix_successor};
 pub use upload_jobs::JobCursor;
 pub use records::{
-    AccessKeyRecord, AuthSessionRecord, BucketRecord, ClientRecord, CodeRecord, GroupRecord, IdentityPoolRecord,
+    AccessKeyRecord, AuthSessionRecord, BucketRecord, ClientRecord, CodeRecord, CompletedUploadRecord, GroupRecord, IdentityPoolRecord,
     IdentityRecord, ObjectRecord, OidcProviderRecord, PartRecord, RefreshTokenRecord, RoleRecord,
     SessionCredentialRecord, SigningKeyRecord, UploadJobRecord, UploadRecord, UserPoolRecord, UserRecord,
 };

@@ -107,6 +107,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0015_iam_users_policies.sql"),
         postgres: include_str!("migrations/0015_iam_users_policies.sql"),
     },
+    Migration {
+        version: 16,
+        name: "bucket settings, object tags, completed uploads",
+        sqlite: include_str!("migrations/0016_bucket_settings.sql"),
+        postgres: include_str!("migrations/0016_bucket_settings.sql"),
+    },
 ];
 
 /// A number every replica agrees on, so that two replicas starting together migrate one at a time.

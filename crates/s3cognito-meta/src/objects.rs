@@ -6,7 +6,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use crate::records::{BucketRecord, ObjectRecord, PartRecord, UploadRecord};
+use crate::records::{BucketRecord, CompletedUploadRecord, ObjectRecord, PartRecord, UploadRecord};
 use crate::store::{Store, conflict_or};
 use crate::{MetaError, Result};
 
@@ -45,6 +45,7 @@ fn object_from_row(row: &AnyRow) -> Result<ObjectRecord> {
         segments: row.try_get("segments")?,
         owner: row.try_get("owner")?,
         modified_at: row.try_get("modified_at")?,
+        tags: row.try_get("tags")?,
     })
 }
 
@@ -60,6 +61,7 @@ fn upload_from_row(row: &AnyRow) -> Result<UploadRecord> {
         owner: row.try_get("owner")?,
         initiated_at: row.try_get("initiated_at")?,
         encryption: row.try_get("encryption")?,
+        tags: row.try_get("tags")?,
     })
 }
 
@@ -106,12 +108,13 @@ impl Store {
     // ---- buckets ----
 
     pub async fn insert_bucket(&self, bucket: &BucketRecord) -> Result<()> {
-        sqlx::query("INSERT INTO buckets (name, owner, cors, created_at, encryption) VALUES ($1, $2, $3, $4, $5)")
+        sqlx::query("INSERT INTO buckets (name, owner, cors, created_at, encryption, location) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(&bucket.name)
             .bind(&bucket.owner)
             .bind(&bucket.cors)
             .bind(bucket.created_at)
             .bind(&bucket.encryption)
+            .bind(&bucket.location)
             .execute(self.pool())
             .await
             .map_err(conflict_or)?;
@@ -147,26 +150,115 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Deletes the bucket only if it holds no object and no multipart upload.
-    pub async fn delete_bucket_if_empty(&self, name: &str) -> Result<BucketDeletion> {
+    /// Deletes the bucket if it holds no object, as S3 does: multipart uploads left unfinished in it (a
+    /// writer that crashed) go with it, their parts becoming garbage, and so do its settings.
+    pub async fn delete_bucket_if_empty(&self, name: &str, now: i64) -> Result<BucketDeletion> {
         let mut transaction = self.pool().begin().await?;
-        let done = sqlx::query(
-            "DELETE FROM buckets WHERE name = $1 \
-             AND NOT EXISTS (SELECT 1 FROM objects WHERE bucket = $1) \
-             AND NOT EXISTS (SELECT 1 FROM multipart_uploads WHERE bucket = $1)",
+        // A write first, so SQLite takes its write lock now; it also tells whether the bucket is there.
+        let found = sqlx::query("UPDATE buckets SET owner = owner WHERE name = $1").bind(name).execute(&mut *transaction).await?;
+        if found.rows_affected() == 0 {
+            transaction.rollback().await?;
+            return Ok(BucketDeletion::NotFound);
+        }
+        if sqlx::query("SELECT 1 FROM objects WHERE bucket = $1 LIMIT 1").bind(name).fetch_optional(&mut *transaction).await?.is_some() {
+            transaction.rollback().await?;
+            return Ok(BucketDeletion::NotEmpty);
+        }
+        let parts = sqlx::query(
+            "DELETE FROM upload_parts WHERE upload_id IN (SELECT upload_id FROM multipart_uploads WHERE bucket = $1) RETURNING blob_id",
         )
         .bind(name)
-        .execute(&mut *transaction)
+        .fetch_all(&mut *transaction)
         .await?;
-        let outcome = if done.rows_affected() == 1 {
-            BucketDeletion::Deleted
-        } else if sqlx::query("SELECT 1 FROM buckets WHERE name = $1").bind(name).fetch_optional(&mut *transaction).await?.is_some() {
-            BucketDeletion::NotEmpty
-        } else {
-            BucketDeletion::NotFound
-        };
+        let blobs = parts.iter().map(|row| row.try_get::<String, _>("blob_id")).collect::<Result<Vec<_>, _>>()?;
+        collect_garbage(&mut transaction, &blobs, "bucket deleted", now).await?;
+        sqlx::query("DELETE FROM multipart_uploads WHERE bucket = $1").bind(name).execute(&mut *transaction).await?;
+        sqlx::query("DELETE FROM bucket_settings WHERE bucket = $1").bind(name).execute(&mut *transaction).await?;
+        // An object committed since the check (PostgreSQL lets a writer in) keeps the bucket.
+        let done = sqlx::query("DELETE FROM buckets WHERE name = $1 AND NOT EXISTS (SELECT 1 FROM objects WHERE bucket = $1)")
+            .bind(name)
+            .execute(&mut *transaction)
+            .await;
+        match done {
+            Ok(done) if done.rows_affected() == 1 => {
+                transaction.commit().await?;
+                Ok(BucketDeletion::Deleted)
+            }
+            Ok(_) => {
+                transaction.rollback().await?;
+                Ok(BucketDeletion::NotEmpty)
+            }
+            Err(error) if crate::store::is_foreign_key_violation(&error) => {
+                transaction.rollback().await?;
+                Ok(BucketDeletion::NotEmpty)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// The bucket's setting of `kind`, as stored.
+    pub async fn bucket_setting(&self, bucket: &str, kind: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT document FROM bucket_settings WHERE bucket = $1 AND kind = $2")
+            .bind(bucket)
+            .bind(kind)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(|row| row.try_get("document")).transpose()?)
+    }
+
+    /// Every bucket's setting of `kind`, by bucket.
+    pub async fn settings_of_kind(&self, kind: &str) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT bucket, document FROM bucket_settings WHERE kind = $1 ORDER BY bucket").bind(kind).fetch_all(self.pool()).await?;
+        rows.iter().map(|row| Ok((row.try_get("bucket")?, row.try_get("document")?))).collect()
+    }
+
+    /// Takes the lease `name` for `holder` until `until`, if no one holds it at `now`; whether it was taken.
+    pub async fn take_lease(&self, name: &str, holder: &str, now: i64, until: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO leases (name, holder, until) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until WHERE leases.until <= $4",
+        )
+        .bind(name)
+        .bind(holder)
+        .bind(until)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Every setting of the bucket, by kind.
+    pub async fn bucket_settings(&self, bucket: &str) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT kind, document FROM bucket_settings WHERE bucket = $1").bind(bucket).fetch_all(self.pool()).await?;
+        rows.iter().map(|row| Ok((row.try_get("kind")?, row.try_get("document")?))).collect()
+    }
+
+    /// Sets (`Some`) or removes (`None`) the bucket's setting of `kind`; false when there is no such bucket.
+    pub async fn set_bucket_setting(&self, bucket: &str, kind: &str, document: Option<&str>) -> Result<bool> {
+        let mut transaction = self.pool().begin().await?;
+        let found = sqlx::query("UPDATE buckets SET owner = owner WHERE name = $1").bind(bucket).execute(&mut *transaction).await?;
+        if found.rows_affected() == 0 {
+            transaction.rollback().await?;
+            return Ok(false);
+        }
+        match document {
+            Some(document) => {
+                sqlx::query(
+                    "INSERT INTO bucket_settings (bucket, kind, document) VALUES ($1, $2, $3) \
+                     ON CONFLICT (bucket, kind) DO UPDATE SET document = excluded.document",
+                )
+                .bind(bucket)
+                .bind(kind)
+                .bind(document)
+                .execute(&mut *transaction)
+                .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM bucket_settings WHERE bucket = $1 AND kind = $2").bind(bucket).bind(kind).execute(&mut *transaction).await?;
+            }
+        }
         transaction.commit().await?;
-        Ok(outcome)
+        Ok(true)
     }
 
     // ---- objects ----
@@ -221,6 +313,33 @@ impl Store {
         Ok(old)
     }
 
+    /// Deletes the object at `key` only if it is still the one with `etag` written at `modified_at` (a rule
+    /// judged it, and a newer one must not go instead); whether it was deleted.
+    pub async fn delete_object_if(
+        &self,
+        bucket: &str,
+        key: &str,
+        etag: &str,
+        modified_at: i64,
+        blobs: impl Fn(&ObjectRecord) -> Vec<String>,
+        now: i64,
+    ) -> Result<bool> {
+        let mut transaction = self.pool().begin().await?;
+        let old = sqlx::query("DELETE FROM objects WHERE bucket = $1 AND object_key = $2 AND etag = $3 AND modified_at = $4 RETURNING *")
+            .bind(bucket)
+            .bind(key)
+            .bind(etag)
+            .bind(modified_at)
+            .fetch_optional(&mut *transaction)
+            .await?;
+        let old = old.as_ref().map(object_from_row).transpose()?;
+        if let Some(old) = &old {
+            collect_garbage(&mut transaction, &blobs(old), "expired", now).await?;
+        }
+        transaction.commit().await?;
+        Ok(old.is_some())
+    }
+
     /// Objects whose keys start with `prefix`, sort after `after` (exclusive) and not below `from`
     /// (inclusive), in bytewise key order. Empty bounds are no bounds: S3 keys are never empty.
     pub async fn list_objects(&self, bucket: &str, prefix: &str, after: &str, from: &str, limit: i64) -> Result<Vec<ObjectRecord>> {
@@ -246,7 +365,7 @@ impl Store {
     pub async fn insert_upload(&self, upload: &UploadRecord) -> Result<()> {
         sqlx::query(
             "INSERT INTO multipart_uploads (upload_id, bucket, object_key, content_type, headers, user_metadata, \
-             checksum_algorithm, owner, initiated_at, encryption) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             checksum_algorithm, owner, initiated_at, encryption, tags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(&upload.upload_id)
         .bind(&upload.bucket)
@@ -258,6 +377,7 @@ impl Store {
         .bind(&upload.owner)
         .bind(upload.initiated_at)
         .bind(&upload.encryption)
+        .bind(&upload.tags)
         .execute(self.pool())
         .await
         .map_err(conflict_or)?;
@@ -369,8 +489,51 @@ impl Store {
             collect_garbage(&mut transaction, &replaced_blobs(&old), "replaced", object.modified_at).await?;
         }
         insert_object(&mut transaction, object).await?;
+        sqlx::query(
+            "INSERT INTO completed_uploads (upload_id, bucket, object_key, etag, completed_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (upload_id) DO NOTHING",
+        )
+        .bind(upload_id)
+        .bind(&object.bucket)
+        .bind(&object.key)
+        .bind(&object.etag)
+        .bind(object.modified_at)
+        .execute(&mut *transaction)
+        .await?;
         transaction.commit().await?;
         Ok(true)
+    }
+
+    /// The completion of `upload_id`, if it completed lately.
+    pub async fn completed_upload(&self, upload_id: &str) -> Result<Option<CompletedUploadRecord>> {
+        let row = sqlx::query("SELECT * FROM completed_uploads WHERE upload_id = $1").bind(upload_id).fetch_optional(self.pool()).await?;
+        row.map(|row| {
+            Ok(CompletedUploadRecord {
+                upload_id: row.try_get("upload_id")?,
+                bucket: row.try_get("bucket")?,
+                key: row.try_get("object_key")?,
+                etag: row.try_get("etag")?,
+                completed_at: row.try_get("completed_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Forgets completions older than `before`; returns how many went.
+    pub async fn forget_completed_uploads(&self, before: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM completed_uploads WHERE completed_at < $1").bind(before).execute(self.pool()).await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Sets the tags of the object at `key`; false when there is no such object.
+    pub async fn set_object_tags(&self, bucket: &str, key: &str, tags: Option<&str>) -> Result<bool> {
+        let done = sqlx::query("UPDATE objects SET tags = $3 WHERE bucket = $1 AND object_key = $2")
+            .bind(bucket)
+            .bind(key)
+            .bind(tags)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Ends the upload; its parts become garbage. `false` when there was no such upload.
@@ -468,7 +631,7 @@ impl Store {
 async fn insert_object(transaction: &mut Transaction<'_, Any>, object: &ObjectRecord) -> Result<()> {
     sqlx::query(
         "INSERT INTO objects (bucket, object_key, size, etag, content_type, headers, user_metadata, checksum, \
-         segments, owner, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         segments, owner, modified_at, tags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(&object.bucket)
     .bind(&object.key)
@@ -481,6 +644,7 @@ async fn insert_object(transaction: &mut Transaction<'_, Any>, object: &ObjectRe
     .bind(&object.segments)
     .bind(&object.owner)
     .bind(object.modified_at)
+    .bind(&object.tags)
     .execute(&mut **transaction)
     .await?;
     Ok(())
@@ -492,6 +656,7 @@ fn bucket_from_row(row: &AnyRow) -> Result<BucketRecord> {
         owner: row.try_get("owner")?,
         cors: row.try_get("cors")?,
         encryption: row.try_get("encryption")?,
+        location: row.try_get("location")?,
         created_at: row.try_get("created_at")?,
     })
 }

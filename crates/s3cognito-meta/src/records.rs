@@ -129,6 +129,8 @@ pub struct BucketRecord {
     pub cors: Option<String>,
     /// The bucket's default encryption as a JSON document, if set.
     pub encryption: Option<String>,
+    /// The region CreateBucket's LocationConstraint named, if it named one.
+    pub location: Option<String>,
     pub created_at: i64,
 }
 
@@ -151,6 +153,8 @@ pub struct ObjectRecord {
     pub segments: String,
     pub owner: String,
     pub modified_at: i64,
+    /// The object's tags as a JSON array of `[key, value]` pairs, if it has any.
+    pub tags: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,6 +171,18 @@ pub struct UploadRecord {
     /// How the parts are encrypted when not with server-managed keys (a JSON document the objects service
     /// owns: the KMS key and encryption context); `None` for server-managed keys.
     pub encryption: Option<String>,
+    /// The tags the object gets when the upload completes, as [`ObjectRecord::tags`].
+    pub tags: Option<String>,
+}
+
+/// A multipart upload completed lately: which object it made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompletedUploadRecord {
+    pub upload_id: String,
+    pub bucket: String,
+    pub key: String,
+    pub etag: String,
+    pub completed_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -19,6 +19,7 @@ pub(crate) enum Engine {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    engine: Engine,
 }
 
 /// Turns a unique-key violation into `Conflict`, so callers can answer "already exists".
@@ -27,6 +28,11 @@ pub(crate) fn conflict_or(error: sqlx::Error) -> MetaError {
         sqlx::Error::Database(database_error) if database_error.is_unique_violation() => MetaError::Conflict,
         _ => MetaError::from(error),
     }
+}
+
+/// Whether `error` is a foreign-key violation (a row naming one that is gone).
+pub(crate) fn is_foreign_key_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(database_error) if database_error.is_foreign_key_violation())
 }
 
 impl Store {
@@ -64,10 +70,14 @@ impl Store {
         let mut connection = pool.acquire().await?;
         migrate::run(&mut connection, engine).await?;
         drop(connection);
-        Ok(Store { pool })
+        Ok(Store { pool, engine })
     }
 
     /// The pool queries run on, each statement timed.
+    pub(crate) fn engine(&self) -> Engine {
+        self.engine
+    }
+
     pub(crate) fn pool(&self) -> crate::timed::TimedPool<'_> {
         crate::timed::TimedPool(&self.pool)
     }

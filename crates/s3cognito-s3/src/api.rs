@@ -22,6 +22,7 @@ use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 type Checksum_ = s3s::dto::Checksum;
 
 use super::errors::{body_error, to_s3};
+use super::settings::{grants_beyond_owner, header_tags};
 use crate::S3State;
 
 pub(crate) struct S3Api {
@@ -29,6 +30,35 @@ pub(crate) struct S3Api {
 }
 
 type Out<T> = S3Result<S3Response<T>>;
+
+/// The region whose buckets have no LocationConstraint.
+const US_EAST_1: &str = "us-east-1";
+
+/// The location a CreateBucket's LocationConstraint gives a bucket on this server, which serves `region`, as
+/// S3 checks it on a regional endpoint: no constraint in us-east-1 and this region's name elsewhere are
+/// accepted; `us-east-1` is never a constraint; another region's name does not belong here.
+fn location_for<'a>(region: &str, constraint: Option<&'a str>) -> S3Result<Option<&'a str>> {
+    let illegal = |message: String| {
+        let mut error = S3Error::with_message(S3ErrorCode::Custom("IllegalLocationConstraintException".into()), message);
+        error.set_status_code(axum::http::StatusCode::BAD_REQUEST);
+        error
+    };
+    let invalid = || s3_error!(InvalidLocationConstraint, "The specified location-constraint is not valid");
+    let looks_like_region = |name: &str| {
+        let parts: Vec<&str> = name.split('-').collect();
+        parts.len() >= 3 && parts.iter().all(|part| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit()))
+    };
+    match constraint {
+        None if region == US_EAST_1 => Ok(None),
+        None => Err(illegal("The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.".to_owned())),
+        Some(US_EAST_1) => Err(invalid()),
+        Some(given) if given == region => Ok(Some(given)),
+        Some(given) if looks_like_region(given) => {
+            Err(illegal(format!("The {given} location constraint is incompatible for the region specific endpoint this request was sent to.")))
+        }
+        Some(_) => Err(invalid()),
+    }
+}
 
 /// A bucket name s3s has let through: it checks names with `types::BucketName` (`policy::BucketNames`),
 /// so this fails only if the two ever disagree, and then as S3 would answer.
@@ -175,6 +205,7 @@ fn attributes(headers: &HeaderMap, content_type: Option<String>, metadata: Optio
         headers: kept,
         user_metadata: metadata.unwrap_or_default().into_iter().map(|(name, value)| (name.to_lowercase(), value)).collect(),
         encryption: Encryption::ServerManaged,
+        tags: Default::default(),
     }
 }
 
@@ -282,8 +313,9 @@ fn max_keys(value: Option<i32>) -> S3Result<usize> {
     }
 }
 
-fn listed(info: &ObjectInfo, encode: fn(&str) -> String) -> Object {
+fn listed(info: &ObjectInfo, encode: fn(&str) -> String, owner: Option<&Owner>) -> Object {
     Object {
+        owner: owner.cloned(),
         key: Some(encode(&info.key)),
         size: Some(info.size as i64),
         e_tag: Some(etag(&info.etag)),
@@ -417,7 +449,12 @@ impl S3Api {
         claimed: &[Option<(Algorithm, String)>],
         full_object: bool,
     ) -> S3Result<Option<Checksum>> {
-        let (_, parts) = self.objects().list_parts(bucket, key, upload_id).await.map_err(to_s3)?;
+        let parts = match self.objects().list_parts(bucket, key, upload_id).await {
+            Ok((_, parts)) => parts,
+            // The upload has ended: completing it again is answered (or refused) by `complete_upload`.
+            Err(ObjectError::NoSuchUpload) => return Ok(None),
+            Err(error) => return Err(to_s3(error)),
+        };
         let mut values = Vec::with_capacity(requested.len());
         for ((number, _), claimed) in requested.iter().zip(claimed) {
             let stored = parts.iter().find(|part| part.part_number == *number).and_then(|part| part.checksum.as_ref());
@@ -468,7 +505,7 @@ impl S3Api {
         })?;
         Ok((bucket.to_string(), key.to_string(), source))
     }
-    fn objects(&self) -> &Objects {
+    pub(crate) fn objects(&self) -> &Objects {
         &self.state.app.objects
     }
 
@@ -484,28 +521,85 @@ impl S3Api {
 #[async_trait::async_trait]
 impl S3 for S3Api {
     async fn list_buckets(&self, request: S3Request<ListBucketsInput>) -> Out<ListBucketsOutput> {
+        let input = request.input;
+        let prefix = input.prefix.clone().unwrap_or_default();
+        let after = input.continuation_token.as_deref().map(decode_continuation_token).transpose()?;
+        let max = match input.max_buckets {
+            None => usize::MAX,
+            Some(count) if (1..=10_000).contains(&count) => count as usize,
+            Some(_) => return Err(s3_error!(InvalidArgument, "max-buckets must be between 1 and 10000")),
+        };
         let buckets = self.objects().list_buckets().await.map_err(to_s3)?;
-        let owner = principal(&request);
+        let mut chosen: Vec<_> = buckets
+            .iter()
+            .filter(|bucket| bucket.name.starts_with(&prefix) && after.as_ref().is_none_or(|after| bucket.name.as_str() > after.as_str()))
+            .take(max.saturating_add(1))
+            .collect();
+        let truncated = chosen.len() > max;
+        chosen.truncate(max);
+        let region = &self.state.app.region;
         Ok(S3Response::new(ListBucketsOutput {
             buckets: Some(
-                buckets
+                chosen
                     .iter()
                     .map(|bucket| Bucket {
                         name: Some(bucket.name.clone()),
                         creation_date: Some(timestamp(bucket.created_at)),
-                        bucket_region: Some(self.state.app.region.clone()),
+                        bucket_region: Some(bucket.location.clone().unwrap_or_else(|| region.clone())),
                     })
                     .collect(),
             ),
-            owner: Some(Owner { id: Some(owner.clone()), display_name: Some(owner) }),
-            ..Default::default()
+            owner: Some(self.owner()),
+            continuation_token: truncated.then(|| chosen.last().map(|bucket| continuation_token(&bucket.name))).flatten(),
+            prefix: input.prefix,
         }))
     }
 
     async fn create_bucket(&self, request: S3Request<CreateBucketInput>) -> Out<CreateBucketOutput> {
         let owner = principal(&request);
-        let name = request.input.bucket;
-        self.objects().create_bucket(&bucket_name(&name)?, &owner).await.map_err(to_s3)?;
+        let input = request.input;
+        let name = input.bucket;
+        let region = self.state.app.region.as_str();
+        let constraint = input
+            .create_bucket_configuration
+            .as_ref()
+            .and_then(|configuration| configuration.location_constraint.as_ref())
+            .map(|constraint| constraint.as_str().to_owned())
+            .filter(|constraint| !constraint.is_empty());
+        let location = location_for(region, constraint.as_deref())?;
+        let ownership = match &input.object_ownership {
+            Some(ownership) => Some(
+                s3cognito_service::objects::Ownership::parse(ownership.as_str())
+                    .ok_or_else(|| s3_error!(InvalidArgument, "Invalid x-amz-object-ownership header: {}", ownership.as_str()))?,
+            ),
+            None => None,
+        };
+        let enforced = ownership.is_none_or(|ownership| ownership == s3cognito_service::objects::Ownership::BucketOwnerEnforced);
+        let beyond_owner = grants_beyond_owner(
+            input.acl.as_ref().map(BucketCannedACL::as_str),
+            &[input.grant_full_control.as_ref(), input.grant_read.as_ref(), input.grant_read_acp.as_ref(), input.grant_write.as_ref(), input.grant_write_acp.as_ref()],
+        );
+        if beyond_owner && enforced {
+            let mut error = S3Error::with_message(
+                S3ErrorCode::Custom("InvalidBucketAclWithObjectOwnership".into()),
+                "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
+            );
+            error.set_status_code(axum::http::StatusCode::BAD_REQUEST);
+            return Err(error);
+        }
+        if beyond_owner {
+            return Err(s3_error!(AccessDenied, "ACL grants beyond the bucket owner are blocked by the bucket's public access settings"));
+        }
+        let bucket = bucket_name(&name)?;
+        match self.objects().create_bucket(&bucket, &owner, location).await {
+            Ok(()) => {}
+            // us-east-1 answers a repeated creation of one's own bucket with success; other regions refuse it.
+            Err(ObjectError::BucketAlreadyOwnedByYou) if region == US_EAST_1 && location.is_none() => {}
+            Err(error) => return Err(to_s3(error)),
+        }
+        if let Some(ownership) = ownership.filter(|_| !enforced) {
+            self.objects().put_ownership(&bucket, ownership).await.map_err(to_s3)?;
+        }
         Ok(S3Response::new(CreateBucketOutput { location: Some(format!("/{name}")) }))
     }
 
@@ -515,9 +609,10 @@ impl S3 for S3Api {
     }
 
     async fn get_bucket_location(&self, request: S3Request<GetBucketLocationInput>) -> Out<GetBucketLocationOutput> {
-        self.objects().bucket(&bucket_name(&request.input.bucket)?).await.map_err(to_s3)?;
-        // An empty LocationConstraint means us-east-1, as in S3.
-        Ok(S3Response::new(GetBucketLocationOutput::default()))
+        let bucket = self.objects().bucket(&bucket_name(&request.input.bucket)?).await.map_err(to_s3)?;
+        // No constraint means us-east-1, which S3 reports as an empty LocationConstraint.
+        let location = bucket.location.or_else(|| (self.state.app.region != US_EAST_1).then(|| self.state.app.region.clone()));
+        Ok(S3Response::new(GetBucketLocationOutput { location_constraint: location.map(BucketLocationConstraint::from) }))
     }
 
     async fn delete_bucket(&self, request: S3Request<DeleteBucketInput>) -> Out<DeleteBucketOutput> {
@@ -538,6 +633,12 @@ impl S3 for S3Api {
             _ => input.key.to_string(),
         };
         let mut attributes = attributes(&headers, input.content_type, input.metadata);
+        attributes.tags = header_tags(input.tagging.as_deref())?;
+        let beyond_owner = grants_beyond_owner(
+            input.acl.as_ref().map(ObjectCannedACL::as_str),
+            &[input.grant_full_control.as_ref(), input.grant_read.as_ref(), input.grant_read_acp.as_ref(), input.grant_write_acp.as_ref()],
+        );
+        self.check_acl_write(&bucket_name(&input.bucket)?, beyond_owner).await?;
         attributes.encryption = self
             .requested_encryption(
                 &extensions,
@@ -598,6 +699,7 @@ impl S3 for S3Api {
             parts_count: input.part_number.map(|_| info.segments.len() as i32),
             server_side_encryption: encryption(&info),
             ssekms_key_id: kms_key_id(&info),
+            tag_count: (!info.attributes.tags.is_empty()).then(|| info.attributes.tags.len() as i32),
             ..Default::default()
         };
         set_checksum!(output, checksum);
@@ -715,7 +817,23 @@ impl S3 for S3Api {
                 "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."
             ));
         }
-        let new_attributes = replace.then(|| attributes(&headers, input.content_type.clone(), input.metadata.clone()));
+        let beyond_owner = grants_beyond_owner(
+            input.acl.as_ref().map(ObjectCannedACL::as_str),
+            &[input.grant_full_control.as_ref(), input.grant_read.as_ref(), input.grant_read_acp.as_ref(), input.grant_write_acp.as_ref()],
+        );
+        self.check_acl_write(&bucket_name(&input.bucket)?, beyond_owner).await?;
+        // Metadata and tags are copied or replaced each by its own directive.
+        let mut new_attributes = if replace {
+            attributes(&headers, input.content_type.clone(), input.metadata.clone())
+        } else {
+            ObjectAttributes { tags: Default::default(), ..source.attributes.clone() }
+        };
+        new_attributes.tags = match input.tagging_directive.as_ref().map(TaggingDirective::as_str) {
+            Some("REPLACE") => header_tags(input.tagging.as_deref())?,
+            None | Some("COPY") => source.attributes.tags.clone(),
+            Some(other) => return Err(s3_error!(InvalidArgument, "Unknown tagging directive: {other}")),
+        };
+        let new_attributes = Some(new_attributes);
         let info = self
             .objects()
             .copy_object(&source, &bucket_name(&input.bucket)?, &object_key(&input.key)?, &owner, new_attributes, &destination)
@@ -748,6 +866,7 @@ impl S3 for S3Api {
             .await
             .map_err(to_s3)?;
         let key_count = (page.objects.len() + page.common_prefixes.len()) as i32;
+        let owner = input.fetch_owner.unwrap_or(false).then(|| self.owner());
         Ok(S3Response::new(ListObjectsV2Output {
             name: Some(input.bucket),
             prefix: Some(encode(&prefix)),
@@ -759,7 +878,7 @@ impl S3 for S3Api {
             next_continuation_token: page.truncated.then(|| page.last.as_deref().map(continuation_token)).flatten(),
             start_after: input.start_after.as_deref().map(encode),
             encoding_type: input.encoding_type,
-            contents: Some(page.objects.iter().map(|info| listed(info, encode)).collect()),
+            contents: Some(page.objects.iter().map(|info| listed(info, encode, owner.as_ref())).collect()),
             common_prefixes: Some(
                 page.common_prefixes.iter().map(|prefix| CommonPrefix { prefix: Some(encode(prefix)) }).collect(),
             ),
@@ -777,6 +896,8 @@ impl S3 for S3Api {
             .list(&bucket_name(&input.bucket)?, &prefix, input.delimiter.as_deref(), input.marker.as_deref().filter(|m| !m.is_empty()), max)
             .await
             .map_err(to_s3)?;
+        // A version 1 listing always names each object's owner.
+        let owner = self.owner();
         Ok(S3Response::new(ListObjectsOutput {
             name: Some(input.bucket),
             prefix: Some(encode(&prefix)),
@@ -786,7 +907,7 @@ impl S3 for S3Api {
             max_keys: Some(max as i32),
             is_truncated: Some(page.truncated),
             encoding_type: input.encoding_type,
-            contents: Some(page.objects.iter().map(|info| listed(info, encode)).collect()),
+            contents: Some(page.objects.iter().map(|info| listed(info, encode, Some(&owner))).collect()),
             common_prefixes: Some(
                 page.common_prefixes.iter().map(|prefix| CommonPrefix { prefix: Some(encode(prefix)) }).collect(),
             ),
@@ -798,6 +919,12 @@ impl S3 for S3Api {
         let owner = principal(&request);
         let S3Request { input, headers, extensions, .. } = request;
         let mut attributes = attributes(&headers, input.content_type, input.metadata);
+        attributes.tags = header_tags(input.tagging.as_deref())?;
+        let beyond_owner = grants_beyond_owner(
+            input.acl.as_ref().map(ObjectCannedACL::as_str),
+            &[input.grant_full_control.as_ref(), input.grant_read.as_ref(), input.grant_read_acp.as_ref(), input.grant_write_acp.as_ref()],
+        );
+        self.check_acl_write(&bucket_name(&input.bucket)?, beyond_owner).await?;
         attributes.encryption = self
             .requested_encryption(
                 &extensions,
@@ -1131,6 +1258,111 @@ impl S3 for S3Api {
     async fn delete_bucket_encryption(&self, request: S3Request<DeleteBucketEncryptionInput>) -> Out<DeleteBucketEncryptionOutput> {
         self.objects().delete_bucket_encryption(&bucket_name(&request.input.bucket)?).await.map_err(to_s3)?;
         Ok(S3Response::new(DeleteBucketEncryptionOutput::default()))
+    }
+
+    async fn get_bucket_tagging(&self, request: S3Request<GetBucketTaggingInput>) -> Out<GetBucketTaggingOutput> {
+        self.get_bucket_tagging_(request).await
+    }
+
+    async fn put_bucket_tagging(&self, request: S3Request<PutBucketTaggingInput>) -> Out<PutBucketTaggingOutput> {
+        self.put_bucket_tagging_(request).await
+    }
+
+    async fn delete_bucket_tagging(&self, request: S3Request<DeleteBucketTaggingInput>) -> Out<DeleteBucketTaggingOutput> {
+        self.delete_bucket_tagging_(request).await
+    }
+
+    async fn get_object_tagging(&self, request: S3Request<GetObjectTaggingInput>) -> Out<GetObjectTaggingOutput> {
+        self.get_object_tagging_(request).await
+    }
+
+    async fn put_object_tagging(&self, request: S3Request<PutObjectTaggingInput>) -> Out<PutObjectTaggingOutput> {
+        self.put_object_tagging_(request).await
+    }
+
+    async fn delete_object_tagging(&self, request: S3Request<DeleteObjectTaggingInput>) -> Out<DeleteObjectTaggingOutput> {
+        self.delete_object_tagging_(request).await
+    }
+
+    async fn get_bucket_policy(&self, request: S3Request<GetBucketPolicyInput>) -> Out<GetBucketPolicyOutput> {
+        self.get_bucket_policy_(request).await
+    }
+
+    async fn put_bucket_policy(&self, request: S3Request<PutBucketPolicyInput>) -> Out<PutBucketPolicyOutput> {
+        self.put_bucket_policy_(request).await
+    }
+
+    async fn delete_bucket_policy(&self, request: S3Request<DeleteBucketPolicyInput>) -> Out<DeleteBucketPolicyOutput> {
+        self.delete_bucket_policy_(request).await
+    }
+
+    async fn get_bucket_policy_status(&self, request: S3Request<GetBucketPolicyStatusInput>) -> Out<GetBucketPolicyStatusOutput> {
+        self.get_bucket_policy_status_(request).await
+    }
+
+    async fn get_bucket_acl(&self, request: S3Request<GetBucketAclInput>) -> Out<GetBucketAclOutput> {
+        self.get_bucket_acl_(request).await
+    }
+
+    async fn put_bucket_acl(&self, request: S3Request<PutBucketAclInput>) -> Out<PutBucketAclOutput> {
+        self.put_bucket_acl_(request).await
+    }
+
+    async fn get_object_acl(&self, request: S3Request<GetObjectAclInput>) -> Out<GetObjectAclOutput> {
+        self.get_object_acl_(request).await
+    }
+
+    async fn put_object_acl(&self, request: S3Request<PutObjectAclInput>) -> Out<PutObjectAclOutput> {
+        self.put_object_acl_(request).await
+    }
+
+    async fn get_bucket_ownership_controls(&self, request: S3Request<GetBucketOwnershipControlsInput>) -> Out<GetBucketOwnershipControlsOutput> {
+        self.get_bucket_ownership_controls_(request).await
+    }
+
+    async fn put_bucket_ownership_controls(&self, request: S3Request<PutBucketOwnershipControlsInput>) -> Out<PutBucketOwnershipControlsOutput> {
+        self.put_bucket_ownership_controls_(request).await
+    }
+
+    async fn delete_bucket_ownership_controls(
+        &self,
+        request: S3Request<DeleteBucketOwnershipControlsInput>,
+    ) -> Out<DeleteBucketOwnershipControlsOutput> {
+        self.delete_bucket_ownership_controls_(request).await
+    }
+
+    async fn get_public_access_block(&self, request: S3Request<GetPublicAccessBlockInput>) -> Out<GetPublicAccessBlockOutput> {
+        self.get_public_access_block_(request).await
+    }
+
+    async fn put_public_access_block(&self, request: S3Request<PutPublicAccessBlockInput>) -> Out<PutPublicAccessBlockOutput> {
+        self.put_public_access_block_(request).await
+    }
+
+    async fn delete_public_access_block(&self, request: S3Request<DeletePublicAccessBlockInput>) -> Out<DeletePublicAccessBlockOutput> {
+        self.delete_public_access_block_(request).await
+    }
+
+    async fn get_bucket_lifecycle_configuration(
+        &self,
+        request: S3Request<GetBucketLifecycleConfigurationInput>,
+    ) -> Out<GetBucketLifecycleConfigurationOutput> {
+        self.get_bucket_lifecycle_configuration_(request).await
+    }
+
+    async fn put_bucket_lifecycle_configuration(
+        &self,
+        request: S3Request<PutBucketLifecycleConfigurationInput>,
+    ) -> Out<PutBucketLifecycleConfigurationOutput> {
+        self.put_bucket_lifecycle_configuration_(request).await
+    }
+
+    async fn delete_bucket_lifecycle(&self, request: S3Request<DeleteBucketLifecycleInput>) -> Out<DeleteBucketLifecycleOutput> {
+        self.delete_bucket_lifecycle_(request).await
+    }
+
+    async fn get_bucket_versioning(&self, request: S3Request<GetBucketVersioningInput>) -> Out<GetBucketVersioningOutput> {
+        self.get_bucket_versioning_(request).await
     }
 
     async fn list_multipart_uploads(&self, request: S3Request<ListMultipartUploadsInput>) -> Out<ListMultipartUploadsOutput> {

@@ -23,6 +23,13 @@ pub(crate) fn to_s3(error: ObjectError) -> S3Error {
         E::NotModified { .. } => S3Error::new(S3ErrorCode::NotModified),
         E::InvalidArgument(message) => s3_error!(InvalidArgument, "{message}"),
         E::InvalidRequest(message) => s3_error!(InvalidRequest, "{message}"),
+        E::InvalidTag(message) => s3_error!(InvalidTag, "{message}"),
+        E::NoSuchTagSet => s3_error!(NoSuchTagSet, "{}", E::NoSuchTagSet),
+        E::NoSuchBucketPolicy => s3_error!(NoSuchBucketPolicy, "{}", E::NoSuchBucketPolicy),
+        E::MalformedPolicy(message) => s3_error!(MalformedPolicy, "{message}"),
+        E::NoSuchLifecycleConfiguration => s3_error!(NoSuchLifecycleConfiguration, "{}", E::NoSuchLifecycleConfiguration),
+        E::MalformedXml(message) => s3_error!(MalformedXML, "{message}"),
+        E::PublicPolicyBlocked => s3_error!(AccessDenied, "{}", E::PublicPolicyBlocked),
         E::Body(BodyError::DigestMismatch) => {
             let mut error = S3Error::with_message(
                 "XAmzContentSHA256Mismatch".parse().unwrap_or(S3ErrorCode::BadDigest),

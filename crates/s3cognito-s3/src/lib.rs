@@ -7,6 +7,7 @@ mod checksum;
 mod errors;
 mod form;
 mod policy;
+mod settings;
 
 use std::sync::Arc;
 

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 pub use s3cognito_meta::{AuditCursor, AuditFilter};
 use s3cognito_meta::{AuditEventRecord, Store};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::Result;
 use crate::clock::Clock;
@@ -104,6 +104,8 @@ pub struct Audit {
     /// `None` when events are not kept, or when no runtime was there to run the writer (events are then
     /// written as they come).
     sender: Option<mpsc::Sender<Message>>,
+    /// Cuts the writer's gathering window short when someone waits for a flush.
+    flush_requested: Arc<Notify>,
 }
 
 impl std::fmt::Debug for Message {
@@ -118,15 +120,16 @@ impl std::fmt::Debug for Message {
 impl Audit {
     /// The audit log over `store`; its writer task starts on the current Tokio runtime.
     pub fn new(store: Store, clock: Arc<dyn Clock>, settings: AuditSettings) -> Audit {
+        let flush_requested = Arc::new(Notify::new());
         let sender = match tokio::runtime::Handle::try_current() {
             Ok(runtime) if settings.enabled => {
                 let (sender, receiver) = mpsc::channel(QUEUE);
-                runtime.spawn(write_events(store.clone(), receiver));
+                runtime.spawn(write_events(store.clone(), receiver, flush_requested.clone()));
                 Some(sender)
             }
             _ => None,
         };
-        Audit { store, clock, settings, sender }
+        Audit { store, clock, settings, sender, flush_requested }
     }
 
     pub fn settings(&self) -> AuditSettings {
@@ -183,6 +186,7 @@ impl Audit {
         let Some(sender) = &self.sender else { return };
         let (done, written) = oneshot::channel();
         if sender.send(Message::Flush(done)).await.is_ok() {
+            self.flush_requested.notify_one();
             let _ = written.await;
         }
     }
@@ -211,22 +215,37 @@ pub fn next_page(events: &[RecordedEvent], limit: i64) -> Option<AuditCursor> {
     full.then(|| AuditCursor { at: last.at, id: last.id.clone() })
 }
 
-/// The writer: takes what has gathered, writes it in one transaction, and answers flushes once what came
-/// before them is written.
-async fn write_events(store: Store, mut receiver: mpsc::Receiver<Message>) {
+/// The writer: once an event arrives it lets the gathering window pass without waking for each further
+/// event (a busy server wakes it once a window, not once an event), then takes what has gathered, writes
+/// it in one transaction, and answers flushes once what came before them is written. A flush ends the
+/// window at once; a backlog of a full batch or more is written without waiting.
+async fn write_events(store: Store, mut receiver: mpsc::Receiver<Message>, flush_requested: Arc<Notify>) {
+    let mut messages = Vec::with_capacity(BATCH);
     let mut batch = Vec::with_capacity(BATCH);
     let mut flushed = Vec::new();
-    while let Some(first) = receiver.recv().await {
-        let gathered_until = tokio::time::Instant::now() + GATHER;
-        let mut message = Some(first);
-        while let Some(next) = message.take() {
-            match next {
-                Message::Event(event) => batch.push(event),
-                // Whoever flushes waits for the write: write what there is now.
-                Message::Flush(done) => flushed.push(done),
+    let mut backlog = false;
+    loop {
+        if receiver.recv_many(&mut messages, BATCH).await == 0 {
+            return;
+        }
+        let flushing = messages.iter().any(|message| matches!(message, Message::Flush(_)));
+        if !flushing && !backlog {
+            tokio::select! {
+                () = tokio::time::sleep(GATHER) => {}
+                () = flush_requested.notified() => {}
             }
-            if batch.len() < BATCH && flushed.is_empty() {
-                message = tokio::time::timeout_at(gathered_until, receiver.recv()).await.ok().flatten();
+        }
+        while messages.len() < BATCH {
+            match receiver.try_recv() {
+                Ok(message) => messages.push(message),
+                Err(_) => break,
+            }
+        }
+        backlog = messages.len() == BATCH;
+        for message in messages.drain(..) {
+            match message {
+                Message::Event(event) => batch.push(event),
+                Message::Flush(done) => flushed.push(done),
             }
         }
         if !batch.is_empty() {

@@ -4,7 +4,10 @@
 //! missing, live here.
 //!
 //! The account's own keys pass through the same call and are allowed without evaluating a policy;
-//! temporary credentials get what their role's policies allow (`Identity::authorize`).
+//! temporary credentials get what their role's policies allow (`Identity::authorize`). A request naming a
+//! bucket with a policy is decided as S3 decides it within one account: an explicit Deny in the bucket
+//! policy or the caller's own policies refuses (the account's own keys included, except to read, change or
+//! delete that policy, so a bucket can always be recovered); otherwise an Allow in either allows.
 
 use s3cognito_types::arn;
 use s3cognito_types::operation::{self, Authorization, Operation};
@@ -13,6 +16,7 @@ use crate::access::{Principal, PrincipalKind};
 use crate::error::{AuthenticationError, Result, ServiceError};
 use crate::identity::Identity;
 use crate::kms::KeyAccess;
+use crate::objects::{ObjectError, Objects};
 use crate::uploads::PoolUser;
 
 /// Who calls: nobody in particular (no signature), a verified principal, or a user of the deployment's
@@ -80,11 +84,13 @@ impl Check {
 #[derive(Debug, Clone)]
 pub struct Authorizer {
     identity: Identity,
+    /// Where bucket policies are read.
+    objects: Objects,
 }
 
 impl Authorizer {
-    pub fn new(identity: Identity) -> Authorizer {
-        Authorizer { identity }
+    pub fn new(identity: Identity, objects: Objects) -> Authorizer {
+        Authorizer { identity, objects }
     }
 
     /// Whether `caller` may run `operation` on `resource`. Public operations are open to anyone;
@@ -103,11 +109,56 @@ impl Authorizer {
             (Authorization::SignedByAnyone, Caller::Signed(_)) => return Ok(()),
             (Authorization::Signed, Caller::Signed(principal)) => principal,
         };
+        if let (Resource::S3(target), Operation::S3(s3_operation)) = (resource, operation)
+            && let Some(bucket) = target.bucket
+        {
+            let policy = self.objects.bucket_policy(bucket).await.map_err(|error| match error {
+                ObjectError::Internal(cause) => ServiceError::Internal(cause),
+                other => ServiceError::Internal(other.to_string()),
+            })?;
+            if let Some(policy) = policy {
+                return self.authorize_with_bucket_policy(principal, s3_operation, target, &policy).await;
+            }
+        }
         if principal.is_root() {
             return Ok(());
         }
         for check in self.checks(operation, resource) {
             self.identity.authorize(principal, check.action, &check.resource, &check.keys).await?;
+        }
+        Ok(())
+    }
+
+    /// Whether `principal` may run `operation` on a bucket with `policy`, as S3 decides within one account.
+    async fn authorize_with_bucket_policy(
+        &self,
+        principal: &Principal,
+        operation: operation::S3,
+        target: &S3Resource<'_>,
+        policy: &s3cognito_types::policy::PolicyDocument,
+    ) -> Result<()> {
+        use operation::S3 as Op;
+        use s3cognito_types::policy::{Decision, Principal as PolicyPrincipal, ResourceDecision, evaluate_resource};
+        let recovers = principal.is_root() && matches!(operation, Op::GetBucketPolicy | Op::PutBucketPolicy | Op::DeleteBucketPolicy);
+        if recovers {
+            return Ok(());
+        }
+        for check in s3_checks(operation, target) {
+            let request = self.identity.request_context(principal, check.action, &check.resource, &check.keys);
+            let own = if principal.is_root() { Decision::Allow } else { self.identity.identity_decision(principal, &request).await? };
+            let mut by_bucket = ResourceDecision::ImplicitDeny;
+            for arn in self.principal_arns(principal) {
+                let decision = evaluate_resource(policy, &request.clone().with_principal(PolicyPrincipal::Aws(arn)));
+                by_bucket = strongest(by_bucket, decision);
+            }
+            let allowed = match (by_bucket, own) {
+                (ResourceDecision::ExplicitDeny, _) | (_, Decision::ExplicitDeny) => false,
+                (ResourceDecision::AllowCaller, _) | (_, Decision::Allow) => true,
+                _ => false,
+            };
+            if !allowed {
+                return Err(self.identity.denied(principal, check.action, &check.resource));
+            }
         }
         Ok(())
     }
@@ -129,12 +180,7 @@ impl Authorizer {
         let mut by_key = ResourceDecision::ImplicitDeny;
         for arn in self.principal_arns(principal) {
             let decision = evaluate_resource(&policy, &request.clone().with_principal(PolicyPrincipal::Aws(arn)));
-            by_key = match (by_key, decision) {
-                (ResourceDecision::ExplicitDeny, _) | (_, ResourceDecision::ExplicitDeny) => ResourceDecision::ExplicitDeny,
-                (ResourceDecision::AllowCaller, _) | (_, ResourceDecision::AllowCaller) => ResourceDecision::AllowCaller,
-                (ResourceDecision::AllowAccount, _) | (_, ResourceDecision::AllowAccount) => ResourceDecision::AllowAccount,
-                _ => ResourceDecision::ImplicitDeny,
-            };
+            by_key = strongest(by_key, decision);
         }
         let allowed = match (by_key, own) {
             (ResourceDecision::ExplicitDeny, _) | (_, Decision::ExplicitDeny) => false,
@@ -188,6 +234,21 @@ impl Authorizer {
     }
 }
 
+/// What a resource policy says of a caller named by several ARNs (a session and its role): a Deny naming any
+/// of them, else the widest Allow.
+fn strongest(
+    one: s3cognito_types::policy::ResourceDecision,
+    other: s3cognito_types::policy::ResourceDecision,
+) -> s3cognito_types::policy::ResourceDecision {
+    use s3cognito_types::policy::ResourceDecision;
+    match (one, other) {
+        (ResourceDecision::ExplicitDeny, _) | (_, ResourceDecision::ExplicitDeny) => ResourceDecision::ExplicitDeny,
+        (ResourceDecision::AllowCaller, _) | (_, ResourceDecision::AllowCaller) => ResourceDecision::AllowCaller,
+        (ResourceDecision::AllowAccount, _) | (_, ResourceDecision::AllowAccount) => ResourceDecision::AllowAccount,
+        _ => ResourceDecision::ImplicitDeny,
+    }
+}
+
 /// A pool user acts only in its own namespace; what it names beside a file (its jobs, an upload's
 /// parts) is filtered by owner where it is read.
 fn user_file_check(user: &PoolUser, resource: &Resource<'_>) -> Result<()> {
@@ -224,7 +285,26 @@ fn s3_checks(operation: operation::S3, target: &S3Resource<'_>) -> Vec<Check> {
         | Op::DeleteBucketCors
         | Op::GetBucketEncryption
         | Op::PutBucketEncryption
-        | Op::DeleteBucketEncryption => vec![Check::new(action, bucket)],
+        | Op::DeleteBucketEncryption
+        | Op::GetBucketTagging
+        | Op::PutBucketTagging
+        | Op::DeleteBucketTagging
+        | Op::GetBucketPolicy
+        | Op::PutBucketPolicy
+        | Op::DeleteBucketPolicy
+        | Op::GetBucketPolicyStatus
+        | Op::GetBucketAcl
+        | Op::PutBucketAcl
+        | Op::GetBucketOwnershipControls
+        | Op::PutBucketOwnershipControls
+        | Op::DeleteBucketOwnershipControls
+        | Op::GetPublicAccessBlock
+        | Op::PutPublicAccessBlock
+        | Op::DeletePublicAccessBlock
+        | Op::GetBucketVersioning
+        | Op::GetBucketLifecycleConfiguration
+        | Op::PutBucketLifecycleConfiguration
+        | Op::DeleteBucketLifecycle => vec![Check::new(action, bucket)],
         Op::DeleteObjects => Vec::new(),
         Op::GetObjectAttributes => vec![Check::new("s3:GetObject", object()), Check::new(action, object())],
         Op::CopyObject | Op::UploadPartCopy => {
@@ -241,6 +321,11 @@ fn s3_checks(operation: operation::S3, target: &S3Resource<'_>) -> Vec<Check> {
         | Op::UploadPart
         | Op::CompleteMultipartUpload
         | Op::AbortMultipartUpload
-        | Op::ListParts => vec![Check::new(action, object())],
+        | Op::ListParts
+        | Op::GetObjectTagging
+        | Op::PutObjectTagging
+        | Op::DeleteObjectTagging
+        | Op::GetObjectAcl
+        | Op::PutObjectAcl => vec![Check::new(action, object())],
     }
 }

@@ -96,13 +96,14 @@ impl App {
             kms.clone(),
             region.clone(),
         );
+        let objects = Objects::new(store.clone(), blobs, clock.clone(), sealing_key, kms.clone());
         App {
             audit: Audit::new(store.clone(), clock.clone(), AuditSettings::default()),
             monitoring,
             kms: kms.clone(),
             uploads,
-            objects: Objects::new(store.clone(), blobs, clock.clone(), sealing_key, kms.clone()),
-            authorizer: Authorizer::new(identity.clone()),
+            objects: objects.clone(),
+            authorizer: Authorizer::new(identity.clone(), objects),
             identity,
             access,
             limiter,
@@ -124,7 +125,7 @@ impl App {
             self.user_pools.clone(),
             settings,
         );
-        self.authorizer = Authorizer::new(self.identity.clone());
+        self.authorizer = Authorizer::new(self.identity.clone(), self.objects.clone());
         self.uploads = Uploads::new(
             self.store.clone(),
             self.clock.clone(),

@@ -280,6 +280,30 @@ operations! {
         CompleteMultipartUpload: Signed = "s3:PutObject",
         AbortMultipartUpload: Signed,
         ListParts: Signed = "s3:ListMultipartUploadParts",
+        GetBucketTagging: Signed,
+        PutBucketTagging: Signed,
+        DeleteBucketTagging: Signed = "s3:PutBucketTagging",
+        GetObjectTagging: Signed,
+        PutObjectTagging: Signed,
+        DeleteObjectTagging: Signed,
+        GetBucketPolicy: Signed,
+        PutBucketPolicy: Signed,
+        DeleteBucketPolicy: Signed,
+        GetBucketPolicyStatus: Signed,
+        GetBucketAcl: Signed,
+        PutBucketAcl: Signed,
+        GetObjectAcl: Signed,
+        PutObjectAcl: Signed,
+        GetBucketOwnershipControls: Signed,
+        PutBucketOwnershipControls: Signed,
+        DeleteBucketOwnershipControls: Signed = "s3:PutBucketOwnershipControls",
+        GetPublicAccessBlock: Signed = "s3:GetBucketPublicAccessBlock",
+        PutPublicAccessBlock: Signed = "s3:PutBucketPublicAccessBlock",
+        DeletePublicAccessBlock: Signed = "s3:PutBucketPublicAccessBlock",
+        GetBucketVersioning: Signed,
+        GetBucketLifecycleConfiguration: Signed = "s3:GetLifecycleConfiguration",
+        PutBucketLifecycleConfiguration: Signed = "s3:PutLifecycleConfiguration",
+        DeleteBucketLifecycle: Signed = "s3:PutLifecycleConfiguration",
     }
 }
 
@@ -535,7 +559,17 @@ impl Operation {
                 | S3::ListMultipartUploads
                 | S3::HeadObject
                 | S3::GetObjectAttributes
-                | S3::ListParts => WhenDenied,
+                | S3::ListParts
+                | S3::GetBucketTagging
+                | S3::GetObjectTagging
+                | S3::GetBucketPolicy
+                | S3::GetBucketPolicyStatus
+                | S3::GetBucketAcl
+                | S3::GetObjectAcl
+                | S3::GetBucketOwnershipControls
+                | S3::GetPublicAccessBlock
+                | S3::GetBucketVersioning
+                | S3::GetBucketLifecycleConfiguration => WhenDenied,
                 S3::CreateBucket
                 | S3::DeleteBucket
                 | S3::PutBucketCors
@@ -552,7 +586,21 @@ impl Operation {
                 | S3::UploadPart
                 | S3::UploadPartCopy
                 | S3::CompleteMultipartUpload
-                | S3::AbortMultipartUpload => Always,
+                | S3::AbortMultipartUpload
+                | S3::PutBucketTagging
+                | S3::DeleteBucketTagging
+                | S3::PutObjectTagging
+                | S3::DeleteObjectTagging
+                | S3::PutBucketPolicy
+                | S3::DeleteBucketPolicy
+                | S3::PutBucketAcl
+                | S3::PutObjectAcl
+                | S3::PutBucketOwnershipControls
+                | S3::DeleteBucketOwnershipControls
+                | S3::PutPublicAccessBlock
+                | S3::DeletePublicAccessBlock
+                | S3::PutBucketLifecycleConfiguration
+                | S3::DeleteBucketLifecycle => Always,
             },
             Operation::Kms(operation) => match operation {
                 Kms::DescribeKey

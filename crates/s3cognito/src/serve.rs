@@ -178,8 +178,17 @@ const STALE_UPLOAD_SECONDS: i64 = 7 * 86_400;
 /// Periodic clean-up that no request waits for.
 async fn housekeeping(app: Arc<App>) {
     let mut interval = tokio::time::interval(Duration::from_secs(60));
+    // Who this replica is when it takes the lease for work one replica does for all.
+    let replica = s3cognito_crypto::random::random_alphanumeric(16);
     loop {
         interval.tick().await;
+        match app.objects.run_lifecycle(&replica).await {
+            Ok(Some(run)) if run.expired + run.aborted > 0 => {
+                tracing::info!(expired = run.expired, aborted = run.aborted, "bucket lifecycle rules applied");
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "applying bucket lifecycle rules failed"),
+        }
         match app.store.delete_expired_auth_sessions(app.clock.now()).await {
             Ok(0) => {}
             Ok(removed) => tracing::debug!(removed, "expired auth sessions removed"),

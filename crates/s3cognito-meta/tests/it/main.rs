@@ -2,6 +2,7 @@
 //! `S3COGNITO_TEST_POSTGRES_URL` names a server (each run gets a database of its own).
 
 mod audit;
+mod buckets;
 mod iam;
 mod identity;
 mod kms;
@@ -83,6 +84,7 @@ pub fn object(bucket: &str, key: &str, size: i64, blob: &str) -> ObjectRecord {
         segments: format!("[\"{blob}\"]"),
         owner: "root".to_owned(),
         modified_at: 1,
+        tags: None,
     }
 }
 
@@ -133,7 +135,7 @@ async fn pending_blobs_are_recorded_in_one_transaction() {
 #[tokio::test]
 async fn an_abandoned_blob_is_garbage_and_no_object_may_name_it() {
     for (engine, store, _dir) in stores().await {
-        store.insert_bucket(&BucketRecord { name: "bucket".to_owned(), owner: "root".to_owned(), cors: None, encryption: None, created_at: 1 }).await.unwrap();
+        store.insert_bucket(&BucketRecord { name: "bucket".to_owned(), owner: "root".to_owned(), cors: None, encryption: None, location: None, created_at: 1 }).await.unwrap();
         let blobs = ["slow".to_owned(), "live".to_owned()];
         store.insert_pending_blobs(&blobs, 100).await.unwrap();
         assert!(store.abandon_pending_blob("slow").await.unwrap(), "{engine}");

@@ -31,6 +31,10 @@ impl Objects {
     ) -> Result<ListPage> {
         self.bucket(bucket).await?;
         let mut page = ListPage::default();
+        // S3 answers a listing of no keys with an empty page that is not truncated.
+        if max_keys == 0 {
+            return Ok(page);
+        }
         // Keys still to consider: after `after_key` (exclusive) and from `from` (inclusive).
         let mut after_key = after.unwrap_or_default().to_owned();
         let mut from = String::new();

@@ -11,9 +11,12 @@
 
 pub mod cors;
 mod default_encryption;
+pub mod lifecycle;
 mod list;
 mod multipart;
+mod settings;
 mod stored;
+pub mod tags;
 
 use s3cognito_types::{BucketName, ObjectKey};
 use std::collections::BTreeMap;
@@ -33,6 +36,8 @@ use s3cognito_meta::{BucketDeletion, BucketRecord, MetaError, ObjectRecord, Stor
 pub use default_encryption::BucketEncryption;
 pub use list::ListPage;
 pub use multipart::{MAX_PART_NUMBER, PartInfo, UploadInfo};
+pub use settings::{Ownership, POLICY_TTL, PublicAccessBlock, canonical_user_id};
+pub use tags::{Tagged, Tags};
 
 use crate::clock::Clock;
 use crate::kms::{Kms, NamedKey};
@@ -65,12 +70,14 @@ pub enum BodyError {
 pub struct BucketView {
     pub name: String,
     pub owner: String,
+    /// The region CreateBucket's LocationConstraint named, if it named one.
+    pub location: Option<String>,
     pub created_at: i64,
 }
 
 impl From<BucketRecord> for BucketView {
     fn from(record: BucketRecord) -> BucketView {
-        BucketView { name: record.name, owner: record.owner, created_at: record.created_at }
+        BucketView { name: record.name, owner: record.owner, location: record.location, created_at: record.created_at }
     }
 }
 
@@ -141,6 +148,21 @@ pub enum ObjectError {
     InvalidArgument(String),
     #[error("{0}")]
     InvalidRequest(String),
+    #[error("{0}")]
+    InvalidTag(String),
+    #[error("The TagSet does not exist")]
+    NoSuchTagSet,
+    #[error("The bucket policy does not exist")]
+    NoSuchBucketPolicy,
+    #[error("{0}")]
+    MalformedPolicy(String),
+    #[error("The lifecycle configuration does not exist")]
+    NoSuchLifecycleConfiguration,
+    #[error("{0}")]
+    MalformedXml(String),
+    /// A public policy put while the bucket blocks public policies.
+    #[error("Access Denied: public policies are blocked by the BlockPublicPolicy block public access setting.")]
+    PublicPolicyBlocked,
     #[error("the request body could not be read: {0:?}")]
     Body(BodyError),
     #[error("internal error: {0}")]
@@ -189,6 +211,7 @@ pub struct ObjectAttributes {
     /// How the writer asks for the bytes to be encrypted; an object read back says how they are with
     /// [`ObjectInfo::at_rest`].
     pub encryption: Encryption,
+    pub tags: Tags,
 }
 
 /// How a writer asks for an object's bytes to be encrypted at rest.
@@ -267,6 +290,7 @@ impl ObjectInfo {
                 headers: serde_json::from_str(&record.headers)?,
                 user_metadata: serde_json::from_str(&record.user_metadata)?,
                 encryption: Encryption::ServerManaged,
+                tags: Tags::from_column(record.tags.as_deref())?,
             },
             modified_at: record.modified_at,
             owner: record.owner.clone(),
@@ -288,6 +312,7 @@ impl ObjectInfo {
             segments: stored::write_segments(&self.segments)?,
             owner: self.owner.clone(),
             modified_at: self.modified_at,
+            tags: self.attributes.tags.to_column()?,
         })
     }
 }
@@ -395,6 +420,8 @@ pub struct Objects {
     sealing_key: Arc<SealingKey>,
     /// Makes and opens the data keys of objects encrypted with a KMS key.
     kms: Kms,
+    /// Bucket policies as this replica last read them.
+    policies: Arc<settings::PolicyCache>,
 }
 
 /// How many blob ids one transaction records as pending ahead of their use. Every blob must be pending
@@ -498,7 +525,7 @@ impl Sealing {
 
 impl Objects {
     pub fn new(store: Store, blobs: BlobStore, clock: Arc<dyn Clock>, sealing_key: Arc<SealingKey>, kms: Kms) -> Objects {
-        Objects { store, blobs, clock, reserved: Arc::default(), sealing_key, kms }
+        Objects { store, blobs, clock, reserved: Arc::default(), sealing_key, kms, policies: Arc::default() }
     }
 
     /// The data key of an encrypted blob, from its row: opened with the master key, or decrypted by its
@@ -557,8 +584,16 @@ impl Objects {
 
     // ---- buckets ----
 
-    pub async fn create_bucket(&self, name: &BucketName, owner: &str) -> Result<()> {
-        let record = BucketRecord { name: name.to_string(), owner: owner.to_owned(), cors: None, encryption: None, created_at: self.now() };
+    /// Creates the bucket; `location` is the region its LocationConstraint named, if it named one.
+    pub async fn create_bucket(&self, name: &BucketName, owner: &str, location: Option<&str>) -> Result<()> {
+        let record = BucketRecord {
+            name: name.to_string(),
+            owner: owner.to_owned(),
+            cors: None,
+            encryption: None,
+            location: location.map(str::to_owned),
+            created_at: self.now(),
+        };
         match self.store.insert_bucket(&record).await {
             Ok(()) => Ok(()),
             Err(MetaError::Conflict) => Err(ObjectError::BucketAlreadyOwnedByYou),
@@ -568,7 +603,7 @@ impl Objects {
 
     /// Creates the bucket unless it exists (the bootstrap bucket, on every start).
     pub async fn ensure_bucket(&self, name: &BucketName, owner: &str) -> Result<()> {
-        match self.create_bucket(name, owner).await {
+        match self.create_bucket(name, owner, None).await {
             Ok(()) | Err(ObjectError::BucketAlreadyOwnedByYou) => Ok(()),
             Err(other) => Err(other),
         }
@@ -582,8 +617,9 @@ impl Objects {
         Ok(self.store.list_buckets().await?.into_iter().map(BucketView::from).collect())
     }
 
+    /// Deletes the bucket if it holds no object; multipart uploads left unfinished in it are aborted with it.
     pub async fn delete_bucket(&self, name: &BucketName) -> Result<()> {
-        match self.store.delete_bucket_if_empty(name).await? {
+        match self.store.delete_bucket_if_empty(name, self.now()).await? {
             BucketDeletion::Deleted => Ok(()),
             BucketDeletion::NotFound => Err(ObjectError::NoSuchBucket),
             BucketDeletion::NotEmpty => Err(ObjectError::BucketNotEmpty),
@@ -866,6 +902,21 @@ impl Objects {
             })
             .try_flatten()
             .boxed()
+    }
+
+    /// The object's tags.
+    pub async fn object_tags(&self, bucket: &BucketName, key: &ObjectKey) -> Result<Tags> {
+        Ok(self.object(bucket, key, &Conditions::default()).await?.attributes.tags)
+    }
+
+    /// Replaces the object's tags with `pairs` (none removes them).
+    pub async fn put_object_tags(&self, bucket: &BucketName, key: &ObjectKey, pairs: Vec<(String, String)>) -> Result<()> {
+        let tags = Tags::new(pairs, Tagged::Object)?;
+        if self.store.set_object_tags(bucket, key, tags.to_column()?.as_deref()).await? {
+            return Ok(());
+        }
+        self.bucket(bucket).await?;
+        Err(ObjectError::NoSuchKey)
     }
 
     /// Deletes the object; deleting a missing key succeeds, as in S3.

@@ -113,6 +113,7 @@ impl Objects {
                     Some(serde_json::to_string(&StoredEncryption { key: kms_key.arn().to_owned(), context: context.clone() })?)
                 }
             },
+            tags: attributes.tags.to_column()?,
         };
         self.store.insert_upload(&record).await?;
         Ok(UploadInfo::from(&record))
@@ -194,7 +195,11 @@ impl Objects {
         requested: &[(i32, String)],
         checksum: Option<Checksum>,
     ) -> Result<ObjectInfo> {
-        let upload = self.upload_of(bucket, key, upload_id).await?;
+        let upload = match self.upload_of(bucket, key, upload_id).await {
+            Ok(upload) => upload,
+            Err(ObjectError::NoSuchUpload) => return self.completed_again(bucket, key, upload_id).await,
+            Err(other) => return Err(other),
+        };
         if requested.is_empty() {
             return Err(ObjectError::InvalidRequest("You must specify at least one part".to_owned()));
         }
@@ -228,6 +233,7 @@ impl Objects {
                 headers: serde_json::from_str(&upload.headers)?,
                 user_metadata: serde_json::from_str(&upload.user_metadata)?,
                 encryption: Encryption::ServerManaged,
+                tags: super::Tags::from_column(upload.tags.as_deref())?,
             },
             modified_at: self.now(),
             owner: upload.owner.clone(),
@@ -237,9 +243,24 @@ impl Objects {
         };
         let used: Vec<String> = info.segments.iter().map(|segment| segment.blob.clone()).collect();
         if !self.store.complete_upload(upload_id, &info.to_record()?, &used, blobs_of).await? {
-            return Err(ObjectError::NoSuchUpload);
+            // Another completion of the same upload won the race: answer as a retry would be answered.
+            return self.completed_again(bucket, key, upload_id).await;
         }
         Ok(info)
+    }
+
+    /// A completion asked again (a client retrying after losing the answer): the same success while the
+    /// object is still the one that upload made, as S3 answers; `NoSuchUpload` otherwise.
+    async fn completed_again(&self, bucket: &BucketName, key: &ObjectKey, upload_id: &str) -> Result<ObjectInfo> {
+        let completed = self.store.completed_upload(upload_id).await?;
+        let Some(completed) = completed.filter(|completed| completed.bucket == bucket.as_str() && completed.key == key.as_str()) else {
+            return Err(ObjectError::NoSuchUpload);
+        };
+        match self.object(bucket, key, &super::Conditions::default()).await {
+            Ok(info) if info.etag == completed.etag => Ok(info),
+            Ok(_) | Err(ObjectError::NoSuchKey) => Err(ObjectError::NoSuchUpload),
+            Err(other) => Err(other),
+        }
     }
 
     pub async fn abort_upload(&self, bucket: &BucketName, key: &ObjectKey, upload_id: &str) -> Result<()> {
@@ -264,8 +285,9 @@ impl Objects {
         Ok((records.iter().take(max_uploads).map(UploadInfo::from).collect(), truncated))
     }
 
-    /// Aborts uploads started before `before` (abandoned by their clients).
+    /// Aborts uploads started before `before` (abandoned by their clients), and forgets completions as old.
     pub async fn abort_stale_uploads(&self, before: i64) -> Result<usize> {
+        self.store.forget_completed_uploads(before).await?;
         let stale = self.store.stale_uploads(before, 100).await?;
         for upload in &stale {
             self.store.abort_upload(&upload.upload_id, self.now()).await?;

@@ -39,7 +39,7 @@ async fn put(objects: &Objects, key: &str, data: &[u8]) {
 async fn objects() -> (Harness, Objects) {
     let harness = Harness::new().await;
     let objects = harness.app.objects.clone();
-    objects.create_bucket(&named("bucket"), "root").await.unwrap();
+    objects.create_bucket(&named("bucket"), "root", None).await.unwrap();
     (harness, objects)
 }
 
@@ -124,8 +124,9 @@ async fn listings_roll_up_common_prefixes_and_page() {
     assert_eq!(names(&under_a), ["a/1", "a/2", "a/b/"]);
     let flat = objects.list(&named("bucket"), "c", None, None, 1000).await.unwrap();
     assert_eq!(names(&flat), ["c/1", "c/2"]);
+    // No keys asked for is an empty page, not a truncated one, as S3 answers max-keys=0.
     let empty = objects.list(&named("bucket"), "", None, None, 0).await.unwrap();
-    assert!(empty.objects.is_empty() && empty.truncated);
+    assert!(empty.objects.is_empty() && !empty.truncated);
 }
 
 #[tokio::test]
@@ -154,7 +155,10 @@ async fn multipart_uploads_follow_s3s_rules() {
     assert_eq!(info.size, (5 << 20) + 4);
     let tail = read_all(&objects, "bucket", "big", Some((5 << 20) - 2..(5 << 20) + 4)).await;
     assert_eq!(tail, [7, 7, b't', b'a', b'i', b'l']);
-    // The upload is gone; so is the part it did not use.
+    // The upload is gone, and so is the part it did not use; completing it again answers the same while the
+    // object is the one it made, and NoSuchUpload once it is not.
+    assert_eq!(complete(vec![(1, first.etag.clone())]).await.unwrap().etag, info.etag);
+    put(&objects, "big", b"replaced").await;
     assert!(matches!(complete(vec![(1, first.etag)]).await, Err(ObjectError::NoSuchUpload)));
     let aborted = objects.create_upload(&named("bucket"), &key_of("other"), "root", ObjectAttributes::default()).await.unwrap();
     objects.abort_upload(&named("bucket"), &key_of("other"), &aborted.upload_id).await.unwrap();
@@ -377,7 +381,7 @@ async fn objects_in(blobs: &std::path::Path) -> (App, Objects, tempfile::TempDir
     let store = s3cognito_blob::BlobStore::local(blobs).unwrap();
     let app = crate::Harness::app_on(&url, &clock, std::sync::Arc::new(crate::Outbox::default()), crate::rate_limits(), store).await;
     let objects = app.objects.clone();
-    objects.create_bucket(&named("bucket"), "root").await.unwrap();
+    objects.create_bucket(&named("bucket"), "root", None).await.unwrap();
     (app, objects, database)
 }
 
@@ -481,10 +485,74 @@ async fn objects_stored_in_plaintext_before_stay_readable() {
         segments: format!(r#"[{{"blob":"{blob}","size":25}}]"#),
         owner: "root".to_owned(),
         modified_at: crate::START,
+        tags: None,
     };
     app.store.put_object(&record, &[blob.to_owned()], |_| Vec::new()).await.unwrap();
     let info = objects.object(&named("bucket"), &key_of("old.txt"), &Conditions::default()).await.unwrap();
     assert_eq!(info.at_rest(), AtRest::Plaintext);
     assert_eq!(read_all(&objects, "bucket", "old.txt", None).await, b"written before encryption");
     assert_eq!(read_all(&objects, "bucket", "old.txt", Some(8..14)).await, b"before");
+}
+
+#[tokio::test]
+async fn lifecycle_rules_expire_objects_and_abort_uploads_once_across_replicas() {
+    use s3cognito_service::objects::lifecycle::{Expiration, LifecycleRule, RuleFilter};
+    use s3cognito_service::objects::{Tagged, Tags};
+    let (harness, objects) = objects().await;
+    let rule = |id: &str, filter: RuleFilter, expiration: Option<Expiration>, abort: Option<i32>| LifecycleRule {
+        id: Some(id.to_owned()),
+        enabled: true,
+        filter,
+        expiration,
+        noncurrent_days: None,
+        abort_incomplete_after_days: abort,
+    };
+    let logs = RuleFilter { prefix: "logs/".to_owned(), ..RuleFilter::default() };
+    let temporary = RuleFilter { tags: vec![("temporary".to_owned(), "yes".to_owned())], ..RuleFilter::default() };
+    let mut disabled = rule("off", RuleFilter::default(), Some(Expiration::Days(1)), None);
+    disabled.enabled = false;
+    let rules = vec![
+        rule("logs", logs, Some(Expiration::Days(2)), None),
+        rule("temporary", temporary, Some(Expiration::Days(1)), None),
+        rule("uploads", RuleFilter::default(), None, Some(3)),
+        disabled,
+    ];
+    objects.put_lifecycle(&named("bucket"), &rules).await.unwrap();
+    assert_eq!(objects.lifecycle(&named("bucket")).await.unwrap(), rules);
+
+    put(&objects, "logs/old.log", b"old").await;
+    put(&objects, "data/kept.bin", b"kept").await;
+    put(&objects, "data/scratch.bin", b"scratch").await;
+    let tags = Tags::new(vec![("temporary".to_owned(), "yes".to_owned())], Tagged::Object).unwrap();
+    objects.put_object_tags(&named("bucket"), &key_of("data/scratch.bin"), tags.pairs().to_vec()).await.unwrap();
+    let upload = objects.create_upload(&named("bucket"), &key_of("big.bin"), "root", ObjectAttributes::default()).await.unwrap();
+
+    // Nothing is due yet; one replica at a time applies the rules.
+    assert_eq!(objects.run_lifecycle("replica-a").await.unwrap().map(|run| (run.expired, run.aborted)), Some((0, 0)));
+    assert!(objects.run_lifecycle("replica-b").await.unwrap().is_none(), "the lease is held");
+
+    // Nearly two days later (past the first midnight after a day), the tagged object has expired; the logs not yet.
+    harness.clock.advance(2 * 86_400 - 1);
+    let run = objects.apply_lifecycle().await.unwrap();
+    assert_eq!((run.expired, run.aborted), (1, 0));
+    assert!(matches!(objects.object(&named("bucket"), &key_of("data/scratch.bin"), &Conditions::default()).await, Err(ObjectError::NoSuchKey)));
+    assert_eq!(read_all(&objects, "bucket", "logs/old.log", None).await, b"old");
+    // A newer object written under an expired key is judged by its own age.
+    put(&objects, "logs/new.log", b"new").await;
+    harness.clock.advance(86_400 + 1);
+    let run = objects.apply_lifecycle().await.unwrap();
+    assert_eq!((run.expired, run.aborted), (1, 0));
+    assert!(matches!(objects.object(&named("bucket"), &key_of("logs/old.log"), &Conditions::default()).await, Err(ObjectError::NoSuchKey)));
+    assert_eq!(read_all(&objects, "bucket", "logs/new.log", None).await, b"new");
+    assert_eq!(read_all(&objects, "bucket", "data/kept.bin", None).await, b"kept", "the disabled rule did nothing");
+
+    // The unfinished upload goes after three days; the lease has passed to whoever asks after an hour.
+    harness.clock.advance(86_400);
+    assert_eq!(objects.run_lifecycle("replica-b").await.unwrap().map(|run| run.aborted), Some(1));
+    assert!(matches!(objects.upload(&named("bucket"), &key_of("big.bin"), &upload.upload_id).await, Err(ObjectError::NoSuchUpload)));
+
+    objects.delete_lifecycle(&named("bucket")).await.unwrap();
+    assert!(matches!(objects.lifecycle(&named("bucket")).await, Err(ObjectError::NoSuchLifecycleConfiguration)));
+    let refused = objects.put_lifecycle(&named("bucket"), &[rule("none", RuleFilter::default(), None, None)]).await;
+    assert!(matches!(refused, Err(ObjectError::InvalidArgument(_))));
 }

@@ -52,6 +52,18 @@ impl PolicyDocument {
     pub fn statements(&self) -> &[Statement] {
         &self.statements
     }
+
+    /// Whether the policy grants to anyone at all, as S3 judges a bucket policy public: an Allow statement
+    /// naming everyone (or everyone but some, with `NotPrincipal`) and holding under no condition.
+    pub fn is_public(&self) -> bool {
+        self.statements.iter().any(|statement| {
+            statement.effect == Effect::Allow
+                && statement.conditions.is_empty()
+                && statement.principals.as_ref().is_some_and(|principals| {
+                    principals.negated || principals.patterns.iter().any(PrincipalPattern::names_everyone)
+                })
+        })
+    }
 }
 
 /// Whether a statement grants or refuses what it matches.

@@ -52,6 +52,11 @@ impl PrincipalPattern {
         }
     }
 
+    /// Whether the pattern names everyone (`"*"` or `{"AWS": "*"}`).
+    pub(super) fn names_everyone(&self) -> bool {
+        matches!(self, Self::Everyone) || matches!(self, Self::Aws(pattern) if pattern == "*")
+    }
+
     /// Whether the pattern names a whole account (`"AWS": "<account>"` or `arn:aws:iam::<account>:root`)
     /// rather than one principal or everyone.
     pub(super) fn names_whole_account(&self) -> bool {

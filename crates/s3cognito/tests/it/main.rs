@@ -8,6 +8,7 @@ mod config;
 mod encryption;
 mod cognito;
 mod s3;
+mod s3_settings;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
