@@ -123,6 +123,10 @@ struct Args {
     /// cache), in turn with ours.
     #[arg(long)]
     nginx: Option<PathBuf>,
+    /// Measure only what monitoring costs (section 6), with --repeat rounds: quicker when that is the
+    /// question.
+    #[arg(long)]
+    only_monitoring: bool,
 }
 
 fn main() -> Result<()> {
@@ -152,6 +156,15 @@ fn run(args: &Args, data: &Path) -> Result<()> {
         .collect();
     let part_digests: Vec<u32> = parts.iter().map(|p| crc32fast::hash(p.bytes().expect("in-memory body"))).collect();
     let smalls: Vec<SdkBody> = (0..args.small_count).map(|_| SdkBody::from(random_bytes(small_len))).collect();
+    if args.only_monitoring {
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        let monitoring = runtime.block_on(monitoring_cost(&args.server, data, &smalls, args.repeat))?;
+        for (name, monitored, quiet) in [("PUT", monitoring.puts, monitoring.quiet_puts), ("GET", monitoring.gets, monitoring.quiet_gets)] {
+            let (rate, quiet_rate) = (args.small_count as f64 / monitored.as_secs_f64(), args.small_count as f64 / quiet.as_secs_f64());
+            println!("small {name}: {rate:.0} ops/s with metrics + audit, {quiet_rate:.0} without: {:.1}%", rate / quiet_rate * 100.0);
+        }
+        return Ok(());
+    }
     // The upload gateway's PUTs: one random buffer repeated to the large size, and the ETag it must get.
     let put_body = Repeated::new(Bytes::from(random_bytes(PUT_CHUNK.min(large_len))), large_len as u64);
     let put_etag = put_body.etag();

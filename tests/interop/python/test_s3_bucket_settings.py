@@ -17,6 +17,8 @@ private ACLs are accepted; Block Public Access is on by default. Bucket policies
 policies are blocked) and evaluated on every request together with the caller's IAM policies: an
 explicit deny wins, even over the account root, except that the root keeps managing the policy itself;
 an allow naming an IAM user or a role lets it in. Versioning was never enabled, so it has no status.
+Lifecycle rules are kept as given (a Filter of one condition, or an And of several), checked as S3 checks
+them, and refused for transitions (there is one storage class).
 """
 
 from __future__ import annotations
@@ -610,6 +612,57 @@ def test_versioning_of_a_bucket_has_no_status(server, s3):
 
 
 # ---- the AWS CLI ---------------------------------------------------------------------------------
+
+
+# ---- lifecycle -----------------------------------------------------------------------------------
+
+
+def test_lifecycle_rules_round_trip_and_delete(s3):
+    bucket = new_bucket(s3)
+    e = fail(s3.get_bucket_lifecycle_configuration, Bucket=bucket)
+    assert code_status(e) == ("NoSuchLifecycleConfiguration", 404), refused(e)
+    rules = [
+        {"ID": "logs", "Status": "Enabled", "Filter": {"Prefix": "logs/"}, "Expiration": {"Days": 30}},
+        {
+            "ID": "scratch",
+            "Status": "Disabled",
+            "Filter": {"And": {"Prefix": "tmp/", "Tags": [{"Key": "temporary", "Value": "yes"}], "ObjectSizeGreaterThan": 10}},
+            "Expiration": {"Days": 1},
+        },
+        {"ID": "uploads", "Status": "Enabled", "Filter": {"Prefix": ""}, "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}},
+    ]
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
+    got = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert [rule["ID"] for rule in got] == ["logs", "scratch", "uploads"]
+    assert got[0]["Filter"] == {"Prefix": "logs/"} and got[0]["Expiration"] == {"Days": 30} and got[0]["Status"] == "Enabled"
+    assert got[1]["Status"] == "Disabled"
+    assert got[1]["Filter"]["And"]["Prefix"] == "tmp/"
+    assert got[1]["Filter"]["And"]["Tags"] == [{"Key": "temporary", "Value": "yes"}]
+    assert got[1]["Filter"]["And"]["ObjectSizeGreaterThan"] == 10
+    assert got[2]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 7}
+    s3.delete_bucket_lifecycle(Bucket=bucket)
+    e = fail(s3.get_bucket_lifecycle_configuration, Bucket=bucket)
+    assert code_status(e) == ("NoSuchLifecycleConfiguration", 404), refused(e)
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        [{"ID": "zero", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 0}}],
+        [{"ID": "same", "Status": "Enabled", "Filter": {"Prefix": "a"}, "Expiration": {"Days": 1}},
+         {"ID": "same", "Status": "Enabled", "Filter": {"Prefix": "b"}, "Expiration": {"Days": 1}}],
+        [{"ID": "nothing", "Status": "Enabled", "Filter": {"Prefix": ""}}],
+        [{"ID": "to-glacier", "Status": "Enabled", "Filter": {"Prefix": ""}, "Transitions": [{"Days": 30, "StorageClass": "GLACIER"}]}],
+        [{"ID": "x" * 256, "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 1}}],
+    ],
+    ids=["zero-days", "same-id-twice", "no-action", "transition", "id-too-long"],
+)
+def test_lifecycle_rules_are_checked_as_s3_checks_them(s3, rules):
+    bucket = new_bucket(s3)
+    e = fail(s3.put_bucket_lifecycle_configuration, Bucket=bucket, LifecycleConfiguration={"Rules": rules})
+    assert code_status(e) == ("InvalidArgument", 400), refused(e)
+    e = fail(s3.get_bucket_lifecycle_configuration, Bucket=bucket)
+    assert error_code(e) == "NoSuchLifecycleConfiguration", "a refused configuration is not kept"
 
 
 def test_cli_bucket_tagging_round_trip(server, s3):

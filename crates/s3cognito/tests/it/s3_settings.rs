@@ -325,3 +325,57 @@ async fn acls_are_disabled_and_a_bucket_policy_binds_even_the_accounts_own_keys_
         server.stop();
     }
 }
+
+#[tokio::test]
+async fn lifecycle_rules_are_kept_as_given_and_checked() {
+    use aws_sdk_s3::types::{AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter};
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), None);
+    let s3 = s3(&server);
+    let bucket = unique_bucket("lifecycle");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let missing = s3.get_bucket_lifecycle_configuration().bucket(&bucket).send().await.unwrap_err();
+    assert_eq!(missing.code(), Some("NoSuchLifecycleConfiguration"));
+
+    let logs = LifecycleRule::builder()
+        .id("logs")
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix("logs/").build())
+        .expiration(LifecycleExpiration::builder().days(30).build())
+        .build()
+        .unwrap();
+    let uploads = LifecycleRule::builder()
+        .id("uploads")
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix("").build())
+        .abort_incomplete_multipart_upload(AbortIncompleteMultipartUpload::builder().days_after_initiation(7).build())
+        .build()
+        .unwrap();
+    let configuration = BucketLifecycleConfiguration::builder().rules(logs).rules(uploads).build().unwrap();
+    s3.put_bucket_lifecycle_configuration().bucket(&bucket).lifecycle_configuration(configuration).send().await.unwrap();
+    let read = s3.get_bucket_lifecycle_configuration().bucket(&bucket).send().await.unwrap();
+    let rules = read.rules();
+    assert_eq!(rules.iter().map(|rule| rule.id().unwrap_or("")).collect::<Vec<_>>(), ["logs", "uploads"]);
+    assert_eq!(rules[0].filter().and_then(|filter| filter.prefix()), Some("logs/"));
+    assert_eq!(rules[0].expiration().and_then(|expiration| expiration.days()), Some(30));
+    assert_eq!(rules[1].abort_incomplete_multipart_upload().and_then(|abort| abort.days_after_initiation()), Some(7));
+
+    let never = LifecycleRule::builder()
+        .id("never")
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix("").build())
+        .expiration(LifecycleExpiration::builder().days(0).build())
+        .build()
+        .unwrap();
+    let refused = s3
+        .put_bucket_lifecycle_configuration()
+        .bucket(&bucket)
+        .lifecycle_configuration(BucketLifecycleConfiguration::builder().rules(never).build().unwrap())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Some("InvalidArgument"));
+    s3.delete_bucket_lifecycle().bucket(&bucket).send().await.unwrap();
+    assert!(s3.get_bucket_lifecycle_configuration().bucket(&bucket).send().await.is_err());
+    server.stop();
+}
