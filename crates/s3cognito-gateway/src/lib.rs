@@ -293,6 +293,7 @@ async fn edge_put(State(state): State<GatewayState>, Path(name): Path<String>, h
         declared_length,
         content_md5: header_text(header::HeaderName::from_static("content-md5")),
         checksum: ChecksumSlot::default(),
+        condition: Default::default(),
     };
     // Any size up to S3's largest object: past one PUT's limit the edge stores the body in parts itself.
     let info = state.app.objects.put_object_in_parts(&namespace.bucket, &key, &user.identity_id, attributes, upload, EDGE_PART_SIZE).await?;

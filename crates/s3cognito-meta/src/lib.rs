@@ -43,6 +43,10 @@ pub enum MetaError {
     /// abandoned. Nothing was written.
     #[error("blob {0} was reclaimed as abandoned before it was committed")]
     Reclaimed(String),
+    /// A conditional write found the key not as the writer required (`existed`: whether it held an object).
+    /// Nothing was written.
+    #[error("the write's precondition did not hold")]
+    Precondition { existed: bool },
 }
 
 impl From<sqlx::Error> for MetaError {

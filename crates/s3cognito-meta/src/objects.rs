@@ -281,6 +281,18 @@ impl Store {
         new_blobs: &[String],
         replaced_blobs: impl Fn(&ObjectRecord) -> Vec<String>,
     ) -> Result<Option<ObjectRecord>> {
+        self.put_object_when(object, new_blobs, replaced_blobs, |_| true).await
+    }
+
+    /// `put_object` if `admits` the object the key holds (or its absence) at the commit; otherwise nothing
+    /// is written and the answer is `Precondition`.
+    pub async fn put_object_when(
+        &self,
+        object: &ObjectRecord,
+        new_blobs: &[String],
+        replaced_blobs: impl Fn(&ObjectRecord) -> Vec<String>,
+        admits: impl Fn(Option<&ObjectRecord>) -> bool,
+    ) -> Result<Option<ObjectRecord>> {
         let mut transaction = self.pool().begin().await?;
         let old = sqlx::query("DELETE FROM objects WHERE bucket = $1 AND object_key = $2 RETURNING *")
             .bind(&object.bucket)
@@ -288,6 +300,10 @@ impl Store {
             .fetch_optional(&mut *transaction)
             .await?;
         let old = old.as_ref().map(object_from_row).transpose()?;
+        if !admits(old.as_ref()) {
+            transaction.rollback().await?;
+            return Err(MetaError::Precondition { existed: old.is_some() });
+        }
         insert_object(&mut transaction, object).await?;
         if let Some(old) = &old {
             collect_garbage(&mut transaction, &replaced_blobs(old), "replaced", object.modified_at).await?;

@@ -14,6 +14,7 @@ use s3cognito_types::ChecksumAlgorithm as Algorithm;
 use s3cognito_types::operation::S3 as S3Operation;
 use s3cognito_service::objects::{
     AtRest, BodyError, BucketEncryption, ByteStream, Checksum, ChecksumSlot, Conditions, Encryption, ObjectAttributes, ObjectError, ObjectInfo, Objects, Upload,
+    WriteCondition,
 };
 use s3s::dto::*;
 use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
@@ -151,7 +152,7 @@ fn upload(
 ) -> S3Result<Upload<BodyError>> {
     let slot = ChecksumSlot::default();
     let body = super::checksum::verify(body(blob), super::checksum::requested(headers, algorithm), trailers, slot.clone());
-    Ok(Upload { body, declared_length: declared_length(length)?, content_md5, checksum: slot })
+    Ok(Upload { body, declared_length: declared_length(length)?, content_md5, checksum: slot, condition: Default::default() })
 }
 
 /// Sets the output field for a checksum, whichever algorithm it is.
@@ -170,6 +171,19 @@ macro_rules! set_checksum {
 }
 
 /// A checksum of part checksums ends in `-<parts>`: S3 calls it COMPOSITE, and clients skip verifying it.
+/// A conditional write's headers: `If-None-Match: *` (only `*`, as in S3) and `If-Match: <ETag>`.
+fn write_condition(headers: &HeaderMap) -> S3Result<WriteCondition> {
+    let text = |name: &str| headers.get(name).and_then(|value| value.to_str().ok()).map(str::trim);
+    let if_none_match = match text("if-none-match") {
+        None => false,
+        Some("*") => true,
+        Some(_) => {
+            return Err(s3_error!(NotImplemented, "A header you provided implies functionality that is not implemented: If-None-Match takes only *"));
+        }
+    };
+    Ok(WriteCondition { if_match: text("if-match").map(|etag| etag.trim_matches('"').to_owned()), if_none_match })
+}
+
 fn checksum_type(checksum: Option<&Checksum>) -> Option<ChecksumType> {
     checksum.map(|checksum| {
         ChecksumType::from_static(if checksum.value.contains('-') { ChecksumType::COMPOSITE } else { ChecksumType::FULL_OBJECT })
@@ -649,7 +663,8 @@ impl S3 for S3Api {
                 input.ssekms_encryption_context.as_deref(),
             )
             .await?;
-        let upload = upload(input.body, input.content_length, input.content_md5, &headers, input.checksum_algorithm.as_ref(), trailing_headers)?;
+        let mut upload = upload(input.body, input.content_length, input.content_md5, &headers, input.checksum_algorithm.as_ref(), trailing_headers)?;
+        upload.condition = write_condition(&headers)?;
         let info = self.objects().put_object(&bucket_name(&input.bucket)?, &object_key(&key)?, &owner, attributes, upload).await.map_err(to_s3)?;
         let presigned = uri.query().is_some_and(|query| {
             query.split('&').any(|pair| pair.starts_with("X-Amz-Signature=") || pair.starts_with("Signature="))
@@ -715,6 +730,10 @@ impl S3 for S3Api {
         };
         let checksum = if checksum_enabled(&input.checksum_mode) { info.checksum.as_ref() } else { None };
         let part = input.part_number.map(|number| part_range(&info, number)).transpose()?;
+        let mut headers = response_headers(&info);
+        if !info.attributes.tags.is_empty() {
+            headers.insert("x-amz-tagging-count", HeaderValue::from(info.attributes.tags.len()));
+        }
         let mut output = HeadObjectOutput {
             content_length: Some(part.as_ref().map_or(info.size, |range| range.end - range.start) as i64),
             content_range: part.as_ref().map(|range| format!("bytes {}-{}/{}", range.start, range.end.saturating_sub(1), info.size)),
@@ -730,7 +749,7 @@ impl S3 for S3Api {
         };
         set_checksum!(output, checksum);
         output.checksum_type = checksum_type(checksum);
-        Ok(S3Response::with_headers(output, response_headers(&info)))
+        Ok(S3Response::with_headers(output, headers))
     }
 
     async fn delete_object(&self, request: S3Request<DeleteObjectInput>) -> Out<DeleteObjectOutput> {
@@ -870,7 +889,7 @@ impl S3 for S3Api {
         Ok(S3Response::new(ListObjectsV2Output {
             name: Some(input.bucket),
             prefix: Some(encode(&prefix)),
-            delimiter: input.delimiter.as_deref().map(encode),
+            delimiter: input.delimiter.as_deref().filter(|delimiter| !delimiter.is_empty()).map(encode),
             max_keys: Some(max as i32),
             key_count: Some(key_count),
             is_truncated: Some(page.truncated),
@@ -903,7 +922,7 @@ impl S3 for S3Api {
             prefix: Some(encode(&prefix)),
             marker: Some(input.marker.as_deref().map(encode).unwrap_or_default()),
             next_marker: page.truncated.then(|| page.last.as_deref().map(encode)).flatten(),
-            delimiter: input.delimiter.as_deref().map(encode),
+            delimiter: input.delimiter.as_deref().filter(|delimiter| !delimiter.is_empty()).map(encode),
             max_keys: Some(max as i32),
             is_truncated: Some(page.truncated),
             encoding_type: input.encoding_type,
@@ -936,6 +955,8 @@ impl S3 for S3Api {
             )
             .await?;
         let (server_side_encryption, ssekms_key_id) = asked_encryption(&attributes.encryption);
+        // The parts' checksums are verified as each arrives; the answer says what the client will send.
+        let (checksum_algorithm, checksum_type) = (input.checksum_algorithm.clone(), input.checksum_type.clone());
         let upload = self.objects().create_upload(&bucket_name(&input.bucket)?, &object_key(&input.key)?, &owner, attributes).await.map_err(to_s3)?;
         Ok(S3Response::new(CreateMultipartUploadOutput {
             bucket: Some(upload.bucket),
@@ -943,6 +964,8 @@ impl S3 for S3Api {
             upload_id: Some(upload.upload_id),
             server_side_encryption,
             ssekms_key_id,
+            checksum_algorithm,
+            checksum_type,
             ..Default::default()
         }))
     }
@@ -951,7 +974,8 @@ impl S3 for S3Api {
         let S3Request { input, headers, extensions, .. } = request;
         let (_, _, source) = self.copy_source(&input.copy_source, &headers).await?;
         self.allow_reading(&extensions, &source).await?;
-        self.allow_part(&extensions, &input.bucket, &input.key, &input.upload_id).await?;
+        let encryption = self.allow_part(&extensions, &input.bucket, &input.key, &input.upload_id).await?;
+        let (server_side_encryption, ssekms_key_id) = asked_encryption(&encryption);
         let range = match input.copy_source_range.as_deref() {
             None => 0..source.size,
             Some(text) => {
@@ -984,6 +1008,8 @@ impl S3 for S3Api {
                 last_modified: Some(timestamp(part.uploaded_at)),
                 ..Default::default()
             }),
+            server_side_encryption,
+            ssekms_key_id,
             ..Default::default()
         }))
     }
@@ -1145,7 +1171,7 @@ impl S3 for S3Api {
         Ok(S3Response::new(ListObjectVersionsOutput {
             name: Some(input.bucket),
             prefix: Some(encode(&prefix)),
-            delimiter: input.delimiter.as_deref().map(encode),
+            delimiter: input.delimiter.as_deref().filter(|delimiter| !delimiter.is_empty()).map(encode),
             key_marker: Some(input.key_marker.as_deref().map(encode).unwrap_or_default()),
             max_keys: Some(max as i32),
             is_truncated: Some(page.truncated),

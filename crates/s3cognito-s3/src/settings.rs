@@ -351,6 +351,7 @@ fn stored_rule(rule: LifecycleRule) -> S3Result<lifecycle::LifecycleRule> {
         _ => return Err(s3_error!(MalformedXML, "Status is Enabled or Disabled")),
     };
     let mut filter = lifecycle::RuleFilter::default();
+    let prefix_only = rule.filter.is_none() && rule.prefix.is_some();
     match (rule.filter, rule.prefix) {
         (Some(_), Some(_)) => return Err(s3_error!(MalformedXML, "A rule has a Filter or a Prefix, not both")),
         (None, Some(prefix)) => filter.prefix = prefix,
@@ -370,6 +371,7 @@ fn stored_rule(rule: LifecycleRule) -> S3Result<lifecycle::LifecycleRule> {
             }
         }
     }
+    let expired_object_delete_marker = rule.expiration.as_ref().and_then(|expiration| expiration.expired_object_delete_marker).unwrap_or(false);
     let expiration = match rule.expiration {
         None => None,
         Some(LifecycleExpiration { days: Some(_), date: Some(_), .. }) => {
@@ -385,6 +387,8 @@ fn stored_rule(rule: LifecycleRule) -> S3Result<lifecycle::LifecycleRule> {
         id: rule.id.filter(|id| !id.is_empty()),
         enabled,
         filter,
+        prefix_only,
+        expired_object_delete_marker,
         expiration,
         noncurrent_days: rule.noncurrent_version_expiration.and_then(|expiration| expiration.noncurrent_days),
         abort_incomplete_after_days: rule.abort_incomplete_multipart_upload.and_then(|abort| abort.days_after_initiation),
@@ -418,20 +422,23 @@ fn wire_rule(rule: &lifecycle::LifecycleRule) -> LifecycleRule {
             ..Default::default()
         }
     };
+    let expiration = match rule.expiration {
+        Some(lifecycle::Expiration::Days(days)) => Some(LifecycleExpiration { days: Some(days), ..Default::default() }),
+        Some(lifecycle::Expiration::Date(date)) => Some(LifecycleExpiration {
+            date: Some(Timestamp::from(std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(date).unwrap_or(0)))),
+            ..Default::default()
+        }),
+        None if rule.expired_object_delete_marker => Some(LifecycleExpiration { expired_object_delete_marker: Some(true), ..Default::default() }),
+        None => None,
+    };
     LifecycleRule {
         id: rule.id.clone(),
         status: ExpirationStatus::from_static(if rule.enabled { ExpirationStatus::ENABLED } else { ExpirationStatus::DISABLED }),
-        filter: Some(wire_filter),
-        expiration: rule.expiration.map(|expiration| match expiration {
-            lifecycle::Expiration::Days(days) => LifecycleExpiration { days: Some(days), ..Default::default() },
-            lifecycle::Expiration::Date(date) => LifecycleExpiration {
-                date: Some(Timestamp::from(std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(date).unwrap_or(0)))),
-                ..Default::default()
-            },
-        }),
+        prefix: rule.prefix_only.then(|| filter.prefix.clone()),
+        filter: (!rule.prefix_only).then_some(wire_filter),
+        expiration,
         noncurrent_version_expiration: rule.noncurrent_days.map(|days| NoncurrentVersionExpiration { noncurrent_days: Some(days), newer_noncurrent_versions: None }),
         abort_incomplete_multipart_upload: rule.abort_incomplete_after_days.map(|days| AbortIncompleteMultipartUpload { days_after_initiation: Some(days) }),
-        prefix: None,
         transitions: None,
         noncurrent_version_transitions: None,
     }

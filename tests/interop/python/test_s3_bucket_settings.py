@@ -614,6 +614,29 @@ def test_versioning_of_a_bucket_has_no_status(server, s3):
 # ---- the AWS CLI ---------------------------------------------------------------------------------
 
 
+# ---- conditional writes --------------------------------------------------------------------------
+
+
+def test_if_none_match_star_writes_only_a_new_key(s3):
+    bucket = new_bucket(s3)
+    s3.put_object(Bucket=bucket, Key="once", Body=b"first", IfNoneMatch="*")
+    e = fail(s3.put_object, Bucket=bucket, Key="once", Body=b"second", IfNoneMatch="*")
+    assert code_status(e) == ("PreconditionFailed", 412), refused(e)
+    assert s3.get_object(Bucket=bucket, Key="once")["Body"].read() == b"first"
+
+
+def test_if_match_replaces_only_the_object_it_names(s3):
+    bucket = new_bucket(s3)
+    etag = s3.put_object(Bucket=bucket, Key="doc", Body=b"v1")["ETag"]
+    e = fail(s3.put_object, Bucket=bucket, Key="doc", Body=b"v2", IfMatch='"0123456789abcdef0123456789abcdef"')
+    assert code_status(e) == ("PreconditionFailed", 412), refused(e)
+    assert s3.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"v1"
+    s3.put_object(Bucket=bucket, Key="doc", Body=b"v2", IfMatch=etag)
+    assert s3.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"v2"
+    e = fail(s3.put_object, Bucket=bucket, Key="missing", Body=b"x", IfMatch=etag)
+    assert code_status(e) == ("NoSuchKey", 404), refused(e)
+
+
 # ---- lifecycle -----------------------------------------------------------------------------------
 
 
@@ -643,6 +666,19 @@ def test_lifecycle_rules_round_trip_and_delete(s3):
     s3.delete_bucket_lifecycle(Bucket=bucket)
     e = fail(s3.get_bucket_lifecycle_configuration, Bucket=bucket)
     assert code_status(e) == ("NoSuchLifecycleConfiguration", 404), refused(e)
+
+
+def test_lifecycle_rules_in_the_older_prefix_form_come_back_so_and_get_ids(s3):
+    bucket = new_bucket(s3)
+    rules = [
+        {"Status": "Enabled", "Prefix": "test1/", "Expiration": {"Days": 31}},
+        {"ID": "markers", "Status": "Enabled", "Filter": {}, "Expiration": {"ExpiredObjectDeleteMarker": True}},
+    ]
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
+    got = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert got[0]["Prefix"] == "test1/" and "Filter" not in got[0] and got[0]["Expiration"] == {"Days": 31}
+    assert got[0]["ID"], "a rule given without an id gets one"
+    assert got[1]["ID"] == "markers" and got[1]["Expiration"] == {"ExpiredObjectDeleteMarker": True}
 
 
 @pytest.mark.parametrize(

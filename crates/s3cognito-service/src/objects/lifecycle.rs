@@ -35,12 +35,18 @@ pub struct RuleFilter {
 }
 
 /// One lifecycle rule, as PutBucketLifecycleConfiguration states it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LifecycleRule {
     pub id: Option<String>,
     pub enabled: bool,
     pub filter: RuleFilter,
+    /// The rule named its prefix alone, without a Filter (the older form), and is answered that way.
+    #[serde(default)]
+    pub prefix_only: bool,
     pub expiration: Option<Expiration>,
+    /// Delete markers left alone expire; buckets here have none, so this never finds one.
+    #[serde(default)]
+    pub expired_object_delete_marker: bool,
     /// Noncurrent versions expire this many days after they stop being current; buckets here keep one
     /// version of each object, so this never finds one.
     pub noncurrent_days: Option<i32>,
@@ -88,7 +94,7 @@ pub fn check_rules(rules: &[LifecycleRule]) -> Result<()> {
                 return Err(invalid("Rule ID must be unique. Found same ID for more than one rule"));
             }
         }
-        if rule.expiration.is_none() && rule.noncurrent_days.is_none() && rule.abort_incomplete_after_days.is_none() {
+        if rule.expiration.is_none() && !rule.expired_object_delete_marker && rule.noncurrent_days.is_none() && rule.abort_incomplete_after_days.is_none() {
             return Err(invalid("At least one action needs to be specified in a rule"));
         }
         match rule.expiration {
@@ -129,10 +135,14 @@ impl Objects {
         Ok(serde_json::from_str(&document)?)
     }
 
-    /// Replaces the bucket's lifecycle rules, checked first.
+    /// Replaces the bucket's lifecycle rules, checked first; a rule without an id gets one, as in S3.
     pub async fn put_lifecycle(&self, bucket: &BucketName, rules: &[LifecycleRule]) -> Result<()> {
         check_rules(rules)?;
-        let document = serde_json::to_string(rules)?;
+        let named: Vec<LifecycleRule> = rules
+            .iter()
+            .map(|rule| LifecycleRule { id: Some(rule.id.clone().unwrap_or_else(|| s3cognito_crypto::random::random_alphanumeric(48))), ..rule.clone() })
+            .collect();
+        let document = serde_json::to_string(&named)?;
         if self.store.set_bucket_setting(bucket, LIFECYCLE, Some(&document)).await? { Ok(()) } else { Err(ObjectError::NoSuchBucket) }
     }
 
@@ -229,7 +239,7 @@ mod tests {
     use super::*;
 
     fn rule(expiration: Option<Expiration>) -> LifecycleRule {
-        LifecycleRule { id: Some("r".to_owned()), enabled: true, filter: RuleFilter::default(), expiration, noncurrent_days: None, abort_incomplete_after_days: None }
+        LifecycleRule { id: Some("r".to_owned()), enabled: true, expiration, ..LifecycleRule::default() }
     }
 
     #[test]

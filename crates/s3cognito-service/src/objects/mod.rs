@@ -99,6 +99,35 @@ pub struct Upload<E> {
     /// Base64, as in the Content-MD5 header.
     pub content_md5: Option<String>,
     pub checksum: ChecksumSlot,
+    /// What the key must hold for the write to happen (a conditional write).
+    pub condition: WriteCondition,
+}
+
+/// A conditional write's precondition (`If-Match`, `If-None-Match: *` on PutObject), checked when the object
+/// commits, so two writers racing for a key cannot both win.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteCondition {
+    /// The key must hold an object of this ETag (unquoted), or any object for `*`.
+    pub if_match: Option<String>,
+    /// The key must hold no object.
+    pub if_none_match: bool,
+}
+
+impl WriteCondition {
+    fn admits(&self, current: Option<&ObjectRecord>) -> bool {
+        let matches = match (&self.if_match, current) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(wanted), Some(current)) => wanted == "*" || wanted.trim_matches('"') == current.etag.trim_matches('"'),
+        };
+        matches && !(self.if_none_match && current.is_some())
+    }
+
+    /// The refusal of a write whose precondition did not hold: S3 says NoSuchKey to an If-Match on a key
+    /// holding nothing, and PreconditionFailed otherwise.
+    fn refusal(&self, existed: bool) -> ObjectError {
+        if self.if_match.is_some() && !existed { ObjectError::NoSuchKey } else { ObjectError::PreconditionFailed }
+    }
 }
 
 impl<E> std::fmt::Debug for Upload<E> {
@@ -779,14 +808,19 @@ impl Objects {
         }
     }
 
-    /// Commits a new object over whatever had its key, reclaiming the blob if the commit fails.
-    async fn commit(&self, info: &ObjectInfo) -> Result<()> {
+    /// Commits a new object over whatever had its key (if `condition` admits it), reclaiming the blob if
+    /// the commit fails.
+    async fn commit(&self, info: &ObjectInfo, condition: &WriteCondition) -> Result<()> {
         let new_blobs: Vec<String> = info.segments.iter().map(|segment| segment.blob.clone()).collect();
-        if let Err(error) = self.store.put_object(&info.to_record()?, &new_blobs, blobs_of).await {
+        let committed = self.store.put_object_when(&info.to_record()?, &new_blobs, blobs_of, |current| condition.admits(current)).await;
+        if let Err(error) = committed {
             for segment in &info.segments {
                 self.discard(&segment.blob).await;
             }
-            return Err(error.into());
+            return Err(match error {
+                MetaError::Precondition { existed } => condition.refusal(existed),
+                other => other.into(),
+            });
         }
         Ok(())
     }
@@ -851,7 +885,7 @@ impl Objects {
             segments: written.parts.into_iter().map(|(segment, _)| segment).collect(),
             checksum: upload.checksum.get().cloned(),
         };
-        self.commit(&info).await?;
+        self.commit(&info, &upload.condition).await?;
         Ok(info)
     }
 
@@ -953,7 +987,7 @@ impl Objects {
             segments: vec![written.segment],
             checksum: source.checksum.clone(),
         };
-        self.commit(&info).await?;
+        self.commit(&info, &WriteCondition::default()).await?;
         Ok(info)
     }
 

@@ -175,6 +175,7 @@ impl Objects {
             declared_length: Some(length),
             content_md5: None,
             checksum: ChecksumSlot::default(),
+            condition: Default::default(),
         };
         self.upload_part(bucket, key, upload_id, part_number, upload).await
     }

@@ -13,7 +13,7 @@ fn body(data: &[u8]) -> ByteStream<BodyError> {
 }
 
 fn upload(body: ByteStream<BodyError>, declared_length: Option<u64>, content_md5: Option<&str>) -> Upload<BodyError> {
-    Upload { body, declared_length, content_md5: content_md5.map(str::to_owned), checksum: Default::default() }
+    Upload { body, declared_length, content_md5: content_md5.map(str::to_owned), checksum: Default::default(), condition: Default::default() }
 }
 
 /// A bucket name the tests know to be valid.
@@ -504,8 +504,8 @@ async fn lifecycle_rules_expire_objects_and_abort_uploads_once_across_replicas()
         enabled: true,
         filter,
         expiration,
-        noncurrent_days: None,
         abort_incomplete_after_days: abort,
+        ..LifecycleRule::default()
     };
     let logs = RuleFilter { prefix: "logs/".to_owned(), ..RuleFilter::default() };
     let temporary = RuleFilter { tags: vec![("temporary".to_owned(), "yes".to_owned())], ..RuleFilter::default() };

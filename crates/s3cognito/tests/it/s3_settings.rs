@@ -379,3 +379,25 @@ async fn lifecycle_rules_are_kept_as_given_and_checked() {
     assert!(s3.get_bucket_lifecycle_configuration().bucket(&bucket).send().await.is_err());
     server.stop();
 }
+
+#[tokio::test]
+async fn conditional_writes_on_every_engine() {
+    for database in engines().await {
+        let data = tempfile::tempdir().unwrap();
+        let server = Server::start(data.path(), database.as_deref());
+        let s3 = s3(&server);
+        let bucket = unique_bucket("conditional");
+        s3.create_bucket().bucket(&bucket).send().await.unwrap();
+        let first = s3.put_object().bucket(&bucket).key("k").if_none_match("*").body(ByteStream::from_static(b"one")).send().await.unwrap();
+        let taken = s3.put_object().bucket(&bucket).key("k").if_none_match("*").body(ByteStream::from_static(b"two")).send().await.unwrap_err();
+        assert_eq!(taken.code(), Some("PreconditionFailed"));
+        let stale = s3.put_object().bucket(&bucket).key("k").if_match("\"00000000000000000000000000000000\"").body(ByteStream::from_static(b"two")).send().await.unwrap_err();
+        assert_eq!(stale.code(), Some("PreconditionFailed"));
+        s3.put_object().bucket(&bucket).key("k").if_match(first.e_tag().unwrap()).body(ByteStream::from_static(b"two")).send().await.unwrap();
+        let read = s3.get_object().bucket(&bucket).key("k").send().await.unwrap();
+        assert_eq!(read.body.collect().await.unwrap().into_bytes().as_ref(), b"two");
+        let missing = s3.put_object().bucket(&bucket).key("none").if_match(first.e_tag().unwrap()).body(ByteStream::from_static(b"x")).send().await.unwrap_err();
+        assert_eq!(missing.code(), Some("NoSuchKey"));
+        server.stop();
+    }
+}
