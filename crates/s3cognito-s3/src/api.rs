@@ -519,6 +519,21 @@ impl S3Api {
         })?;
         Ok((bucket.to_string(), key.to_string(), source))
     }
+    /// The object a GET or HEAD reads: the one read while authorizing the request, if it was, else read now.
+    async fn read_object(
+        &self,
+        extensions: &mut axum::http::Extensions,
+        bucket: &BucketName,
+        key: &ObjectKey,
+        conditions: &Conditions,
+    ) -> Result<ObjectInfo, ObjectError> {
+        match extensions.remove::<crate::policy::Prefetched>() {
+            Some(crate::policy::Prefetched(Some(info))) => conditions.check(&info).map(|()| info),
+            Some(crate::policy::Prefetched(None)) => Err(ObjectError::NoSuchKey),
+            None => self.objects().object(bucket, key, conditions).await,
+        }
+    }
+
     pub(crate) fn objects(&self) -> &Objects {
         &self.state.app.objects
     }
@@ -686,8 +701,8 @@ impl S3 for S3Api {
     }
 
     async fn get_object(&self, request: S3Request<GetObjectInput>) -> Out<GetObjectOutput> {
-        let S3Request { input, headers, extensions, .. } = request;
-        let info = match self.objects().object(&bucket_name(&input.bucket)?, &object_key(&input.key)?, &conditions(&headers)).await {
+        let S3Request { input, headers, mut extensions, .. } = request;
+        let info = match self.read_object(&mut extensions, &bucket_name(&input.bucket)?, &object_key(&input.key)?, &conditions(&headers)).await {
             Ok(info) => info,
             Err(error) => return Err(self.missing_or_denied(error, &extensions, &input.bucket, &object_key(&input.key)?).await),
         };
@@ -723,8 +738,8 @@ impl S3 for S3Api {
     }
 
     async fn head_object(&self, request: S3Request<HeadObjectInput>) -> Out<HeadObjectOutput> {
-        let S3Request { input, headers, extensions, .. } = request;
-        let info = match self.objects().object(&bucket_name(&input.bucket)?, &object_key(&input.key)?, &conditions(&headers)).await {
+        let S3Request { input, headers, mut extensions, .. } = request;
+        let info = match self.read_object(&mut extensions, &bucket_name(&input.bucket)?, &object_key(&input.key)?, &conditions(&headers)).await {
             Ok(info) => info,
             Err(error) => return Err(self.missing_or_denied(error, &extensions, &input.bucket, &object_key(&input.key)?).await),
         };

@@ -6,6 +6,8 @@ use s3cognito_service::ServiceError;
 use s3cognito_service::access::SessionTokenError;
 use s3cognito_service::activity::{self, Via};
 use s3cognito_service::authorization::{Caller, Resource, S3Resource};
+use s3cognito_service::objects::{Conditions, ObjectError, ObjectInfo};
+use s3cognito_types::{BucketName, ObjectKey};
 use s3cognito_types::operation::S3 as S3Operation;
 use s3s::access::{S3Access, S3AccessContext};
 use s3s::auth::{S3Auth, SecretKey};
@@ -185,11 +187,23 @@ impl S3Access for Policy {
             activity::note_resource(format!("{bucket}/{key}"));
         }
         let copy_source = copy_source(context);
+        // A header that does not parse is refused by the operation itself; it sets no condition keys.
+        let tagging = context.headers().get("x-amz-tagging").and_then(|value| value.to_str().ok());
+        let request_tags = crate::settings::header_tags(tagging).map(|tags| tags.pairs().to_vec()).unwrap_or_default();
+        // A policy may test a read object's tags: the object is read here, once, and handed to the operation.
+        let prefetched = match (operation, &bucket, &key) {
+            (S3Operation::GetObject | S3Operation::HeadObject, Some(bucket), Some(key)) if !principal.is_root() => {
+                self.prefetch(bucket, key).await?
+            }
+            _ => None,
+        };
         let resource = S3Resource {
             bucket: bucket.as_deref(),
             key: key.as_deref(),
             listing: listing_keys(query),
             copy_source: copy_source.as_ref().map(|(bucket, key)| (bucket.as_str(), key.as_str())),
+            request_tags,
+            existing_tags: prefetched.as_ref().map(|found| found.0.as_ref().map(|info| info.attributes.tags.pairs().to_vec()).unwrap_or_default()),
         };
         let decided = self.state.app.authorizer.authorize(Caller::Signed(&principal), operation.into(), &Resource::S3(resource)).await;
         if let Err(error) = decided {
@@ -197,7 +211,29 @@ impl S3Access for Policy {
         }
         // Handlers that check more than one resource (DeleteObjects) read the caller from here.
         context.extensions_mut().insert(principal);
+        if let Some(prefetched) = prefetched {
+            context.extensions_mut().insert(prefetched);
+        }
         Ok(())
+    }
+}
+
+/// The object a GET or HEAD names, read while authorizing it (`None` when the key holds nothing); the
+/// operation answers from it instead of reading it again.
+#[derive(Debug, Clone)]
+pub(crate) struct Prefetched(pub Option<ObjectInfo>);
+
+impl Policy {
+    /// Reads the object at `bucket`/`key` for a GET or HEAD; a name that is not valid, or a bucket that does not
+    /// exist, is left for the operation to answer.
+    async fn prefetch(&self, bucket: &str, key: &str) -> S3Result<Option<Prefetched>> {
+        let (Ok(bucket), Ok(key)) = (BucketName::parse(bucket), ObjectKey::parse(key.to_owned())) else { return Ok(None) };
+        match self.state.app.objects.object(&bucket, &key, &Conditions::default()).await {
+            Ok(info) => Ok(Some(Prefetched(Some(info)))),
+            Err(ObjectError::NoSuchKey) => Ok(Some(Prefetched(None))),
+            Err(ObjectError::NoSuchBucket) => Ok(None),
+            Err(error) => Err(crate::errors::to_s3(error)),
+        }
     }
 }
 

@@ -9,6 +9,8 @@
 //! policy or the caller's own policies refuses (the account's own keys included, except to read, change or
 //! delete that policy, so a bucket can always be recovered); otherwise an Allow in either allows.
 
+use std::borrow::Cow;
+
 use s3cognito_types::arn;
 use s3cognito_types::operation::{self, Authorization, Operation};
 
@@ -64,6 +66,21 @@ pub struct S3Resource<'a> {
     pub listing: Vec<(&'static str, String)>,
     /// The bucket and key `x-amz-copy-source` names, when it could be read.
     pub copy_source: Option<(&'a str, &'a str)>,
+    /// The tags a write asks the object to carry (`x-amz-tagging`), for `s3:RequestObjectTag/<key>` and
+    /// `s3:RequestObjectTagKeys`.
+    pub request_tags: Vec<(String, String)>,
+    /// The object's current tags when the caller already read them (`None`: read them if a decision needs
+    /// them).
+    pub existing_tags: Option<Vec<(String, String)>>,
+}
+
+/// The operations whose policies may test the object's current tags (`s3:ExistingObjectTag/<key>`).
+fn reads_existing_tags(operation: operation::S3) -> bool {
+    use operation::S3 as Op;
+    matches!(
+        operation,
+        Op::GetObject | Op::HeadObject | Op::GetObjectTagging | Op::PutObjectTagging | Op::DeleteObjectTagging | Op::GetObjectAcl | Op::PutObjectAcl
+    )
 }
 
 /// One permission a request needs: an IAM action on a resource, with the condition keys it sets.
@@ -71,12 +88,17 @@ pub struct S3Resource<'a> {
 struct Check {
     action: &'static str,
     resource: String,
-    keys: Vec<(&'static str, Vec<String>)>,
+    keys: Vec<(Cow<'static, str>, Vec<String>)>,
 }
 
 impl Check {
     fn new(action: &'static str, resource: String) -> Check {
         Check { action, resource, keys: Vec::new() }
+    }
+
+    /// The condition keys as the policy evaluation takes them.
+    fn key_refs(&self) -> Vec<(&str, Vec<String>)> {
+        self.keys.iter().map(|(key, values)| (key.as_ref(), values.clone())).collect()
     }
 }
 
@@ -112,19 +134,36 @@ impl Authorizer {
         if let (Resource::S3(target), Operation::S3(s3_operation)) = (resource, operation)
             && let Some(bucket) = target.bucket
         {
-            let policy = self.objects.bucket_policy(bucket).await.map_err(|error| match error {
+            let internal = |error: ObjectError| match error {
                 ObjectError::Internal(cause) => ServiceError::Internal(cause),
                 other => ServiceError::Internal(other.to_string()),
-            })?;
+            };
+            let policy = self.objects.bucket_policy(bucket).await.map_err(internal)?;
+            // A policy may test the object's tags: they are read for the callers policies decide for.
+            let existing = match &target.existing_tags {
+                Some(tags) => tags.clone(),
+                None if reads_existing_tags(s3_operation) && (!principal.is_root() || policy.is_some()) => {
+                    self.existing_tags(bucket, target.key).await.map_err(internal)?
+                }
+                None => Vec::new(),
+            };
+            let checks = with_tag_keys(s3_checks(s3_operation, target), &existing, &target.request_tags);
             if let Some(policy) = policy {
-                return self.authorize_with_bucket_policy(principal, s3_operation, target, &policy).await;
+                return self.authorize_with_bucket_policy(principal, s3_operation, checks, &policy).await;
             }
+            if principal.is_root() {
+                return Ok(());
+            }
+            for check in checks {
+                self.identity.authorize(principal, check.action, &check.resource, &check.key_refs()).await?;
+            }
+            return Ok(());
         }
         if principal.is_root() {
             return Ok(());
         }
         for check in self.checks(operation, resource) {
-            self.identity.authorize(principal, check.action, &check.resource, &check.keys).await?;
+            self.identity.authorize(principal, check.action, &check.resource, &check.key_refs()).await?;
         }
         Ok(())
     }
@@ -134,7 +173,7 @@ impl Authorizer {
         &self,
         principal: &Principal,
         operation: operation::S3,
-        target: &S3Resource<'_>,
+        checks: Vec<Check>,
         policy: &s3cognito_types::policy::PolicyDocument,
     ) -> Result<()> {
         use operation::S3 as Op;
@@ -143,8 +182,8 @@ impl Authorizer {
         if recovers {
             return Ok(());
         }
-        for check in s3_checks(operation, target) {
-            let request = self.identity.request_context(principal, check.action, &check.resource, &check.keys);
+        for check in checks {
+            let request = self.identity.request_context(principal, check.action, &check.resource, &check.key_refs());
             let own = if principal.is_root() { Decision::Allow } else { self.identity.identity_decision(principal, &request).await? };
             let mut by_bucket = ResourceDecision::ImplicitDeny;
             for arn in self.principal_arns(principal) {
@@ -161,6 +200,19 @@ impl Authorizer {
             }
         }
         Ok(())
+    }
+
+    /// The tags of the object at `key`, if there is one (a missing object has none, and the request is
+    /// answered as missing later).
+    async fn existing_tags(&self, bucket: &str, key: Option<&str>) -> std::result::Result<Vec<(String, String)>, ObjectError> {
+        let (Ok(bucket), Some(Ok(key))) = (s3cognito_types::BucketName::parse(bucket), key.map(|key| s3cognito_types::ObjectKey::parse(key.to_owned()))) else {
+            return Ok(Vec::new());
+        };
+        match self.objects.object_tags(&bucket, &key).await {
+            Ok(tags) => Ok(tags.pairs().to_vec()),
+            Err(ObjectError::NoSuchKey | ObjectError::NoSuchBucket) => Ok(Vec::new()),
+            Err(other) => Err(other),
+        }
     }
 
     /// Whether `principal` may do `action` with a KMS key, decided as KMS decides: an explicit Deny in the
@@ -234,6 +286,26 @@ impl Authorizer {
     }
 }
 
+/// `checks` with the tag condition keys: `s3:ExistingObjectTag/<key>` from the object's tags, and
+/// `s3:RequestObjectTag/<key>` and `s3:RequestObjectTagKeys` from the tags a write asks for.
+fn with_tag_keys(mut checks: Vec<Check>, existing: &[(String, String)], requested: &[(String, String)]) -> Vec<Check> {
+    if existing.is_empty() && requested.is_empty() {
+        return checks;
+    }
+    for check in &mut checks {
+        for (key, value) in existing {
+            check.keys.push((Cow::Owned(format!("s3:ExistingObjectTag/{key}")), vec![value.clone()]));
+        }
+        for (key, value) in requested {
+            check.keys.push((Cow::Owned(format!("s3:RequestObjectTag/{key}")), vec![value.clone()]));
+        }
+        if !requested.is_empty() {
+            check.keys.push((Cow::Borrowed("s3:RequestObjectTagKeys"), requested.iter().map(|(key, _)| key.clone()).collect()));
+        }
+    }
+    checks
+}
+
 /// What a resource policy says of a caller named by several ARNs (a session and its role): a Deny naming any
 /// of them, else the widest Allow.
 fn strongest(
@@ -273,7 +345,7 @@ fn s3_checks(operation: operation::S3, target: &S3Resource<'_>) -> Vec<Check> {
     match operation {
         Op::ListBuckets => vec![Check::new(action, arn::bucket("*"))],
         Op::ListObjects | Op::ListObjectsV2 | Op::ListObjectVersions | Op::ListMultipartUploads => {
-            let keys = target.listing.iter().map(|(key, value)| (*key, vec![value.clone()])).collect();
+            let keys = target.listing.iter().map(|(key, value)| (Cow::Borrowed(*key), vec![value.clone()])).collect();
             vec![Check { action, resource: bucket, keys }]
         }
         Op::CreateBucket

@@ -560,6 +560,48 @@ def test_a_bucket_policy_lets_an_iam_user_in_until_its_own_policy_denies(server,
     assert code_status(exc) == ("AccessDenied", 403), refused(exc)
 
 
+def test_policies_test_an_objects_tags_and_the_tags_a_write_asks_for(server, s3, iam):
+    name = new_bucket(s3)
+    s3.put_object(Bucket=name, Key="open.txt", Body=b"open", Tagging="classification=public")
+    s3.put_object(Bucket=name, Key="closed.txt", Body=b"closed", Tagging="classification=secret")
+    s3.put_object(Bucket=name, Key="plain.txt", Body=b"plain")
+    user, _arn, as_user = iam_user_s3(server, iam)
+    iam.put_user_policy(
+        UserName=user,
+        PolicyName="tagged",
+        PolicyDocument=doc(
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:GetObjectTagging"],
+                "Resource": f"arn:aws:s3:::{name}/*",
+                "Condition": {"StringEquals": {"s3:ExistingObjectTag/classification": "public"}},
+            },
+            {
+                "Effect": "Allow",
+                "Action": "s3:PutObject",
+                "Resource": f"arn:aws:s3:::{name}/*",
+                "Condition": {"StringEquals": {"s3:RequestObjectTag/project": "alpha"}},
+            },
+        ),
+    )
+    assert as_user.get_object(Bucket=name, Key="open.txt")["Body"].read() == b"open"
+    assert as_user.head_object(Bucket=name, Key="open.txt")["ContentLength"] == 4
+    assert as_user.get_object_tagging(Bucket=name, Key="open.txt")["TagSet"] == tags(classification="public")
+    for key in ["closed.txt", "plain.txt"]:
+        exc = fail(as_user.get_object, Bucket=name, Key=key)
+        assert code_status(exc) == ("AccessDenied", 403), refused(exc)
+    exc = fail(as_user.get_object, Bucket=name, Key="missing.txt")
+    assert status(exc) == 403, "a caller that may not list learns nothing of a missing key"
+    as_user.put_object(Bucket=name, Key="new.txt", Body=b"new", Tagging="project=alpha")
+    exc = fail(as_user.put_object, Bucket=name, Key="other.txt", Body=b"x", Tagging="project=beta")
+    assert code_status(exc) == ("AccessDenied", 403), refused(exc)
+    exc = fail(as_user.put_object, Bucket=name, Key="untagged.txt", Body=b"x")
+    assert code_status(exc) == ("AccessDenied", 403), refused(exc)
+    # Tags changed on the object change what the policy allows at once.
+    s3.put_object_tagging(Bucket=name, Key="closed.txt", Tagging={"TagSet": tags(classification="public")})
+    assert as_user.get_object(Bucket=name, Key="closed.txt")["Body"].read() == b"closed"
+
+
 def test_deny_everyone_but_one_principal(server, s3, iam):
     name = new_bucket(s3)
     _, arn, as_user = iam_user_s3(server, iam)

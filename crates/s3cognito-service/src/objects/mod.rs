@@ -407,7 +407,7 @@ pub struct Conditions {
 
 impl Conditions {
     /// S3's precedence: If-Match beats If-Unmodified-Since, If-None-Match beats If-Modified-Since.
-    fn check(&self, info: &ObjectInfo) -> Result<()> {
+    pub fn check(&self, info: &ObjectInfo) -> Result<()> {
         let etag = info.etag.trim_matches('"');
         let matches = |list: &Vec<String>| list.iter().any(|candidate| candidate == "*" || candidate == etag);
         match &self.if_match {
