@@ -128,7 +128,7 @@ pub(crate) async fn complete(
     let input: CompleteInput = json_body(body, "{parts: [{PartNumber, ETag}]}").await?;
     let requested: Vec<(i32, String)> = input.parts.into_iter().map(|part| (part.part_number, part.etag)).collect();
     let namespace = state.app.uploads.namespace().await?;
-    let info = state.app.objects.complete_upload(&namespace.bucket, &key, &upload_id, &requested, None).await?;
+    let info = state.app.objects.complete_upload(&namespace.bucket, &key, &upload_id, &requested, None, &Default::default()).await?;
     if let Err(error) = state.app.uploads.completed(&info, Completed { route: Route::Multipart, file_name: None, user: Some(&user) }).await {
         tracing::warn!(%error, "recording an upload job failed");
     }

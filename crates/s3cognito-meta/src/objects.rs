@@ -478,6 +478,19 @@ impl Store {
         used_blobs: &[String],
         replaced_blobs: impl Fn(&ObjectRecord) -> Vec<String>,
     ) -> Result<bool> {
+        self.complete_upload_when(upload_id, object, used_blobs, replaced_blobs, |_| true).await
+    }
+
+    /// `complete_upload` if `admits` the object the key holds (or its absence) at the commit; otherwise
+    /// nothing changes (the upload stays open) and the answer is `Precondition`.
+    pub async fn complete_upload_when(
+        &self,
+        upload_id: &str,
+        object: &ObjectRecord,
+        used_blobs: &[String],
+        replaced_blobs: impl Fn(&ObjectRecord) -> Vec<String>,
+        admits: impl Fn(Option<&ObjectRecord>) -> bool,
+    ) -> Result<bool> {
         let mut transaction = self.pool().begin().await?;
         let parts = sqlx::query("DELETE FROM upload_parts WHERE upload_id = $1 RETURNING blob_id")
             .bind(upload_id)
@@ -501,8 +514,13 @@ impl Store {
             .bind(&object.key)
             .fetch_optional(&mut *transaction)
             .await?;
-        if let Some(old) = old.as_ref().map(object_from_row).transpose()? {
-            collect_garbage(&mut transaction, &replaced_blobs(&old), "replaced", object.modified_at).await?;
+        let old = old.as_ref().map(object_from_row).transpose()?;
+        if !admits(old.as_ref()) {
+            transaction.rollback().await?;
+            return Err(MetaError::Precondition { existed: old.is_some() });
+        }
+        if let Some(old) = &old {
+            collect_garbage(&mut transaction, &replaced_blobs(old), "replaced", object.modified_at).await?;
         }
         insert_object(&mut transaction, object).await?;
         sqlx::query(

@@ -1045,6 +1045,7 @@ impl S3 for S3Api {
     }
 
     async fn complete_multipart_upload(&self, request: S3Request<CompleteMultipartUploadInput>) -> Out<CompleteMultipartUploadOutput> {
+        let condition = write_condition(&request.headers)?;
         let input = request.input;
         let mut requested = Vec::new();
         let mut claimed_checksums = Vec::new();
@@ -1089,7 +1090,7 @@ impl S3 for S3Api {
         }
         let info = self
             .objects()
-            .complete_upload(&bucket_name(&input.bucket)?, &object_key(&input.key)?, &input.upload_id, &requested, checksum)
+            .complete_upload(&bucket_name(&input.bucket)?, &object_key(&input.key)?, &input.upload_id, &requested, checksum, &condition)
             .await
             .map_err(to_s3)?;
         self.record_upload(&info, Route::Multipart).await;

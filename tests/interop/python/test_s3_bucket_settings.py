@@ -679,6 +679,21 @@ def test_if_match_replaces_only_the_object_it_names(s3):
     assert code_status(e) == ("NoSuchKey", 404), refused(e)
 
 
+def test_a_conditional_completion_leaves_the_upload_open_when_refused(s3):
+    bucket = new_bucket(s3)
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="big")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="big", UploadId=upload_id, PartNumber=1, Body=b"part")["ETag"]
+    s3.put_object(Bucket=bucket, Key="big", Body=b"someone else's")
+    parts = {"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    e = fail(s3.complete_multipart_upload, Bucket=bucket, Key="big", UploadId=upload_id, MultipartUpload=parts, IfNoneMatch="*")
+    assert code_status(e) == ("PreconditionFailed", 412), refused(e)
+    assert s3.get_object(Bucket=bucket, Key="big")["Body"].read() == b"someone else's"
+    assert [p["PartNumber"] for p in s3.list_parts(Bucket=bucket, Key="big", UploadId=upload_id)["Parts"]] == [1]
+    s3.delete_object(Bucket=bucket, Key="big")
+    s3.complete_multipart_upload(Bucket=bucket, Key="big", UploadId=upload_id, MultipartUpload=parts, IfNoneMatch="*")
+    assert s3.get_object(Bucket=bucket, Key="big")["Body"].read() == b"part"
+
+
 # ---- lifecycle -----------------------------------------------------------------------------------
 
 

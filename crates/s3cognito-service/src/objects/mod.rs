@@ -114,7 +114,7 @@ pub struct WriteCondition {
 }
 
 impl WriteCondition {
-    fn admits(&self, current: Option<&ObjectRecord>) -> bool {
+    pub(super) fn admits(&self, current: Option<&ObjectRecord>) -> bool {
         let matches = match (&self.if_match, current) {
             (None, _) => true,
             (Some(_), None) => false,
@@ -125,7 +125,7 @@ impl WriteCondition {
 
     /// The refusal of a write whose precondition did not hold: S3 says NoSuchKey to an If-Match on a key
     /// holding nothing, and PreconditionFailed otherwise.
-    fn refusal(&self, existed: bool) -> ObjectError {
+    pub(super) fn refusal(&self, existed: bool) -> ObjectError {
         if self.if_match.is_some() && !existed { ObjectError::NoSuchKey } else { ObjectError::PreconditionFailed }
     }
 }

@@ -195,6 +195,7 @@ impl Objects {
         upload_id: &str,
         requested: &[(i32, String)],
         checksum: Option<Checksum>,
+        condition: &super::WriteCondition,
     ) -> Result<ObjectInfo> {
         let upload = match self.upload_of(bucket, key, upload_id).await {
             Ok(upload) => upload,
@@ -243,7 +244,14 @@ impl Objects {
             checksum,
         };
         let used: Vec<String> = info.segments.iter().map(|segment| segment.blob.clone()).collect();
-        if !self.store.complete_upload(upload_id, &info.to_record()?, &used, blobs_of).await? {
+        let completed = self.store.complete_upload_when(upload_id, &info.to_record()?, &used, blobs_of, |current| condition.admits(current)).await;
+        let completed = match completed {
+            Ok(completed) => completed,
+            // The upload stays open: the client may complete it once the key is as it wants.
+            Err(MetaError::Precondition { existed }) => return Err(condition.refusal(existed)),
+            Err(other) => return Err(other.into()),
+        };
+        if !completed {
             // Another completion of the same upload won the race: answer as a retry would be answered.
             return self.completed_again(bucket, key, upload_id).await;
         }

@@ -145,7 +145,7 @@ async fn multipart_uploads_follow_s3s_rules() {
     let complete = |parts: Vec<(i32, String)>| {
         let objects = objects.clone();
         let id = id.clone();
-        async move { objects.complete_upload(&named("bucket"), &key_of("big"), &id, &parts, None).await }
+        async move { objects.complete_upload(&named("bucket"), &key_of("big"), &id, &parts, None, &Default::default()).await }
     };
     assert!(matches!(complete(vec![(2, second.etag.clone()), (1, first.etag.clone())]).await, Err(ObjectError::InvalidPartOrder)));
     assert!(matches!(complete(vec![(1, "\"00\"".to_owned())]).await, Err(ObjectError::InvalidPart)));
@@ -231,7 +231,7 @@ async fn blobs_a_crash_left_uncommitted_are_reclaimed_and_committed_ones_never()
     assert_eq!(store.stale_pending_blobs(i64::MAX, 10).await.unwrap(), Vec::<String>::new());
     assert_eq!(read_all(&objects, "bucket", "kept", None).await, b"committed");
     // A part is one upload's only part, and so its last: it may be small.
-    objects.complete_upload(&named("bucket"), &key_of("multi"), &upload_id, &[(1, part.etag)], None).await.unwrap();
+    objects.complete_upload(&named("bucket"), &key_of("multi"), &upload_id, &[(1, part.etag)], None, &Default::default()).await.unwrap();
     assert_eq!(read_all(&objects, "bucket", "multi", None).await, b"part", "the upload's part survived");
 }
 
