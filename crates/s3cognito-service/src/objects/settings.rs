@@ -138,19 +138,28 @@ impl Objects {
         self.set_setting(bucket, TAGGING, None).await
     }
 
-    // ---- ownership ----
-
-    /// The bucket's Object Ownership: `None` once its ownership controls were deleted.
-    pub async fn ownership(&self, bucket: &BucketName) -> Result<Option<Ownership>> {
-        match self.setting(bucket, OWNERSHIP).await?.as_deref() {
-            None => Ok(Some(Ownership::BucketOwnerEnforced)),
+    /// A setting S3 gives every new bucket and lets be removed: `default` without a row, `None` once removed.
+    async fn removable<T: serde::de::DeserializeOwned>(&self, bucket: &BucketName, kind: &str, default: T) -> Result<Option<T>> {
+        match self.setting(bucket, kind).await?.as_deref() {
+            None => Ok(Some(default)),
             Some(REMOVED) => Ok(None),
             Some(stored) => Ok(Some(serde_json::from_str(stored)?)),
         }
     }
 
+    async fn put_document<T: Serialize>(&self, bucket: &BucketName, kind: &str, value: &T) -> Result<()> {
+        self.set_setting(bucket, kind, Some(&serde_json::to_string(value)?)).await
+    }
+
+    // ---- ownership ----
+
+    /// The bucket's Object Ownership: `None` once its ownership controls were deleted.
+    pub async fn ownership(&self, bucket: &BucketName) -> Result<Option<Ownership>> {
+        self.removable(bucket, OWNERSHIP, Ownership::BucketOwnerEnforced).await
+    }
+
     pub async fn put_ownership(&self, bucket: &BucketName, ownership: Ownership) -> Result<()> {
-        self.set_setting(bucket, OWNERSHIP, Some(&serde_json::to_string(&ownership)?)).await
+        self.put_document(bucket, OWNERSHIP, &ownership).await
     }
 
     pub async fn delete_ownership(&self, bucket: &BucketName) -> Result<()> {
@@ -161,15 +170,11 @@ impl Objects {
 
     /// The bucket's Block Public Access configuration: `None` once it was deleted.
     pub async fn public_access_block(&self, bucket: &BucketName) -> Result<Option<PublicAccessBlock>> {
-        match self.setting(bucket, PUBLIC_ACCESS_BLOCK).await?.as_deref() {
-            None => Ok(Some(PublicAccessBlock::default())),
-            Some(REMOVED) => Ok(None),
-            Some(stored) => Ok(Some(serde_json::from_str(stored)?)),
-        }
+        self.removable(bucket, PUBLIC_ACCESS_BLOCK, PublicAccessBlock::default()).await
     }
 
     pub async fn put_public_access_block(&self, bucket: &BucketName, block: PublicAccessBlock) -> Result<()> {
-        self.set_setting(bucket, PUBLIC_ACCESS_BLOCK, Some(&serde_json::to_string(&block)?)).await
+        self.put_document(bucket, PUBLIC_ACCESS_BLOCK, &block).await
     }
 
     pub async fn delete_public_access_block(&self, bucket: &BucketName) -> Result<()> {
