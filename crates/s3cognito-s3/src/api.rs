@@ -1163,9 +1163,28 @@ impl S3 for S3Api {
             object_size: asked("ObjectSize").then_some(info.size as i64),
             storage_class: asked("StorageClass").then(|| StorageClass::from_static(StorageClass::STANDARD)),
             checksum: (asked("Checksum") && info.checksum.is_some()).then_some(checksum),
-            object_parts: (asked("ObjectParts") && info.etag.contains('-')).then(|| GetObjectAttributesParts {
-                total_parts_count: Some(info.segments.len() as i32),
-                ..Default::default()
+            object_parts: (asked("ObjectParts") && info.etag.contains('-')).then(|| {
+                // A page of the parts by number, each with its size, after `part-number-marker`.
+                let max = input.max_parts.filter(|max| *max >= 0).unwrap_or(1000).min(1000) as usize;
+                let after = input.part_number_marker.and_then(|marker| usize::try_from(marker).ok()).unwrap_or(0);
+                let page: Vec<ObjectPart> = info
+                    .segments
+                    .iter()
+                    .enumerate()
+                    .skip(after)
+                    .take(max)
+                    .map(|(index, segment)| ObjectPart { part_number: Some(index as i32 + 1), size: Some(segment.size as i64), ..Default::default() })
+                    .collect();
+                let last = after + page.len();
+                let truncated = last < info.segments.len();
+                GetObjectAttributesParts {
+                    total_parts_count: Some(info.segments.len() as i32),
+                    max_parts: Some(max as i32),
+                    part_number_marker: Some(after as i32),
+                    next_part_number_marker: truncated.then_some(last as i32),
+                    is_truncated: Some(truncated),
+                    parts: Some(page),
+                }
             }),
             last_modified: Some(timestamp(info.modified_at)),
             ..Default::default()

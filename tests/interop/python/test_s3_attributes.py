@@ -58,6 +58,16 @@ def test_parts_of_a_multipart_object_read_by_number(server, s3):
     assert last == data[10 * MiB :]
     attributes = s3.get_object_attributes(Bucket=server.bucket, Key="parts/big.bin", ObjectAttributes=["ObjectParts"])
     assert attributes["ObjectParts"]["TotalPartsCount"] == 3
+    assert [(p["PartNumber"], p["Size"]) for p in attributes["ObjectParts"]["Parts"]] == [(1, 5 * MiB), (2, 5 * MiB), (3, MiB)]
+    assert attributes["ObjectParts"]["IsTruncated"] is False
+    # The parts page by number: two, then the rest after the marker.
+    first = s3.get_object_attributes(Bucket=server.bucket, Key="parts/big.bin", ObjectAttributes=["ObjectParts"], MaxParts=2)
+    assert [p["PartNumber"] for p in first["ObjectParts"]["Parts"]] == [1, 2]
+    assert first["ObjectParts"]["IsTruncated"] is True and first["ObjectParts"]["NextPartNumberMarker"] == 2
+    rest = s3.get_object_attributes(
+        Bucket=server.bucket, Key="parts/big.bin", ObjectAttributes=["ObjectParts"], PartNumberMarker=2
+    )
+    assert [p["PartNumber"] for p in rest["ObjectParts"]["Parts"]] == [3]
     with pytest.raises(botocore.exceptions.ClientError) as beyond:
         s3.get_object(Bucket=server.bucket, Key="parts/big.bin", PartNumber=4)
     assert beyond.value.response["Error"]["Code"] == "InvalidPartNumber"
