@@ -197,7 +197,17 @@ impl S3Access for Policy {
             }
             _ => None,
         };
+        refuse_unsupported_encryption(context.headers(), operation)?;
+        let encryption_keys = ["x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id"]
+            .into_iter()
+            .filter_map(|name| {
+                let value = context.headers().get(name)?.to_str().ok()?;
+                let key = if name == "x-amz-server-side-encryption" { "s3:x-amz-server-side-encryption" } else { "s3:x-amz-server-side-encryption-aws-kms-key-id" };
+                Some((key, value.to_owned()))
+            })
+            .collect();
         let resource = S3Resource {
+            encryption_keys,
             bucket: bucket.as_deref(),
             key: key.as_deref(),
             listing: listing_keys(query),
@@ -235,6 +245,27 @@ impl Policy {
             Err(error) => Err(crate::errors::to_s3(error)),
         }
     }
+}
+
+/// Refuses what a request asks of encryption that would otherwise be silently ignored: keys the client
+/// provides (SSE-C), which are not supported, so nothing is stored as if it were under the client's key; and
+/// SSE headers on a read, which S3 refuses too (a read answers how the object is encrypted).
+fn refuse_unsupported_encryption(headers: &axum::http::HeaderMap, operation: S3Operation) -> S3Result<()> {
+    let customer_key = headers.keys().any(|name| {
+        let name = name.as_str();
+        name.starts_with("x-amz-server-side-encryption-customer-") || name.starts_with("x-amz-copy-source-server-side-encryption-customer-")
+    });
+    if customer_key {
+        return Err(s3_error!(
+            NotImplemented,
+            "Server-side encryption with customer-provided keys (SSE-C) is not supported; every object is encrypted at rest with server-managed or KMS keys"
+        ));
+    }
+    let read = matches!(operation, S3Operation::GetObject | S3Operation::HeadObject);
+    if read && headers.contains_key("x-amz-server-side-encryption") {
+        return Err(s3_error!(InvalidArgument, "x-amz-server-side-encryption header is not supported for this operation."));
+    }
+    Ok(())
 }
 
 /// An authorization failure in S3's terms: AccessDenied, or an internal error that is logged.

@@ -69,9 +69,18 @@ pub struct S3Resource<'a> {
     /// The tags a write asks the object to carry (`x-amz-tagging`), for `s3:RequestObjectTag/<key>` and
     /// `s3:RequestObjectTagKeys`.
     pub request_tags: Vec<(String, String)>,
+    /// The encryption a write asks for, as `s3:x-amz-server-side-encryption` and
+    /// `s3:x-amz-server-side-encryption-aws-kms-key-id` state it (empty when it names none).
+    pub encryption_keys: Vec<(&'static str, String)>,
     /// The object's current tags when the caller already read them (`None`: read them if a decision needs
     /// them).
     pub existing_tags: Option<Vec<(String, String)>>,
+}
+
+/// The operations that write an object's bytes, whose policies may test the encryption asked for.
+fn writes_object(operation: operation::S3) -> bool {
+    use operation::S3 as Op;
+    matches!(operation, Op::PutObject | Op::PostObject | Op::CopyObject | Op::CreateMultipartUpload)
 }
 
 /// The operations whose policies may test the object's current tags (`s3:ExistingObjectTag/<key>`).
@@ -147,7 +156,12 @@ impl Authorizer {
                 }
                 None => Vec::new(),
             };
-            let checks = with_tag_keys(s3_checks(s3_operation, target), &existing, &target.request_tags);
+            let mut checks = with_tag_keys(s3_checks(s3_operation, target), &existing, &target.request_tags);
+            if writes_object(s3_operation) {
+                for check in &mut checks {
+                    check.keys.extend(target.encryption_keys.iter().map(|(key, value)| (Cow::Borrowed(*key), vec![value.clone()])));
+                }
+            }
             if let Some(policy) = policy {
                 return self.authorize_with_bucket_policy(principal, s3_operation, checks, &policy).await;
             }
