@@ -934,7 +934,8 @@ impl S3 for S3Api {
         let owner = self.owner();
         Ok(S3Response::new(ListObjectsOutput {
             name: Some(input.bucket),
-            prefix: Some(encode(&prefix)),
+            // Version 1 answers its Prefix as given, even with encoding-type=url (clients do not decode it).
+            prefix: Some(prefix.clone()),
             marker: Some(input.marker.as_deref().map(encode).unwrap_or_default()),
             next_marker: page.truncated.then(|| page.last.as_deref().map(encode)).flatten(),
             delimiter: input.delimiter.as_deref().filter(|delimiter| !delimiter.is_empty()).map(encode),
@@ -1158,6 +1159,7 @@ impl S3 for S3Api {
         let asked = |name: &str| wanted.iter().any(|attribute| attribute.eq_ignore_ascii_case(name));
         let mut checksum = Checksum_::default();
         set_checksum!(checksum, info.checksum);
+        checksum.checksum_type = checksum_type(info.checksum.as_ref());
         Ok(S3Response::new(GetObjectAttributesOutput {
             e_tag: asked("ETag").then(|| etag(&info.etag)),
             object_size: asked("ObjectSize").then_some(info.size as i64),

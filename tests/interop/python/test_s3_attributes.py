@@ -74,3 +74,10 @@ def test_parts_of_a_multipart_object_read_by_number(server, s3):
     # A simple object is its one part.
     s3.put_object(Bucket=server.bucket, Key="parts/small", Body=b"small")
     assert s3.get_object(Bucket=server.bucket, Key="parts/small", PartNumber=1)["Body"].read() == b"small"
+
+
+def test_a_checksum_attribute_says_its_type(server, s3):
+    s3.put_object(Bucket=server.bucket, Key="attributes/crc", Body=b"checked", ChecksumAlgorithm="CRC32")
+    attributes = s3.get_object_attributes(Bucket=server.bucket, Key="attributes/crc", ObjectAttributes=["Checksum"])
+    assert attributes["Checksum"]["ChecksumType"] == "FULL_OBJECT"
+    assert attributes["Checksum"]["ChecksumCRC32"]

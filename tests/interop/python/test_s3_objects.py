@@ -440,3 +440,10 @@ def test_large_single_put(s3, bucket):
     body = got["Body"].read()
     assert hashlib.sha256(body).hexdigest() == hashlib.sha256(data).hexdigest()
     assert got["ETag"] == md5_etag(data)
+
+
+def test_a_version_1_listing_answers_its_prefix_as_given(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="line\nbreak/a", Body=b"x")
+    listed = s3.list_objects(Bucket=bucket, Prefix="line\n")
+    assert listed["Prefix"] == "line\n"
+    assert keys_of(listed) == ["line\nbreak/a"]
