@@ -54,14 +54,7 @@ impl<'p> Executor<'p> for TimedPool<'p> {
         'p: 'e,
         E: 'q + Execute<'q, Any>,
     {
-        let started = Instant::now();
-        self.0
-            .fetch_optional(query)
-            .map(move |result| {
-                record(started);
-                result
-            })
-            .boxed()
+        timed(self.0.fetch_optional(query))
     }
 
     fn execute<'e, 'q: 'e, E>(self, query: E) -> BoxFuture<'e, Result<AnyQueryResult, Error>>
@@ -69,14 +62,7 @@ impl<'p> Executor<'p> for TimedPool<'p> {
         'p: 'e,
         E: 'q + Execute<'q, Any>,
     {
-        let started = Instant::now();
-        self.0
-            .execute(query)
-            .map(move |result| {
-                record(started);
-                result
-            })
-            .boxed()
+        timed(self.0.execute(query))
     }
 
     fn fetch_all<'e, 'q: 'e, E>(self, query: E) -> BoxFuture<'e, Result<Vec<AnyRow>, Error>>
@@ -84,14 +70,7 @@ impl<'p> Executor<'p> for TimedPool<'p> {
         'p: 'e,
         E: 'q + Execute<'q, Any>,
     {
-        let started = Instant::now();
-        self.0
-            .fetch_all(query)
-            .map(move |result| {
-                record(started);
-                result
-            })
-            .boxed()
+        timed(self.0.fetch_all(query))
     }
 
     fn prepare_with<'e>(self, sql: SqlStr, parameters: &'e [AnyTypeInfo]) -> BoxFuture<'e, Result<AnyStatement, Error>>
@@ -100,4 +79,15 @@ impl<'p> Executor<'p> for TimedPool<'p> {
     {
         self.0.prepare_with(sql, parameters)
     }
+}
+
+/// `future`, its time from now until it is done recorded as one statement's.
+fn timed<'e, T: Send + 'e>(future: BoxFuture<'e, T>) -> BoxFuture<'e, T> {
+    let started = Instant::now();
+    future
+        .map(move |result| {
+            record(started);
+            result
+        })
+        .boxed()
 }

@@ -1,3 +1,6 @@
+//! Managed policies, their versions and attachments, and IAM users with their access keys: the store's
+//! contract on every engine, limits held under concurrent callers.
+
 use s3cognito_meta::*;
 
 use super::identity::role;

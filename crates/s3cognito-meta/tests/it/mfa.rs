@@ -1,3 +1,5 @@
+//! A user's MFA settings and software-token secret as the store keeps them, on every engine.
+
 use s3cognito_meta::*;
 
 use super::{pool, stores, user};

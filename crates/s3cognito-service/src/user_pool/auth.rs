@@ -436,18 +436,7 @@ impl UserPools {
                         "Temporary password has expired and must be reset by an administrator.".to_owned(),
                     ));
                 }
-                let session = random::random_token();
-                self.store
-                    .insert_auth_session(&AuthSessionRecord {
-                        session_hash: digest::sha256_hex(session.as_bytes()),
-                        pool_id: context.pool_id.to_string(),
-                        client_id: context.client.client_id.clone(),
-                        username: user.username.clone(),
-                        challenge: ChallengeName::NewPasswordRequired.as_str().to_owned(),
-                        data: "{}".to_owned(),
-                        expires_at: self.now() + context.client_config.auth_session_validity_minutes * 60,
-                    })
-                    .await?;
+                let session = self.new_session(context, &user.username, ChallengeName::NewPasswordRequired, "{}".to_owned()).await?;
                 let mut attributes: Attributes = user.attributes.clone();
                 attributes.remove("sub");
                 let parameters = BTreeMap::from([

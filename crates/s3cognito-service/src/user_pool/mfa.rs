@@ -463,7 +463,8 @@ impl UserPools {
         }
     }
 
-    async fn new_session(&self, context: &ClientContext, username: &str, challenge: ChallengeName, data: String) -> Result<String> {
+    /// A new sign-in session for `username` at `challenge`, holding `data`; its token (only its hash is kept).
+    pub(super) async fn new_session(&self, context: &ClientContext, username: &str, challenge: ChallengeName, data: String) -> Result<String> {
         let session = random::random_token();
         self.store
             .insert_auth_session(&AuthSessionRecord {
