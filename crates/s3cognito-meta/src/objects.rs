@@ -108,6 +108,12 @@ impl Store {
     // ---- buckets ----
 
     pub async fn insert_bucket(&self, bucket: &BucketRecord) -> Result<()> {
+        self.insert_bucket_with(bucket, &[]).await
+    }
+
+    /// Creates the bucket with `settings` (kind, document) in one transaction: all of it or none.
+    pub async fn insert_bucket_with(&self, bucket: &BucketRecord, settings: &[(&str, &str)]) -> Result<()> {
+        let mut transaction = self.pool().begin().await?;
         sqlx::query("INSERT INTO buckets (name, owner, cors, created_at, encryption, location) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(&bucket.name)
             .bind(&bucket.owner)
@@ -115,9 +121,18 @@ impl Store {
             .bind(bucket.created_at)
             .bind(&bucket.encryption)
             .bind(&bucket.location)
-            .execute(self.pool())
+            .execute(&mut *transaction)
             .await
             .map_err(conflict_or)?;
+        for (kind, document) in settings {
+            sqlx::query("INSERT INTO bucket_settings (bucket, kind, document) VALUES ($1, $2, $3)")
+                .bind(&bucket.name)
+                .bind(*kind)
+                .bind(*document)
+                .execute(&mut *transaction)
+                .await?;
+        }
+        transaction.commit().await?;
         Ok(())
     }
 

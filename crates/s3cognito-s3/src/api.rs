@@ -620,14 +620,11 @@ impl S3 for S3Api {
             return Err(s3_error!(AccessDenied, "ACL grants beyond the bucket owner are blocked by the bucket's public access settings"));
         }
         let bucket = bucket_name(&name)?;
-        match self.objects().create_bucket(&bucket, &owner, location).await {
+        match self.objects().create_bucket(&bucket, &owner, location, ownership).await {
             Ok(()) => {}
             // us-east-1 answers a repeated creation of one's own bucket with success; other regions refuse it.
             Err(ObjectError::BucketAlreadyOwnedByYou) if region == US_EAST_1 && location.is_none() => {}
             Err(error) => return Err(to_s3(error)),
-        }
-        if let Some(ownership) = ownership.filter(|_| !enforced) {
-            self.objects().put_ownership(&bucket, ownership).await.map_err(to_s3)?;
         }
         Ok(S3Response::new(CreateBucketOutput { location: Some(format!("/{name}")) }))
     }

@@ -613,8 +613,9 @@ impl Objects {
 
     // ---- buckets ----
 
-    /// Creates the bucket; `location` is the region its LocationConstraint named, if it named one.
-    pub async fn create_bucket(&self, name: &BucketName, owner: &str, location: Option<&str>) -> Result<()> {
+    /// Creates the bucket; `location` is the region its LocationConstraint named, if it named one, and
+    /// `ownership` its Object Ownership when not S3's default, set in the same commit.
+    pub async fn create_bucket(&self, name: &BucketName, owner: &str, location: Option<&str>, ownership: Option<Ownership>) -> Result<()> {
         let record = BucketRecord {
             name: name.to_string(),
             owner: owner.to_owned(),
@@ -623,7 +624,9 @@ impl Objects {
             location: location.map(str::to_owned),
             created_at: self.now(),
         };
-        match self.store.insert_bucket(&record).await {
+        let ownership = ownership.filter(|chosen| *chosen != Ownership::BucketOwnerEnforced).map(|chosen| serde_json::to_string(&chosen)).transpose()?;
+        let settings: Vec<(&str, &str)> = ownership.iter().map(|document| (settings::OWNERSHIP, document.as_str())).collect();
+        match self.store.insert_bucket_with(&record, &settings).await {
             Ok(()) => Ok(()),
             Err(MetaError::Conflict) => Err(ObjectError::BucketAlreadyOwnedByYou),
             Err(other) => Err(other.into()),
@@ -632,7 +635,7 @@ impl Objects {
 
     /// Creates the bucket unless it exists (the bootstrap bucket, on every start).
     pub async fn ensure_bucket(&self, name: &BucketName, owner: &str) -> Result<()> {
-        match self.create_bucket(name, owner, None).await {
+        match self.create_bucket(name, owner, None, None).await {
             Ok(()) | Err(ObjectError::BucketAlreadyOwnedByYou) => Ok(()),
             Err(other) => Err(other),
         }

@@ -18,7 +18,7 @@ use super::{ObjectError, Objects, Result};
 
 const TAGGING: &str = "tagging";
 const POLICY: &str = "policy";
-const OWNERSHIP: &str = "ownership";
+pub(super) const OWNERSHIP: &str = "ownership";
 const PUBLIC_ACCESS_BLOCK: &str = "public-access-block";
 /// What a row holds for a setting removed where S3 then reports none (as opposed to the default).
 const REMOVED: &str = "null";

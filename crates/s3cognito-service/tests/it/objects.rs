@@ -39,7 +39,7 @@ async fn put(objects: &Objects, key: &str, data: &[u8]) {
 async fn objects() -> (Harness, Objects) {
     let harness = Harness::new().await;
     let objects = harness.app.objects.clone();
-    objects.create_bucket(&named("bucket"), "root", None).await.unwrap();
+    objects.create_bucket(&named("bucket"), "root", None, None).await.unwrap();
     (harness, objects)
 }
 
@@ -381,7 +381,7 @@ async fn objects_in(blobs: &std::path::Path) -> (App, Objects, tempfile::TempDir
     let store = s3cognito_blob::BlobStore::local(blobs).unwrap();
     let app = crate::Harness::app_on(&url, &clock, std::sync::Arc::new(crate::Outbox::default()), crate::rate_limits(), store).await;
     let objects = app.objects.clone();
-    objects.create_bucket(&named("bucket"), "root", None).await.unwrap();
+    objects.create_bucket(&named("bucket"), "root", None, None).await.unwrap();
     (app, objects, database)
 }
 
