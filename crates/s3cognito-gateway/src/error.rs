@@ -71,7 +71,11 @@ impl From<UploadError> for Refusal {
 impl From<ObjectError> for Refusal {
     fn from(error: ObjectError) -> Self {
         let status = match &error {
+            // The key's current version is a delete marker: to a reader, the key is not there.
+            ObjectError::DeleteMarker { named: false, .. } => return Refusal::new(StatusCode::NOT_FOUND, ObjectError::NoSuchKey.to_string()),
+            ObjectError::DeleteMarker { named: true, .. } => StatusCode::METHOD_NOT_ALLOWED,
             ObjectError::NoSuchKey
+            | ObjectError::NoSuchVersion
             | ObjectError::NoSuchUpload
             | ObjectError::NoSuchBucket
             | ObjectError::NoSuchTagSet

@@ -19,11 +19,11 @@ pub use audit::{AuditCursor, AuditEventRecord, AuditFilter, EventCount, PrefixUs
 pub use iam::{AttachedTo, Capped, IamDeletion, IamUserRecord, ManagedPolicyRecord, PolicyVersionRecord};
 pub use mfa::UserMfaRecord;
 pub use kms::{KmsAliasRecord, KmsKeyRecord, KmsKeyVersionRecord};
-pub use objects::{BucketDeletion, prefix_successor};
+pub use objects::{BucketDeletion, CURRENT_POSITION, Deletion, prefix_successor};
 pub use upload_jobs::JobCursor;
 pub use records::{
     AccessKeyRecord, AuthSessionRecord, BucketRecord, ClientRecord, CodeRecord, CompletedUploadRecord, GroupRecord, IdentityPoolRecord,
-    IdentityRecord, ObjectRecord, OidcProviderRecord, PartRecord, RefreshTokenRecord, RoleRecord,
+    IdentityRecord, ObjectRecord, OidcProviderRecord, VersionRecord, PartRecord, RefreshTokenRecord, RoleRecord,
     SessionCredentialRecord, SigningKeyRecord, UploadJobRecord, UploadRecord, UserPoolRecord, UserRecord,
 };
 pub use store::Store;

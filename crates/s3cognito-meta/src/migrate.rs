@@ -113,6 +113,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0016_bucket_settings.sql"),
         postgres: include_str!("migrations/0016_bucket_settings.sql"),
     },
+    Migration {
+        version: 17,
+        name: "versioning",
+        // PostgreSQL numbers versions with an identity column and sorts keys with the "C" collation.
+        sqlite: include_str!("migrations/0017_versioning_sqlite.sql"),
+        postgres: include_str!("migrations/0017_versioning_postgres.sql"),
+    },
 ];
 
 /// A number every replica agrees on, so that two replicas starting together migrate one at a time.

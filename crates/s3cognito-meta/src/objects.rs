@@ -6,7 +6,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use crate::records::{BucketRecord, CompletedUploadRecord, ObjectRecord, PartRecord, UploadRecord};
+use crate::records::{BucketRecord, CompletedUploadRecord, ObjectRecord, PartRecord, UploadRecord, VersionRecord};
 use crate::store::{Store, conflict_or};
 use crate::{MetaError, Result};
 
@@ -46,7 +46,37 @@ fn object_from_row(row: &AnyRow) -> Result<ObjectRecord> {
         owner: row.try_get("owner")?,
         modified_at: row.try_get("modified_at")?,
         tags: row.try_get("tags")?,
+        version_id: row.try_get("version_id")?,
     })
+}
+
+/// A row of `object_versions`, or of a listing of versions (which also says `is_latest`).
+fn version_from_row(row: &AnyRow) -> Result<VersionRecord> {
+    let is_latest = match row.try_get::<i64, _>("is_latest") {
+        Ok(value) => value == 1,
+        Err(_) => false,
+    };
+    Ok(VersionRecord {
+        object: object_from_row(row)?,
+        delete_marker: row.try_get::<i64, _>("delete_marker")? == 1,
+        is_latest,
+        position: row.try_get::<i64, _>("seq").or_else(|_| row.try_get::<i64, _>("place"))?,
+        noncurrent_since: row.try_get("noncurrent_since")?,
+    })
+}
+
+/// The position of a key's current version among its versions: before every noncurrent one.
+/// `list_versions` states it as a literal.
+pub const CURRENT_POSITION: i64 = i64::MAX;
+
+/// What deleting a key (no version named) did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deletion {
+    /// The object that stopped being current, if the key had one.
+    pub removed: Option<ObjectRecord>,
+    /// In a bucket whose versioning was ever set, the delete marker made: its version id (`None`: the null
+    /// marker of a suspended bucket).
+    pub marker: Option<Option<String>>,
 }
 
 fn upload_from_row(row: &AnyRow) -> Result<UploadRecord> {
@@ -175,7 +205,8 @@ impl Store {
             transaction.rollback().await?;
             return Ok(BucketDeletion::NotFound);
         }
-        if sqlx::query("SELECT 1 FROM objects WHERE bucket = $1 LIMIT 1").bind(name).fetch_optional(&mut *transaction).await?.is_some() {
+        let holds = "SELECT 1 FROM objects WHERE bucket = $1 UNION ALL SELECT 1 FROM object_versions WHERE bucket = $1 LIMIT 1";
+        if sqlx::query(holds).bind(name).fetch_optional(&mut *transaction).await?.is_some() {
             transaction.rollback().await?;
             return Ok(BucketDeletion::NotEmpty);
         }
@@ -190,7 +221,10 @@ impl Store {
         sqlx::query("DELETE FROM multipart_uploads WHERE bucket = $1").bind(name).execute(&mut *transaction).await?;
         sqlx::query("DELETE FROM bucket_settings WHERE bucket = $1").bind(name).execute(&mut *transaction).await?;
         // An object committed since the check (PostgreSQL lets a writer in) keeps the bucket.
-        let done = sqlx::query("DELETE FROM buckets WHERE name = $1 AND NOT EXISTS (SELECT 1 FROM objects WHERE bucket = $1)")
+        let done = sqlx::query(
+            "DELETE FROM buckets WHERE name = $1 AND NOT EXISTS (SELECT 1 FROM objects WHERE bucket = $1) \
+             AND NOT EXISTS (SELECT 1 FROM object_versions WHERE bucket = $1)",
+        )
             .bind(name)
             .execute(&mut *transaction)
             .await;
@@ -209,6 +243,12 @@ impl Store {
             }
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// Sets the bucket's versioning state (`Enabled`, `Suspended`); false when there is no such bucket.
+    pub async fn set_bucket_versioning(&self, name: &str, state: &str) -> Result<bool> {
+        let done = sqlx::query("UPDATE buckets SET versioning = $2 WHERE name = $1").bind(name).bind(state).execute(self.pool()).await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// The bucket's setting of `kind`, as stored.
@@ -320,16 +360,24 @@ impl Store {
             return Err(MetaError::Precondition { existed: old.is_some() });
         }
         insert_object(&mut transaction, object).await?;
-        if let Some(old) = &old {
-            collect_garbage(&mut transaction, &replaced_blobs(old), "replaced", object.modified_at).await?;
-        }
+        supersede(&mut transaction, object, old.as_ref(), &replaced_blobs).await?;
         forget_pending(&mut transaction, new_blobs).await?;
         transaction.commit().await?;
         Ok(old)
     }
 
-    /// Removes the object; its blobs become garbage. Returns what was removed.
-    pub async fn delete_object(&self, bucket: &str, key: &str, blobs: impl Fn(&ObjectRecord) -> Vec<String>, now: i64) -> Result<Option<ObjectRecord>> {
+    /// Deletes the key's current version. In a bucket that never versioned, the object and its blobs go. In
+    /// a versioning bucket the object becomes noncurrent and a delete marker of version `marker_id` (owned by
+    /// `owner`) becomes current; in a suspended one the marker is the null version, replacing any other.
+    pub async fn delete_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        marker_id: &str,
+        owner: &str,
+        blobs: impl Fn(&ObjectRecord) -> Vec<String>,
+        now: i64,
+    ) -> Result<Deletion> {
         let mut transaction = self.pool().begin().await?;
         let old = sqlx::query("DELETE FROM objects WHERE bucket = $1 AND object_key = $2 RETURNING *")
             .bind(bucket)
@@ -337,21 +385,22 @@ impl Store {
             .fetch_optional(&mut *transaction)
             .await?;
         let old = old.as_ref().map(object_from_row).transpose()?;
-        if let Some(old) = &old {
-            collect_garbage(&mut transaction, &blobs(old), "deleted", now).await?;
-        }
+        let marker = remove_current(&mut transaction, bucket, key, old.as_ref(), marker_id, owner, &blobs, now, "deleted").await?;
         transaction.commit().await?;
-        Ok(old)
+        Ok(Deletion { removed: old, marker })
     }
 
     /// Deletes the object at `key` only if it is still the one with `etag` written at `modified_at` (a rule
-    /// judged it, and a newer one must not go instead); whether it was deleted.
+    /// judged it, and a newer one must not go instead); whether it was deleted. In a versioning bucket it
+    /// becomes noncurrent behind a delete marker of version `marker_id`, as `delete_object` does.
+    #[allow(clippy::too_many_arguments)]
     pub async fn delete_object_if(
         &self,
         bucket: &str,
         key: &str,
         etag: &str,
         modified_at: i64,
+        marker_id: &str,
         blobs: impl Fn(&ObjectRecord) -> Vec<String>,
         now: i64,
     ) -> Result<bool> {
@@ -365,10 +414,202 @@ impl Store {
             .await?;
         let old = old.as_ref().map(object_from_row).transpose()?;
         if let Some(old) = &old {
-            collect_garbage(&mut transaction, &blobs(old), "expired", now).await?;
+            remove_current(&mut transaction, bucket, key, Some(old), marker_id, &old.owner, &blobs, now, "expired").await?;
         }
         transaction.commit().await?;
         Ok(old.is_some())
+    }
+
+    /// The version `version_id` (`None`: the null version) of the key, current, noncurrent or a delete marker.
+    pub async fn version(&self, bucket: &str, key: &str, version_id: Option<&str>) -> Result<Option<VersionRecord>> {
+        let current = sqlx::query("SELECT * FROM objects WHERE bucket = $1 AND object_key = $2 AND COALESCE(version_id, '') = $3")
+            .bind(bucket)
+            .bind(key)
+            .bind(version_column(version_id))
+            .fetch_optional(self.pool())
+            .await?;
+        if let Some(row) = current {
+            return Ok(Some(VersionRecord { object: object_from_row(&row)?, delete_marker: false, is_latest: true, position: CURRENT_POSITION, noncurrent_since: None }));
+        }
+        let row = sqlx::query(
+            "SELECT v.*, CAST(CASE WHEN NOT EXISTS (SELECT 1 FROM objects o WHERE o.bucket = v.bucket AND o.object_key = v.object_key) \
+             AND v.seq = (SELECT MAX(w.seq) FROM object_versions w WHERE w.bucket = v.bucket AND w.object_key = v.object_key) \
+             THEN 1 ELSE 0 END AS BIGINT) AS is_latest \
+             FROM object_versions v WHERE v.bucket = $1 AND v.object_key = $2 AND COALESCE(v.version_id, '') = $3",
+        )
+        .bind(bucket)
+        .bind(key)
+        .bind(version_column(version_id))
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(version_from_row).transpose()
+    }
+
+    /// The delete marker that is the key's current version, if one is (the key has no object in `objects`).
+    pub async fn current_delete_marker(&self, bucket: &str, key: &str) -> Result<Option<VersionRecord>> {
+        let row = sqlx::query("SELECT * FROM object_versions WHERE bucket = $1 AND object_key = $2 ORDER BY seq DESC LIMIT 1")
+            .bind(bucket)
+            .bind(key)
+            .fetch_optional(self.pool())
+            .await?;
+        let newest = row.as_ref().map(version_from_row).transpose()?;
+        Ok(newest.filter(|version| version.delete_marker).map(|version| VersionRecord { is_latest: true, ..version }))
+    }
+
+    /// Deletes the version `version_id` (`None`: the null version) of the key for good; its blobs become
+    /// garbage. When it was current, the newest remaining version becomes current (unless that is a delete
+    /// marker, which then stays current). Returns what was deleted.
+    pub async fn delete_version(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+        blobs: impl Fn(&ObjectRecord) -> Vec<String>,
+        now: i64,
+    ) -> Result<Option<VersionRecord>> {
+        let mut transaction = self.pool().begin().await?;
+        let current = sqlx::query("DELETE FROM objects WHERE bucket = $1 AND object_key = $2 AND COALESCE(version_id, '') = $3 RETURNING *")
+            .bind(bucket)
+            .bind(key)
+            .bind(version_column(version_id))
+            .fetch_optional(&mut *transaction)
+            .await?;
+        let deleted = match current {
+            Some(row) => Some(VersionRecord { object: object_from_row(&row)?, delete_marker: false, is_latest: true, position: CURRENT_POSITION, noncurrent_since: None }),
+            None => {
+                let row = sqlx::query(
+                    "DELETE FROM object_versions WHERE bucket = $1 AND object_key = $2 AND COALESCE(version_id, '') = $3 RETURNING *",
+                )
+                .bind(bucket)
+                .bind(key)
+                .bind(version_column(version_id))
+                .fetch_optional(&mut *transaction)
+                .await?;
+                row.as_ref().map(version_from_row).transpose()?
+            }
+        };
+        if let Some(deleted) = &deleted {
+            collect_garbage(&mut transaction, &blobs(&deleted.object), "version deleted", now).await?;
+            promote_newest(&mut transaction, bucket, key).await?;
+        }
+        transaction.commit().await?;
+        Ok(deleted)
+    }
+
+    /// Every version of the bucket's keys starting with `prefix` (current ones, noncurrent ones and delete
+    /// markers), by key and, within a key, newest first; after the version at `after_position` of
+    /// `after_key` (a position of `i64::MIN` resumes after the whole key), from `from` (inclusive).
+    pub async fn list_versions(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        after_key: &str,
+        after_position: i64,
+        from: &str,
+        limit: i64,
+    ) -> Result<Vec<VersionRecord>> {
+        let lower = if from > prefix { from } else { prefix };
+        let upper = prefix_successor(prefix);
+        // The current versions, then the noncurrent ones and delete markers; a key's current version sorts
+        // first (`CURRENT_POSITION`), the rest newest first.
+        let rows = sqlx::query(
+            "SELECT bucket, object_key, version_id, size, etag, content_type, headers, user_metadata, checksum, segments, owner, modified_at, tags, CAST(0 AS BIGINT) AS delete_marker, CAST(9223372036854775807 AS BIGINT) AS place, \
+             CAST(1 AS BIGINT) AS is_latest, CAST(NULL AS BIGINT) AS noncurrent_since \
+             FROM objects WHERE bucket = $1 AND object_key >= $2 AND ($5 = '' OR object_key < $5) AND object_key > $3 \
+             UNION ALL \
+             SELECT bucket, object_key, version_id, size, etag, content_type, headers, user_metadata, checksum, segments, owner, modified_at, tags, delete_marker, seq AS place, \
+             CAST(CASE WHEN NOT EXISTS (SELECT 1 FROM objects o WHERE o.bucket = v.bucket AND o.object_key = v.object_key) \
+             AND v.seq = (SELECT MAX(w.seq) FROM object_versions w WHERE w.bucket = v.bucket AND w.object_key = v.object_key) \
+             THEN 1 ELSE 0 END AS BIGINT) AS is_latest, noncurrent_since \
+             FROM object_versions v WHERE bucket = $1 AND object_key >= $2 AND ($5 = '' OR object_key < $5) \
+             AND (object_key > $3 OR (object_key = $3 AND seq < $4)) \
+             ORDER BY object_key, place DESC LIMIT $6",
+        )
+        .bind(bucket)
+        .bind(lower)
+        .bind(after_key)
+        .bind(after_position)
+        .bind(upper.as_deref().unwrap_or(""))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(version_from_row).collect()
+    }
+
+    /// Noncurrent versions and delete markers of the bucket that became noncurrent before `before`, oldest
+    /// first, after position `after`; for lifecycle rules.
+    pub async fn noncurrent_versions(&self, bucket: &str, before: i64, after: i64, limit: i64) -> Result<Vec<VersionRecord>> {
+        let rows = sqlx::query(
+            "SELECT * FROM object_versions WHERE bucket = $1 AND noncurrent_since < $2 AND seq > $3 ORDER BY seq LIMIT $4",
+        )
+        .bind(bucket)
+        .bind(before)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(version_from_row).collect()
+    }
+
+    /// Deletes the noncurrent version or delete marker at `position` for good (a lifecycle rule judged it), its
+    /// blobs becoming garbage; with `lone_marker`, only a delete marker that is all the key has left. Whether
+    /// it was deleted.
+    pub async fn expire_version(
+        &self,
+        version: &VersionRecord,
+        lone_marker: bool,
+        blobs: impl Fn(&ObjectRecord) -> Vec<String>,
+        now: i64,
+    ) -> Result<bool> {
+        let (bucket, key) = (&version.object.bucket, &version.object.key);
+        let mut transaction = self.pool().begin().await?;
+        let deleted = if lone_marker {
+            sqlx::query(
+                "DELETE FROM object_versions WHERE seq = $1 AND delete_marker = 1 \
+                 AND NOT EXISTS (SELECT 1 FROM object_versions w WHERE w.bucket = $2 AND w.object_key = $3 AND w.seq <> $1) \
+                 AND NOT EXISTS (SELECT 1 FROM objects o WHERE o.bucket = $2 AND o.object_key = $3) RETURNING *",
+            )
+            .bind(version.position)
+            .bind(bucket)
+            .bind(key)
+            .fetch_optional(&mut *transaction)
+            .await?
+        } else {
+            sqlx::query("DELETE FROM object_versions WHERE seq = $1 RETURNING *").bind(version.position).fetch_optional(&mut *transaction).await?
+        };
+        let Some(row) = deleted else {
+            transaction.rollback().await?;
+            return Ok(false);
+        };
+        collect_garbage(&mut transaction, &blobs(&object_from_row(&row)?), "expired", now).await?;
+        promote_newest(&mut transaction, bucket, key).await?;
+        transaction.commit().await?;
+        Ok(true)
+    }
+
+    /// Sets the tags of the version `version_id` of the key; false when there is no such version (a delete
+    /// marker has no tags).
+    pub async fn set_version_tags(&self, bucket: &str, key: &str, version_id: Option<&str>, tags: Option<&str>) -> Result<bool> {
+        let done = sqlx::query("UPDATE objects SET tags = $4 WHERE bucket = $1 AND object_key = $2 AND COALESCE(version_id, '') = $3")
+            .bind(bucket)
+            .bind(key)
+            .bind(version_column(version_id))
+            .bind(tags)
+            .execute(self.pool())
+            .await?;
+        if done.rows_affected() == 1 {
+            return Ok(true);
+        }
+        let done = sqlx::query(
+            "UPDATE object_versions SET tags = $4 WHERE bucket = $1 AND object_key = $2 AND COALESCE(version_id, '') = $3 AND delete_marker = 0",
+        )
+        .bind(bucket)
+        .bind(key)
+        .bind(version_column(version_id))
+        .bind(tags)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Objects whose keys start with `prefix`, sort after `after` (exclusive) and not below `from`
@@ -534,9 +775,7 @@ impl Store {
             transaction.rollback().await?;
             return Err(MetaError::Precondition { existed: old.is_some() });
         }
-        if let Some(old) = &old {
-            collect_garbage(&mut transaction, &replaced_blobs(old), "replaced", object.modified_at).await?;
-        }
+        supersede(&mut transaction, object, old.as_ref(), &replaced_blobs).await?;
         insert_object(&mut transaction, object).await?;
         sqlx::query(
             "INSERT INTO completed_uploads (upload_id, bucket, object_key, etag, completed_at) VALUES ($1, $2, $3, $4, $5) \
@@ -680,7 +919,7 @@ impl Store {
 async fn insert_object(transaction: &mut Transaction<'_, Any>, object: &ObjectRecord) -> Result<()> {
     sqlx::query(
         "INSERT INTO objects (bucket, object_key, size, etag, content_type, headers, user_metadata, checksum, \
-         segments, owner, modified_at, tags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         segments, owner, modified_at, tags, version_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(&object.bucket)
     .bind(&object.key)
@@ -694,9 +933,158 @@ async fn insert_object(transaction: &mut Transaction<'_, Any>, object: &ObjectRe
     .bind(&object.owner)
     .bind(object.modified_at)
     .bind(&object.tags)
+    .bind(&object.version_id)
     .execute(&mut **transaction)
     .await?;
     Ok(())
+}
+
+/// Puts `object`'s predecessor `old` (just taken out of `objects`) where it belongs now that `object` is
+/// current: among the noncurrent versions, unless both are the null version, which replaces the old one
+/// (its blobs become garbage). A new null version also replaces a noncurrent null version.
+async fn supersede(
+    transaction: &mut Transaction<'_, Any>,
+    object: &ObjectRecord,
+    old: Option<&ObjectRecord>,
+    blobs: &impl Fn(&ObjectRecord) -> Vec<String>,
+) -> Result<()> {
+    let now = object.modified_at;
+    if let Some(old) = old {
+        if old.version_id.is_none() && object.version_id.is_none() {
+            collect_garbage(transaction, &blobs(old), "replaced", now).await?;
+        } else {
+            insert_version(transaction, old, false, now).await?;
+        }
+    }
+    if object.version_id.is_none() {
+        drop_null_version(transaction, &object.bucket, &object.key, blobs, now).await?;
+    }
+    Ok(())
+}
+
+/// After the key's current version `old` was taken out of `objects`: its blobs become garbage in a bucket
+/// that never versioned; otherwise it is kept as noncurrent (a null version in a suspended bucket is replaced)
+/// and a delete marker becomes current. Returns the marker's version, if one was made.
+#[allow(clippy::too_many_arguments)]
+async fn remove_current(
+    transaction: &mut Transaction<'_, Any>,
+    bucket: &str,
+    key: &str,
+    old: Option<&ObjectRecord>,
+    marker_id: &str,
+    owner: &str,
+    blobs: &impl Fn(&ObjectRecord) -> Vec<String>,
+    now: i64,
+    reason: &str,
+) -> Result<Option<Option<String>>> {
+    let versioning = sqlx::query("SELECT versioning FROM buckets WHERE name = $1").bind(bucket).fetch_optional(&mut **transaction).await?;
+    let versioning: Option<String> = versioning.map(|row| row.try_get("versioning")).transpose()?.flatten();
+    let Some(versioning) = versioning else {
+        if let Some(old) = old {
+            collect_garbage(transaction, &blobs(old), reason, now).await?;
+        }
+        return Ok(None);
+    };
+    let marker = ObjectRecord {
+        bucket: bucket.to_owned(),
+        key: key.to_owned(),
+        size: 0,
+        etag: String::new(),
+        content_type: None,
+        headers: "{}".to_owned(),
+        user_metadata: "{}".to_owned(),
+        checksum: None,
+        segments: "[]".to_owned(),
+        owner: owner.to_owned(),
+        modified_at: now,
+        tags: None,
+        version_id: (versioning == "Enabled").then(|| marker_id.to_owned()),
+    };
+    if let Some(old) = old {
+        if old.version_id.is_none() && marker.version_id.is_none() {
+            collect_garbage(transaction, &blobs(old), reason, now).await?;
+        } else {
+            insert_version(transaction, old, false, now).await?;
+        }
+    }
+    if marker.version_id.is_none() {
+        drop_null_version(transaction, bucket, key, blobs, now).await?;
+    }
+    insert_version(transaction, &marker, true, now).await?;
+    Ok(Some(marker.version_id))
+}
+
+/// Records `object` as a noncurrent version (or a delete marker) of its key, the newest.
+async fn insert_version(transaction: &mut Transaction<'_, Any>, object: &ObjectRecord, delete_marker: bool, now: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO object_versions (bucket, object_key, version_id, delete_marker, size, etag, content_type, headers, \
+         user_metadata, checksum, segments, owner, modified_at, tags, noncurrent_since) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    )
+    .bind(&object.bucket)
+    .bind(&object.key)
+    .bind(&object.version_id)
+    .bind(i64::from(delete_marker))
+    .bind(object.size)
+    .bind(&object.etag)
+    .bind(&object.content_type)
+    .bind(&object.headers)
+    .bind(&object.user_metadata)
+    .bind(&object.checksum)
+    .bind(&object.segments)
+    .bind(&object.owner)
+    .bind(object.modified_at)
+    .bind(&object.tags)
+    .bind(now)
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
+
+/// Removes the key's noncurrent null version (or null delete marker), whose blobs become garbage: a new null
+/// version replaces it.
+async fn drop_null_version(
+    transaction: &mut Transaction<'_, Any>,
+    bucket: &str,
+    key: &str,
+    blobs: &impl Fn(&ObjectRecord) -> Vec<String>,
+    now: i64,
+) -> Result<()> {
+    let rows = sqlx::query("DELETE FROM object_versions WHERE bucket = $1 AND object_key = $2 AND version_id IS NULL RETURNING *")
+        .bind(bucket)
+        .bind(key)
+        .fetch_all(&mut **transaction)
+        .await?;
+    for row in &rows {
+        collect_garbage(transaction, &blobs(&object_from_row(row)?), "replaced", now).await?;
+    }
+    Ok(())
+}
+
+/// Makes the key's newest noncurrent version current again when nothing is current and it is not a delete
+/// marker (the version above it was deleted).
+async fn promote_newest(transaction: &mut Transaction<'_, Any>, bucket: &str, key: &str) -> Result<()> {
+    let current = sqlx::query("SELECT 1 FROM objects WHERE bucket = $1 AND object_key = $2").bind(bucket).bind(key).fetch_optional(&mut **transaction).await?;
+    if current.is_some() {
+        return Ok(());
+    }
+    let newest = sqlx::query("SELECT * FROM object_versions WHERE bucket = $1 AND object_key = $2 ORDER BY seq DESC LIMIT 1")
+        .bind(bucket)
+        .bind(key)
+        .fetch_optional(&mut **transaction)
+        .await?;
+    let Some(newest) = newest.as_ref().map(version_from_row).transpose()? else { return Ok(()) };
+    if newest.delete_marker {
+        return Ok(());
+    }
+    sqlx::query("DELETE FROM object_versions WHERE seq = $1").bind(newest.position).execute(&mut **transaction).await?;
+    insert_object(transaction, &newest.object).await
+}
+
+/// `version_id` as the version columns hold it, for comparing with `COALESCE(version_id, '')`: the null
+/// version is ''.
+fn version_column(version_id: Option<&str>) -> &str {
+    version_id.unwrap_or("")
 }
 
 fn bucket_from_row(row: &AnyRow) -> Result<BucketRecord> {
@@ -707,6 +1095,7 @@ fn bucket_from_row(row: &AnyRow) -> Result<BucketRecord> {
         encryption: row.try_get("encryption")?,
         location: row.try_get("location")?,
         created_at: row.try_get("created_at")?,
+        versioning: row.try_get("versioning")?,
     })
 }
 

@@ -132,6 +132,8 @@ pub struct BucketRecord {
     /// The region CreateBucket's LocationConstraint named, if it named one.
     pub location: Option<String>,
     pub created_at: i64,
+    /// `Enabled` or `Suspended`; `None` for a bucket whose versioning was never set.
+    pub versioning: Option<String>,
 }
 
 /// A visible object: its metadata and the blobs holding its bytes, in order.
@@ -155,6 +157,21 @@ pub struct ObjectRecord {
     pub modified_at: i64,
     /// The object's tags as a JSON array of `[key, value]` pairs, if it has any.
     pub tags: Option<String>,
+    /// The version's id; `None` for the "null" version (written while the bucket was not versioning).
+    pub version_id: Option<String>,
+}
+
+/// One version of a key: an object (current or not) or a delete marker (whose object fields are empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionRecord {
+    pub object: ObjectRecord,
+    pub delete_marker: bool,
+    /// Whether it is the key's current version (a current delete marker means the key reads as missing).
+    pub is_latest: bool,
+    /// Its place among all versions: a listing resumes after it.
+    pub position: i64,
+    /// When it stopped being current (a delete marker: when it was made); `None` for a current version.
+    pub noncurrent_since: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

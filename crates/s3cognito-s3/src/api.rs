@@ -13,8 +13,8 @@ use s3cognito_types::{BucketName, ObjectKey};
 use s3cognito_types::ChecksumAlgorithm as Algorithm;
 use s3cognito_types::operation::S3 as S3Operation;
 use s3cognito_service::objects::{
-    AtRest, BodyError, BucketEncryption, ByteStream, Checksum, ChecksumSlot, Conditions, Encryption, ObjectAttributes, ObjectError, ObjectInfo, Objects, Upload,
-    WriteCondition,
+    AtRest, BodyError, BucketEncryption, ByteStream, Checksum, ChecksumSlot, Conditions, Encryption, ObjectAttributes, ObjectError, ObjectInfo, Objects, Removal,
+    Upload, WriteCondition, parse_version_id, stated,
 };
 use s3s::dto::*;
 use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
@@ -123,6 +123,11 @@ pub(crate) fn kms_refused(error: ServiceError) -> S3Error {
     let mut refused = S3Error::with_message(code.parse().unwrap_or(S3ErrorCode::InvalidRequest), error.to_string());
     refused.set_status_code(axum::http::StatusCode::BAD_REQUEST);
     refused
+}
+
+/// The version id a read answers: the object's, or `null` when the request named the null version.
+fn answered_version(info: &ObjectInfo, asked: Option<&str>) -> Option<String> {
+    info.version_id.clone().or_else(|| asked.map(|_| stated(None)))
 }
 
 fn etag(quoted: &str) -> ETag {
@@ -441,7 +446,9 @@ impl S3Api {
     /// A missing key is NoSuchKey only to a caller who could list it; to others S3 says AccessDenied,
     /// so that reading cannot probe what listing would not show.
     async fn missing_or_denied(&self, error: ObjectError, extensions: &axum::http::Extensions, bucket: &str, key: &str) -> S3Error {
-        let (ObjectError::NoSuchKey, Some(caller)) = (&error, extensions.get::<s3cognito_service::access::Principal>()) else {
+        let (ObjectError::NoSuchKey | ObjectError::DeleteMarker { named: false, .. }, Some(caller)) =
+            (&error, extensions.get::<s3cognito_service::access::Principal>())
+        else {
             return object_error(error);
         };
         match self.state.app.authorizer.may_learn_key_is_missing(caller, bucket, key).await {
@@ -501,7 +508,7 @@ impl S3Api {
     async fn copy_source(&self, copy_source: &CopySource, headers: &HeaderMap) -> S3Result<(String, String, ObjectInfo)> {
         // Access points and Outposts are AWS infrastructure this server has no equivalent of, so a copy
         // source naming one is refused as S3 refuses features a bucket does not have.
-        let CopySource::Bucket { bucket, key, .. } = copy_source else {
+        let CopySource::Bucket { bucket, key, version_id } = copy_source else {
             return Err(s3_error!(NotImplemented, "Copy sources must be buckets; access points and outposts do not exist here"));
         };
         let conditions = Conditions {
@@ -512,7 +519,18 @@ impl S3Api {
         };
         let source_bucket = BucketName::parse(bucket.to_string()).map_err(|_| to_s3(ObjectError::NoSuchBucket))?;
         let source_key = ObjectKey::parse(key.to_string()).map_err(|_| to_s3(ObjectError::NoSuchKey))?;
-        let source = self.objects().object(&source_bucket, &source_key, &conditions).await.map_err(|error| match error {
+        let source = match version_id {
+            None => self.objects().object(&source_bucket, &source_key, &conditions).await,
+            Some(version_id) => {
+                let version_id = parse_version_id(version_id).map_err(to_s3)?;
+                // A delete marker cannot be copied: S3 answers 400 InvalidRequest.
+                self.objects().object_version(&source_bucket, &source_key, version_id.as_deref(), &conditions).await.map_err(|error| match error {
+                    ObjectError::DeleteMarker { .. } => ObjectError::InvalidRequest("The source of a copy request may not specifically refer to a delete marker by version id.".to_owned()),
+                    other => other,
+                })
+            }
+        };
+        let source = source.map_err(|error| match error {
             // A copy source that did not change is a failed precondition, not a 304.
             ObjectError::NotModified { .. } => to_s3(ObjectError::PreconditionFailed),
             other => to_s3(other),
@@ -525,13 +543,30 @@ impl S3Api {
         extensions: &mut axum::http::Extensions,
         bucket: &BucketName,
         key: &ObjectKey,
+        version_id: Option<&str>,
         conditions: &Conditions,
     ) -> Result<ObjectInfo, ObjectError> {
+        if let Some(version_id) = version_id {
+            let version_id = parse_version_id(version_id)?;
+            return self.objects().object_version(bucket, key, version_id.as_deref(), conditions).await;
+        }
         match extensions.remove::<crate::policy::Prefetched>() {
             Some(crate::policy::Prefetched(Some(info))) => conditions.check(&info).map(|()| info),
-            Some(crate::policy::Prefetched(None)) => Err(ObjectError::NoSuchKey),
-            None => self.objects().object(bucket, key, conditions).await,
+            // Read again for why it is missing (a delete marker or nothing): misses only.
+            Some(crate::policy::Prefetched(None)) | None => self.objects().object(bucket, key, conditions).await,
         }
+    }
+
+    /// Deletes the key's current version (made by `owner`), or the version a request names.
+    async fn remove(&self, bucket: &BucketName, key: &ObjectKey, version_id: Option<&str>, owner: &str) -> S3Result<Removal> {
+        let removed = match version_id {
+            None => self.objects().delete_object(bucket, key, owner).await,
+            Some(version_id) => {
+                let version_id = parse_version_id(version_id).map_err(to_s3)?;
+                self.objects().delete_version(bucket, key, version_id.as_deref()).await
+            }
+        };
+        removed.map_err(to_s3)
     }
 
     pub(crate) fn objects(&self) -> &Objects {
@@ -689,6 +724,7 @@ impl S3 for S3Api {
         self.record_upload(&info, route).await;
         let mut output = PutObjectOutput {
             e_tag: Some(etag(&info.etag)),
+            version_id: info.version_id.clone(),
             server_side_encryption: encryption(&info),
             ssekms_key_id: kms_key_id(&info),
             ..Default::default()
@@ -699,9 +735,10 @@ impl S3 for S3Api {
 
     async fn get_object(&self, request: S3Request<GetObjectInput>) -> Out<GetObjectOutput> {
         let S3Request { input, headers, mut extensions, .. } = request;
-        let info = match self.read_object(&mut extensions, &bucket_name(&input.bucket)?, &object_key(&input.key)?, &conditions(&headers)).await {
+        let (bucket, key) = (bucket_name(&input.bucket)?, object_key(&input.key)?);
+        let info = match self.read_object(&mut extensions, &bucket, &key, input.version_id.as_deref(), &conditions(&headers)).await {
             Ok(info) => info,
-            Err(error) => return Err(self.missing_or_denied(error, &extensions, &input.bucket, &object_key(&input.key)?).await),
+            Err(error) => return Err(self.missing_or_denied(error, &extensions, &input.bucket, &key).await),
         };
         let range = match (&input.range, input.part_number) {
             (Some(_), Some(_)) => return Err(s3_error!(InvalidRequest, "Cannot specify both Range header and partNumber query parameter")),
@@ -727,6 +764,7 @@ impl S3 for S3Api {
             server_side_encryption: encryption(&info),
             ssekms_key_id: kms_key_id(&info),
             tag_count: (!info.attributes.tags.is_empty()).then(|| info.attributes.tags.len() as i32),
+            version_id: answered_version(&info, input.version_id.as_deref()),
             ..Default::default()
         };
         set_checksum!(output, checksum);
@@ -736,9 +774,10 @@ impl S3 for S3Api {
 
     async fn head_object(&self, request: S3Request<HeadObjectInput>) -> Out<HeadObjectOutput> {
         let S3Request { input, headers, mut extensions, .. } = request;
-        let info = match self.read_object(&mut extensions, &bucket_name(&input.bucket)?, &object_key(&input.key)?, &conditions(&headers)).await {
+        let (bucket, key) = (bucket_name(&input.bucket)?, object_key(&input.key)?);
+        let info = match self.read_object(&mut extensions, &bucket, &key, input.version_id.as_deref(), &conditions(&headers)).await {
             Ok(info) => info,
-            Err(error) => return Err(self.missing_or_denied(error, &extensions, &input.bucket, &object_key(&input.key)?).await),
+            Err(error) => return Err(self.missing_or_denied(error, &extensions, &input.bucket, &key).await),
         };
         let checksum = if checksum_enabled(&input.checksum_mode) { info.checksum.as_ref() } else { None };
         let part = input.part_number.map(|number| part_range(&info, number)).transpose()?;
@@ -757,6 +796,7 @@ impl S3 for S3Api {
             metadata: metadata(&info),
             server_side_encryption: encryption(&info),
             ssekms_key_id: kms_key_id(&info),
+            version_id: answered_version(&info, input.version_id.as_deref()),
             ..Default::default()
         };
         set_checksum!(output, checksum);
@@ -765,11 +805,18 @@ impl S3 for S3Api {
     }
 
     async fn delete_object(&self, request: S3Request<DeleteObjectInput>) -> Out<DeleteObjectOutput> {
-        self.objects().delete_object(&bucket_name(&request.input.bucket)?, &object_key(&request.input.key)?).await.map_err(to_s3)?;
-        Ok(S3Response::new(DeleteObjectOutput::default()))
+        let owner = principal(&request);
+        let input = request.input;
+        let removal = self.remove(&bucket_name(&input.bucket)?, &object_key(&input.key)?, input.version_id.as_deref(), &owner).await?;
+        Ok(S3Response::new(DeleteObjectOutput {
+            delete_marker: removal.delete_marker.then_some(true),
+            version_id: removal.version_id,
+            ..Default::default()
+        }))
     }
 
     async fn delete_objects(&self, request: S3Request<DeleteObjectsInput>) -> Out<DeleteObjectsOutput> {
+        let owner = principal(&request);
         let S3Request { input, extensions, .. } = request;
         if input.delete.objects.len() > 1000 {
             return Err(s3_error!(MalformedXML, "The XML you provided was not well-formed or did not validate against our published schema"));
@@ -781,7 +828,12 @@ impl S3 for S3Api {
         for object in input.delete.objects {
             // Each key is authorized on its own, as S3 does: refused keys are errors in the answer.
             if let Some(caller) = &caller {
-                let resource = S3Resource { bucket: Some(&input.bucket), key: Some(&object.key), ..S3Resource::default() };
+                let resource = S3Resource {
+                    bucket: Some(&input.bucket),
+                    key: Some(&object.key),
+                    names_version: object.version_id.is_some(),
+                    ..S3Resource::default()
+                };
                 let decided = self.state.app.authorizer.authorize(Caller::Signed(caller), S3Operation::DeleteObject.into(), &Resource::S3(resource)).await;
                 if let Err(error) = decided {
                     let (code, message) = match error {
@@ -803,13 +855,19 @@ impl S3 for S3Api {
             // No object can have a key that is not one (empty, or past 1,024 bytes): deleting it finds
             // nothing, which S3 reports as deleted.
             let Ok(key) = ObjectKey::parse(object.key.clone()) else {
-                deleted.push(DeletedObject { key: Some(object.key), ..Default::default() });
+                deleted.push(DeletedObject { key: Some(object.key), version_id: object.version_id, ..Default::default() });
                 continue;
             };
-            match self.objects().delete_object(&bucket_name(&input.bucket)?, &key).await {
-                Ok(()) => deleted.push(DeletedObject { key: Some(object.key), ..Default::default() }),
+            match self.remove(&bucket_name(&input.bucket)?, &key, object.version_id.as_deref(), &owner).await {
+                // A delete marker made or deleted is named as one; a version deleted is named as asked.
+                Ok(removal) => deleted.push(DeletedObject {
+                    key: Some(object.key),
+                    delete_marker: removal.delete_marker.then_some(true),
+                    delete_marker_version_id: if removal.delete_marker { removal.version_id.clone() } else { None },
+                    version_id: object.version_id,
+                    ..Default::default()
+                }),
                 Err(error) => {
-                    let error = to_s3(error);
                     errors.push(Error {
                         key: Some(object.key),
                         code: Some(error.code().as_str().to_owned()),
@@ -870,6 +928,10 @@ impl S3 for S3Api {
             .copy_object(&source, &bucket_name(&input.bucket)?, &object_key(&input.key)?, &owner, new_attributes, &destination)
             .await
             .map_err(to_s3)?;
+        let source_version = match &input.copy_source {
+            CopySource::Bucket { version_id: Some(asked), .. } => Some(asked.to_string()),
+            _ => source.version_id.clone(),
+        };
         Ok(S3Response::new(CopyObjectOutput {
             copy_object_result: Some(CopyObjectResult {
                 e_tag: Some(etag(&info.etag)),
@@ -878,6 +940,8 @@ impl S3 for S3Api {
             }),
             server_side_encryption: encryption(&info),
             ssekms_key_id: kms_key_id(&info),
+            copy_source_version_id: source_version,
+            version_id: info.version_id.clone(),
             ..Default::default()
         }))
     }
@@ -1023,6 +1087,7 @@ impl S3 for S3Api {
             }),
             server_side_encryption,
             ssekms_key_id,
+            copy_source_version_id: source.version_id.clone(),
             ..Default::default()
         }))
     }
@@ -1099,6 +1164,7 @@ impl S3 for S3Api {
             location: Some(format!("/{}/{}", info.bucket, info.key)),
             server_side_encryption: encryption(&info),
             ssekms_key_id: kms_key_id(&info),
+            version_id: info.version_id.clone(),
             ..Default::default()
         };
         set_checksum!(output, info.checksum);
@@ -1145,7 +1211,15 @@ impl S3 for S3Api {
 
     async fn get_object_attributes(&self, request: S3Request<GetObjectAttributesInput>) -> Out<GetObjectAttributesOutput> {
         let S3Request { input, headers, .. } = request;
-        let info = self.objects().object(&bucket_name(&input.bucket)?, &object_key(&input.key)?, &conditions(&headers)).await.map_err(object_error)?;
+        let (bucket, key) = (bucket_name(&input.bucket)?, object_key(&input.key)?);
+        let info = match input.version_id.as_deref() {
+            None => self.objects().object(&bucket, &key, &conditions(&headers)).await,
+            Some(version_id) => {
+                let version_id = parse_version_id(version_id).map_err(to_s3)?;
+                self.objects().object_version(&bucket, &key, version_id.as_deref(), &conditions(&headers)).await
+            }
+        }
+        .map_err(object_error)?;
         // s3s passes the comma-separated header as one value.
         let wanted: Vec<String> = input
             .object_attributes
@@ -1186,50 +1260,71 @@ impl S3 for S3Api {
                 }
             }),
             last_modified: Some(timestamp(info.modified_at)),
+            version_id: answered_version(&info, input.version_id.as_deref()),
             ..Default::default()
         }))
     }
 
     async fn list_object_versions(&self, request: S3Request<ListObjectVersionsInput>) -> Out<ListObjectVersionsOutput> {
-        // The bucket is unversioned: every object is its one version, "null", and the latest.
         let input = request.input;
         let encode = encoder(&input.encoding_type);
         let prefix = input.prefix.clone().unwrap_or_default();
         let max = max_keys(input.max_keys)?;
-        let after = input.key_marker.as_deref().filter(|marker| !marker.is_empty());
         let page = self
             .objects()
-            .list(&bucket_name(&input.bucket)?, &prefix, input.delimiter.as_deref(), after, max)
+            .list_versions(
+                &bucket_name(&input.bucket)?,
+                &prefix,
+                input.delimiter.as_deref(),
+                input.key_marker.as_deref(),
+                input.version_id_marker.as_deref(),
+                max,
+            )
             .await
             .map_err(to_s3)?;
+        let owner = self.owner();
+        let mut versions = Vec::new();
+        let mut delete_markers = Vec::new();
+        for version in &page.versions {
+            let info = &version.object;
+            let version_id = Some(stated(info.version_id.as_deref()));
+            if version.delete_marker {
+                delete_markers.push(DeleteMarkerEntry {
+                    key: Some(encode(&info.key)),
+                    version_id,
+                    is_latest: Some(version.is_latest),
+                    last_modified: Some(timestamp(info.modified_at)),
+                    owner: Some(owner.clone()),
+                });
+            } else {
+                versions.push(ObjectVersion {
+                    key: Some(encode(&info.key)),
+                    version_id,
+                    is_latest: Some(version.is_latest),
+                    e_tag: Some(etag(&info.etag)),
+                    size: Some(info.size as i64),
+                    last_modified: Some(timestamp(info.modified_at)),
+                    owner: Some(owner.clone()),
+                    storage_class: Some(ObjectVersionStorageClass::from_static(ObjectVersionStorageClass::STANDARD)),
+                    checksum_algorithm: info.checksum.as_ref().map(|checksum| vec![ChecksumAlgorithm::from(checksum.algorithm.name().to_owned())]),
+                    ..Default::default()
+                });
+            }
+        }
         Ok(S3Response::new(ListObjectVersionsOutput {
             name: Some(input.bucket),
             prefix: Some(encode(&prefix)),
             delimiter: input.delimiter.as_deref().filter(|delimiter| !delimiter.is_empty()).map(encode),
             key_marker: Some(input.key_marker.as_deref().map(encode).unwrap_or_default()),
+            version_id_marker: Some(input.version_id_marker.clone().unwrap_or_default()),
             max_keys: Some(max as i32),
             is_truncated: Some(page.truncated),
-            next_key_marker: page.truncated.then(|| page.last.as_deref().map(encode)).flatten(),
-            next_version_id_marker: page.truncated.then(|| "null".to_owned()),
+            next_key_marker: page.truncated.then(|| page.next_key_marker.as_deref().map(encode)).flatten(),
+            next_version_id_marker: page.truncated.then(|| page.next_version_id_marker.clone()).flatten(),
             encoding_type: input.encoding_type,
-            versions: Some(
-                page.objects
-                    .iter()
-                    .map(|info| ObjectVersion {
-                        key: Some(encode(&info.key)),
-                        version_id: Some("null".to_owned()),
-                        is_latest: Some(true),
-                        e_tag: Some(etag(&info.etag)),
-                        size: Some(info.size as i64),
-                        last_modified: Some(timestamp(info.modified_at)),
-                        storage_class: Some(ObjectVersionStorageClass::from_static(ObjectVersionStorageClass::STANDARD)),
-                        ..Default::default()
-                    })
-                    .collect(),
-            ),
-            common_prefixes: Some(
-                page.common_prefixes.iter().map(|prefix| CommonPrefix { prefix: Some(encode(prefix)) }).collect(),
-            ),
+            versions: (!versions.is_empty()).then_some(versions),
+            delete_markers: (!delete_markers.is_empty()).then_some(delete_markers),
+            common_prefixes: Some(page.common_prefixes.iter().map(|prefix| CommonPrefix { prefix: Some(encode(prefix)) }).collect()),
             ..Default::default()
         }))
     }
@@ -1423,6 +1518,10 @@ impl S3 for S3Api {
 
     async fn get_bucket_versioning(&self, request: S3Request<GetBucketVersioningInput>) -> Out<GetBucketVersioningOutput> {
         self.get_bucket_versioning_(request).await
+    }
+
+    async fn put_bucket_versioning(&self, request: S3Request<PutBucketVersioningInput>) -> Out<PutBucketVersioningOutput> {
+        self.put_bucket_versioning_(request).await
     }
 
     async fn list_multipart_uploads(&self, request: S3Request<ListMultipartUploadsInput>) -> Out<ListMultipartUploadsOutput> {

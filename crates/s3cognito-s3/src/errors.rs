@@ -9,6 +9,26 @@ pub(crate) fn to_s3(error: ObjectError) -> S3Error {
         E::NoSuchBucket => s3_error!(NoSuchBucket, "The specified bucket does not exist"),
         E::Kms(error) => crate::api::kms_refused(*error),
         E::NoSuchKey => s3_error!(NoSuchKey, "The specified key does not exist."),
+        E::NoSuchVersion => s3_error!(NoSuchVersion, "{}", E::NoSuchVersion),
+        E::DeleteMarker { version_id, modified_at, named } => {
+            // The answer says the version read is a delete marker, which one, and (named) when it was made.
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert("x-amz-delete-marker", axum::http::HeaderValue::from_static("true"));
+            if let Ok(value) = axum::http::HeaderValue::from_str(&s3cognito_service::objects::stated(version_id.as_deref())) {
+                headers.insert("x-amz-version-id", value);
+            }
+            let mut error = if named {
+                let modified = httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(modified_at.max(0) as u64));
+                if let Ok(value) = axum::http::HeaderValue::from_str(&modified) {
+                    headers.insert("last-modified", value);
+                }
+                s3_error!(MethodNotAllowed, "The specified method is not allowed against this resource.")
+            } else {
+                s3_error!(NoSuchKey, "The specified key does not exist.")
+            };
+            error.set_headers(headers);
+            error
+        }
         E::BucketAlreadyOwnedByYou => s3_error!(BucketAlreadyOwnedByYou, "{}", E::BucketAlreadyOwnedByYou),
         E::BucketNotEmpty => s3_error!(BucketNotEmpty, "{}", E::BucketNotEmpty),
         E::NoSuchUpload => s3_error!(NoSuchUpload, "{}", E::NoSuchUpload),

@@ -191,8 +191,11 @@ impl S3Access for Policy {
         let tagging = context.headers().get("x-amz-tagging").and_then(|value| value.to_str().ok());
         let request_tags = crate::settings::header_tags(tagging).map(|tags| tags.pairs().to_vec()).unwrap_or_default();
         // A policy may test a read object's tags: the object is read here, once, and handed to the operation.
+        // A request naming a version (`versionId`, or a copy source's) needs the version actions.
+        let names_version = query_pairs(query).any(|(name, _)| name == "versionId")
+            || context.headers().get("x-amz-copy-source").and_then(|value| value.to_str().ok()).is_some_and(|value| value.contains("?versionId="));
         let prefetched = match (operation, &bucket, &key) {
-            (S3Operation::GetObject | S3Operation::HeadObject, Some(bucket), Some(key)) if !principal.is_root() => {
+            (S3Operation::GetObject | S3Operation::HeadObject, Some(bucket), Some(key)) if !principal.is_root() && !names_version => {
                 self.prefetch(bucket, key).await?
             }
             _ => None,
@@ -207,6 +210,7 @@ impl S3Access for Policy {
             })
             .collect();
         let resource = S3Resource {
+            names_version,
             encryption_keys,
             bucket: bucket.as_deref(),
             key: key.as_deref(),

@@ -1,8 +1,8 @@
 //! The bucket's settings and the object's tags and ACLs as S3 answers them: tagging, the bucket policy and
 //! its status, Object Ownership, Block Public Access, ACLs (disabled, as on every new S3 bucket: the
-//! owner's FULL_CONTROL is all there is), versioning's status, and where a bucket lives.
+//! owner's FULL_CONTROL is all there is), versioning's state, and where a bucket lives.
 
-use s3cognito_service::objects::{Ownership, PublicAccessBlock, Tags, lifecycle};
+use s3cognito_service::objects::{Ownership, PublicAccessBlock, Tags, Versioning, lifecycle, parse_version_id};
 use s3cognito_types::{BucketName, ObjectKey};
 use s3s::dto::*;
 use s3s::dto::TimestampFormat;
@@ -134,26 +134,50 @@ impl S3Api {
         Ok(S3Response::with_status(DeleteBucketTaggingOutput::default(), axum::http::StatusCode::NO_CONTENT))
     }
 
+    /// The tags of the object's current version, or of the version a request names.
+    async fn tags_of(&self, bucket: &str, key: &str, version_id: Option<&str>) -> S3Result<Tags> {
+        let (bucket, key) = (bucket_name(bucket)?, object_key(key)?);
+        let tags = match version_id {
+            None => self.objects().object_tags(&bucket, &key).await,
+            Some(version_id) => {
+                let version_id = parse_version_id(version_id).map_err(to_s3)?;
+                self.objects().version_tags(&bucket, &key, version_id.as_deref()).await
+            }
+        };
+        tags.map_err(to_s3)
+    }
+
+    /// Replaces the tags of the object's current version, or of the version a request names.
+    async fn set_tags(&self, bucket: &str, key: &str, version_id: Option<&str>, pairs: Vec<(String, String)>) -> S3Result<()> {
+        let (bucket, key) = (bucket_name(bucket)?, object_key(key)?);
+        let done = match version_id {
+            None => self.objects().put_object_tags(&bucket, &key, pairs).await,
+            Some(version_id) => {
+                let version_id = parse_version_id(version_id).map_err(to_s3)?;
+                self.objects().put_version_tags(&bucket, &key, version_id.as_deref(), pairs).await
+            }
+        };
+        done.map_err(to_s3)
+    }
+
     pub(crate) async fn get_object_tagging_(&self, request: S3Request<GetObjectTaggingInput>) -> Out<GetObjectTaggingOutput> {
         let input = request.input;
-        refuse_versions(input.version_id.as_deref())?;
-        let tags = self.objects().object_tags(&bucket_name(&input.bucket)?, &object_key(&input.key)?).await.map_err(to_s3)?;
-        Ok(S3Response::new(GetObjectTaggingOutput { tag_set: tag_set(&tags), version_id: None }))
+        let tags = self.tags_of(&input.bucket, &input.key, input.version_id.as_deref()).await?;
+        Ok(S3Response::new(GetObjectTaggingOutput { tag_set: tag_set(&tags), version_id: input.version_id }))
     }
 
     pub(crate) async fn put_object_tagging_(&self, request: S3Request<PutObjectTaggingInput>) -> Out<PutObjectTaggingOutput> {
         let input = request.input;
-        refuse_versions(input.version_id.as_deref())?;
         let pairs = pairs(input.tagging.tag_set)?;
-        self.objects().put_object_tags(&bucket_name(&input.bucket)?, &object_key(&input.key)?, pairs).await.map_err(to_s3)?;
-        Ok(S3Response::new(PutObjectTaggingOutput::default()))
+        self.set_tags(&input.bucket, &input.key, input.version_id.as_deref(), pairs).await?;
+        Ok(S3Response::new(PutObjectTaggingOutput { version_id: input.version_id }))
     }
 
     pub(crate) async fn delete_object_tagging_(&self, request: S3Request<DeleteObjectTaggingInput>) -> Out<DeleteObjectTaggingOutput> {
         let input = request.input;
-        refuse_versions(input.version_id.as_deref())?;
-        self.objects().put_object_tags(&bucket_name(&input.bucket)?, &object_key(&input.key)?, Vec::new()).await.map_err(to_s3)?;
-        Ok(S3Response::with_status(DeleteObjectTaggingOutput::default(), axum::http::StatusCode::NO_CONTENT))
+        self.set_tags(&input.bucket, &input.key, input.version_id.as_deref(), Vec::new()).await?;
+        let output = DeleteObjectTaggingOutput { version_id: input.version_id };
+        Ok(S3Response::with_status(output, axum::http::StatusCode::NO_CONTENT))
     }
 
     // ---- policy ----
@@ -201,17 +225,15 @@ impl S3Api {
 
     pub(crate) async fn get_object_acl_(&self, request: S3Request<GetObjectAclInput>) -> Out<GetObjectAclOutput> {
         let input = request.input;
-        refuse_versions(input.version_id.as_deref())?;
-        self.objects().object_tags(&bucket_name(&input.bucket)?, &object_key(&input.key)?).await.map_err(to_s3)?;
+        self.tags_of(&input.bucket, &input.key, input.version_id.as_deref()).await?;
         let (owner, grants) = self.owner_full_control();
         Ok(S3Response::new(GetObjectAclOutput { owner: Some(owner), grants: Some(grants), ..Default::default() }))
     }
 
     pub(crate) async fn put_object_acl_(&self, request: S3Request<PutObjectAclInput>) -> Out<PutObjectAclOutput> {
         let input = request.input;
-        refuse_versions(input.version_id.as_deref())?;
+        self.tags_of(&input.bucket, &input.key, input.version_id.as_deref()).await?;
         let bucket = bucket_name(&input.bucket)?;
-        self.objects().object_tags(&bucket, &object_key(&input.key)?).await.map_err(to_s3)?;
         let beyond = grants_beyond_owner(
             input.acl.as_ref().map(ObjectCannedACL::as_str),
             &[input.grant_full_control.as_ref(), input.grant_read.as_ref(), input.grant_read_acp.as_ref(), input.grant_write.as_ref(), input.grant_write_acp.as_ref()],
@@ -325,10 +347,35 @@ impl S3Api {
 
     // ---- versioning and location ----
 
-    /// Versioning has never been enabled on a bucket here: S3 answers that with no Status.
+    /// A bucket whose versioning was never set answers no Status, as S3 does.
     pub(crate) async fn get_bucket_versioning_(&self, request: S3Request<GetBucketVersioningInput>) -> Out<GetBucketVersioningOutput> {
-        self.objects().bucket(&bucket_name(&request.input.bucket)?).await.map_err(to_s3)?;
-        Ok(S3Response::new(GetBucketVersioningOutput::default()))
+        let versioning = self.objects().bucket_versioning(&bucket_name(&request.input.bucket)?).await.map_err(to_s3)?;
+        Ok(S3Response::new(GetBucketVersioningOutput {
+            status: versioning.map(|state| BucketVersioningStatus::from(state.as_str().to_owned())),
+            ..Default::default()
+        }))
+    }
+
+    /// Enables or suspends versioning. MFA delete needs a device this server does not have, so asking for it
+    /// is refused rather than ignored.
+    pub(crate) async fn put_bucket_versioning_(&self, request: S3Request<PutBucketVersioningInput>) -> Out<PutBucketVersioningOutput> {
+        let input = request.input;
+        let configuration = input.versioning_configuration;
+        if configuration.mfa_delete.as_ref().is_some_and(|mfa| mfa.as_str() == MFADelete::ENABLED) || input.mfa.is_some() {
+            return Err(s3_error!(NotImplemented, "MFA delete is not supported"));
+        }
+        let state = match configuration.status.as_ref().map(BucketVersioningStatus::as_str) {
+            Some("Enabled") => Versioning::Enabled,
+            Some("Suspended") => Versioning::Suspended,
+            _ => {
+                return Err(s3_error!(
+                    MalformedXML,
+                    "The XML you provided was not well-formed or did not validate against our published schema"
+                ));
+            }
+        };
+        self.objects().put_bucket_versioning(&bucket_name(&input.bucket)?, state).await.map_err(to_s3)?;
+        Ok(S3Response::new(PutBucketVersioningOutput::default()))
     }
 }
 
@@ -444,10 +491,3 @@ fn wire_rule(rule: &lifecycle::LifecycleRule) -> LifecycleRule {
     }
 }
 
-/// Objects have one version here, `null`; another version id names nothing.
-fn refuse_versions(version_id: Option<&str>) -> S3Result<()> {
-    match version_id {
-        None | Some("null") => Ok(()),
-        Some(_) => Err(s3_error!(InvalidArgument, "Invalid version id specified")),
-    }
-}

@@ -75,6 +75,25 @@ pub struct S3Resource<'a> {
     /// The object's current tags when the caller already read them (`None`: read them if a decision needs
     /// them).
     pub existing_tags: Option<Vec<(String, String)>>,
+    /// The request names a version (`versionId`, or a copy source's): reading, deleting or tagging it needs
+    /// the version actions (`s3:GetObjectVersion`…), as in S3.
+    pub names_version: bool,
+}
+
+/// The action an object operation needs when it names a version.
+fn version_action(operation: operation::S3) -> Option<&'static str> {
+    use operation::S3 as Op;
+    match operation {
+        Op::GetObject | Op::HeadObject => Some("s3:GetObjectVersion"),
+        Op::GetObjectAttributes => Some("s3:GetObjectVersionAttributes"),
+        Op::DeleteObject => Some("s3:DeleteObjectVersion"),
+        Op::GetObjectTagging => Some("s3:GetObjectVersionTagging"),
+        Op::PutObjectTagging => Some("s3:PutObjectVersionTagging"),
+        Op::DeleteObjectTagging => Some("s3:DeleteObjectVersionTagging"),
+        Op::GetObjectAcl => Some("s3:GetObjectVersionAcl"),
+        Op::PutObjectAcl => Some("s3:PutObjectVersionAcl"),
+        _ => None,
+    }
 }
 
 /// The operations that write an object's bytes, whose policies may test the encryption asked for.
@@ -355,7 +374,7 @@ fn s3_checks(operation: operation::S3, target: &S3Resource<'_>) -> Vec<Check> {
     use operation::S3 as Op;
     let bucket = target.bucket.map_or_else(|| arn::bucket("*"), arn::bucket);
     let object = || arn::object(target.bucket.unwrap_or("*"), target.key.unwrap_or(""));
-    let action = operation.action();
+    let action = version_action(operation).filter(|_| target.names_version).unwrap_or(operation.action());
     match operation {
         Op::ListBuckets => vec![Check::new(action, arn::bucket("*"))],
         Op::ListObjects | Op::ListObjectsV2 | Op::ListObjectVersions | Op::ListMultipartUploads => {
@@ -388,15 +407,20 @@ fn s3_checks(operation: operation::S3, target: &S3Resource<'_>) -> Vec<Check> {
         | Op::PutPublicAccessBlock
         | Op::DeletePublicAccessBlock
         | Op::GetBucketVersioning
+        | Op::PutBucketVersioning
         | Op::GetBucketLifecycleConfiguration
         | Op::PutBucketLifecycleConfiguration
         | Op::DeleteBucketLifecycle => vec![Check::new(action, bucket)],
         Op::DeleteObjects => Vec::new(),
-        Op::GetObjectAttributes => vec![Check::new("s3:GetObject", object()), Check::new(action, object())],
+        Op::GetObjectAttributes => {
+            let read = if target.names_version { "s3:GetObjectVersion" } else { "s3:GetObject" };
+            vec![Check::new(read, object()), Check::new(action, object())]
+        }
         Op::CopyObject | Op::UploadPartCopy => {
             // A copy whose source header cannot be read is refused by s3s anyway; deny rather than guess.
             let source = target.copy_source.map_or_else(|| arn::bucket(""), |(bucket, key)| arn::object(bucket, key));
-            vec![Check::new(action, object()), Check::new("s3:GetObject", source)]
+            let read = if target.names_version { "s3:GetObjectVersion" } else { "s3:GetObject" };
+            vec![Check::new(action, object()), Check::new(read, source)]
         }
         Op::GetObject
         | Op::HeadObject

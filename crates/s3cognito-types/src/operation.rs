@@ -301,6 +301,7 @@ operations! {
         PutPublicAccessBlock: Signed = "s3:PutBucketPublicAccessBlock",
         DeletePublicAccessBlock: Signed = "s3:PutBucketPublicAccessBlock",
         GetBucketVersioning: Signed,
+        PutBucketVersioning: Signed,
         GetBucketLifecycleConfiguration: Signed = "s3:GetLifecycleConfiguration",
         PutBucketLifecycleConfiguration: Signed = "s3:PutLifecycleConfiguration",
         DeleteBucketLifecycle: Signed = "s3:PutLifecycleConfiguration",
@@ -598,6 +599,7 @@ impl Operation {
                 | S3::PutBucketOwnershipControls
                 | S3::DeleteBucketOwnershipControls
                 | S3::PutPublicAccessBlock
+                | S3::PutBucketVersioning
                 | S3::DeletePublicAccessBlock
                 | S3::PutBucketLifecycleConfiguration
                 | S3::DeleteBucketLifecycle => Always,

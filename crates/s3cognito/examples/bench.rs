@@ -127,6 +127,10 @@ struct Args {
     /// question.
     #[arg(long)]
     only_monitoring: bool,
+    /// Another build of the server (an earlier commit's, say): measure only the small PUTs and GETs of
+    /// `--server` beside it, with --repeat rounds, both on their defaults.
+    #[arg(long)]
+    against: Option<PathBuf>,
 }
 
 fn main() -> Result<()> {
@@ -162,6 +166,19 @@ fn run(args: &Args, data: &Path) -> Result<()> {
         for (name, monitored, quiet) in [("PUT", monitoring.puts, monitoring.quiet_puts), ("GET", monitoring.gets, monitoring.quiet_gets)] {
             let (rate, quiet_rate) = (args.small_count as f64 / monitored.as_secs_f64(), args.small_count as f64 / quiet.as_secs_f64());
             println!("small {name}: {rate:.0} ops/s with metrics + audit, {quiet_rate:.0} without: {:.1}%", rate / quiet_rate * 100.0);
+        }
+        return Ok(());
+    }
+    if let Some(against) = &args.against {
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        println!("small objects: {} against {}, in turn, {} times ...", args.server.display(), against.display(), args.repeat);
+        let environment = [("S3COGNITO_LOG", "warn")];
+        let this = Contender { name: "this", binary: &args.server, environment: &environment };
+        let other = Contender { name: "other", binary: against, environment: &environment };
+        let [puts, gets, other_puts, other_gets] = runtime.block_on(side_by_side(data, &smalls, args.repeat, [this, other]))?;
+        for (name, this, other) in [("PUT", puts, other_puts), ("GET", gets, other_gets)] {
+            let (rate, other_rate) = (args.small_count as f64 / this.as_secs_f64(), args.small_count as f64 / other.as_secs_f64());
+            println!("small {name}: {rate:.0} ops/s, the other binary {other_rate:.0}: {:.1}%", rate / other_rate * 100.0);
         }
         return Ok(());
     }
@@ -788,25 +805,28 @@ struct MonitoringTimes {
     quiet_gets: Duration,
 }
 
-/// The small objects against two fresh servers of their own, one as it runs by default (metrics, the audit
-/// log, an access-log line a request at `info`, written to a file) and one without metrics, audit log or
-/// access log, in turn, `repeat` times, which one goes first alternating; medians. Each first stores every
-/// object once, untimed, so that the timed rounds replace objects that exist on both.
-async fn monitoring_cost(binary: &Path, data: &Path, bodies: &[SdkBody], repeat: usize) -> Result<MonitoringTimes> {
-    let start = |name: &str, environment: &[(&str, &str)]| -> Result<(Server, PathBuf)> {
-        let directory = data.join(name);
+/// One server of a side-by-side comparison: its name (also its data dir's), its binary and environment.
+struct Contender<'a> {
+    name: &'a str,
+    binary: &'a Path,
+    environment: &'a [(&'a str, &'a str)],
+}
+
+/// The small objects against two fresh servers of their own, in turn `repeat` times (alternating which goes
+/// first), after a first round that stores them: the median PUT and GET times of each.
+async fn side_by_side(data: &Path, bodies: &[SdkBody], repeat: usize, contenders: [Contender<'_>; 2]) -> Result<[Duration; 4]> {
+    let start = |contender: &Contender<'_>| -> Result<(Server, PathBuf)> {
+        let directory = data.join(contender.name);
         std::fs::create_dir_all(&directory)?;
-        let log = File::create(data.join(format!("{name}.log")))?;
-        Ok((Server::start_with(binary, &directory, environment, Stdio::from(log))?, directory))
+        let log = File::create(data.join(format!("{}.log", contender.name)))?;
+        Ok((Server::start_with(contender.binary, &directory, contender.environment, Stdio::from(log))?, directory))
     };
-    let (mut monitored, monitored_data) = start("monitored", &[("S3COGNITO_LOG", "info")])?;
-    let (mut quiet, quiet_data) =
-        start("unmonitored", &[("S3COGNITO_LOG", "warn"), ("S3COGNITO_METRICS", "false"), ("S3COGNITO_AUDIT", "false")])?;
+    let (mut first, first_data) = start(&contenders[0])?;
+    let (mut second, second_data) = start(&contenders[1])?;
     let servers = [
-        (client(&monitored.endpoint, &monitored_data)?, bootstrap_bucket(&monitored_data)?),
-        (client(&quiet.endpoint, &quiet_data)?, bootstrap_bucket(&quiet_data)?),
+        (client(&first.endpoint, &first_data)?, bootstrap_bucket(&first_data)?),
+        (client(&second.endpoint, &second_data)?, bootstrap_bucket(&second_data)?),
     ];
-    println!("monitoring's cost: small objects with metrics, audit and access log, and without, in turn, {repeat} times ...");
     for (s3, bucket) in &servers {
         small_objects(s3, bucket, bodies).await.context("small objects, first stored")?;
     }
@@ -821,17 +841,32 @@ async fn monitoring_cost(binary: &Path, data: &Path, bodies: &[SdkBody], repeat:
         }
     }
     println!(
-        "PUTs: with {} s, without {} s; GETs: with {} s, without {} s",
+        "PUTs: {} {} s, {} {} s; GETs: {} {} s, {} {} s",
+        contenders[0].name,
         seconds(&times[0]),
+        contenders[1].name,
         seconds(&times[2]),
+        contenders[0].name,
         seconds(&times[1]),
+        contenders[1].name,
         seconds(&times[3])
     );
-    for server in [&mut monitored, &mut quiet] {
+    for (server, contender) in [(&mut first, &contenders[0]), (&mut second, &contenders[1])] {
         let exit = server.stop()?;
-        ensure!(exit.success(), "a server of the monitoring comparison exited with {exit}");
+        ensure!(exit.success(), "the {} server of a comparison exited with {exit}", contender.name);
     }
-    let [puts, gets, quiet_puts, quiet_gets] = times.map(median);
+    Ok(times.map(median))
+}
+
+/// The small objects against two fresh servers of their own, one as it runs by default (metrics, the audit
+/// log, an access-log line a request at `info`, written to a file) and one without metrics, audit log or
+/// access log.
+async fn monitoring_cost(binary: &Path, data: &Path, bodies: &[SdkBody], repeat: usize) -> Result<MonitoringTimes> {
+    println!("monitoring's cost: small objects with metrics, audit and access log, and without, in turn, {repeat} times ...");
+    let monitored = Contender { name: "monitored", binary, environment: &[("S3COGNITO_LOG", "info")] };
+    let quiet = [("S3COGNITO_LOG", "warn"), ("S3COGNITO_METRICS", "false"), ("S3COGNITO_AUDIT", "false")];
+    let unmonitored = Contender { name: "unmonitored", binary, environment: &quiet };
+    let [puts, gets, quiet_puts, quiet_gets] = side_by_side(data, bodies, repeat, [monitored, unmonitored]).await?;
     Ok(MonitoringTimes { puts, gets, quiet_puts, quiet_gets })
 }
 

@@ -16,7 +16,7 @@ private ACLs are accepted; Block Public Access is on by default. Bucket policies
 (valid JSON, this bucket's resources, a Principal on every statement, no public grant while public
 policies are blocked) and evaluated on every request together with the caller's IAM policies: an
 explicit deny wins, even over the account root, except that the root keeps managing the policy itself;
-an allow naming an IAM user or a role lets it in. Versioning was never enabled, so it has no status.
+an allow naming an IAM user or a role lets it in. A new bucket has no versioning status.
 Lifecycle rules are kept as given (a Filter of one condition, or an And of several), checked as S3 checks
 them, and refused for transitions (there is one storage class).
 """

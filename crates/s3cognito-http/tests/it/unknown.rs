@@ -43,14 +43,13 @@ async fn unknown_query_actions_are_refused_in_their_service_namespace() {
     }
 }
 
-/// Versioning, website hosting, object lock and event notifications do not exist here; S3 clients get S3's own
+/// Replication, website hosting, object lock and event notifications do not exist here; S3 clients get S3's own
 /// NotImplemented for them, and a case leaves this table for a test of its own when it lands.
 #[tokio::test]
 async fn s3_operations_we_do_not_implement_are_refused_in_s3_shape() {
     let h = Harness::new().await;
-    let enable_versioning = "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>";
     let cases = [
-        ("unimplemented_s3_put_bucket_versioning", h.signed(Call::put("/s3cognito-testbucket?versioning", enable_versioning), "s3")),
+        ("unimplemented_s3_get_bucket_replication", h.signed(Call::get("/s3cognito-testbucket?replication"), "s3")),
         ("unimplemented_s3_get_bucket_website", h.signed(Call::get("/s3cognito-testbucket?website"), "s3")),
         ("unimplemented_s3_get_object_lock_configuration", h.signed(Call::get("/s3cognito-testbucket?object-lock"), "s3")),
         ("unimplemented_s3_get_bucket_notification", h.signed(Call::get("/s3cognito-testbucket?notification"), "s3")),

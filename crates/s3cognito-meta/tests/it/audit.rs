@@ -88,7 +88,7 @@ async fn what_is_stored_adds_up_per_prefix_and_in_total() {
         assert_eq!(store.stored_totals().await.unwrap(), StoredTotals::default(), "{engine}");
         store.ping().await.unwrap();
         store
-            .insert_bucket(&BucketRecord { name: "bucket".to_owned(), owner: "root".to_owned(), cors: None, encryption: None, location: None, created_at: 1 })
+            .insert_bucket(&BucketRecord { name: "bucket".to_owned(), owner: "root".to_owned(), cors: None, encryption: None, location: None, created_at: 1, versioning: None })
             .await
             .unwrap();
         let objects = [("private/aaaa/one", 10), ("private/aaaa/two", 20), ("private/bbbb/big", 500), ("public/x", 7)];

@@ -5,7 +5,7 @@ use s3cognito_meta::*;
 use crate::{object, stores};
 
 fn bucket(name: &str) -> BucketRecord {
-    BucketRecord { name: name.to_owned(), owner: "root".to_owned(), cors: None, encryption: None, location: Some("eu-west-1".to_owned()), created_at: 1 }
+    BucketRecord { name: name.to_owned(), owner: "root".to_owned(), cors: None, encryption: None, location: Some("eu-west-1".to_owned()), created_at: 1, versioning: None }
 }
 
 fn upload(id: &str, bucket: &str) -> UploadRecord {
@@ -48,7 +48,7 @@ async fn a_bucket_with_only_unfinished_uploads_is_deleted_with_them_and_its_sett
         store.put_object(&object("crashed", "kept", 1, "object-blob"), &["object-blob".to_owned()], |_| Vec::new()).await.unwrap();
         assert_eq!(store.delete_bucket_if_empty("crashed", 5).await.unwrap(), BucketDeletion::NotEmpty, "{engine}");
         assert!(store.upload("u1").await.unwrap().is_some(), "{engine}: nothing of a refused deletion happened");
-        store.delete_object("crashed", "kept", |_| vec!["object-blob".to_owned()], 5).await.unwrap();
+        store.delete_object("crashed", "kept", "unused-marker", "root", |_| vec!["object-blob".to_owned()], 5).await.unwrap();
         assert_eq!(store.delete_bucket_if_empty("crashed", 5).await.unwrap(), BucketDeletion::Deleted, "{engine}");
         assert_eq!(store.upload("u1").await.unwrap(), None, "{engine}");
         assert!(store.garbage(i64::MAX, 10).await.unwrap().contains(&"part-blob".to_owned()), "{engine}: the part's bytes are reclaimed");
@@ -80,8 +80,8 @@ async fn completions_are_remembered_and_object_tags_change_alone() {
         assert_eq!(tagged.tags.as_deref(), Some(r#"[["a","1"]]"#), "{engine}");
         assert_eq!(ObjectRecord { tags: None, ..tagged }, made, "{engine}: nothing else changed");
         // A rule's deletion takes only the object it judged.
-        assert!(!store.delete_object_if("b", "big", "\"other\"", 10, |_| Vec::new(), 20).await.unwrap(), "{engine}");
-        assert!(store.delete_object_if("b", "big", "\"m-1\"", 10, |_| Vec::new(), 20).await.unwrap(), "{engine}");
+        assert!(!store.delete_object_if("b", "big", "\"other\"", 10, "unused-marker", |_| Vec::new(), 20).await.unwrap(), "{engine}");
+        assert!(store.delete_object_if("b", "big", "\"m-1\"", 10, "unused-marker", |_| Vec::new(), 20).await.unwrap(), "{engine}");
     }
 }
 
@@ -93,5 +93,67 @@ async fn a_lease_has_one_holder_until_it_ends() {
         assert!(store.take_lease("other", "b", 150, 250).await.unwrap(), "{engine}: leases are by name");
         assert!(store.take_lease("work", "b", 200, 300).await.unwrap(), "{engine}: ended");
         assert!(!store.take_lease("work", "a", 299, 400).await.unwrap(), "{engine}");
+    }
+}
+
+fn blobs(record: &ObjectRecord) -> Vec<String> {
+    record.segments.trim_matches(['[', ']']).split(',').filter(|blob| !blob.is_empty()).map(|blob| blob.trim_matches('"').to_owned()).collect()
+}
+
+fn version(key: &str, version_id: Option<&str>, blob: &str, at: i64) -> ObjectRecord {
+    ObjectRecord { version_id: version_id.map(str::to_owned), modified_at: at, ..object("v", key, 1, blob) }
+}
+
+#[tokio::test]
+async fn versions_keep_their_bytes_until_deleted_for_good() {
+    for (engine, store, _dir) in stores().await {
+        store.insert_bucket(&bucket("v")).await.unwrap();
+        let all_blobs: Vec<String> = ["b0", "b1", "b2", "b3", "b4"].map(str::to_owned).to_vec();
+        store.insert_pending_blobs(&all_blobs, 1).await.unwrap();
+        // Written before versioning: the null version.
+        store.put_object(&version("k", None, "b0", 1), &all_blobs[..1], blobs).await.unwrap();
+        assert!(store.set_bucket_versioning("v", "Enabled").await.unwrap(), "{engine}");
+        store.put_object(&version("k", Some("v1"), "b1", 2), &all_blobs[1..2], blobs).await.unwrap();
+        store.put_object(&version("k", Some("v2"), "b2", 3), &all_blobs[2..3], blobs).await.unwrap();
+        assert!(store.garbage(i64::MAX, 10).await.unwrap().is_empty(), "{engine}: every version keeps its bytes");
+
+        let deletion = store.delete_object("v", "k", "m1", "root", blobs, 4).await.unwrap();
+        assert_eq!(deletion.marker, Some(Some("m1".to_owned())), "{engine}");
+        assert_eq!(store.object("v", "k").await.unwrap(), None, "{engine}");
+        assert!(store.current_delete_marker("v", "k").await.unwrap().is_some(), "{engine}");
+        let listed = store.list_versions("v", "", "", i64::MIN, "", 100).await.unwrap();
+        let seen: Vec<(Option<&str>, bool, bool)> =
+            listed.iter().map(|entry| (entry.object.version_id.as_deref(), entry.is_latest, entry.delete_marker)).collect();
+        assert_eq!(seen, [(Some("m1"), true, true), (Some("v2"), false, false), (Some("v1"), false, false), (None, false, false)], "{engine}");
+        // Resuming after the second entry lists the rest.
+        let rest = store.list_versions("v", "", "k", listed[1].position, "", 100).await.unwrap();
+        assert_eq!(rest.len(), 2, "{engine}");
+
+        // Deleting the marker brings v2 back; deleting v2 for good makes v1 current and frees v2's bytes.
+        assert!(store.delete_version("v", "k", Some("m1"), blobs, 5).await.unwrap().unwrap().delete_marker, "{engine}");
+        assert_eq!(store.object("v", "k").await.unwrap().unwrap().version_id.as_deref(), Some("v2"), "{engine}");
+        store.delete_version("v", "k", Some("v2"), blobs, 6).await.unwrap();
+        assert_eq!(store.object("v", "k").await.unwrap().unwrap().version_id.as_deref(), Some("v1"), "{engine}");
+        assert_eq!(store.garbage(i64::MAX, 10).await.unwrap(), ["b2"], "{engine}");
+        assert_eq!(store.version("v", "k", None).await.unwrap().unwrap().object.segments, "[\"b0\"]", "{engine}: the null version");
+
+        // Suspended: a new null version replaces the old null one (its bytes go) and v1 stays noncurrent.
+        assert!(store.set_bucket_versioning("v", "Suspended").await.unwrap(), "{engine}");
+        store.put_object(&version("k", None, "b3", 7), &all_blobs[3..4], blobs).await.unwrap();
+        let mut garbage = store.garbage(i64::MAX, 10).await.unwrap();
+        garbage.sort();
+        assert_eq!(garbage, ["b0", "b2"], "{engine}");
+        assert_eq!(store.version("v", "k", Some("v1")).await.unwrap().unwrap().is_latest, false, "{engine}");
+        assert_eq!(store.delete_bucket_if_empty("v", 8).await.unwrap(), BucketDeletion::NotEmpty, "{engine}");
+
+        // A lifecycle rule expires the noncurrent version; the marker of a suspended delete is the null one.
+        let noncurrent = store.noncurrent_versions("v", i64::MAX, i64::MIN, 10).await.unwrap();
+        assert_eq!(noncurrent.len(), 1, "{engine}");
+        assert!(store.expire_version(&noncurrent[0], false, blobs, 9).await.unwrap(), "{engine}");
+        let deletion = store.delete_object("v", "k", "unused", "root", blobs, 10).await.unwrap();
+        assert_eq!(deletion.marker, Some(None), "{engine}: the null marker");
+        let lone = store.noncurrent_versions("v", i64::MAX, i64::MIN, 10).await.unwrap();
+        assert!(store.expire_version(&lone[0], true, blobs, 11).await.unwrap(), "{engine}: a marker all alone goes");
+        assert_eq!(store.delete_bucket_if_empty("v", 12).await.unwrap(), BucketDeletion::Deleted, "{engine}");
     }
 }

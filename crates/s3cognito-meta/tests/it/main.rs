@@ -85,6 +85,7 @@ pub fn object(bucket: &str, key: &str, size: i64, blob: &str) -> ObjectRecord {
         owner: "root".to_owned(),
         modified_at: 1,
         tags: None,
+        version_id: None,
     }
 }
 
@@ -135,7 +136,7 @@ async fn pending_blobs_are_recorded_in_one_transaction() {
 #[tokio::test]
 async fn an_abandoned_blob_is_garbage_and_no_object_may_name_it() {
     for (engine, store, _dir) in stores().await {
-        store.insert_bucket(&BucketRecord { name: "bucket".to_owned(), owner: "root".to_owned(), cors: None, encryption: None, location: None, created_at: 1 }).await.unwrap();
+        store.insert_bucket(&BucketRecord { name: "bucket".to_owned(), owner: "root".to_owned(), cors: None, encryption: None, location: None, created_at: 1, versioning: None }).await.unwrap();
         let blobs = ["slow".to_owned(), "live".to_owned()];
         store.insert_pending_blobs(&blobs, 100).await.unwrap();
         assert!(store.abandon_pending_blob("slow").await.unwrap(), "{engine}");

@@ -44,11 +44,10 @@ pub struct LifecycleRule {
     #[serde(default)]
     pub prefix_only: bool,
     pub expiration: Option<Expiration>,
-    /// Delete markers left alone expire; buckets here have none, so this never finds one.
+    /// Delete markers that are all their key has left (every version of it gone) are removed.
     #[serde(default)]
     pub expired_object_delete_marker: bool,
-    /// Noncurrent versions expire this many days after they stop being current; buckets here keep one
-    /// version of each object, so this never finds one.
+    /// Noncurrent versions expire this many days after they stop being current.
     pub noncurrent_days: Option<i32>,
     /// Multipart uploads started this many days ago are aborted.
     pub abort_incomplete_after_days: Option<i32>,
@@ -176,6 +175,9 @@ impl Objects {
                 if let Some(expiration) = rule.expiration {
                     run.expired += self.expire(&bucket, &rule.filter, expiration, now).await?;
                 }
+                if rule.noncurrent_days.is_some() || rule.expired_object_delete_marker {
+                    run.expired += self.expire_noncurrent(&bucket, rule, now).await?;
+                }
                 if let Some(days) = rule.abort_incomplete_after_days {
                     run.aborted += self.abort_older_uploads(&bucket, &rule.filter.prefix, now - i64::from(days) * DAY).await?;
                 }
@@ -204,9 +206,41 @@ impl Objects {
                 let tags = Tags::from_column(record.tags.as_deref())?;
                 if due && filter.admits(&record.key, record.size, &tags) {
                     // Deleted only if it is still the object that was judged: a newer one is left alone.
-                    if self.store.delete_object_if(bucket, &record.key, &record.etag, record.modified_at, super::blobs_of, now).await? {
+                    // In a versioning bucket it becomes noncurrent behind a delete marker, as S3 expires it.
+                    let marker = super::new_version_id();
+                    if self.store.delete_object_if(bucket, &record.key, &record.etag, record.modified_at, &marker, super::blobs_of, now).await? {
                         expired += 1;
                     }
+                }
+            }
+            if batch.len() < 1000 {
+                return Ok(expired);
+            }
+        }
+    }
+
+    /// Deletes the noncurrent versions the rule's NoncurrentVersionExpiration makes due, and (with
+    /// ExpiredObjectDeleteMarker) the delete markers that are all their key has left.
+    async fn expire_noncurrent(&self, bucket: &str, rule: &LifecycleRule, now: i64) -> Result<usize> {
+        let mut expired = 0;
+        let mut after = i64::MIN;
+        loop {
+            let batch = self.store.noncurrent_versions(bucket, now + 1, after, 1000).await?;
+            let Some(last) = batch.last() else { return Ok(expired) };
+            after = last.position;
+            for version in &batch {
+                let object = &version.object;
+                let tags = Tags::from_column(object.tags.as_deref())?;
+                if !rule.filter.admits(&object.key, object.size, &tags) && !(version.delete_marker && object.key.starts_with(&rule.filter.prefix)) {
+                    continue;
+                }
+                let (due, lone_marker) = match (version.delete_marker, rule.noncurrent_days) {
+                    (true, _) => (rule.expired_object_delete_marker, true),
+                    (false, Some(days)) => (next_midnight(version.noncurrent_since.unwrap_or(now) + i64::from(days) * DAY) <= now, false),
+                    (false, None) => (false, false),
+                };
+                if due && self.store.expire_version(version, lone_marker, super::blobs_of, now).await? {
+                    expired += 1;
                 }
             }
             if batch.len() < 1000 {

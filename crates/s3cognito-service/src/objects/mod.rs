@@ -17,6 +17,7 @@ mod multipart;
 mod settings;
 mod stored;
 pub mod tags;
+mod versions;
 
 use s3cognito_types::{BucketName, ObjectKey};
 use std::collections::BTreeMap;
@@ -38,6 +39,7 @@ pub use list::ListPage;
 pub use multipart::{MAX_PART_NUMBER, PartInfo, UploadInfo};
 pub use settings::{Ownership, POLICY_TTL, PublicAccessBlock, canonical_user_id};
 pub use tags::{Tagged, Tags};
+pub use versions::{NULL_VERSION, Removal, VersionInfo, Versioning, VersionsPage, new_version_id, parse_version_id, stated};
 
 use crate::clock::Clock;
 use crate::kms::{Kms, NamedKey};
@@ -73,11 +75,14 @@ pub struct BucketView {
     /// The region CreateBucket's LocationConstraint named, if it named one.
     pub location: Option<String>,
     pub created_at: i64,
+    /// `None` until versioning is first set.
+    pub versioning: Option<Versioning>,
 }
 
 impl From<BucketRecord> for BucketView {
     fn from(record: BucketRecord) -> BucketView {
-        BucketView { name: record.name, owner: record.owner, location: record.location, created_at: record.created_at }
+        let versioning = Versioning::from_column(record.versioning.as_deref());
+        BucketView { name: record.name, owner: record.owner, location: record.location, created_at: record.created_at, versioning }
     }
 }
 
@@ -149,6 +154,12 @@ pub enum ObjectError {
     Kms(Box<crate::ServiceError>),
     #[error("The specified key does not exist.")]
     NoSuchKey,
+    #[error("The specified version does not exist.")]
+    NoSuchVersion,
+    /// The version read is a delete marker: the key's current one (`named` false: S3 says NoSuchKey) or the
+    /// one the request named (S3 says MethodNotAllowed); either way the answer says it is a marker.
+    #[error("The specified method is not allowed against this resource.")]
+    DeleteMarker { version_id: Option<String>, modified_at: i64, named: bool },
     #[error("Your previous request to create the named bucket succeeded and you already own it.")]
     BucketAlreadyOwnedByYou,
     #[error("The bucket you tried to delete is not empty")]
@@ -292,6 +303,8 @@ pub struct ObjectInfo {
     pub owner: String,
     pub segments: Vec<Segment>,
     pub checksum: Option<Checksum>,
+    /// The version's id; `None` for the null version (written while the bucket was not versioning).
+    pub version_id: Option<String>,
 }
 
 impl ObjectInfo {
@@ -325,6 +338,7 @@ impl ObjectInfo {
             owner: record.owner.clone(),
             segments: stored::read_segments(&record.segments)?,
             checksum: record.checksum.as_deref().map(stored::read_checksum).transpose()?,
+            version_id: record.version_id.clone(),
         })
     }
 
@@ -342,6 +356,7 @@ impl ObjectInfo {
             owner: self.owner.clone(),
             modified_at: self.modified_at,
             tags: self.attributes.tags.to_column()?,
+            version_id: self.version_id.clone(),
         })
     }
 }
@@ -623,6 +638,7 @@ impl Objects {
             encryption: None,
             location: location.map(str::to_owned),
             created_at: self.now(),
+            versioning: None,
         };
         let ownership = ownership.filter(|chosen| *chosen != Ownership::BucketOwnerEnforced).map(|chosen| serde_json::to_string(&chosen)).transpose()?;
         let settings: Vec<(&str, &str)> = ownership.iter().map(|document| (settings::OWNERSHIP, document.as_str())).collect();
@@ -868,7 +884,7 @@ impl Objects {
         limit: u64,
         part_size: u64,
     ) -> Result<ObjectInfo> {
-        self.bucket(bucket).await?;
+        let version_id = self.next_version_id(bucket).await?;
         let sealing = Sealing::of(&attributes.encryption, bucket.as_str(), key.as_str());
         let written = self.write_parts(upload.body, upload.declared_length, limit, part_size, &sealing).await?;
         let segments: Vec<&Segment> = written.parts.iter().map(|(segment, _)| segment).collect();
@@ -887,6 +903,7 @@ impl Objects {
             owner: owner.to_owned(),
             segments: written.parts.into_iter().map(|(segment, _)| segment).collect(),
             checksum: upload.checksum.get().cloned(),
+            version_id,
         };
         self.commit(&info, &upload.condition).await?;
         Ok(info)
@@ -896,10 +913,7 @@ impl Objects {
     pub async fn object(&self, bucket: &BucketName, key: &ObjectKey, conditions: &Conditions) -> Result<ObjectInfo> {
         let record = match self.store.object(bucket, key).await? {
             Some(record) => record,
-            None => {
-                self.bucket(bucket).await?;
-                return Err(ObjectError::NoSuchKey);
-            }
+            None => return Err(self.missing(bucket, key).await),
         };
         let info = ObjectInfo::from_record(&record)?;
         conditions.check(&info)?;
@@ -956,12 +970,38 @@ impl Objects {
         Err(ObjectError::NoSuchKey)
     }
 
-    /// Deletes the object; deleting a missing key succeeds, as in S3.
-    pub async fn delete_object(&self, bucket: &BucketName, key: &ObjectKey) -> Result<()> {
-        if self.store.delete_object(bucket, key, blobs_of, self.now()).await?.is_none() {
-            self.bucket(bucket).await?;
+    /// Why the key reads as missing: its current version is a delete marker, or it has none; or the bucket
+    /// is not there.
+    async fn missing(&self, bucket: &BucketName, key: &ObjectKey) -> ObjectError {
+        match self.store.current_delete_marker(bucket, key).await {
+            Ok(Some(marker)) => {
+                ObjectError::DeleteMarker { version_id: marker.object.version_id, modified_at: marker.object.modified_at, named: false }
+            }
+            Ok(None) => match self.bucket(bucket).await {
+                Ok(_) => ObjectError::NoSuchKey,
+                Err(error) => error,
+            },
+            Err(error) => error.into(),
         }
-        Ok(())
+    }
+
+    /// The id a new object in `bucket` gets: a fresh one while the bucket is versioning, else none (the null
+    /// version). `NoSuchBucket` when there is no such bucket.
+    async fn next_version_id(&self, bucket: &BucketName) -> Result<Option<String>> {
+        Ok((self.bucket(bucket).await?.versioning == Some(Versioning::Enabled)).then(new_version_id))
+    }
+
+    /// Deletes the key's current version, made by `owner`; deleting a missing key succeeds, as in S3. In a
+    /// bucket that has versioned a delete marker takes its place, which the answer names.
+    pub async fn delete_object(&self, bucket: &BucketName, key: &ObjectKey, owner: &str) -> Result<Removal> {
+        let deletion = self.store.delete_object(bucket, key, &new_version_id(), owner, blobs_of, self.now()).await?;
+        let Some(marker) = deletion.marker else {
+            if deletion.removed.is_none() {
+                self.bucket(bucket).await?;
+            }
+            return Ok(Removal::default());
+        };
+        Ok(Removal { delete_marker: true, version_id: Some(stated(marker.as_deref())) })
     }
 
     /// Copies an object, bytes included: objects never share blobs, so each can go on its own.
@@ -974,7 +1014,7 @@ impl Objects {
         replace_attributes: Option<ObjectAttributes>,
         encryption: &Encryption,
     ) -> Result<ObjectInfo> {
-        self.bucket(bucket).await?;
+        let version_id = self.next_version_id(bucket).await?;
         let body = self.read(source, 0..source.size);
         let sealing = Sealing::of(encryption, bucket.as_str(), key.as_str());
         let written = self.write_blob(body, Some(source.size), MAX_SINGLE_UPLOAD, &sealing).await?;
@@ -989,6 +1029,7 @@ impl Objects {
             owner: owner.to_owned(),
             segments: vec![written.segment],
             checksum: source.checksum.clone(),
+            version_id,
         };
         self.commit(&info, &WriteCondition::default()).await?;
         Ok(info)

@@ -208,6 +208,7 @@ impl Objects {
         if requested.windows(2).any(|pair| pair[0].0 >= pair[1].0) {
             return Err(ObjectError::InvalidPartOrder);
         }
+        let version_id = self.next_version_id(bucket).await?;
         let stored = self.store.parts(upload_id).await?;
         let mut segments = Vec::with_capacity(requested.len());
         let mut md5s = Vec::with_capacity(requested.len());
@@ -242,6 +243,7 @@ impl Objects {
             segments,
             // A checksum of the parts' checksums, computed by the protocol layer (S3's COMPOSITE type).
             checksum,
+            version_id,
         };
         let used: Vec<String> = info.segments.iter().map(|segment| segment.blob.clone()).collect();
         let completed = self.store.complete_upload_when(upload_id, &info.to_record()?, &used, blobs_of, |current| condition.admits(current)).await;
@@ -267,7 +269,7 @@ impl Objects {
         };
         match self.object(bucket, key, &super::Conditions::default()).await {
             Ok(info) if info.etag == completed.etag => Ok(info),
-            Ok(_) | Err(ObjectError::NoSuchKey) => Err(ObjectError::NoSuchUpload),
+            Ok(_) | Err(ObjectError::NoSuchKey | ObjectError::DeleteMarker { .. }) => Err(ObjectError::NoSuchUpload),
             Err(other) => Err(other),
         }
     }

@@ -52,8 +52,8 @@ async fn objects_round_trip_and_replace_whole() {
     assert_eq!(read_all(&objects, "bucket", "a.txt", Some(1..4)).await, b"eco");
     let info = objects.object(&named("bucket"), &key_of("a.txt"), &Conditions::default()).await.unwrap();
     assert_eq!(info.etag, format!("\"{:x}\"", md5_of(b"second")));
-    objects.delete_object(&named("bucket"), &key_of("a.txt")).await.unwrap();
-    objects.delete_object(&named("bucket"), &key_of("a.txt")).await.unwrap();
+    objects.delete_object(&named("bucket"), &key_of("a.txt"), "root").await.unwrap();
+    objects.delete_object(&named("bucket"), &key_of("a.txt"), "root").await.unwrap();
     assert!(matches!(objects.object(&named("bucket"), &key_of("a.txt"), &Conditions::default()).await, Err(ObjectError::NoSuchKey)));
     assert!(matches!(objects.object(&named("nobucket"), &key_of("a.txt"), &Conditions::default()).await, Err(ObjectError::NoSuchBucket)));
 }
@@ -173,7 +173,7 @@ async fn replaced_bytes_are_reclaimed_after_the_grace_period() {
     let (harness, objects) = objects().await;
     put(&objects, "a", b"one").await;
     put(&objects, "a", b"two").await;
-    objects.delete_object(&named("bucket"), &key_of("a")).await.unwrap();
+    objects.delete_object(&named("bucket"), &key_of("a"), "root").await.unwrap();
     assert_eq!(objects.reclaim_garbage().await.unwrap(), 0, "nothing before the grace period");
     harness.clock.advance(s3cognito_service::objects::GARBAGE_GRACE_SECONDS + 1);
     assert_eq!(objects.reclaim_garbage().await.unwrap(), 2);
@@ -486,6 +486,7 @@ async fn objects_stored_in_plaintext_before_stay_readable() {
         owner: "root".to_owned(),
         modified_at: crate::START,
         tags: None,
+        version_id: None,
     };
     app.store.put_object(&record, &[blob.to_owned()], |_| Vec::new()).await.unwrap();
     let info = objects.object(&named("bucket"), &key_of("old.txt"), &Conditions::default()).await.unwrap();
@@ -555,4 +556,47 @@ async fn lifecycle_rules_expire_objects_and_abort_uploads_once_across_replicas()
     assert!(matches!(objects.lifecycle(&named("bucket")).await, Err(ObjectError::NoSuchLifecycleConfiguration)));
     let refused = objects.put_lifecycle(&named("bucket"), &[rule("none", RuleFilter::default(), None, None)]).await;
     assert!(matches!(refused, Err(ObjectError::InvalidArgument(_))));
+}
+
+#[tokio::test]
+async fn lifecycle_rules_expire_noncurrent_versions_and_lone_delete_markers() {
+    use s3cognito_service::objects::Versioning;
+    use s3cognito_service::objects::lifecycle::{Expiration, LifecycleRule, RuleFilter};
+    let (harness, objects) = objects().await;
+    objects.put_bucket_versioning(&named("bucket"), Versioning::Enabled).await.unwrap();
+    let rules = vec![LifecycleRule {
+        id: Some("versions".to_owned()),
+        enabled: true,
+        filter: RuleFilter::default(),
+        expiration: Some(Expiration::Days(3)),
+        noncurrent_days: Some(1),
+        expired_object_delete_marker: true,
+        ..LifecycleRule::default()
+    }];
+    objects.put_lifecycle(&named("bucket"), &rules).await.unwrap();
+    put(&objects, "doc", b"old").await;
+    put(&objects, "doc", b"new").await;
+    put(&objects, "gone", b"only").await;
+    objects.delete_object(&named("bucket"), &key_of("gone"), "root").await.unwrap();
+    let versions = |prefix: &'static str| {
+        let objects = objects.clone();
+        async move { objects.list_versions(&named("bucket"), prefix, None, None, None, 100).await.unwrap().versions }
+    };
+    assert_eq!(versions("doc").await.len(), 2);
+
+    // Past the first midnight a day after they stopped being current, the noncurrent versions go.
+    harness.clock.advance(2 * 86_400);
+    // gone's marker, then all its key has left, goes too.
+    let run = objects.apply_lifecycle().await.unwrap();
+    assert_eq!(run.expired, 3, "the old version of doc, the object behind gone's marker, and the marker");
+    assert_eq!(versions("doc").await.iter().map(|v| v.is_latest).collect::<Vec<_>>(), [true]);
+    assert_eq!(read_all(&objects, "bucket", "doc", None).await, b"new");
+    assert!(versions("gone").await.is_empty());
+
+    // Expiring the current version of a versioning bucket leaves a delete marker in front of it.
+    harness.clock.advance(2 * 86_400);
+    objects.apply_lifecycle().await.unwrap();
+    assert!(matches!(objects.object(&named("bucket"), &key_of("doc"), &Conditions::default()).await, Err(ObjectError::DeleteMarker { named: false, .. })));
+    let left = versions("doc").await;
+    assert_eq!(left.iter().map(|v| v.delete_marker).collect::<Vec<_>>(), [true, false]);
 }

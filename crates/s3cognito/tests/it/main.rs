@@ -9,6 +9,7 @@ mod encryption;
 mod cognito;
 mod s3;
 mod s3_settings;
+mod s3_versions;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
