@@ -336,14 +336,17 @@ impl Store {
         new_blobs: &[String],
         replaced_blobs: impl Fn(&ObjectRecord) -> Vec<String>,
     ) -> Result<Option<ObjectRecord>> {
-        self.put_object_when(object, new_blobs, replaced_blobs, |_| true).await
+        self.put_object_when(object, true, new_blobs, replaced_blobs, |_| true).await
     }
 
     /// `put_object` if `admits` the object the key holds (or its absence) at the commit; otherwise nothing
-    /// is written and the answer is `Precondition`.
+    /// is written and the answer is `Precondition`. `versioned`: the bucket's versioning was ever set, so a
+    /// new null version may have a noncurrent one to replace (a bucket that never versioned has none, and its
+    /// writes skip looking).
     pub async fn put_object_when(
         &self,
         object: &ObjectRecord,
+        versioned: bool,
         new_blobs: &[String],
         replaced_blobs: impl Fn(&ObjectRecord) -> Vec<String>,
         admits: impl Fn(Option<&ObjectRecord>) -> bool,
@@ -360,7 +363,7 @@ impl Store {
             return Err(MetaError::Precondition { existed: old.is_some() });
         }
         insert_object(&mut transaction, object).await?;
-        supersede(&mut transaction, object, old.as_ref(), &replaced_blobs).await?;
+        supersede(&mut transaction, object, old.as_ref(), versioned, &replaced_blobs).await?;
         forget_pending(&mut transaction, new_blobs).await?;
         transaction.commit().await?;
         Ok(old)
@@ -734,15 +737,18 @@ impl Store {
         used_blobs: &[String],
         replaced_blobs: impl Fn(&ObjectRecord) -> Vec<String>,
     ) -> Result<bool> {
-        self.complete_upload_when(upload_id, object, used_blobs, replaced_blobs, |_| true).await
+        self.complete_upload_when(upload_id, object, true, used_blobs, replaced_blobs, |_| true).await
     }
 
     /// `complete_upload` if `admits` the object the key holds (or its absence) at the commit; otherwise
-    /// nothing changes (the upload stays open) and the answer is `Precondition`.
+    /// nothing changes (the upload stays open) and the answer is `Precondition`. `versioned` as for
+    /// `put_object_when`.
+    #[allow(clippy::too_many_arguments)]
     pub async fn complete_upload_when(
         &self,
         upload_id: &str,
         object: &ObjectRecord,
+        versioned: bool,
         used_blobs: &[String],
         replaced_blobs: impl Fn(&ObjectRecord) -> Vec<String>,
         admits: impl Fn(Option<&ObjectRecord>) -> bool,
@@ -775,7 +781,7 @@ impl Store {
             transaction.rollback().await?;
             return Err(MetaError::Precondition { existed: old.is_some() });
         }
-        supersede(&mut transaction, object, old.as_ref(), &replaced_blobs).await?;
+        supersede(&mut transaction, object, old.as_ref(), versioned, &replaced_blobs).await?;
         insert_object(&mut transaction, object).await?;
         sqlx::query(
             "INSERT INTO completed_uploads (upload_id, bucket, object_key, etag, completed_at) VALUES ($1, $2, $3, $4, $5) \
@@ -941,11 +947,15 @@ async fn insert_object(transaction: &mut Transaction<'_, Any>, object: &ObjectRe
 
 /// Puts `object`'s predecessor `old` (just taken out of `objects`) where it belongs now that `object` is
 /// current: among the noncurrent versions, unless both are the null version, which replaces the old one
-/// (its blobs become garbage). A new null version also replaces a noncurrent null version.
+/// (its blobs become garbage). A new null version also replaces a noncurrent null version, which only a
+/// bucket whose versioning was ever set (`versioned`) can have. (A write that read the bucket just before its
+/// versioning was first enabled skips that, and could leave a second null version behind a concurrent
+/// writer's; every null version stays readable and deletable.)
 async fn supersede(
     transaction: &mut Transaction<'_, Any>,
     object: &ObjectRecord,
     old: Option<&ObjectRecord>,
+    versioned: bool,
     blobs: &impl Fn(&ObjectRecord) -> Vec<String>,
 ) -> Result<()> {
     let now = object.modified_at;
@@ -956,7 +966,7 @@ async fn supersede(
             insert_version(transaction, old, false, now).await?;
         }
     }
-    if object.version_id.is_none() {
+    if versioned && object.version_id.is_none() {
         drop_null_version(transaction, &object.bucket, &object.key, blobs, now).await?;
     }
     Ok(())

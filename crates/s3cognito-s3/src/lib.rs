@@ -46,6 +46,7 @@ pub fn router(app: Arc<App>) -> axum::Router {
         .fallback(fallback)
         .with_state(service(&state))
         .layer(axum::middleware::from_fn(post_form_fields))
+        .layer(axum::middleware::from_fn(unquoted_attributes_etag))
         .layer(axum::middleware::from_fn(xml_body_limit))
         .layer(axum::middleware::from_fn(request_id))
         .layer(axum::middleware::from_fn_with_state(state, cors))
@@ -99,6 +100,28 @@ async fn xml_body_limit(request: Request, next: Next) -> Response {
     let mut response = (status, body).into_response();
     response.headers_mut().insert("content-type", HeaderValue::from_static("application/xml"));
     response
+}
+
+/// The largest GetObjectAttributes answer read back to rewrite its ETag (a thousand parts fit many times).
+const MAX_ATTRIBUTES_BODY_BYTES: usize = 1 << 20;
+
+/// GetObjectAttributes answers the ETag without quotes, unlike every other S3 answer; s3s writes every ETag
+/// quoted, so the quotes are taken off its answer here.
+async fn unquoted_attributes_etag(request: Request, next: Next) -> Response {
+    let attributes = request.method() == axum::http::Method::GET
+        && request.uri().query().is_some_and(|query| query.split('&').any(|pair| pair == "attributes" || pair.starts_with("attributes=")));
+    let response = next.run(request).await;
+    if !attributes || response.status() != StatusCode::OK {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_ATTRIBUTES_BODY_BYTES).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "the answer could not be read").into_response();
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let unquoted = text.replacen("<ETag>&quot;", "<ETag>", 1).replacen("&quot;</ETag>", "</ETag>", 1).replacen("<ETag>\"", "<ETag>", 1).replacen("\"</ETag>", "</ETag>", 1);
+    parts.headers.remove("content-length");
+    Response::from_parts(parts, AxumBody::from(unquoted))
 }
 
 /// The S3 service over our objects use cases.

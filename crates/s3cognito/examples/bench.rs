@@ -170,12 +170,27 @@ fn run(args: &Args, data: &Path) -> Result<()> {
         return Ok(());
     }
     if let Some(against) = &args.against {
+        // Which server process starts first sways small GETs by up to a fifth on these machines, so each
+        // pair of servers runs twice, started in both orders, and the medians are over both.
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-        println!("small objects: {} against {}, in turn, {} times ...", args.server.display(), against.display(), args.repeat);
+        println!("small objects: {} against {}, in turn, {} times, servers started in both orders ...", args.server.display(), against.display(), args.repeat);
         let environment = [("S3COGNITO_LOG", "warn")];
-        let this = Contender { name: "this", binary: &args.server, environment: &environment };
-        let other = Contender { name: "other", binary: against, environment: &environment };
-        let [puts, gets, other_puts, other_gets] = runtime.block_on(side_by_side(data, &smalls, args.repeat, [this, other]))?;
+        let this = || Contender { name: "this", binary: &args.server, environment: &environment };
+        let other = || Contender { name: "other", binary: against, environment: &environment };
+        let mut times: [Vec<Duration>; 4] = Default::default();
+        for (round, contenders) in [[this(), other()], [other(), this()]].into_iter().enumerate() {
+            let swapped = round == 1;
+            let round_data = data.join(format!("order-{round}"));
+            let [first_puts, first_gets, second_puts, second_gets] = runtime.block_on(side_by_side_all(&round_data, &smalls, args.repeat, contenders))?;
+            let (this_times, other_times) = if swapped { ([second_puts, second_gets], [first_puts, first_gets]) } else { ([first_puts, first_gets], [second_puts, second_gets]) };
+            let [this_puts, this_gets] = this_times;
+            let [other_puts, other_gets] = other_times;
+            times[0].extend(this_puts);
+            times[1].extend(this_gets);
+            times[2].extend(other_puts);
+            times[3].extend(other_gets);
+        }
+        let [puts, gets, other_puts, other_gets] = times.map(median);
         for (name, this, other) in [("PUT", puts, other_puts), ("GET", gets, other_gets)] {
             let (rate, other_rate) = (args.small_count as f64 / this.as_secs_f64(), args.small_count as f64 / other.as_secs_f64());
             println!("small {name}: {rate:.0} ops/s, the other binary {other_rate:.0}: {:.1}%", rate / other_rate * 100.0);
@@ -815,6 +830,11 @@ struct Contender<'a> {
 /// The small objects against two fresh servers of their own, in turn `repeat` times (alternating which goes
 /// first), after a first round that stores them: the median PUT and GET times of each.
 async fn side_by_side(data: &Path, bodies: &[SdkBody], repeat: usize, contenders: [Contender<'_>; 2]) -> Result<[Duration; 4]> {
+    Ok(side_by_side_all(data, bodies, repeat, contenders).await?.map(median))
+}
+
+/// `side_by_side`'s every time: the first server's PUTs and GETs, then the second's.
+async fn side_by_side_all(data: &Path, bodies: &[SdkBody], repeat: usize, contenders: [Contender<'_>; 2]) -> Result<[Vec<Duration>; 4]> {
     let start = |contender: &Contender<'_>| -> Result<(Server, PathBuf)> {
         let directory = data.join(contender.name);
         std::fs::create_dir_all(&directory)?;
@@ -855,7 +875,7 @@ async fn side_by_side(data: &Path, bodies: &[SdkBody], repeat: usize, contenders
         let exit = server.stop()?;
         ensure!(exit.success(), "the {} server of a comparison exited with {exit}", contender.name);
     }
-    Ok(times.map(median))
+    Ok(times)
 }
 
 /// The small objects against two fresh servers of their own, one as it runs by default (metrics, the audit

@@ -16,7 +16,22 @@ pub struct ListPage {
 }
 
 /// How many rows to read from the store at a time while filling a page.
-const BATCH: i64 = 1000;
+pub(super) const BATCH: i64 = 1000;
+
+/// The common prefix `key` (which starts with `prefix`) rolls up into at `delimiter`: up to and including the
+/// first delimiter past the prefix; `None` when it has none there (or there is no delimiter).
+pub(super) fn common_prefix(key: &str, prefix: &str, delimiter: Option<&str>) -> Option<String> {
+    let delimiter = delimiter.filter(|delimiter| !delimiter.is_empty())?;
+    key[prefix.len()..].find(delimiter).map(|position| key[..prefix.len() + position + delimiter.len()].to_owned())
+}
+
+/// Where a listing resuming after `marker` starts when the marker is a common prefix (a page ended on it):
+/// past every key under it. `None` when it is not one.
+pub(super) fn past_common_prefix(marker: &str, prefix: &str, delimiter: Option<&str>) -> Option<String> {
+    let delimiter = delimiter.filter(|delimiter| !delimiter.is_empty())?;
+    let rolled_up = marker.starts_with(prefix) && marker.ends_with(delimiter) && marker[prefix.len()..].contains(delimiter);
+    if rolled_up { prefix_successor(marker) } else { None }
+}
 
 impl Objects {
     /// Keys starting with `prefix` after `after`, at most `max_keys` entries (objects and common
@@ -37,25 +52,13 @@ impl Objects {
         }
         // Keys still to consider: after `after_key` (exclusive) and from `from` (inclusive).
         let mut after_key = after.unwrap_or_default().to_owned();
-        let mut from = String::new();
-        if let (Some(after), Some(delimiter)) = (after, delimiter.filter(|d| !d.is_empty())) {
-            // Resuming after a common prefix skips everything under it.
-            if after.starts_with(prefix) && after.ends_with(delimiter) && after[prefix.len()..].contains(delimiter)
-                && let Some(next) = prefix_successor(after)
-            {
-                from = next;
-            }
-        }
+        let mut from = after.and_then(|after| past_common_prefix(after, prefix, delimiter)).unwrap_or_default();
         loop {
             let batch = self.store.list_objects(bucket, prefix, &after_key, &from, BATCH).await?;
             let exhausted = (batch.len() as i64) < BATCH;
             let mut skipped_to = None;
             for record in &batch {
-                let rolled_up = delimiter.filter(|d| !d.is_empty()).and_then(|delimiter| {
-                    record.key[prefix.len()..]
-                        .find(delimiter)
-                        .map(|position| record.key[..prefix.len() + position + delimiter.len()].to_owned())
-                });
+                let rolled_up = common_prefix(&record.key, prefix, delimiter);
                 if page.objects.len() + page.common_prefixes.len() == max_keys {
                     page.truncated = true;
                     return Ok(page);

@@ -829,9 +829,9 @@ impl Objects {
 
     /// Commits a new object over whatever had its key (if `condition` admits it), reclaiming the blob if
     /// the commit fails.
-    async fn commit(&self, info: &ObjectInfo, condition: &WriteCondition) -> Result<()> {
+    async fn commit(&self, info: &ObjectInfo, condition: &WriteCondition, versioned: bool) -> Result<()> {
         let new_blobs: Vec<String> = info.segments.iter().map(|segment| segment.blob.clone()).collect();
-        let committed = self.store.put_object_when(&info.to_record()?, &new_blobs, blobs_of, |current| condition.admits(current)).await;
+        let committed = self.store.put_object_when(&info.to_record()?, versioned, &new_blobs, blobs_of, |current| condition.admits(current)).await;
         if let Err(error) = committed {
             for segment in &info.segments {
                 self.discard(&segment.blob).await;
@@ -884,7 +884,7 @@ impl Objects {
         limit: u64,
         part_size: u64,
     ) -> Result<ObjectInfo> {
-        let version_id = self.next_version_id(bucket).await?;
+        let (version_id, versioned) = self.next_version_id(bucket).await?;
         let sealing = Sealing::of(&attributes.encryption, bucket.as_str(), key.as_str());
         let written = self.write_parts(upload.body, upload.declared_length, limit, part_size, &sealing).await?;
         let segments: Vec<&Segment> = written.parts.iter().map(|(segment, _)| segment).collect();
@@ -905,7 +905,7 @@ impl Objects {
             checksum: upload.checksum.get().cloned(),
             version_id,
         };
-        self.commit(&info, &upload.condition).await?;
+        self.commit(&info, &upload.condition, versioned).await?;
         Ok(info)
     }
 
@@ -985,10 +985,11 @@ impl Objects {
         }
     }
 
-    /// The id a new object in `bucket` gets: a fresh one while the bucket is versioning, else none (the null
-    /// version). `NoSuchBucket` when there is no such bucket.
-    async fn next_version_id(&self, bucket: &BucketName) -> Result<Option<String>> {
-        Ok((self.bucket(bucket).await?.versioning == Some(Versioning::Enabled)).then(new_version_id))
+    /// The id a new object in `bucket` gets (a fresh one while the bucket is versioning, else none: the null
+    /// version), and whether the bucket's versioning was ever set. `NoSuchBucket` when there is no such bucket.
+    async fn next_version_id(&self, bucket: &BucketName) -> Result<(Option<String>, bool)> {
+        let versioning = self.bucket(bucket).await?.versioning;
+        Ok(((versioning == Some(Versioning::Enabled)).then(new_version_id), versioning.is_some()))
     }
 
     /// Deletes the key's current version, made by `owner`; deleting a missing key succeeds, as in S3. In a
@@ -1014,7 +1015,7 @@ impl Objects {
         replace_attributes: Option<ObjectAttributes>,
         encryption: &Encryption,
     ) -> Result<ObjectInfo> {
-        let version_id = self.next_version_id(bucket).await?;
+        let (version_id, versioned) = self.next_version_id(bucket).await?;
         let body = self.read(source, 0..source.size);
         let sealing = Sealing::of(encryption, bucket.as_str(), key.as_str());
         let written = self.write_blob(body, Some(source.size), MAX_SINGLE_UPLOAD, &sealing).await?;
@@ -1031,7 +1032,7 @@ impl Objects {
             checksum: source.checksum.clone(),
             version_id,
         };
-        self.commit(&info, &WriteCondition::default()).await?;
+        self.commit(&info, &WriteCondition::default(), versioned).await?;
         Ok(info)
     }
 

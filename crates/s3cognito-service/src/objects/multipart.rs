@@ -208,7 +208,7 @@ impl Objects {
         if requested.windows(2).any(|pair| pair[0].0 >= pair[1].0) {
             return Err(ObjectError::InvalidPartOrder);
         }
-        let version_id = self.next_version_id(bucket).await?;
+        let (version_id, versioned) = self.next_version_id(bucket).await?;
         let stored = self.store.parts(upload_id).await?;
         let mut segments = Vec::with_capacity(requested.len());
         let mut md5s = Vec::with_capacity(requested.len());
@@ -246,7 +246,7 @@ impl Objects {
             version_id,
         };
         let used: Vec<String> = info.segments.iter().map(|segment| segment.blob.clone()).collect();
-        let completed = self.store.complete_upload_when(upload_id, &info.to_record()?, &used, blobs_of, |current| condition.admits(current)).await;
+        let completed = self.store.complete_upload_when(upload_id, &info.to_record()?, versioned, &used, blobs_of, |current| condition.admits(current)).await;
         let completed = match completed {
             Ok(completed) => completed,
             // The upload stays open: the client may complete it once the key is as it wants.

@@ -7,6 +7,7 @@
 use s3cognito_meta::{VersionRecord, prefix_successor};
 use s3cognito_types::{BucketName, ObjectKey};
 
+use super::list::{BATCH, common_prefix, past_common_prefix};
 use super::{Conditions, ObjectError, ObjectInfo, Objects, Result, Tagged, Tags, blobs_of};
 
 /// The version id S3 gives objects written while a bucket is not versioning.
@@ -93,9 +94,6 @@ pub struct VersionsPage {
     pub next_version_id_marker: Option<String>,
 }
 
-/// How many rows to read from the store at a time while filling a page.
-const BATCH: i64 = 1000;
-
 impl Objects {
     /// The bucket's versioning; `None` when it was never set.
     pub async fn bucket_versioning(&self, bucket: &BucketName) -> Result<Option<Versioning>> {
@@ -161,7 +159,6 @@ impl Objects {
         max_keys: usize,
     ) -> Result<VersionsPage> {
         self.bucket(bucket).await?;
-        let delimiter = delimiter.filter(|delimiter| !delimiter.is_empty());
         let mut page = VersionsPage::default();
         let key_marker = key_marker.unwrap_or_default();
         let version_id_marker = version_id_marker.filter(|marker| !marker.is_empty());
@@ -179,26 +176,13 @@ impl Objects {
             return Ok(page);
         }
         let mut after_key = key_marker.to_owned();
-        let mut from = String::new();
-        if let Some(delimiter) = delimiter
-            && key_marker.starts_with(prefix)
-            && key_marker.ends_with(delimiter)
-            && key_marker[prefix.len()..].contains(delimiter)
-            && let Some(next) = prefix_successor(key_marker)
-        {
-            // Resuming after a common prefix skips everything under it.
-            from = next;
-        }
+        let mut from = past_common_prefix(key_marker, prefix, delimiter).unwrap_or_default();
         loop {
             let batch = self.store.list_versions(bucket, prefix, &after_key, after_position, &from, BATCH).await?;
             let exhausted = (batch.len() as i64) < BATCH;
             let mut skipped_to = None;
             for record in &batch {
-                let rolled_up = delimiter.and_then(|delimiter| {
-                    record.object.key[prefix.len()..]
-                        .find(delimiter)
-                        .map(|position| record.object.key[..prefix.len() + position + delimiter.len()].to_owned())
-                });
+                let rolled_up = common_prefix(&record.object.key, prefix, delimiter);
                 if page.versions.len() + page.common_prefixes.len() == max_keys {
                     page.truncated = true;
                     return Ok(page);

@@ -3,7 +3,7 @@
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+use aws_sdk_s3::types::{BucketVersioningStatus, ObjectAttributes, VersioningConfiguration};
 
 use crate::s3::s3;
 use crate::{Server, engines};
@@ -39,6 +39,18 @@ async fn versions_markers_and_the_null_version_on_every_engine() {
         assert_eq!(read(&s3, bucket, "doc", None).await, b"two", "{database:?}");
         assert_eq!(read(&s3, bucket, "doc", Some(&ids[0])).await, b"one", "{database:?}");
         assert_eq!(read(&s3, bucket, "doc", Some("null")).await, b"null", "{database:?}");
+        let attributes = s3
+            .get_object_attributes()
+            .bucket(bucket)
+            .key("doc")
+            .version_id(&ids[0])
+            .object_attributes(ObjectAttributes::Etag)
+            .send()
+            .await
+            .unwrap();
+        // GetObjectAttributes names the ETag unquoted, unlike every other answer.
+        assert_eq!(attributes.e_tag(), Some("f97c5d29941bfb1b2fdab0874906ab82"), "{database:?}: MD5 of \"one\"");
+        assert_eq!(attributes.version_id(), Some(ids[0].as_str()));
 
         // A delete makes a marker current; the versions stay.
         let deleted = s3.delete_object().bucket(bucket).key("doc").send().await.unwrap();
