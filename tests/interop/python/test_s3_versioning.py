@@ -236,6 +236,25 @@ def test_listing_pages_with_key_and_version_markers(s3):
     assert status(e) == 400, "a version-id marker needs a key marker"
 
 
+def test_a_client_deleting_each_page_before_the_next_empties_the_bucket(s3):
+    name = new_bucket(s3)
+    for key in ("a", "b", "c"):
+        for _ in range(3):
+            s3.put_object(Bucket=name, Key=key, Body=b"x")
+        s3.delete_object(Bucket=name, Key=key)
+    kw: dict = {}
+    while True:
+        answer = s3.list_object_versions(Bucket=name, MaxKeys=2, **kw)
+        entries = answer.get("Versions", []) + answer.get("DeleteMarkers", [])
+        if entries:
+            s3.delete_objects(Bucket=name, Delete={"Objects": [{"Key": e["Key"], "VersionId": e["VersionId"]} for e in entries]})
+        if not answer["IsTruncated"]:
+            break
+        # The markers name versions just deleted: the listing goes on with what is left.
+        kw = {"KeyMarker": answer["NextKeyMarker"], "VersionIdMarker": answer["NextVersionIdMarker"]}
+    s3.delete_bucket(Bucket=name)
+
+
 def test_listing_rolls_keys_up_at_a_delimiter_and_filters_by_prefix(s3):
     name = new_bucket(s3)
     for key in ("photos/1.jpg", "photos/2.jpg", "docs/a.txt", "top.txt"):

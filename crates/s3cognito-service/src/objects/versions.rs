@@ -163,20 +163,27 @@ impl Objects {
         let key_marker = key_marker.unwrap_or_default();
         let version_id_marker = version_id_marker.filter(|marker| !marker.is_empty());
         // Where the listing resumes: after the marker's version of the marker's key, or after the whole key.
+        let mut after_key = key_marker.to_owned();
         let mut after_position = i64::MIN;
+        let mut from = past_common_prefix(key_marker, prefix, delimiter).unwrap_or_default();
         if let Some(marker) = version_id_marker {
             if key_marker.is_empty() {
                 return Err(ObjectError::InvalidArgument("A version-id marker cannot be specified without a key marker.".to_owned()));
             }
             let version_id = parse_version_id(marker)?;
-            let found = self.store.version(bucket, key_marker, version_id.as_deref()).await?;
-            after_position = found.ok_or_else(|| ObjectError::InvalidArgument("Invalid version id specified".to_owned()))?.position;
+            match self.store.version(bucket, key_marker, version_id.as_deref()).await? {
+                Some(found) => after_position = found.position,
+                // The marker's version is gone (a client deleting each page before asking for the next):
+                // the key's remaining versions all come next.
+                None => {
+                    after_key = String::new();
+                    from = key_marker.to_owned();
+                }
+            }
         }
         if max_keys == 0 {
             return Ok(page);
         }
-        let mut after_key = key_marker.to_owned();
-        let mut from = past_common_prefix(key_marker, prefix, delimiter).unwrap_or_default();
         loop {
             let batch = self.store.list_versions(bucket, prefix, &after_key, after_position, &from, BATCH).await?;
             let exhausted = (batch.len() as i64) < BATCH;
