@@ -580,6 +580,25 @@ impl S3Api {
             tracing::warn!(%error, bucket = %info.bucket, route = route.as_str(), "recording an upload job failed");
         }
     }
+
+    /// `x-amz-expiration` for the current version of an object the bucket's lifecycle rules will expire:
+    /// `expiry-date="<HTTP date>", rule-id="<id>"`. Not for a version the request named (noncurrent ones
+    /// follow other rules). Failing to read the rules leaves the header out rather than failing the request.
+    async fn expiration(&self, info: &ObjectInfo, named_version: Option<&str>) -> Option<String> {
+        if named_version.is_some() {
+            return None;
+        }
+        match self.objects().expiry(info).await {
+            Ok(expiry) => expiry.map(|(at, rule)| {
+                let date = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(at.max(0) as u64));
+                format!("expiry-date=\"{date}\", rule-id=\"{rule}\"")
+            }),
+            Err(error) => {
+                tracing::warn!(%error, bucket = %info.bucket, "reading the lifecycle rules for an object's expiry failed");
+                None
+            }
+        }
+    }
 }
 
 #[async_trait::async_trait]
@@ -727,6 +746,7 @@ impl S3 for S3Api {
             version_id: info.version_id.clone(),
             server_side_encryption: encryption(&info),
             ssekms_key_id: kms_key_id(&info),
+            expiration: self.expiration(&info, None).await,
             ..Default::default()
         };
         set_checksum!(output, info.checksum);
@@ -765,6 +785,7 @@ impl S3 for S3Api {
             ssekms_key_id: kms_key_id(&info),
             tag_count: (!info.attributes.tags.is_empty()).then(|| info.attributes.tags.len() as i32),
             version_id: answered_version(&info, input.version_id.as_deref()),
+            expiration: self.expiration(&info, input.version_id.as_deref()).await,
             ..Default::default()
         };
         set_checksum!(output, checksum);
@@ -797,6 +818,7 @@ impl S3 for S3Api {
             server_side_encryption: encryption(&info),
             ssekms_key_id: kms_key_id(&info),
             version_id: answered_version(&info, input.version_id.as_deref()),
+            expiration: self.expiration(&info, input.version_id.as_deref()).await,
             ..Default::default()
         };
         set_checksum!(output, checksum);
@@ -942,6 +964,7 @@ impl S3 for S3Api {
             ssekms_key_id: kms_key_id(&info),
             copy_source_version_id: source_version,
             version_id: info.version_id.clone(),
+            expiration: self.expiration(&info, None).await,
             ..Default::default()
         }))
     }
@@ -1165,6 +1188,7 @@ impl S3 for S3Api {
             server_side_encryption: encryption(&info),
             ssekms_key_id: kms_key_id(&info),
             version_id: info.version_id.clone(),
+            expiration: self.expiration(&info, None).await,
             ..Default::default()
         };
         set_checksum!(output, info.checksum);

@@ -18,7 +18,8 @@ policies are blocked) and evaluated on every request together with the caller's 
 explicit deny wins, even over the account root, except that the root keeps managing the policy itself;
 an allow naming an IAM user or a role lets it in. A new bucket has no versioning status.
 Lifecycle rules are kept as given (a Filter of one condition, or an And of several), checked as S3 checks
-them, and refused for transitions (there is one storage class).
+them, and refused for transitions (there is one storage class). An object a rule will expire says when
+and by which rule in `x-amz-expiration` on PUT, HEAD and GET, its tags counted as they are now.
 """
 
 from __future__ import annotations
@@ -781,6 +782,45 @@ def test_lifecycle_rules_in_the_older_prefix_form_come_back_so_and_get_ids(s3):
     assert got[0]["Prefix"] == "test1/" and "Filter" not in got[0] and got[0]["Expiration"] == {"Days": 31}
     assert got[0]["ID"], "a rule given without an id gets one"
     assert got[1]["ID"] == "markers" and got[1]["Expiration"] == {"ExpiredObjectDeleteMarker": True}
+
+
+def test_an_object_a_rule_will_expire_says_when_and_by_which_rule(s3):
+    import datetime
+
+    bucket = new_bucket(s3)
+    rules = [
+        {"ID": "temporary", "Status": "Enabled", "Filter": {"Tag": {"Key": "temp", "Value": "yes"}}, "Expiration": {"Days": 3}},
+        {"ID": "logs", "Status": "Enabled", "Filter": {"Prefix": "logs/"}, "Expiration": {"Days": 1}},
+        {"ID": "paused", "Status": "Disabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 1}},
+    ]
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
+
+    def expiry(response):
+        header = response["ResponseMetadata"]["HTTPHeaders"].get("x-amz-expiration")
+        if header is None:
+            return None
+        found = re.fullmatch(r'expiry-date="([^"]+)", rule-id="([^"]+)"', header)
+        assert found, header
+        date = datetime.datetime.strptime(found.group(1), "%a, %d %b %Y %H:%M:%S GMT")
+        assert (date.hour, date.minute, date.second) == (0, 0, 0), "expiry is at a midnight UTC"
+        return (date.date() - datetime.datetime.now(datetime.timezone.utc).date()).days, found.group(2)
+
+    # one day after writing, at the next midnight: tomorrow's end, two dates from today
+    put = s3.put_object(Bucket=bucket, Key="logs/a", Body=b"x")
+    assert expiry(put) == (2, "logs")
+    assert expiry(s3.head_object(Bucket=bucket, Key="logs/a")) == (2, "logs")
+    assert expiry(s3.get_object(Bucket=bucket, Key="logs/a")) == (2, "logs")
+
+    s3.put_object(Bucket=bucket, Key="data/b", Body=b"x")
+    assert expiry(s3.head_object(Bucket=bucket, Key="data/b")) is None
+    s3.put_object_tagging(Bucket=bucket, Key="data/b", Tagging={"TagSet": [{"Key": "temp", "Value": "yes"}]})
+    assert expiry(s3.head_object(Bucket=bucket, Key="data/b")) == (4, "temporary"), "tags count as they are now"
+    # with both rules matching, the earlier date wins
+    s3.put_object(Bucket=bucket, Key="logs/c", Body=b"x", Tagging="temp=yes")
+    assert expiry(s3.head_object(Bucket=bucket, Key="logs/c")) == (2, "logs")
+
+    s3.delete_bucket_lifecycle(Bucket=bucket)
+    assert expiry(s3.head_object(Bucket=bucket, Key="logs/a")) is None
 
 
 @pytest.mark.parametrize(

@@ -3,10 +3,12 @@
 //! at a time (a lease in the database), as housekeeping, and S3's timing is kept: an object expires at the
 //! first midnight UTC after its age passes the rule's days.
 
+use std::sync::Arc;
+
 use s3cognito_types::BucketName;
 use serde::{Deserialize, Serialize};
 
-use super::{ObjectError, Objects, Result, Tags};
+use super::{ObjectError, ObjectInfo, Objects, Result, Tags};
 
 const LIFECYCLE: &str = "lifecycle";
 const LEASE: &str = "lifecycle";
@@ -142,11 +144,43 @@ impl Objects {
             .map(|rule| LifecycleRule { id: Some(rule.id.clone().unwrap_or_else(|| s3cognito_crypto::random::random_alphanumeric(48))), ..rule.clone() })
             .collect();
         let document = serde_json::to_string(&named)?;
+        self.lifecycles.forget(bucket.as_str());
         if self.store.set_bucket_setting(bucket, LIFECYCLE, Some(&document)).await? { Ok(()) } else { Err(ObjectError::NoSuchBucket) }
     }
 
     pub async fn delete_lifecycle(&self, bucket: &BucketName) -> Result<()> {
+        self.lifecycles.forget(bucket.as_str());
         if self.store.set_bucket_setting(bucket, LIFECYCLE, None).await? { Ok(()) } else { Err(ObjectError::NoSuchBucket) }
+    }
+
+    /// When the bucket's rules will expire this (current) object, and by which rule: the earliest date of the
+    /// enabled expiration rules that match its key, size and tags, as S3 answers it in `x-amz-expiration`.
+    /// The rules are read through this replica's cache (`POLICY_TTL`), so reads stay one query.
+    pub async fn expiry(&self, object: &ObjectInfo) -> Result<Option<(i64, String)>> {
+        let rules = match self.lifecycles.fresh(&object.bucket) {
+            Some(rules) => rules,
+            None => {
+                let rules = match self.store.bucket_setting(&object.bucket, LIFECYCLE).await? {
+                    Some(document) => Some(Arc::new(serde_json::from_str::<Vec<LifecycleRule>>(&document)?)),
+                    None => None,
+                };
+                self.lifecycles.keep(&object.bucket, rules.clone());
+                rules
+            }
+        };
+        let Some(rules) = rules else { return Ok(None) };
+        let size = i64::try_from(object.size).unwrap_or(i64::MAX);
+        Ok(rules
+            .iter()
+            .filter(|rule| rule.enabled && rule.filter.admits(&object.key, size, &object.attributes.tags))
+            .filter_map(|rule| {
+                let at = match rule.expiration? {
+                    Expiration::Days(days) => next_midnight(object.modified_at + i64::from(days) * DAY),
+                    Expiration::Date(date) => date,
+                };
+                Some((at, rule.id.clone().unwrap_or_default()))
+            })
+            .min_by_key(|(at, _)| *at))
     }
 
     /// Applies every bucket's lifecycle rules if this replica (`holder`) takes the lease, which then keeps the

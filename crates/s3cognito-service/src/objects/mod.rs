@@ -465,7 +465,9 @@ pub struct Objects {
     /// Makes and opens the data keys of objects encrypted with a KMS key.
     kms: Kms,
     /// Bucket policies as this replica last read them.
-    policies: Arc<settings::PolicyCache>,
+    policies: Arc<settings::SettingCache<s3cognito_types::policy::PolicyDocument>>,
+    /// Lifecycle rules as this replica last read them, for the expiry date answered with an object.
+    lifecycles: Arc<settings::SettingCache<Vec<lifecycle::LifecycleRule>>>,
 }
 
 /// How many blob ids one transaction records as pending ahead of their use. Every blob must be pending
@@ -569,7 +571,7 @@ impl Sealing {
 
 impl Objects {
     pub fn new(store: Store, blobs: BlobStore, clock: Arc<dyn Clock>, sealing_key: Arc<SealingKey>, kms: Kms) -> Objects {
-        Objects { store, blobs, clock, reserved: Arc::default(), sealing_key, kms, policies: Arc::default() }
+        Objects { store, blobs, clock, reserved: Arc::default(), sealing_key, kms, policies: Arc::default(), lifecycles: Arc::default() }
     }
 
     /// The data key of an encrypted blob, from its row: opened with the master key, or decrypted by its

@@ -23,7 +23,7 @@ const PUBLIC_ACCESS_BLOCK: &str = "public-access-block";
 /// What a row holds for a setting removed where S3 then reports none (as opposed to the default).
 const REMOVED: &str = "null";
 
-/// How long a replica trusts the bucket policy it read.
+/// How long a replica trusts the bucket policy (and lifecycle rules) it read.
 pub const POLICY_TTL: Duration = Duration::from_secs(1);
 
 /// The account's S3 canonical user id, as listings and ACLs name their owner: 64 hex digits derived from
@@ -76,28 +76,35 @@ impl Default for PublicAccessBlock {
     }
 }
 
-/// Bucket policies as this replica last read them.
-#[derive(Debug, Default)]
-pub(super) struct PolicyCache {
-    entries: Mutex<HashMap<String, (Instant, Option<Arc<PolicyDocument>>)>>,
+/// One kind of bucket setting as this replica last read it, per bucket (`None`: the bucket has none), kept
+/// `POLICY_TTL`: a setting read on the request path costs no query on most requests.
+#[derive(Debug)]
+pub(super) struct SettingCache<T> {
+    entries: Mutex<HashMap<String, (Instant, Option<Arc<T>>)>>,
 }
 
-impl PolicyCache {
-    fn fresh(&self, bucket: &str) -> Option<Option<Arc<PolicyDocument>>> {
+impl<T> Default for SettingCache<T> {
+    fn default() -> Self {
+        SettingCache { entries: Mutex::default() }
+    }
+}
+
+impl<T> SettingCache<T> {
+    pub(super) fn fresh(&self, bucket: &str) -> Option<Option<Arc<T>>> {
         let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        entries.get(bucket).filter(|(read_at, _)| read_at.elapsed() < POLICY_TTL).map(|(_, policy)| policy.clone())
+        entries.get(bucket).filter(|(read_at, _)| read_at.elapsed() < POLICY_TTL).map(|(_, setting)| setting.clone())
     }
 
-    fn keep(&self, bucket: &str, policy: Option<Arc<PolicyDocument>>) {
+    pub(super) fn keep(&self, bucket: &str, setting: Option<Arc<T>>) {
         let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         // Buckets come and go; stale entries are dropped rather than kept for ever.
         if entries.len() > 10_000 {
             entries.retain(|_, (read_at, _)| read_at.elapsed() < POLICY_TTL);
         }
-        entries.insert(bucket.to_owned(), (Instant::now(), policy));
+        entries.insert(bucket.to_owned(), (Instant::now(), setting));
     }
 
-    fn forget(&self, bucket: &str) {
+    pub(super) fn forget(&self, bucket: &str) {
         self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(bucket);
     }
 }

@@ -360,6 +360,25 @@ async fn lifecycle_rules_are_kept_as_given_and_checked() {
     assert_eq!(rules[0].expiration().and_then(|expiration| expiration.days()), Some(30));
     assert_eq!(rules[1].abort_incomplete_multipart_upload().and_then(|abort| abort.days_after_initiation()), Some(7));
 
+    // An object a rule will expire says when and by which rule, on PUT, HEAD and GET: the first midnight
+    // UTC after its age passes the rule's days.
+    let put = s3.put_object().bucket(&bucket).key("logs/today").body(b"x".to_vec().into()).send().await.unwrap();
+    let day = 86_400;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let expected = |at: i64| httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(at as u64));
+    let (earliest, latest) = ((now - 5 + 30 * day) / day * day + day, (now + 5 + 30 * day) / day * day + day);
+    let said = put.expiration().expect("PUT answers x-amz-expiration");
+    assert!(
+        [earliest, latest].iter().any(|at| said == format!("expiry-date=\"{}\", rule-id=\"logs\"", expected(*at))),
+        "{said}"
+    );
+    let head = s3.head_object().bucket(&bucket).key("logs/today").send().await.unwrap();
+    assert_eq!(head.expiration(), Some(said));
+    let get = s3.get_object().bucket(&bucket).key("logs/today").send().await.unwrap();
+    assert_eq!(get.expiration(), Some(said));
+    s3.put_object().bucket(&bucket).key("kept").body(b"x".to_vec().into()).send().await.unwrap();
+    assert_eq!(s3.head_object().bucket(&bucket).key("kept").send().await.unwrap().expiration(), None);
+
     let never = LifecycleRule::builder()
         .id("never")
         .status(ExpirationStatus::Enabled)
@@ -377,6 +396,8 @@ async fn lifecycle_rules_are_kept_as_given_and_checked() {
     assert_eq!(refused.code(), Some("InvalidArgument"));
     s3.delete_bucket_lifecycle().bucket(&bucket).send().await.unwrap();
     assert!(s3.get_bucket_lifecycle_configuration().bucket(&bucket).send().await.is_err());
+    let head = s3.head_object().bucket(&bucket).key("logs/today").send().await.unwrap();
+    assert_eq!(head.expiration(), None, "the rules' removal is seen at once by the replica that removed them");
     server.stop();
 }
 

@@ -1,0 +1,133 @@
+"""Classifies a conformance run (scripts/conformance): each test of the suite's module goes to the core or to
+a feature this server deliberately does not have, by the test's pytest markers and by what it and the
+module's helpers it calls do (calls, keyword arguments). Prints pass figures per class and the core's
+failures with their first line of error.
+
+    python conformance-classify.py SUITE/s3tests/functional/test_s3.py REPORT.xml
+"""
+import ast
+import sys
+import xml.etree.ElementTree as ET
+from collections import Counter, defaultdict
+
+# Markers whose tests exercise what this server does not offer, or only RGW's behaviour.
+MARKERS = {
+    "fails_on_aws": "RGW-only behaviour",
+    "object_lock": "object lock",
+    "bucket_logging": "bucket logging",
+    "bucket_logging_cleanup": "bucket logging",
+    "fails_without_logging_rollover": "bucket logging",
+    "s3select": "S3 Select",
+    "s3website": "website hosting",
+    "s3website_routing_rules": "website hosting",
+    "s3website_redirect_location": "website hosting",
+    "sns": "notifications",
+    "cloud_transition": "storage classes and transitions",
+    "cloud_restore": "storage classes and transitions",
+    "lifecycle_transition": "storage classes and transitions",
+    "storage_class": "storage classes and transitions",
+    "appendobject": "RGW-only behaviour",
+}
+# Calls whose presence puts a test outside the core.
+CALLS = {
+    "put_object_lock_configuration": "object lock",
+    "put_object_retention": "object lock",
+    "put_object_legal_hold": "object lock",
+    "put_bucket_logging": "bucket logging",
+    "put_bucket_website": "website hosting",
+    "select_object_content": "S3 Select",
+    "put_bucket_notification_configuration": "notifications",
+    "restore_object": "storage classes and transitions",
+}
+KEYWORDS = {
+    "SSECustomerAlgorithm": "SSE-C",
+    "CopySourceSSECustomerAlgorithm": "SSE-C",
+    "ObjectLockEnabledForBucket": "object lock",
+    "ObjectLockMode": "object lock",
+    "ObjectLockLegalHoldStatus": "object lock",
+    "AccessControlPolicy": "ACL grants and public ACLs",
+    "GrantRead": "ACL grants and public ACLs",
+    "GrantWrite": "ACL grants and public ACLs",
+    "GrantReadACP": "ACL grants and public ACLs",
+    "GrantWriteACP": "ACL grants and public ACLs",
+    "GrantFullControl": "ACL grants and public ACLs",
+}
+PLAIN_ACLS = {"private", "bucket-owner-full-control"}
+
+
+def features(node):
+    """What one function does itself: the outside-core features and the names of the functions it calls."""
+    found, calls = set(), set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call):
+            name = sub.func.attr if isinstance(sub.func, ast.Attribute) else getattr(sub.func, "id", None)
+            if name:
+                calls.add(name)
+                if name in CALLS:
+                    found.add(CALLS[name])
+            for kw in sub.keywords:
+                if kw.arg in KEYWORDS:
+                    found.add(KEYWORDS[kw.arg])
+                if kw.arg == "ACL" and not (isinstance(kw.value, ast.Constant) and kw.value.value in PLAIN_ACLS):
+                    found.add("ACL grants and public ACLs")
+        if isinstance(sub, ast.Dict):
+            for key in sub.keys:
+                if isinstance(key, ast.Constant) and key.value in ("x-amz-acl", "acl") :
+                    found.add("ACL grants and public ACLs")
+    return found, calls
+
+
+def main(module, report):
+    tree = ast.parse(open(module).read())
+    own, calls, marks = {}, {}, {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            own[node.name], calls[node.name] = features(node)
+            marks[node.name] = {
+                d.attr for d in node.decorator_list if isinstance(d, ast.Attribute)
+            }
+
+    def reach(name, seen):
+        if name in seen or name not in own:
+            return set()
+        seen.add(name)
+        out = set(own[name])
+        for callee in calls[name]:
+            out |= reach(callee, seen)
+        return out
+
+    def classify(name):
+        for mark in marks.get(name, ()):
+            if mark in MARKERS:
+                return MARKERS[mark]
+        found = reach(name, set())
+        return sorted(found)[0] if found else "core"
+
+    results = {}
+    for case in ET.parse(report).iter("testcase"):
+        name = case.get("name").split("[")[0]
+        if case.find("skipped") is not None:
+            outcome, message = "skipped", ""
+        elif case.find("failure") is not None or case.find("error") is not None:
+            bad = case.find("failure") if case.find("failure") is not None else case.find("error")
+            outcome, message = "failed", (bad.get("message") or "").splitlines()[0][:160] if bad.get("message") else ""
+        else:
+            outcome, message = "passed", ""
+        results[name] = (outcome, message)
+
+    tally = defaultdict(Counter)
+    for name, (outcome, _) in results.items():
+        tally[classify(name)][outcome] += 1
+    for cls in sorted(tally, key=lambda c: (c != "core", c)):
+        t = tally[cls]
+        ran = t["passed"] + t["failed"]
+        share = f"{100 * t['passed'] / ran:.1f}%" if ran else "-"
+        print(f"{cls:36} passed {t['passed']:4} / {ran:4} ran ({share}), skipped {t['skipped']}")
+    print("\ncore failures:")
+    for name, (outcome, message) in sorted(results.items()):
+        if outcome == "failed" and classify(name) == "core":
+            print(f"  {name}: {message}")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
