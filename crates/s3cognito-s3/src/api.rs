@@ -175,7 +175,6 @@ macro_rules! set_checksum {
     };
 }
 
-/// A checksum of part checksums ends in `-<parts>`: S3 calls it COMPOSITE, and clients skip verifying it.
 /// A conditional write's headers: `If-None-Match: *` (only `*`, as in S3) and `If-Match: <ETag>`.
 fn write_condition(headers: &HeaderMap) -> S3Result<WriteCondition> {
     let text = |name: &str| headers.get(name).and_then(|value| value.to_str().ok()).map(str::trim);
@@ -189,6 +188,7 @@ fn write_condition(headers: &HeaderMap) -> S3Result<WriteCondition> {
     Ok(WriteCondition { if_match: text("if-match").map(|etag| etag.trim_matches('"').to_owned()), if_none_match })
 }
 
+/// A checksum of part checksums ends in `-<parts>`: S3 calls it COMPOSITE, and clients skip verifying it.
 fn checksum_type(checksum: Option<&Checksum>) -> Option<ChecksumType> {
     checksum.map(|checksum| {
         ChecksumType::from_static(if checksum.value.contains('-') { ChecksumType::COMPOSITE } else { ChecksumType::FULL_OBJECT })
@@ -318,6 +318,21 @@ fn part_range(info: &ObjectInfo, number: i32) -> S3Result<std::ops::Range<u64>> 
     }
     let start: u64 = info.segments[..number as usize - 1].iter().map(|segment| segment.size).sum();
     Ok(start..start + info.segments[number as usize - 1].size)
+}
+
+/// The checksum a read answers when the client asks (`x-amz-checksum-mode: ENABLED`): a part's own, for a
+/// read of one part, the object's for a read of all of it, none for a range (no checksum describes it).
+fn answered_checksum<'a>(info: &'a ObjectInfo, part_number: Option<i32>, ranged: bool, mode: &Option<ChecksumMode>) -> Option<&'a Checksum> {
+    if !checksum_enabled(mode) {
+        return None;
+    }
+    match part_number {
+        // An object written whole is its own part 1.
+        Some(1) if !info.etag.contains('-') => info.checksum.as_ref(),
+        Some(number) => info.segments.get(usize::try_from(number).ok()?.checked_sub(1)?)?.checksum.as_ref(),
+        None if ranged => None,
+        None => info.checksum.as_ref(),
+    }
 }
 
 fn checksum_enabled(mode: &Option<ChecksumMode>) -> bool {
@@ -769,8 +784,7 @@ impl S3 for S3Api {
         self.allow_reading(&extensions, &info).await?;
         let bytes = range.clone().unwrap_or(0..info.size);
         let stream = self.objects().read(&info, bytes.clone());
-        // A whole-object checksum only describes a whole-object answer; clients verify it.
-        let checksum = if range.is_none() && checksum_enabled(&input.checksum_mode) { info.checksum.as_ref() } else { None };
+        let checksum = answered_checksum(&info, input.part_number, range.is_some(), &input.checksum_mode);
         let mut output = GetObjectOutput {
             body: Some(StreamingBlob::wrap(sync_wrapper::SyncStream::new(stream))),
             content_length: Some((bytes.end - bytes.start) as i64),
@@ -789,7 +803,7 @@ impl S3 for S3Api {
             ..Default::default()
         };
         set_checksum!(output, checksum);
-        output.checksum_type = checksum_type(checksum);
+        output.checksum_type = checksum.and(checksum_type(info.checksum.as_ref()));
         Ok(S3Response::with_headers(output, response_headers(&info)))
     }
 
@@ -800,7 +814,7 @@ impl S3 for S3Api {
             Ok(info) => info,
             Err(error) => return Err(self.missing_or_denied(error, &extensions, &input.bucket, &key).await),
         };
-        let checksum = if checksum_enabled(&input.checksum_mode) { info.checksum.as_ref() } else { None };
+        let checksum = answered_checksum(&info, input.part_number, false, &input.checksum_mode);
         let part = input.part_number.map(|number| part_range(&info, number)).transpose()?;
         let mut headers = response_headers(&info);
         if !info.attributes.tags.is_empty() {
@@ -822,7 +836,7 @@ impl S3 for S3Api {
             ..Default::default()
         };
         set_checksum!(output, checksum);
-        output.checksum_type = checksum_type(checksum);
+        output.checksum_type = checksum.and(checksum_type(info.checksum.as_ref()));
         Ok(S3Response::with_headers(output, headers))
     }
 
@@ -1270,7 +1284,11 @@ impl S3 for S3Api {
                     .enumerate()
                     .skip(after)
                     .take(max)
-                    .map(|(index, segment)| ObjectPart { part_number: Some(index as i32 + 1), size: Some(segment.size as i64), ..Default::default() })
+                    .map(|(index, segment)| {
+                        let mut part = ObjectPart { part_number: Some(index as i32 + 1), size: Some(segment.size as i64), ..Default::default() };
+                        set_checksum!(part, segment.checksum);
+                        part
+                    })
                     .collect();
                 let last = after + page.len();
                 let truncated = last < info.segments.len();

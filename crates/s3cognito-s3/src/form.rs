@@ -54,12 +54,17 @@ impl FormHead {
         self.file_part.is_some_and(|at| find(&self.lower[at.max(searched)..], HEADER_END).is_some())
     }
 
-    /// The value of a field, by case-insensitive name.
-    fn field(&self, boundary: &str, name: &str) -> Option<String> {
+    /// Where the value of a field lies in `raw`, by case-insensitive name.
+    fn field_range(&self, boundary: &str, name: &str) -> Option<std::ops::Range<usize>> {
         let at = find(&self.lower, format!("name=\"{name}\"").as_bytes())?;
         let value_start = at + find(&self.raw[at..], HEADER_END)? + HEADER_END.len();
         let value_len = find(&self.raw[value_start..], format!("\r\n--{boundary}").as_bytes())?;
-        String::from_utf8(self.raw[value_start..value_start + value_len].to_vec()).ok()
+        Some(value_start..value_start + value_len)
+    }
+
+    /// The value of a field, by case-insensitive name.
+    fn field(&self, boundary: &str, name: &str) -> Option<String> {
+        String::from_utf8(self.raw[self.field_range(boundary, name)?].to_vec()).ok()
     }
 
     /// The file part's `filename`, which S3 puts where a key says `${filename}`.
@@ -112,10 +117,23 @@ pub(crate) async fn post_form_fields(mut request: Request, next: Next) -> Respon
     {
         parts.headers.insert("x-amz-security-token", value);
     }
+    if let Some(refusal) = refused_policy(&head, &boundary) {
+        return refusal;
+    }
     if let Some(key) = head.field(&boundary, "key") {
         let key = match head.file_name() {
-            Some(name) => key.replace("${filename}", &name),
-            None => key,
+            Some(name) if key.contains("${filename}") => {
+                // The form's conditions hold for the key as stored, the file's name filled in, so the
+                // form goes on with that key.
+                let filled = key.replace("${filename}", &name);
+                if let Some(range) = head.field_range(&boundary, "key") {
+                    let mut raw = std::mem::take(&mut head.raw);
+                    raw.splice(range, filled.bytes());
+                    chunks = vec![Bytes::from(raw)];
+                }
+                filled
+            }
+            _ => key,
         };
         let encoded = percent_encoding::utf8_percent_encode(&key, percent_encoding::NON_ALPHANUMERIC).to_string();
         if let Ok(value) = HeaderValue::from_str(&encoded) {
@@ -132,6 +150,40 @@ pub(crate) async fn post_form_fields(mut request: Request, next: Next) -> Respon
     });
     let body = AxumBody::from_stream(rest);
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// S3's refusals of a form's policy that s3s lets through: a policy without a signature field (400, not
+/// the 403 of a wrong signature), and an `expiration` not in ISO 8601's UTC form (`2026-01-01T12:00:00.000Z`).
+fn refused_policy(head: &FormHead, boundary: &str) -> Option<Response> {
+    use base64::Engine as _;
+    let policy = head.field(boundary, "policy")?;
+    if head.field(boundary, "signature").is_none() && head.field(boundary, "x-amz-signature").is_none() {
+        return Some(crate::xml_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidArgument",
+            "Bucket POST must contain a field named 'Signature'.  If it is specified, please check the order of the fields.",
+        ));
+    }
+    let document: serde_json::Value = serde_json::from_slice(&base64::engine::general_purpose::STANDARD.decode(policy.trim()).ok()?).ok()?;
+    let expiration = document.get("expiration")?.as_str()?;
+    (!iso8601_utc(expiration)).then(|| {
+        crate::xml_error(StatusCode::BAD_REQUEST, "InvalidPolicyDocument", &format!("Invalid Policy: Invalid 'expiration' value: '{expiration}'"))
+    })
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` with optional fractional seconds and a `Z`: the only form S3 takes for a policy's
+/// expiration.
+fn iso8601_utc(text: &str) -> bool {
+    let Some(rest) = text.strip_suffix('Z') else { return false };
+    let (whole, fraction) = rest.split_once('.').unwrap_or((rest, "0"));
+    let shape = whole.len() == 19
+        && whole.bytes().enumerate().all(|(index, byte)| match index {
+            4 | 7 => byte == b'-',
+            10 => byte == b'T',
+            13 | 16 => byte == b':',
+            _ => byte.is_ascii_digit(),
+        });
+    shape && !fraction.is_empty() && fraction.bytes().all(|byte| byte.is_ascii_digit())
 }
 
 /// The fuzz target's way in: the form's boundary and head as `post_form_fields` would see them, the
@@ -170,6 +222,16 @@ Content-Disposition: form-data; name=\"file\"; filename=\"Photo.JPG\"\r\nContent
         assert!(pieces.iter().all(|piece| !piece.is_empty() && piece.len() <= FILE_CHUNK));
         assert_eq!(pieces.concat(), chunk.to_vec());
         assert_eq!(super::pieces(Bytes::new()).count(), 0);
+    }
+
+    #[test]
+    fn a_policy_expires_only_in_iso_8601_utc() {
+        assert!(iso8601_utc("2026-12-07T23:46:00Z"));
+        assert!(iso8601_utc("2026-12-07T23:46:00.000Z"));
+        assert!(!iso8601_utc("2026-12-07 23:46:00.123456+00:00"));
+        assert!(!iso8601_utc("2026-12-07T23:46:00"));
+        assert!(!iso8601_utc("2026-12-07T23:46:00.Z"));
+        assert!(!iso8601_utc("2026-12-7T23:46:00Z"));
     }
 
     #[test]

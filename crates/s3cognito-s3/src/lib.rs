@@ -94,6 +94,12 @@ async fn xml_body_limit(request: Request, next: Next) -> Response {
     let Some((status, code, message)) = refusal else {
         return next.run(request).await;
     };
+    xml_error(status, code, &message)
+}
+
+/// An S3 error answered before s3s sees the request. `message` is XML-escaped here.
+pub(crate) fn xml_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let message = message.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     let body = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{message}</Message></Error>"
     );

@@ -38,6 +38,21 @@ def test_sha256_parts_give_a_composite_checksum(server):
     assert head["ChecksumSHA256"] == expected
     assert head.get("ChecksumType") == "COMPOSITE"
 
+    # Each part keeps its own checksum: GetObjectAttributes lists them, a read of one part answers its own.
+    attributes = s3.get_object_attributes(Bucket=bucket, Key="composite/sha", ObjectAttributes=["ObjectParts", "Checksum"])
+    assert [part["ChecksumSHA256"] for part in attributes["ObjectParts"]["Parts"]] == [c["ChecksumSHA256"] for c in completed]
+    assert attributes["Checksum"]["ChecksumSHA256"] == expected
+    for number, data in enumerate(parts, 1):
+        part = s3.get_object(Bucket=bucket, Key="composite/sha", PartNumber=number, ChecksumMode="ENABLED")
+        assert part["Body"].read() == data
+        assert part["ChecksumSHA256"] == b64(hashlib.sha256(data).digest())
+        assert part["ChecksumType"] == "COMPOSITE"
+        head = s3.head_object(Bucket=bucket, Key="composite/sha", PartNumber=number, ChecksumMode="ENABLED")
+        assert head["ChecksumSHA256"] == b64(hashlib.sha256(data).digest())
+    # A range matches no stored checksum, so none is answered.
+    ranged = s3.get_object(Bucket=bucket, Key="composite/sha", Range="bytes=0-9", ChecksumMode="ENABLED")
+    assert "ChecksumSHA256" not in ranged
+
 
 def test_crc32_multipart_through_the_transfer_manager(server, tmp_path):
     s3 = server.s3(signature_version="s3v4")

@@ -50,3 +50,42 @@ def test_forms_larger_than_the_server_limit_are_refused(server, s3):
     response = _post(server, s3, "forms/huge.bin", data)
     assert response.status_code == 400, response.status_code
     assert "EntityTooLarge" in response.text
+
+
+def test_a_key_naming_the_file_is_checked_with_the_file_name_filled_in(server, s3):
+    # The policy allows keys under forms/named/; the form's key is forms/named/${filename}.
+    form = s3.generate_presigned_post(
+        Bucket=server.bucket, Key="forms/named/${filename}", Conditions=[["starts-with", "$key", "forms/named/"]], ExpiresIn=300
+    )
+    response = requests.post(form["url"], data=form["fields"], files={"file": ("report.txt", b"named")}, timeout=60)
+    assert response.status_code == 204, response.text
+    assert s3.get_object(Bucket=server.bucket, Key="forms/named/report.txt")["Body"].read() == b"named"
+
+    # A file name that takes the key outside what the policy allows is refused.
+    form = s3.generate_presigned_post(
+        Bucket=server.bucket, Key="${filename}", Conditions=[["starts-with", "$key", "forms/named/"]], ExpiresIn=300
+    )
+    response = requests.post(form["url"], data=form["fields"], files={"file": ("elsewhere.txt", b"x")}, timeout=60)
+    assert response.status_code == 403, response.text
+    listed = s3.list_objects_v2(Bucket=server.bucket, Prefix="elsewhere").get("Contents", [])
+    assert listed == []
+
+
+def test_a_form_without_a_signature_or_with_a_malformed_expiration_is_a_bad_request(server, s3):
+    import base64
+    import json
+
+    form = s3.generate_presigned_post(Bucket=server.bucket, Key="forms/unsigned.bin", ExpiresIn=300)
+    fields = {name: value for name, value in form["fields"].items() if name.lower() not in ("signature", "x-amz-signature")}
+    response = requests.post(form["url"], data=fields, files={"file": ("a", b"data")}, timeout=60)
+    assert response.status_code == 400, response.text
+    assert "<Code>InvalidArgument</Code>" in response.text
+
+    fields = dict(form["fields"])
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    policy["expiration"] = "2030-01-01 00:00:00+00:00"
+    fields["policy"] = base64.b64encode(json.dumps(policy).encode()).decode()
+    response = requests.post(form["url"], data=fields, files={"file": ("a", b"data")}, timeout=60)
+    assert response.status_code == 400, response.text
+    assert "<Code>InvalidPolicyDocument</Code>" in response.text
+    assert s3.list_objects_v2(Bucket=server.bucket, Prefix="forms/unsigned").get("KeyCount") == 0

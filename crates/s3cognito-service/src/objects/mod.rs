@@ -238,6 +238,8 @@ pub struct Segment {
     /// The blob's data key as stored (`m1:` and the key sealed with the master key, base64); `None` for a
     /// blob written in plaintext by an earlier release.
     pub key: Option<String>,
+    /// The part's checksum, for a part of a multipart object uploaded with one.
+    pub checksum: Option<Checksum>,
 }
 
 /// What a writer says about an object besides its bytes.
@@ -525,7 +527,7 @@ impl OpenBlob {
         let OpenBlob { id, mut writer, md5, size, sealer, key } = self;
         writer.write(Bytes::from(sealer.finish()));
         writer.finish().await?;
-        Ok((Segment { blob: id, size, key: Some(key) }, md5.finalize().into()))
+        Ok((Segment { blob: id, size, key: Some(key), checksum: None }, md5.finalize().into()))
     }
 }
 

@@ -224,7 +224,11 @@ impl Objects {
             }
             let raw = hex::decode(part.etag.trim_matches('"')).map_err(|_| ObjectError::Internal("stored part ETag is not hex".to_owned()))?;
             md5s.push(raw);
-            segments.push(Segment { blob: part.blob_id.clone(), size: part.size as u64, key: part.blob_key.clone() });
+            let part_checksum = match (&checksum, part.checksum.as_deref()) {
+                (Some(_), Some(text)) => Some(super::stored::read_checksum(text)?),
+                _ => None,
+            };
+            segments.push(Segment { blob: part.blob_id.clone(), size: part.size as u64, key: part.blob_key.clone(), checksum: part_checksum });
         }
         let info = ObjectInfo {
             bucket: bucket.to_string(),

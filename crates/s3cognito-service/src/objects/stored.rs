@@ -16,6 +16,9 @@ struct StoredSegment {
     /// Absent from rows written before blobs were encrypted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     key: Option<String>,
+    /// A multipart object's part's checksum; absent for others, and from rows written before parts kept one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    checksum: Option<StoredChecksum>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -38,12 +41,27 @@ struct StoredCorsRule {
 
 pub(super) fn read_segments(text: &str) -> Result<Vec<Segment>> {
     let stored: Vec<StoredSegment> = serde_json::from_str(text)?;
-    Ok(stored.into_iter().map(|segment| Segment { blob: segment.blob, size: segment.size, key: segment.key }).collect())
+    Ok(stored
+        .into_iter()
+        .map(|segment| Segment {
+            blob: segment.blob,
+            size: segment.size,
+            key: segment.key,
+            checksum: segment.checksum.map(|stored| Checksum { algorithm: stored.algorithm, value: stored.value }),
+        })
+        .collect())
 }
 
 pub(super) fn write_segments(segments: &[Segment]) -> Result<String> {
-    let stored: Vec<StoredSegment> =
-        segments.iter().map(|segment| StoredSegment { blob: segment.blob.clone(), size: segment.size, key: segment.key.clone() }).collect();
+    let stored: Vec<StoredSegment> = segments
+        .iter()
+        .map(|segment| StoredSegment {
+            blob: segment.blob.clone(),
+            size: segment.size,
+            key: segment.key.clone(),
+            checksum: segment.checksum.as_ref().map(|checksum| StoredChecksum { algorithm: checksum.algorithm, value: checksum.value.clone() }),
+        })
+        .collect();
     Ok(serde_json::to_string(&stored)?)
 }
 
@@ -95,10 +113,14 @@ mod tests {
     fn segments_and_checksums_read_and_write_the_stored_text() {
         let text = r#"[{"blob":"b1","size":5242880},{"blob":"b2","size":7}]"#;
         let segments = read_segments(text).unwrap();
-        assert_eq!(segments, [Segment { blob: "b1".to_owned(), size: 5_242_880, key: None }, Segment { blob: "b2".to_owned(), size: 7, key: None }]);
+        assert_eq!(segments, [Segment { blob: "b1".to_owned(), size: 5_242_880, key: None, checksum: None }, Segment { blob: "b2".to_owned(), size: 7, key: None, checksum: None }]);
         assert_eq!(write_segments(&segments).unwrap(), text, "rows of plaintext blobs are written as before");
         let text = r#"[{"blob":"b3","size":9,"key":"m1:c2VhbGVk"}]"#;
         assert_eq!(read_segments(text).unwrap()[0].key.as_deref(), Some("m1:c2VhbGVk"));
+        assert_eq!(write_segments(&read_segments(text).unwrap()).unwrap(), text);
+        let text = r#"[{"blob":"b4","size":9,"key":"m1:c2VhbGVk","checksum":{"algorithm":"SHA256","value":"c2hh"}}]"#;
+        let part = &read_segments(text).unwrap()[0];
+        assert_eq!(part.checksum, Some(Checksum { algorithm: ChecksumAlgorithm::Sha256, value: "c2hh".to_owned() }));
         assert_eq!(write_segments(&read_segments(text).unwrap()).unwrap(), text);
 
         let text = r#"{"algorithm":"CRC64NVME","value":"AAAAAAAAAAA="}"#;

@@ -1,5 +1,5 @@
-//! Tags of objects and buckets: S3's limits on them, and their form in rows (a JSON array of pairs, in the
-//! order given).
+//! Tags of objects and buckets: S3's limits on them, and their form in rows (a JSON array of pairs, sorted
+//! by key).
 
 use super::{ObjectError, Result};
 
@@ -12,7 +12,8 @@ pub const MAX_KEY_CHARS: usize = 128;
 /// The longest tag value, in characters.
 pub const MAX_VALUE_CHARS: usize = 256;
 
-/// A set of tags, in the order the writer gave them; keys are unique.
+/// A set of tags, sorted by key (the order reads answer them in, whatever order they were given in); keys
+/// are unique.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tags(Vec<(String, String)>);
 
@@ -31,7 +32,7 @@ impl Tags {
     /// `pairs` as tags of `tagged`, checked against S3's rules: at most 10 on an object and 50 on a bucket,
     /// keys of 1 to 128 characters and values of at most 256, no key twice, none in the reserved `aws:`
     /// namespace.
-    pub fn new(pairs: Vec<(String, String)>, tagged: Tagged) -> Result<Tags> {
+    pub fn new(mut pairs: Vec<(String, String)>, tagged: Tagged) -> Result<Tags> {
         match tagged {
             Tagged::Object if pairs.len() > MAX_OBJECT_TAGS => return Err(invalid("Object tags cannot be greater than 10")),
             Tagged::Bucket if pairs.len() > MAX_BUCKET_TAGS => return Err(invalid("Bucket tag count cannot be greater than 50")),
@@ -54,6 +55,7 @@ impl Tags {
                 return Err(invalid("Cannot provide multiple Tags with the same key"));
             }
         }
+        pairs.sort_by(|(one, _), (other, _)| one.cmp(other));
         Ok(Tags(pairs))
     }
 
@@ -86,7 +88,12 @@ impl Tags {
     pub(super) fn from_column(column: Option<&str>) -> Result<Tags> {
         match column {
             None => Ok(Tags::default()),
-            Some(text) => Ok(Tags(serde_json::from_str(text)?)),
+            Some(text) => {
+                // Rows written before tags were kept sorted hold them in the order given.
+                let mut pairs: Vec<(String, String)> = serde_json::from_str(text)?;
+                pairs.sort_by(|(one, _), (other, _)| one.cmp(other));
+                Ok(Tags(pairs))
+            }
         }
     }
 }
