@@ -216,7 +216,44 @@ fn same_prefix(first: u128, second: u128, width: u32, prefix_length: u32) -> boo
     first.checked_shr(shift).unwrap_or(0) == second.checked_shr(shift).unwrap_or(0)
 }
 
+/// The condition keys whose fixed values S3 Block Public Access takes as limiting who a grant reaches.
+const LIMITING_KEYS: &[&str] = &[
+    "aws:sourceip",
+    "aws:sourcearn",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:sourceaccount",
+    "aws:sourceowner",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:userid",
+    "s3:dataaccesspointarn",
+    "s3:dataaccesspointaccount",
+];
+
 impl Condition {
+    /// Whether the condition pins a limiting key (`LIMITING_KEYS`) to fixed values: the key must be present
+    /// and equal one of them (no wildcard, no variable, no negation, no `IfExists`), and IP ranges may be
+    /// no wider than /8 (IPv4) or /32 (IPv6). A statement granting to everyone with such a condition is
+    /// not public; any other condition (a Referer, a date, a wildcard) leaves it public, as S3 judges it.
+    pub(super) fn limits_who(&self) -> bool {
+        let Check::Compare { test, negated: false, qualifier, if_exists: false } = &self.check else { return false };
+        if *qualifier == Qualifier::ForAllValues || !LIMITING_KEYS.contains(&self.key.as_str()) {
+            return false;
+        }
+        match test {
+            Test::IpAddress(networks) => {
+                networks.iter().all(|network| network.prefix_length >= if network.address.is_ipv4() { 8 } else { 32 })
+            }
+            Test::StringEquals(values) | Test::StringEqualsIgnoreCase(values) | Test::StringLike(values) | Test::Arn(values) => {
+                values.iter().all(super::pattern::Template::is_fixed)
+            }
+            _ => false,
+        }
+    }
+
     /// Whether the condition holds for the request.
     pub(super) fn holds(&self, request: &RequestContext) -> bool {
         // A key present with no values is as absent as a missing one: there is nothing to compare.

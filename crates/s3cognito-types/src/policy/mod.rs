@@ -54,11 +54,13 @@ impl PolicyDocument {
     }
 
     /// Whether the policy grants to anyone at all, as S3 judges a bucket policy public: an Allow statement
-    /// naming everyone (or everyone but some, with `NotPrincipal`) and holding under no condition.
+    /// naming everyone (or everyone but some, with `NotPrincipal`) without a condition pinning the source
+    /// or the caller's account, ARN, organization or network to fixed values (a Referer or a wildcard
+    /// does not; see `Condition::limits_who`).
     pub fn is_public(&self) -> bool {
         self.statements.iter().any(|statement| {
             statement.effect == Effect::Allow
-                && statement.conditions.is_empty()
+                && !statement.conditions.iter().any(condition::Condition::limits_who)
                 && statement.principals.as_ref().is_some_and(|principals| {
                     principals.negated || principals.patterns.iter().any(PrincipalPattern::names_everyone)
                 })

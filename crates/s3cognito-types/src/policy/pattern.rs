@@ -136,6 +136,15 @@ impl Template {
         Ok(Self { parts })
     }
 
+    /// Whether the template is one fixed text: no variable and no wildcard of the author's.
+    pub(super) fn is_fixed(&self) -> bool {
+        self.parts.iter().all(|part| match part {
+            Part::Text(text) => !text.contains(['*', '?']),
+            Part::Escaped(_) => true,
+            Part::Variable { .. } => false,
+        })
+    }
+
     /// The wildcard pattern for this request; `None` when a variable has no single value and no default.
     pub(super) fn to_glob(&self, request: &RequestContext) -> Option<Glob> {
         let mut glob = Glob { pieces: Vec::new() };

@@ -1202,3 +1202,27 @@ fn a_key_policy_tells_allowing_the_caller_from_allowing_its_account() {
     assert_eq!(ask("kms:Encrypt", "arn:aws:iam::210987654321:role/Anyone"), ResourceDecision::ImplicitDeny);
     assert_eq!(ask("kms:Decrypt", "arn:aws:iam::210987654321:role/Anyone"), ResourceDecision::AllowAccount, "another account, as a whole");
 }
+
+/// A bucket policy is public when an Allow grants to everyone unless a condition pins a key that limits
+/// who the grant reaches (source IP, account, ARN, organization, network) to fixed values.
+#[test]
+fn a_grant_to_everyone_is_public_unless_a_condition_pins_who_may_use_it() {
+    let policy = |condition: &str| {
+        let text = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"{condition}}}]}}"#
+        );
+        PolicyDocument::parse(&text).unwrap()
+    };
+    assert!(policy("").is_public());
+    assert!(!policy(r#","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/24"}}"#).is_public());
+    assert!(!policy(r#","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"}}"#).is_public());
+    assert!(!policy(r#","Condition":{"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::123456789012:role/reader"}}"#).is_public());
+    // Conditions anyone can meet leave the grant public.
+    assert!(policy(r#","Condition":{"StringLike":{"aws:Referer":"http://www.example.com/*"}}"#).is_public());
+    assert!(policy(r#","Condition":{"StringLikeIfExists":{"aws:Referer":"http://www.example.com/*"}}"#).is_public());
+    assert!(policy(r#","Condition":{"IpAddress":{"aws:SourceIp":"0.0.0.0/1"}}"#).is_public(), "too wide a range");
+    assert!(policy(r#","Condition":{"StringLike":{"aws:SourceAccount":"*"}}"#).is_public(), "a wildcard is no limit");
+    assert!(policy(r#","Condition":{"StringNotEquals":{"aws:SourceAccount":"123456789012"}}"#).is_public(), "everyone but one");
+    assert!(policy(r#","Condition":{"StringEqualsIfExists":{"aws:SourceAccount":"123456789012"}}"#).is_public(), "absent passes");
+    assert!(policy(r#","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}"#).is_public());
+}
