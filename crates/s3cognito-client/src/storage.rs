@@ -961,27 +961,15 @@ impl UserStorage {
                 let (first, end) = span(range);
                 let (file, list, header, data_key, pacer) = (file.clone(), list.clone(), header.clone(), data_key.clone(), &pacer);
                 async move {
-                    let sealed = self.fetch_bytes(key, etag, frames.start(first), frames.start(end) - frames.start(first), pacer, progress).await?;
-                    let last = end == frames.count();
-                    tokio::task::spawn_blocking(move || -> Result<()> {
+                    let opener = Opener::from_frame(&header, &data_key, first).map_err(refused)?;
+                    let (from, length) = (frames.start(first), frames.start(end) - frames.start(first));
+                    let crc = self.fetch_opening(key, etag, from, length, opener, end == frames.count(), file, frames.plaintext_start(first), pacer, progress).await?;
+                    blocking(move || {
                         use std::io::Write;
-                        use std::os::unix::fs::FileExt;
-                        let refused = |error: MessageError| ClientError::Protocol(error.to_string());
-                        let failed = |error: std::io::Error| ClientError::Config(error.to_string());
-                        let mut opener = Opener::from_frame(&header, &data_key, first).map_err(refused)?;
-                        let mut plaintext = Vec::with_capacity(sealed.len());
-                        opener.update(&sealed, &mut plaintext).map_err(refused)?;
-                        if last {
-                            opener.finish().map_err(refused)?;
-                        } else if !opener.between_frames() {
-                            return Err(refused(MessageError::Truncated));
-                        }
-                        file.write_all_at(&plaintext, frames.plaintext_start(first)).map_err(failed)?;
-                        let crc = crc32fast::hash(&plaintext);
-                        (&*list).write_all(format!("{range} {crc:08x}\n").as_bytes()).map_err(failed)
+                        (&*list).write_all(format!("{range} {crc:08x}\n").as_bytes())
                     })
                     .await
-                    .map_err(|error| ClientError::Config(error.to_string()))?
+                    .map_err(|error| ClientError::Config(error.to_string()))
                 }
             })
             .buffer_unordered(plan.parallel.max(1))
@@ -989,6 +977,76 @@ impl UserStorage {
             .await?;
         blocking(move || file.sync_all()).await.map_err(failed)?;
         Ok(Some((kept, plaintext_len)))
+    }
+
+    /// Fetches `length` bytes of an encrypted object from `offset` (whole frames) and opens them as they
+    /// arrive, a buffer at a time off the async threads, with `opener` (at the first of those frames),
+    /// writing the plaintext into `file` from `plain_at`; `last` says they end the message. The
+    /// plaintext's CRC32. A frame that does not open, or bytes that stop inside one, fail it.
+    #[allow(clippy::too_many_arguments)]
+    async fn fetch_opening(
+        &self,
+        key: &str,
+        etag: &str,
+        offset: u64,
+        length: u64,
+        opener: Opener,
+        last: bool,
+        file: Arc<std::fs::File>,
+        plain_at: u64,
+        pacer: &Pacer,
+        progress: &Progress,
+    ) -> Result<u32> {
+        let refused = |error: MessageError| ClientError::Protocol(error.to_string());
+        let failed = |error: std::io::Error| ClientError::Config(error.to_string());
+        let range = format!("bytes={offset}-{}", offset + length - 1);
+        let mut body = self.s3.get_object().bucket(&self.bucket).key(key).if_match(etag).range(range).send().await.map_err(|error| not_found(error, key))?.body;
+        /// What opening one buffer carries to the next: the opener, the CRC so far, the buffers (reused) and
+        /// where the plaintext goes next.
+        struct Opening {
+            opener: Opener,
+            crc: crc32fast::Hasher,
+            sealed: Vec<u8>,
+            plain: Vec<u8>,
+            at: u64,
+        }
+        let open = |file: Arc<std::fs::File>, mut state: Opening| {
+            tokio::task::spawn_blocking(move || -> Result<Opening> {
+                use std::os::unix::fs::FileExt;
+                state.opener.update(&state.sealed, &mut state.plain).map_err(refused)?;
+                state.crc.update(&state.plain);
+                file.write_all_at(&state.plain, state.at).map_err(failed)?;
+                state.at += state.plain.len() as u64;
+                state.sealed.clear();
+                state.plain.clear();
+                Ok(state)
+            })
+        };
+        let joined = |error: tokio::task::JoinError| ClientError::Config(error.to_string());
+        let mut state = Opening { opener, crc: crc32fast::Hasher::new(), sealed: Vec::with_capacity(WRITE_BUFFER), plain: Vec::with_capacity(WRITE_BUFFER), at: plain_at };
+        let mut received = 0u64;
+        while let Some(chunk) = body.try_next().await.map_err(|error| ClientError::Transport(error.to_string()))? {
+            pacer.wait_to_send(chunk.len() as u64).await;
+            received += chunk.len() as u64;
+            if received > length {
+                return Err(ClientError::Protocol(format!("{key} answered more than the {length} bytes asked from {offset}")));
+            }
+            state.sealed.extend_from_slice(&chunk);
+            progress.done.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            if state.sealed.len() >= WRITE_BUFFER {
+                state = open(file.clone(), state).await.map_err(joined)??;
+            }
+        }
+        if received != length {
+            return Err(ClientError::Transport(format!("{key}: the answer ended after {received} of the {length} bytes asked from {offset}")));
+        }
+        let state = open(file, state).await.map_err(joined)??;
+        if last {
+            state.opener.finish().map_err(refused)?;
+        } else if !state.opener.between_frames() {
+            return Err(refused(MessageError::Truncated));
+        }
+        Ok(state.crc.finalize())
     }
 
     /// `length` bytes of the object from `offset`, held in memory.

@@ -645,23 +645,49 @@ impl Opener {
 
     /// Takes the next bytes of the message (after the header) and appends the plaintext of every frame
     /// they complete to `out`.
+    ///
+    /// Whole frames are opened straight from `bytes`; only a frame split across calls is gathered first
+    /// (a frame at a time), so a large `bytes` is not copied whole.
     pub fn update(&mut self, bytes: &[u8], out: &mut Vec<u8>) -> Result<(), MessageError> {
-        self.pending.extend_from_slice(bytes);
-        let mut used = 0;
-        let outcome = loop {
-            match self.step(used, out) {
-                Ok(Some(consumed)) => used += consumed,
-                Ok(None) => break Ok(()),
-                Err(error) => break Err(error),
-            }
-        };
-        self.pending.drain(..used);
+        let mut pending = std::mem::take(&mut self.pending);
+        let mut rest = bytes;
+        let mut outcome = Ok(());
+        // The longest a frame can be: a final frame's sequence marks, nonce, length, body and tag.
+        let longest = 4 + 4 + NONCE_LEN + 4 + self.frame_length + TAG;
+        while !pending.is_empty() && !rest.is_empty() && outcome.is_ok() {
+            let taken = rest.len().min(longest);
+            pending.extend_from_slice(&rest[..taken]);
+            rest = &rest[taken..];
+            let used;
+            (used, outcome) = self.steps(&pending, out);
+            pending.drain(..used);
+        }
+        if pending.is_empty() && outcome.is_ok() {
+            let used;
+            (used, outcome) = self.steps(rest, out);
+            rest = &rest[used..];
+        }
+        pending.extend_from_slice(rest);
+        self.pending = pending;
         outcome
     }
 
-    /// One frame (or the footer) from `pending[at..]`: the bytes it took, or `None` when it is not whole.
-    fn step(&mut self, at: usize, out: &mut Vec<u8>) -> Result<Option<usize>, MessageError> {
-        let input = &self.pending[at..];
+    /// Every whole frame at the start of `input`: the bytes they took, and what stopped them (an error,
+    /// or `Ok` at a frame not yet whole).
+    fn steps(&mut self, input: &[u8], out: &mut Vec<u8>) -> (usize, Result<(), MessageError>) {
+        let mut used = 0;
+        loop {
+            match self.step(&input[used..], out) {
+                Ok(Some(consumed)) => used += consumed,
+                Ok(None) => return (used, Ok(())),
+                Err(error) => return (used, Err(error)),
+            }
+        }
+    }
+
+    /// One frame (or the footer) from the start of `input`: the bytes it took, or `None` when it is not
+    /// whole.
+    fn step(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<Option<usize>, MessageError> {
         let reader = &mut Reader { bytes: input, at: 0 };
         match self.reading {
             Reading::Done if input.is_empty() => Ok(None),
@@ -780,7 +806,7 @@ mod tests {
             let sealer = sealer(&key, 100, length as u64);
             let message = sealer.seal(0..sealer.message_len(), &plain).unwrap();
             assert_eq!(message.len() as u64, sealer.message_len());
-            for step in [1, 7, 100, 1 << 20] {
+            for step in [1, 7, 100, 250, 333, 1 << 20] {
                 assert_eq!(open(&message, &key, step).unwrap(), plain, "length {length}, step {step}");
             }
         }

@@ -120,6 +120,18 @@ pub(crate) async fn post_form_fields(mut request: Request, next: Next) -> Respon
     if let Some(refusal) = refused_policy(&head, &boundary) {
         return refusal;
     }
+    // The bucket is the one the form is posted to; a `bucket` field naming another fails the policy's
+    // conditions, as S3 judges it.
+    let posted_to = parts.uri.path().trim_start_matches('/').split('/').next().unwrap_or_default();
+    if let Some(named) = head.field(&boundary, "bucket")
+        && named != posted_to
+    {
+        return crate::xml_error(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            &format!("Invalid according to Policy: Policy Condition failed: [\"eq\", \"$bucket\", \"{posted_to}\"]"),
+        );
+    }
     if let Some(key) = head.field(&boundary, "key") {
         let key = match head.file_name() {
             Some(name) if key.contains("${filename}") => {

@@ -48,6 +48,7 @@ pub fn router(app: Arc<App>) -> axum::Router {
         .layer(axum::middleware::from_fn(post_form_fields))
         .layer(axum::middleware::from_fn(unquoted_attributes_etag))
         .layer(axum::middleware::from_fn(xml_body_limit))
+        .layer(axum::middleware::from_fn(presigned_expiry))
         .layer(axum::middleware::from_fn(request_id))
         .layer(axum::middleware::from_fn_with_state(state, cors))
 }
@@ -95,6 +96,14 @@ async fn xml_body_limit(request: Request, next: Next) -> Response {
         return next.run(request).await;
     };
     xml_error(status, code, &message)
+}
+
+/// A presigned URL whose `X-Amz-Expires` S3 refuses gets S3's answer, not s3s's.
+async fn presigned_expiry(request: Request, next: Next) -> Response {
+    match request.uri().query().and_then(policy::x_amz_expires_refusal) {
+        Some(message) => xml_error(StatusCode::BAD_REQUEST, "AuthorizationQueryParametersError", message),
+        None => next.run(request).await,
+    }
 }
 
 /// An S3 error answered before s3s sees the request. `message` is XML-escaped here.

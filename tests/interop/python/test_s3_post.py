@@ -89,3 +89,19 @@ def test_a_form_without_a_signature_or_with_a_malformed_expiration_is_a_bad_requ
     assert response.status_code == 400, response.text
     assert "<Code>InvalidPolicyDocument</Code>" in response.text
     assert s3.list_objects_v2(Bucket=server.bucket, Prefix="forms/unsigned").get("KeyCount") == 0
+
+
+def test_a_form_naming_another_bucket_is_refused(server, s3):
+    other = f"forms-other-{os.urandom(4).hex()}"
+    s3.create_bucket(Bucket=other)
+    form = s3.generate_presigned_post(Bucket=server.bucket, Key="forms/where.bin", ExpiresIn=300)
+    fields = dict(form["fields"], bucket=other)
+    response = requests.post(form["url"], data=fields, files={"file": ("a", b"data")}, timeout=60)
+    assert response.status_code == 403, response.text
+    assert "<Code>AccessDenied</Code>" in response.text
+    assert s3.list_objects_v2(Bucket=other).get("KeyCount") == 0
+    assert s3.list_objects_v2(Bucket=server.bucket, Prefix="forms/where").get("KeyCount") == 0
+    # Naming the bucket the form goes to is fine.
+    fields = dict(form["fields"], bucket=server.bucket)
+    response = requests.post(form["url"], data=fields, files={"file": ("a", b"data")}, timeout=60)
+    assert response.status_code == 204, response.text

@@ -167,6 +167,18 @@ def test_sigv4_expiry_above_seven_days_is_refused(server, s3, bucket):
     assert status == 200 and body == b"one week at most"
 
 
+def test_a_sigv4_url_with_a_negative_expiry_is_malformed(server, s3, bucket):
+    v4 = server.s3(signature_version="s3v4")
+    url = v4.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "negative"}, ExpiresIn=-1000)
+    assert dict(parse_qsl(urlsplit(url).query))["X-Amz-Expires"] == "-1000"
+    status, headers, body = http_raw("PUT", url, body=b"never stored")
+    assert status == 400, body[:500]
+    error = s3_error(status, headers, body)
+    assert error["Code"] == "AuthorizationQueryParametersError"
+    assert error["Message"] == "X-Amz-Expires must be non-negative"
+    assert "negative" not in [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+
+
 def test_sigv2_expiry_above_seven_days_is_refused(server, s3, bucket):
     """Our 7-day cap on presigned URLs applies to SigV2's absolute `Expires` too."""
     s3.put_object(Bucket=bucket, Key="week-v2", Body=b"one week at most")
