@@ -132,11 +132,15 @@ mod tests {
     }
 
     #[test]
-    fn rows_keep_the_order_given_and_no_tags_is_no_column() {
+    fn tags_are_sorted_by_key_rows_too_and_no_tags_is_no_column() {
         let pairs = vec![("b".to_owned(), "2".to_owned()), ("a".to_owned(), "one two".to_owned()), ("empty".to_owned(), String::new())];
         let tags = Tags::new(pairs.clone(), Tagged::Object).unwrap();
-        assert_eq!(tags.pairs(), pairs.as_slice());
+        let sorted = [("a".to_owned(), "one two".to_owned()), ("b".to_owned(), "2".to_owned()), ("empty".to_owned(), String::new())];
+        assert_eq!(tags.pairs(), sorted.as_slice());
         assert_eq!(Tags::from_column(tags.to_column().unwrap().as_deref()).unwrap(), tags);
+        // A row written in the order given, before tags were kept sorted, reads back sorted.
+        let earlier = Tags::from_column(Some(r#"[["b","2"],["a","one two"]]"#)).unwrap();
+        assert_eq!(earlier.pairs(), &sorted[..2]);
         assert_eq!(Tags::default().to_column().unwrap(), None);
     }
 }
