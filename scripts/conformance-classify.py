@@ -160,7 +160,7 @@ def main(module, report):
     def classify(name, message=""):
         if name in S3_ANSWERS_OTHERWISE:
             return "expects what S3 does not answer"
-        for mark in marks.get(name, ()):
+        for mark in sorted(marks.get(name, ())):
             if mark in MARKERS:
                 return MARKERS[mark]
         found = gather(own, name, set())
