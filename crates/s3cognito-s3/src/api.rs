@@ -256,6 +256,11 @@ fn etag_list(headers: &HeaderMap, name: &str) -> Option<Vec<String>> {
     (!values.is_empty()).then_some(values)
 }
 
+/// Epoch seconds as an HTTP date (`Last-Modified`, `x-amz-expiration`); times before 1970 as 1970.
+pub(crate) fn format_http_date(seconds: i64) -> String {
+    httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(seconds.max(0) as u64))
+}
+
 fn http_date(headers: &HeaderMap, name: &str) -> Option<i64> {
     let value = headers.get(name)?.to_str().ok()?;
     let time = httpdate::parse_http_date(value).ok()?;
@@ -280,7 +285,7 @@ fn object_error(error: ObjectError) -> S3Error {
     if let Ok(value) = HeaderValue::from_str(etag) {
         headers.insert("etag", value);
     }
-    let modified = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs((*modified_at).max(0) as u64));
+    let modified = format_http_date(*modified_at);
     if let Ok(value) = HeaderValue::from_str(&modified) {
         headers.insert("last-modified", value);
     }
@@ -605,8 +610,7 @@ impl S3Api {
         }
         match self.objects().expiry(info).await {
             Ok(expiry) => expiry.map(|(at, rule)| {
-                let date = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(at.max(0) as u64));
-                format!("expiry-date=\"{date}\", rule-id=\"{rule}\"")
+                format!("expiry-date=\"{}\", rule-id=\"{rule}\"", format_http_date(at))
             }),
             Err(error) => {
                 tracing::warn!(%error, bucket = %info.bucket, "reading the lifecycle rules for an object's expiry failed");

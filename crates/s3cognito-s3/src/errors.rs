@@ -18,7 +18,7 @@ pub(crate) fn to_s3(error: ObjectError) -> S3Error {
                 headers.insert("x-amz-version-id", value);
             }
             let mut error = if named {
-                let modified = httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(modified_at.max(0) as u64));
+                let modified = crate::api::format_http_date(modified_at);
                 if let Ok(value) = axum::http::HeaderValue::from_str(&modified) {
                     headers.insert("last-modified", value);
                 }
