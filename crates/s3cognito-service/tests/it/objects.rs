@@ -359,6 +359,12 @@ async fn a_body_in_parts_is_checked_whole_against_its_content_md5_and_nothing_ke
 
     put_in_parts(&objects, "file", data, 4, Some(&right)).await.unwrap();
     assert_eq!(read_all(&objects, "bucket", "file", None).await, data);
+    // Bodies that fill their parts exactly, one and two of them, are checked whole too.
+    for body in [&b"abcd"[..], b"abcdefgh"] {
+        let right = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(body));
+        put_in_parts(&objects, "exact", body, 4, Some(&right)).await.unwrap();
+        assert!(matches!(put_in_parts(&objects, "exact", body, 4, Some(&wrong)).await, Err(ObjectError::BadDigest)));
+    }
 }
 
 /// A body that says it is longer than the object may be is refused before any of it is read.
