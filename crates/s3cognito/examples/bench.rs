@@ -5,8 +5,9 @@
 //! 1. the raw baseline: the large object's bytes written to a file in the data dir (fsync at the end),
 //!    then read back after its pages are evicted from the page cache (`posix_fadvise(DONTNEED)`), so the
 //!    read is the disk's; the blobs are evicted the same way before the download, so both read the disk.
-//!    Reads and downloads take turns, `--repeat` times (3), and the median of each counts: one run lasts
-//!    about half a second here, and the disk of a shared machine is not as fast from one minute to the next;
+//!    Raw writes and uploads take turns, then raw reads and downloads, `--repeat` times (3) each, and the
+//!    median of each counts: one run lasts a few seconds here, and the disk of a shared machine is not as
+//!    fast from one minute to the next (`--only-large` measures these and stops);
 //! 2. one large object through the AWS SDK for Rust: a multipart upload with 8 parts in flight (payloads
 //!    signed: in-memory bodies are hashed into `x-amz-content-sha256`), then a download with 8 ranged GETs
 //!    in flight, each range's bytes counted and CRC32'd as they arrive (the client keeps none of them,
@@ -127,6 +128,10 @@ struct Args {
     /// question.
     #[arg(long)]
     only_monitoring: bool,
+    /// Measure only the large upload and download beside the raw disk (sections 1 and 2, without SSE-KMS),
+    /// with --repeat rounds: quicker when that is the question.
+    #[arg(long)]
+    only_large: bool,
     /// Another build of the server (an earlier commit's, say): measure only the small PUTs and GETs of
     /// `--server` beside it, with --repeat rounds, both on their defaults.
     #[arg(long)]
@@ -197,10 +202,6 @@ fn run(args: &Args, data: &Path) -> Result<()> {
         }
         return Ok(());
     }
-    // The upload gateway's PUTs: one random buffer repeated to the large size, and the ETag it must get.
-    let put_body = Repeated::new(Bytes::from(random_bytes(PUT_CHUNK.min(large_len))), large_len as u64);
-    let put_etag = put_body.etag();
-
     let mut server = Server::start(&args.server, data)?;
     let sampler = RssSampler::start(server.pid());
     println!(
@@ -211,30 +212,37 @@ fn run(args: &Args, data: &Path) -> Result<()> {
         std::thread::available_parallelism().map_or(0, |n| n.get()),
     );
 
-    // 1. Raw baseline, same bytes, same directory.
-    println!("raw baseline: writing {} MiB ...", args.large_mib);
+    // 1 and 2. The raw baseline (same bytes, same directory) and the large object through the S3 API, in turn.
     let raw_path = data.join("raw-baseline.bin");
-    let raw_write = raw_write(&raw_path, &parts)?;
-    let mut raw_buffer = vec![0u8; part_len + 1];
-
-    // 2 and 3. Through the S3 API.
+    let key = "bench/large.bin";
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    if args.only_large {
+        let large = runtime.block_on(async {
+            let (s3, bucket) = (client(&server.endpoint, data)?, bootstrap_bucket(data)?);
+            let [raw_write, upload] = write_and_upload(&s3, &bucket, key, &raw_path, &parts, args, server.pid()).await?;
+            let [raw_read, download] = read_and_download(&s3, &bucket, key, data, &raw_path, &parts, &part_digests, args).await?;
+            anyhow::Ok([raw_write, upload, raw_read, download])
+        });
+        let exit = server.stop();
+        let [raw_write, upload, raw_read, download] = large?;
+        println!();
+        line("measure", "figure", "time", "vs raw", "target", "result");
+        println!("{}", "-".repeat(RULE));
+        large_rows(large_len as f64, [raw_write, upload, raw_read, download]);
+        let exit = exit?;
+        ensure!(exit.success(), "the server exited with {exit} after SIGTERM");
+        return Ok(());
+    }
+
+    // 3 and the rest. The upload gateway's PUTs: one random buffer repeated to the large size, and the ETag
+    // it must get.
+    let put_body = Repeated::new(Bytes::from(random_bytes(PUT_CHUNK.min(large_len))), large_len as u64);
+    let put_etag = put_body.etag();
     let s3_result = runtime.block_on(async {
         let s3 = client(&server.endpoint, data)?;
         let bucket = bootstrap_bucket(data)?;
-        let key = "bench/large.bin";
-        println!("large object: multipart upload of {} MiB, {} MiB parts, {LARGE_IN_FLIGHT} in flight ...", args.large_mib, args.part_mib);
-        let upload = upload_large(&s3, &bucket, key, &parts, None).await.context("large upload")?;
-        // Each download right after a raw read, so that both see the disk as it is at that moment.
-        println!("raw read and ranged download ({LARGE_IN_FLIGHT} in flight), in turn, {} times ...", args.repeat);
-        let (mut raw_reads, mut downloads) = (Vec::with_capacity(args.repeat), Vec::with_capacity(args.repeat));
-        for _ in 0..args.repeat {
-            raw_reads.push(raw_read(&raw_path, &parts, &mut raw_buffer)?);
-            evict_tree(&data.join("blobs")).context("evicting the blobs from the page cache")?;
-            downloads.push(download_large(&s3, &bucket, key, large_len, part_len, &part_digests).await.context("large download")?);
-        }
-        println!("raw reads took {} s, downloads {} s", seconds(&raw_reads), seconds(&downloads));
-        let (raw_read, download) = (median(raw_reads), median(downloads));
+        let [raw_write, upload] = write_and_upload(&s3, &bucket, key, &raw_path, &parts, args, server.pid()).await?;
+        let [raw_read, download] = read_and_download(&s3, &bucket, key, data, &raw_path, &parts, &part_digests, args).await?;
         let static_files = match &args.nginx {
             Some(nginx) => {
                 let baseline = StaticBaseline::start(nginx, data, &raw_path)?;
@@ -294,47 +302,28 @@ fn run(args: &Args, data: &Path) -> Result<()> {
         println!("small objects: {serial_count} GETs one at a time ...");
         let serial = serial_gets(&s3, &bucket, &smalls[..serial_count]).await.context("small GETs one at a time")?;
         let monitoring = monitoring_cost(&args.server, data, &smalls, args.repeat).await.context("monitoring's cost")?;
-        anyhow::Ok((raw_read, upload, download, puts_large, puts, gets, serial_count, serial, static_files, sse, monitoring))
+        anyhow::Ok(([raw_write, upload, raw_read, download], puts_large, puts, gets, serial_count, serial, static_files, sse, monitoring))
     });
 
     let hwm_kib = proc_status_kib(server.pid(), "VmHWM:");
     let sampled_kib = sampler.stop();
     let exit = server.stop();
     drop(runtime);
-    let (raw_read, upload, download, puts_large, puts, gets, serial_count, serial, static_files, sse, monitoring) = s3_result?;
+    let (large_times, puts_large, puts, gets, serial_count, serial, static_files, sse, monitoring) = s3_result?;
+    let raw_write = large_times[0];
     let exit = exit?;
 
     let large = large_len as f64;
     let small_ops = args.small_count as f64;
     let rates = Rates {
         raw_write: mb_per_s(large, raw_write),
-        raw_read: mb_per_s(large, raw_read),
-        upload: mb_per_s(large, upload),
-        download: mb_per_s(large, download),
         edge: mb_per_s(large, puts_large.edge),
         presigned: mb_per_s(large, puts_large.presigned),
     };
     println!();
     line("measure", "figure", "time", "vs raw", "target", "result");
     println!("{}", "-".repeat(RULE));
-    row("raw write + fsync", rates.raw_write, "MB/s", raw_write, None, None);
-    row("raw read", rates.raw_read, "MB/s", raw_read, None, None);
-    row(
-        &format!("large upload ({LARGE_IN_FLIGHT} parts in flight)"),
-        rates.upload,
-        "MB/s",
-        upload,
-        Some(rates.upload / rates.raw_write),
-        Some(("≥ 80% raw", rates.upload >= TARGET_RATIO * rates.raw_write)),
-    );
-    row(
-        &format!("large download ({LARGE_IN_FLIGHT} ranges in flight)"),
-        rates.download,
-        "MB/s",
-        download,
-        Some(rates.download / rates.raw_read),
-        Some(("≥ 80% raw", rates.download >= TARGET_RATIO * rates.raw_read)),
-    );
+    large_rows(large, large_times);
     if let Some(times) = &static_files {
         let nginx_cold = mb_per_s(large, times.nginx_cold);
         let nginx_hot = mb_per_s(large, times.nginx_hot);
@@ -430,11 +419,100 @@ fn run(args: &Args, data: &Path) -> Result<()> {
 
 struct Rates {
     raw_write: f64,
-    raw_read: f64,
-    upload: f64,
-    download: f64,
     edge: f64,
     presigned: f64,
+}
+
+/// The raw write + fsync and the large upload of the same bytes, in turn, `--repeat` times (each right
+/// after the other, so both see the disk as it is at that moment): their medians. Also prints the CPU time
+/// the server and this client spent on each upload: when the disk is faster than two cores can checksum,
+/// encrypt and copy, that is what an upload waits for.
+#[allow(clippy::too_many_arguments)]
+async fn write_and_upload(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    raw_path: &Path,
+    parts: &[SdkBody],
+    args: &Args,
+    server_pid: u32,
+) -> Result<[Duration; 2]> {
+    println!(
+        "raw write + fsync and multipart upload of {} MiB ({} MiB parts, {LARGE_IN_FLIGHT} in flight), in turn, {} times ...",
+        args.large_mib, args.part_mib, args.repeat
+    );
+    let (mut writes, mut uploads) = (Vec::with_capacity(args.repeat), Vec::with_capacity(args.repeat));
+    let (mut server_cpu, mut client_cpu) = (Vec::with_capacity(args.repeat), Vec::with_capacity(args.repeat));
+    for _ in 0..args.repeat {
+        writes.push(raw_write(raw_path, parts)?);
+        let before = [cpu_time(server_pid)?, cpu_time(std::process::id())?];
+        uploads.push(upload_large(s3, bucket, key, parts, None).await.context("large upload")?);
+        server_cpu.push(cpu_time(server_pid)?.saturating_sub(before[0]));
+        client_cpu.push(cpu_time(std::process::id())?.saturating_sub(before[1]));
+    }
+    println!("raw writes took {} s, uploads {} s", seconds(&writes), seconds(&uploads));
+    println!("CPU time of each upload: server {} s, client {} s", seconds(&server_cpu), seconds(&client_cpu));
+    Ok([median(writes), median(uploads)])
+}
+
+/// The CPU time (user and system) process `pid` has used so far, from `/proc/<pid>/stat`.
+fn cpu_time(pid: u32) -> Result<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // The fields after the command name (which may hold spaces, hence the last ')'): state is the 3rd
+    // field of the line, utime and stime the 14th and 15th, in clock ticks.
+    let fields: Vec<&str> = stat.rsplit_once(')').context("a /proc stat line")?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11..13).context("utime and stime")?.iter().map(|field| field.parse::<u64>()).sum::<Result<u64, _>>()?;
+    Ok(Duration::from_secs_f64(ticks as f64 / rustix::param::clock_ticks_per_second() as f64))
+}
+
+/// The raw read and the ranged download of the same bytes, each from the disk, in turn, `--repeat` times:
+/// their medians.
+#[allow(clippy::too_many_arguments)]
+async fn read_and_download(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    data: &Path,
+    raw_path: &Path,
+    parts: &[SdkBody],
+    part_digests: &[u32],
+    args: &Args,
+) -> Result<[Duration; 2]> {
+    let (large_len, part_len) = (args.large_mib * MIB, args.part_mib * MIB);
+    let mut raw_buffer = vec![0u8; part_len + 1];
+    println!("raw read and ranged download ({LARGE_IN_FLIGHT} in flight), in turn, {} times ...", args.repeat);
+    let (mut raw_reads, mut downloads) = (Vec::with_capacity(args.repeat), Vec::with_capacity(args.repeat));
+    for _ in 0..args.repeat {
+        raw_reads.push(raw_read(raw_path, parts, &mut raw_buffer)?);
+        evict_tree(&data.join("blobs")).context("evicting the blobs from the page cache")?;
+        downloads.push(download_large(s3, bucket, key, large_len, part_len, part_digests).await.context("large download")?);
+    }
+    println!("raw reads took {} s, downloads {} s", seconds(&raw_reads), seconds(&downloads));
+    Ok([median(raw_reads), median(downloads)])
+}
+
+/// The table's rows of the raw disk and the large upload and download beside it.
+fn large_rows(large: f64, [raw_write, upload, raw_read, download]: [Duration; 4]) {
+    let (raw_write_rate, raw_read_rate) = (mb_per_s(large, raw_write), mb_per_s(large, raw_read));
+    let (upload_rate, download_rate) = (mb_per_s(large, upload), mb_per_s(large, download));
+    row("raw write + fsync", raw_write_rate, "MB/s", raw_write, None, None);
+    row("raw read", raw_read_rate, "MB/s", raw_read, None, None);
+    row(
+        &format!("large upload ({LARGE_IN_FLIGHT} parts in flight)"),
+        upload_rate,
+        "MB/s",
+        upload,
+        Some(upload_rate / raw_write_rate),
+        Some(("≥ 80% raw", upload_rate >= TARGET_RATIO * raw_write_rate)),
+    );
+    row(
+        &format!("large download ({LARGE_IN_FLIGHT} ranges in flight)"),
+        download_rate,
+        "MB/s",
+        download,
+        Some(download_rate / raw_read_rate),
+        Some(("≥ 80% raw", download_rate >= TARGET_RATIO * raw_read_rate)),
+    );
 }
 
 fn mb_per_s(bytes: f64, elapsed: Duration) -> f64 {
