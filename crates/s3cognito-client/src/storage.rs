@@ -361,6 +361,21 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> std::io::Result<T> +
     tokio::task::spawn_blocking(work).await.unwrap_or_else(|joined| Err(std::io::Error::other(joined)))
 }
 
+/// Runs `work` on `buffer` with `state` off the async threads; both back, the buffer emptied for reuse.
+async fn hand_off<S: Send + 'static>(
+    mut state: S,
+    mut buffer: Vec<u8>,
+    work: impl FnOnce(&mut S, &[u8]) -> Result<()> + Send + 'static,
+) -> Result<(S, Vec<u8>)> {
+    tokio::task::spawn_blocking(move || {
+        work(&mut state, &buffer)?;
+        buffer.clear();
+        Ok((state, buffer))
+    })
+    .await
+    .map_err(|error| ClientError::Config(error.to_string()))?
+}
+
 /// The MD5 of `length` bytes of `file` from `offset`, read a buffer at a time.
 async fn digest_of_range(file: Arc<std::fs::File>, offset: u64, length: u64) -> std::io::Result<[u8; 16]> {
     use md5::Digest;
@@ -1000,34 +1015,53 @@ impl UserStorage {
         progress: &Progress,
     ) -> Result<u32> {
         let refused = |error: MessageError| ClientError::Protocol(error.to_string());
-        let failed = |error: std::io::Error| ClientError::Config(error.to_string());
-        let range = format!("bytes={offset}-{}", offset + length - 1);
-        let mut body = self.s3.get_object().bucket(&self.bucket).key(key).if_match(etag).range(range).send().await.map_err(|error| not_found(error, key))?.body;
-        /// What opening one buffer carries to the next: the opener, the CRC so far, the buffers (reused) and
-        /// where the plaintext goes next.
+        /// What opening one buffer carries to the next: the opener, the CRC so far, the plaintext buffer
+        /// (reused) and where the plaintext goes next.
         struct Opening {
             opener: Opener,
             crc: crc32fast::Hasher,
-            sealed: Vec<u8>,
             plain: Vec<u8>,
             at: u64,
         }
-        let open = |file: Arc<std::sync::Mutex<std::fs::File>>, mut state: Opening| {
-            tokio::task::spawn_blocking(move || -> Result<Opening> {
-                use std::os::unix::fs::FileExt;
-                state.opener.update(&state.sealed, &mut state.plain).map_err(refused)?;
-                state.crc.update(&state.plain);
-                let file = file.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                file.write_all_at(&state.plain, state.at).map_err(failed)?;
-                drop(file);
-                state.at += state.plain.len() as u64;
-                state.sealed.clear();
-                state.plain.clear();
-                Ok(state)
-            })
+        let open = move |state: &mut Opening, sealed: &[u8]| {
+            use std::os::unix::fs::FileExt;
+            state.opener.update(sealed, &mut state.plain).map_err(refused)?;
+            state.crc.update(&state.plain);
+            let file = file.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            file.write_all_at(&state.plain, state.at).map_err(|error| ClientError::Config(error.to_string()))?;
+            drop(file);
+            state.at += state.plain.len() as u64;
+            state.plain.clear();
+            Ok(())
         };
-        let joined = |error: tokio::task::JoinError| ClientError::Config(error.to_string());
-        let mut state = Opening { opener, crc: crc32fast::Hasher::new(), sealed: Vec::with_capacity(WRITE_BUFFER), plain: Vec::with_capacity(WRITE_BUFFER), at: plain_at };
+        let opening = Opening { opener, crc: crc32fast::Hasher::new(), plain: Vec::with_capacity(WRITE_BUFFER), at: plain_at };
+        let state = self.receive_range(key, etag, offset, length, pacer, progress, opening, open).await?;
+        if last {
+            state.opener.finish().map_err(refused)?;
+        } else if !state.opener.between_frames() {
+            return Err(refused(MessageError::Truncated));
+        }
+        Ok(state.crc.finalize())
+    }
+
+    /// Receives `length` bytes of the object from `offset` and hands them to `work` off the async threads,
+    /// a buffer at a time, in order, with `state` carried from each buffer to the next: the state after the
+    /// last. An answer longer or shorter than asked fails it.
+    #[allow(clippy::too_many_arguments)]
+    async fn receive_range<S: Send + 'static>(
+        &self,
+        key: &str,
+        etag: &str,
+        offset: u64,
+        length: u64,
+        pacer: &Pacer,
+        progress: &Progress,
+        state: S,
+        work: impl Fn(&mut S, &[u8]) -> Result<()> + Clone + Send + 'static,
+    ) -> Result<S> {
+        let range = format!("bytes={offset}-{}", offset + length - 1);
+        let mut body = self.s3.get_object().bucket(&self.bucket).key(key).if_match(etag).range(range).send().await.map_err(|error| not_found(error, key))?.body;
+        let (mut state, mut buffer) = (state, Vec::with_capacity(WRITE_BUFFER));
         let mut received = 0u64;
         while let Some(chunk) = body.try_next().await.map_err(|error| ClientError::Transport(error.to_string()))? {
             pacer.wait_to_send(chunk.len() as u64).await;
@@ -1035,22 +1069,20 @@ impl UserStorage {
             if received > length {
                 return Err(ClientError::Protocol(format!("{key} answered more than the {length} bytes asked from {offset}")));
             }
-            state.sealed.extend_from_slice(&chunk);
-            progress.done.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-            if state.sealed.len() >= WRITE_BUFFER {
-                state = open(file.clone(), state).await.map_err(joined)??;
+            buffer.extend_from_slice(&chunk);
+            if buffer.len() >= WRITE_BUFFER {
+                let handed = buffer.len() as u64;
+                (state, buffer) = hand_off(state, buffer, work.clone()).await?;
+                progress.done.fetch_add(handed, Ordering::Relaxed);
             }
         }
         if received != length {
             return Err(ClientError::Transport(format!("{key}: the answer ended after {received} of the {length} bytes asked from {offset}")));
         }
-        let state = open(file, state).await.map_err(joined)??;
-        if last {
-            state.opener.finish().map_err(refused)?;
-        } else if !state.opener.between_frames() {
-            return Err(refused(MessageError::Truncated));
-        }
-        Ok(state.crc.finalize())
+        let handed = buffer.len() as u64;
+        (state, _) = hand_off(state, buffer, work).await?;
+        progress.done.fetch_add(handed, Ordering::Relaxed);
+        Ok(state)
     }
 
     /// `length` bytes of the object from `offset`, held in memory.
@@ -1228,41 +1260,14 @@ impl UserStorage {
         progress: &Progress,
     ) -> Result<[u8; 16]> {
         use md5::Digest;
-        let range = format!("bytes={offset}-{}", offset + length - 1);
-        let mut body = self.s3.get_object().bucket(&self.bucket).key(key).if_match(etag).range(range).send().await.map_err(|error| not_found(error, key))?.body;
-        let mut hasher = md5::Md5::new();
-        let mut buffer = Vec::with_capacity(WRITE_BUFFER);
-        let mut at = offset;
-        let write = |file: Arc<std::fs::File>, mut hasher: md5::Md5, mut buffer: Vec<u8>, at: u64| {
-            blocking(move || {
-                use std::os::unix::fs::FileExt;
-                hasher.update(&buffer);
-                file.write_all_at(&buffer, at)?;
-                buffer.clear();
-                Ok((hasher, buffer))
-            })
+        let write = move |(hasher, at): &mut (md5::Md5, u64), bytes: &[u8]| {
+            use std::os::unix::fs::FileExt;
+            hasher.update(bytes);
+            file.write_all_at(bytes, *at).map_err(|error| ClientError::Config(error.to_string()))?;
+            *at += bytes.len() as u64;
+            Ok(())
         };
-        let failed = |error: std::io::Error| ClientError::Config(error.to_string());
-        while let Some(chunk) = body.try_next().await.map_err(|error| ClientError::Transport(error.to_string()))? {
-            pacer.wait_to_send(chunk.len() as u64).await;
-            if at + (buffer.len() + chunk.len()) as u64 > offset + length {
-                return Err(ClientError::Protocol(format!("{key} answered more than the {length} bytes asked from {offset}")));
-            }
-            buffer.extend_from_slice(&chunk);
-            if buffer.len() >= WRITE_BUFFER {
-                let filled = buffer.len() as u64;
-                (hasher, buffer) = write(file.clone(), hasher, buffer, at).await.map_err(failed)?;
-                at += filled;
-                progress.done.fetch_add(filled, Ordering::Relaxed);
-            }
-        }
-        let filled = buffer.len() as u64;
-        (hasher, _) = write(file, hasher, buffer, at).await.map_err(failed)?;
-        at += filled;
-        progress.done.fetch_add(filled, Ordering::Relaxed);
-        if at != offset + length {
-            return Err(ClientError::Transport(format!("{key}: the answer ended after {} of the {length} bytes asked from {offset}", at - offset)));
-        }
+        let (hasher, _) = self.receive_range(key, etag, offset, length, pacer, progress, (md5::Md5::new(), offset), write).await?;
         Ok(hasher.finalize().into())
     }
 
