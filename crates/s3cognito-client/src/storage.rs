@@ -12,7 +12,7 @@ use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use base64::Engine as _;
 use futures::{StreamExt, TryStreamExt};
 use s3cognito_crypto::message::{Frames, Header, MAX_HEADER, MessageError, Opener, Sealer, Suite};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio::io::AsyncReadExt;
 
 use crate::encryption::{FORMAT, Keys, MARK};
 use crate::{AwsExports, ClientError, Result, SignedIn};
@@ -1410,13 +1410,24 @@ const CREATE_UPLOAD_JOB: &str = "mutation CreateUploadJob($input: CreateUploadJo
 }
 ";
 
+/// `length` bytes of the file at `path` from `offset`, read off the async threads straight into the buffer
+/// returned (neither zeroed first nor copied through another).
 async fn read_range(path: &Path, offset: u64, length: u64) -> Result<Vec<u8>> {
     let failed = |error: std::io::Error| ClientError::Config(format!("{}: {error}", path.display()));
-    let mut file = tokio::fs::File::open(path).await.map_err(failed)?;
-    file.seek(std::io::SeekFrom::Start(offset)).await.map_err(failed)?;
-    let mut bytes = vec![0; length as usize];
-    file.read_exact(&mut bytes).await.map_err(failed)?;
-    Ok(bytes)
+    let owned = path.to_owned();
+    blocking(move || {
+        use std::io::{Read, Seek};
+        let mut file = std::fs::File::open(owned)?;
+        file.seek(std::io::SeekFrom::Start(offset))?;
+        let mut bytes = Vec::with_capacity(usize::try_from(length).map_err(std::io::Error::other)?);
+        file.take(length).read_to_end(&mut bytes)?;
+        if (bytes.len() as u64) < length {
+            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the file is shorter than it was"));
+        }
+        Ok(bytes)
+    })
+    .await
+    .map_err(failed)
 }
 
 /// The object metadata that marks a file encrypted here, for an upload that is.
