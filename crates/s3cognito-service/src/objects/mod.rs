@@ -493,10 +493,11 @@ struct WrittenBlob {
     md5: [u8; 16],
 }
 
-/// What writing a body in parts produced: each part's segment and MD5, in order, and the whole's MD5.
+/// What writing a body in parts produced: each part's segment and MD5, in order, and the whole's MD5 when
+/// it was asked for or the body is one part.
 struct WrittenParts {
     parts: Vec<(Segment, [u8; 16])>,
-    md5: [u8; 16],
+    md5: Option<[u8; 16]>,
 }
 
 /// A blob being written, with what has gone into it so far.
@@ -686,9 +687,9 @@ impl Objects {
     where
         E: Into<BodyError>,
     {
-        let mut written = self.write_parts(body, declared_length, limit, limit, sealing).await?;
-        let segment = written.parts.pop().expect("a body of at most its part size is one part").0;
-        Ok(WrittenBlob { segment, md5: written.md5 })
+        let mut written = self.write_parts(body, declared_length, limit, limit, sealing, false).await?;
+        let (segment, md5) = written.parts.pop().expect("a body of at most its part size is one part");
+        Ok(WrittenBlob { segment, md5 })
     }
 
     /// A new blob to write, recorded as pending before its first byte, so a crash anywhere before the
@@ -727,7 +728,8 @@ impl Objects {
 
     /// Streams `body` into consecutive blobs of `part_size` bytes (the last one shorter; an empty body is
     /// one empty blob), refusing more than `limit` bytes or a length other than the declared one. On any
-    /// failure every blob written for it is thrown away.
+    /// failure every blob written for it is thrown away. The whole body's MD5 is kept for a body of one
+    /// part, and for a longer one only when `whole_md5` asks (hashing it costs as much as the parts').
     async fn write_parts<E>(
         &self,
         body: ByteStream<E>,
@@ -735,6 +737,7 @@ impl Objects {
         limit: u64,
         part_size: u64,
         sealing: &Sealing,
+        whole_md5: bool,
     ) -> Result<WrittenParts>
     where
         E: Into<BodyError>,
@@ -747,7 +750,7 @@ impl Objects {
         let mut parts: Vec<(Segment, [u8; 16])> = Vec::new();
         let mut open: Option<OpenBlob> = None;
         // The body's MD5 is its first blob's until a second one starts; from then on it is carried on from
-        // the first blob's, so a body of one blob (nearly every body) is hashed once, not twice.
+        // the first blob's (when asked for), so a body of one blob (nearly every body) is hashed once.
         let mut whole: Option<Md5> = None;
         let mut size: u64 = 0;
         let mut body = body;
@@ -771,7 +774,7 @@ impl Objects {
                     blob.write(piece).await?;
                     if blob.size == part_size {
                         let full = open.take().expect("the blob just written");
-                        if parts.is_empty() {
+                        if parts.is_empty() && whole_md5 {
                             whole = Some(full.md5.clone());
                         }
                         parts.push(full.close().await?);
@@ -803,9 +806,10 @@ impl Objects {
             }
             return Err(error);
         }
-        let md5 = match whole {
-            Some(whole) => whole.finalize().into(),
-            None => parts[0].1,
+        let md5 = match (whole, parts.as_slice()) {
+            (Some(whole), _) => Some(whole.finalize().into()),
+            (None, [(_, md5)]) => Some(*md5),
+            (None, _) => None,
         };
         Ok(WrittenParts { parts, md5 })
     }
@@ -901,11 +905,14 @@ impl Objects {
     ) -> Result<ObjectInfo> {
         let (version_id, versioned) = self.next_version_id(bucket).await?;
         let sealing = Sealing::of(&attributes.encryption, bucket.as_str(), key.as_str());
-        let written = self.write_parts(upload.body, upload.declared_length, limit, part_size, &sealing).await?;
+        let written = self.write_parts(upload.body, upload.declared_length, limit, part_size, &sealing, upload.content_md5.is_some()).await?;
         let segments: Vec<&Segment> = written.parts.iter().map(|(segment, _)| segment).collect();
-        self.check_content_md5(&written.md5, &segments, upload.content_md5.as_deref()).await?;
+        if upload.content_md5.is_some() {
+            let md5 = written.md5.ok_or_else(|| ObjectError::Internal("the body's MD5 was not kept for its Content-MD5".to_owned()))?;
+            self.check_content_md5(&md5, &segments, upload.content_md5.as_deref()).await?;
+        }
         let etag = match written.parts.as_slice() {
-            [_] => hex::encode(written.md5),
+            [(_, md5)] => hex::encode(md5),
             parts => multipart_etag(parts.iter().map(|(_, md5)| md5.as_slice())),
         };
         let info = ObjectInfo {
